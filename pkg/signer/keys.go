@@ -1,0 +1,152 @@
+package signer
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// ParsePrivateKey parses the first private-key PEM block in pemBytes: PKCS#1 ("RSA PRIVATE
+// KEY") or PKCS#8 ("PRIVATE KEY") RSA, at least MinKeyBits long (4096 and beyond are fine).
+// Other blocks before it (e.g. "EC PARAMETERS") are skipped. Errors wrap ErrNotPEM,
+// ErrEncryptedKey, ErrNotRSA, ErrKeyTooShort or ErrInvalidKey and never contain key bytes.
+func ParsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
+	key, err := parsePrivateKey(pemBytes)
+	if err != nil {
+		return nil, fmt.Errorf("signer: parse key: %w", err)
+	}
+	return key, nil
+}
+
+func parsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
+	rest := pemBytes
+	sawPEM := false
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		sawPEM = true
+		switch block.Type {
+		case "RSA PRIVATE KEY":
+			if block.Headers["Proc-Type"] != "" || block.Headers["DEK-Info"] != "" {
+				return nil, ErrEncryptedKey
+			}
+			key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("%w: PKCS#1: %w", ErrInvalidKey, err)
+			}
+			return checkPrivateKey(key)
+		case "PRIVATE KEY":
+			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("%w: PKCS#8: %w", ErrInvalidKey, err)
+			}
+			key, ok := k.(*rsa.PrivateKey)
+			if !ok {
+				return nil, fmt.Errorf("%w: PKCS#8 key is %T", ErrNotRSA, k)
+			}
+			return checkPrivateKey(key)
+		case "ENCRYPTED PRIVATE KEY":
+			return nil, ErrEncryptedKey
+		case "EC PRIVATE KEY", "DSA PRIVATE KEY":
+			return nil, fmt.Errorf("%w: PEM block %q", ErrNotRSA, block.Type)
+		case "OPENSSH PRIVATE KEY":
+			return nil, fmt.Errorf("%w: OpenSSH format; convert it with ssh-keygen -p -m PKCS8", ErrInvalidKey)
+		}
+	}
+	if !sawPEM {
+		return nil, ErrNotPEM
+	}
+	return nil, fmt.Errorf("%w: no private key PEM block", ErrInvalidKey)
+}
+
+func checkPrivateKey(key *rsa.PrivateKey) (*rsa.PrivateKey, error) {
+	if bits := key.N.BitLen(); bits < MinKeyBits {
+		return nil, fmt.Errorf("%w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+	}
+	if err := key.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+	}
+	key.Precompute()
+	return key, nil
+}
+
+// LoadPrivateKeyFile reads and parses a PEM private key file (see ParsePrivateKey). The
+// warnings say when the file is readable by group or others. A missing file wraps both
+// ErrKeyMissing and fs.ErrNotExist.
+func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, []string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("signer: load key: %w: %w", ErrKeyMissing, err)
+		}
+		return nil, nil, fmt.Errorf("signer: load key: %w", err)
+	}
+	var warnings []string
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o044 != 0 {
+		warnings = append(warnings, fmt.Sprintf("key file %s is readable by group or others (mode %04o); chmod 600 it", path, fi.Mode().Perm()))
+	}
+	key, err := parsePrivateKey(data)
+	clear(data)
+	if err != nil {
+		return nil, warnings, fmt.Errorf("signer: load key %s: %w", path, err)
+	}
+	return key, warnings, nil
+}
+
+// ParsePublicKey parses the first public-key PEM block: PKIX ("PUBLIC KEY") or PKCS#1
+// ("RSA PUBLIC KEY") RSA, at least MinKeyBits long.
+func ParsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
+	key, err := parsePublicKey(pemBytes)
+	if err != nil {
+		return nil, fmt.Errorf("signer: parse public key: %w", err)
+	}
+	return key, nil
+}
+
+func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
+	rest := pemBytes
+	sawPEM := false
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		sawPEM = true
+		var key *rsa.PublicKey
+		switch block.Type {
+		case "PUBLIC KEY":
+			k, err := x509.ParsePKIXPublicKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("%w: PKIX: %w", ErrInvalidKey, err)
+			}
+			var ok bool
+			if key, ok = k.(*rsa.PublicKey); !ok {
+				return nil, fmt.Errorf("%w: PKIX key is %T", ErrNotRSA, k)
+			}
+		case "RSA PUBLIC KEY":
+			k, err := x509.ParsePKCS1PublicKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("%w: PKCS#1: %w", ErrInvalidKey, err)
+			}
+			key = k
+		default:
+			continue
+		}
+		if bits := key.N.BitLen(); bits < MinKeyBits {
+			return nil, fmt.Errorf("%w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+		}
+		return key, nil
+	}
+	if !sawPEM {
+		return nil, ErrNotPEM
+	}
+	return nil, fmt.Errorf("%w: no public key PEM block", ErrInvalidKey)
+}
