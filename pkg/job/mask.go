@@ -1,0 +1,140 @@
+package job
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// maskKeep is how many trailing characters a masked number keeps visible.
+const maskKeep = 4
+
+// MaskPAN masks a card number, keeping only the last 4 characters:
+// "4111111111111111" → "************1111". A value shorter than 8
+// characters is masked completely, so a short input never shows whole.
+func MaskPAN(pan string) string { return maskKeepLast(pan) }
+
+// MaskAccount masks a bank account number (or any other account-like
+// identifier) the same way: only the last 4 characters stay visible.
+func MaskAccount(account string) string { return maskKeepLast(account) }
+
+func maskKeepLast(s string) string {
+	n := utf8.RuneCountInString(s)
+	keep := maskKeep
+	if n < 2*maskKeep {
+		keep = 0
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	i := 0
+	for _, r := range s {
+		if i < n-keep {
+			b.WriteByte('*')
+		} else {
+			b.WriteRune(r)
+		}
+		i++
+	}
+	return b.String()
+}
+
+// sensitive names the parameters whose values are masked in errors, logs and
+// MaskedDestination: card data, account numbers, wallet and document numbers.
+var sensitive = map[string]bool{
+	"credit_card_number":                true,
+	"cvv2":                              true,
+	"account_number":                    true,
+	"card_recurring_payment_id":         true,
+	"recurring-payment-id":              true,
+	"ewallet_wallet":                    true,
+	"crypto_wallet_address":             true,
+	"receiver_identity_document_number": true,
+	"legal_person_document_number":      true,
+}
+
+// IsSensitive reports whether a parameter's value must be masked before it
+// is logged or shown (canonical or alias name).
+func IsSensitive(name string) bool {
+	if sensitive[name] {
+		return true
+	}
+	if s, ok := specByName[name]; ok {
+		return sensitive[s.name]
+	}
+	return false
+}
+
+// RedactParams returns a copy of ps fit for logs: sensitive values masked
+// (last 4 kept), a cvv2 value replaced entirely, and any run of 8 or more
+// digits in the other values masked too.
+func RedactParams(ps []Param) []Param {
+	out := make([]Param, len(ps))
+	for i, p := range ps {
+		switch {
+		case p.Name == "cvv2":
+			out[i] = Param{Name: p.Name, Value: "***"}
+		case IsSensitive(p.Name):
+			out[i] = Param{Name: p.Name, Value: maskKeepLast(p.Value)}
+		default:
+			out[i] = Param{Name: p.Name, Value: maskDigitRuns(p.Value)}
+		}
+	}
+	return out
+}
+
+// maskRunMin is the shortest run of digits that maskDigitRuns treats as a
+// possible card or account number.
+const maskRunMin = 8
+
+// maskDigitRuns masks every run of maskRunMin or more ASCII digits, keeping
+// the last 4 of the run: text that ended up in the wrong column ("amount" =
+// a card number) must not print a PAN either.
+func maskDigitRuns(s string) string {
+	var b strings.Builder
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			run := s[start:end]
+			if len(run) >= maskRunMin {
+				run = maskKeepLast(run)
+			}
+			b.WriteString(run)
+			start = -1
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+		b.WriteByte(c)
+	}
+	flush(len(s))
+	return b.String()
+}
+
+// maxShown is how many characters of a value an error message quotes.
+const maxShown = 40
+
+// safeValue is how a value may appear in a message: digit runs masked,
+// shortened to maxShown characters, invalid UTF-8 kept as bytes for %q.
+func safeValue(s string) string {
+	s = maskDigitRuns(s)
+	if utf8.RuneCountInString(s) > maxShown {
+		r := []rune(s)
+		s = string(r[:maxShown]) + "…"
+	}
+	return s
+}
+
+// shownValue is safeValue for a named parameter: sensitive ones are fully
+// masked except the last 4.
+func shownValue(name, v string) string {
+	if IsSensitive(name) {
+		return maskKeepLast(v)
+	}
+	return safeValue(v)
+}
