@@ -1,6 +1,7 @@
 package signer
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"strconv"
@@ -163,4 +164,14 @@ func TestSignFreshNonceAndTime(t *testing.T) {
 			t.Fatalf("timestamp %d not current", ts)
 		}
 	}
+}
+
+var base64Std = base64.StdEncoding
+
+func mustRead(path string) []byte {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return data
 }
