@@ -1,0 +1,133 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Atomic batch publish headers (NATS 2.12+, stream needs AllowAtomicPublish).
+const (
+	hdrBatchID     = "Nats-Batch-Id"
+	hdrBatchSeq    = "Nats-Batch-Sequence"
+	hdrBatchCommit = "Nats-Batch-Commit"
+	// HeaderExpectedLastSubjectSeq makes the server store a message only if the last message on its
+	// subject has this sequence ("0": the subject must be empty). Inside an atomic batch, one failing
+	// expectation rejects the whole batch.
+	HeaderExpectedLastSubjectSeq = "Nats-Expected-Last-Subject-Sequence"
+)
+
+// MaxAtomicBatch is the server's default maximum number of messages in one atomic batch.
+const MaxAtomicBatch = 1000
+
+// JetStream API error codes PublishAtomic callers act on.
+const (
+	errCodeWrongLastSequence     = 10071
+	errCodeAtomicDuplicate       = 10201
+	errCodeWrongLastSeqConstant  = 10164
+	errCodeAtomicIncompleteBatch = 10176
+)
+
+var (
+	// ErrWrongLastSequence: a Nats-Expected-Last-Subject-Sequence expectation failed (for a
+	// "must be empty" expectation: the subject already has a message).
+	ErrWrongLastSequence = errors.New("wrong last sequence")
+	// ErrAtomicDuplicate: a message of the batch has a Nats-Msg-Id already stored within the
+	// duplicate window, so the whole batch was rejected.
+	ErrAtomicDuplicate = errors.New("atomic batch contains a duplicate message id")
+	// ErrBatchIncomplete: the server did not see the whole batch (lost messages, timeout, restart);
+	// nothing was stored and the batch can be sent again.
+	ErrBatchIncomplete = errors.New("atomic batch incomplete")
+)
+
+// APIError is a JetStream API error answered to a publish.
+type APIError struct {
+	Code        int    `json:"code"`
+	ErrCode     int    `json:"err_code"`
+	Description string `json:"description"`
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("jetstream: %s (code %d, err_code %d)", e.Description, e.Code, e.ErrCode)
+}
+
+// Is maps well-known codes to this package's sentinels.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrWrongLastSequence:
+		return e.ErrCode == errCodeWrongLastSequence || e.ErrCode == errCodeWrongLastSeqConstant
+	case ErrAtomicDuplicate:
+		return e.ErrCode == errCodeAtomicDuplicate
+	case ErrBatchIncomplete:
+		return e.ErrCode == errCodeAtomicIncompleteBatch
+	}
+	return false
+}
+
+// AtomicAck acknowledges a committed atomic batch.
+type AtomicAck struct {
+	Stream  string `json:"stream"`
+	Seq     uint64 `json:"seq"` // stream sequence of the batch's last message
+	BatchID string `json:"batch"`
+	Count   int    `json:"count"`
+}
+
+// PublishAtomic publishes msgs (1..MaxAtomicBatch, all to one stream) as one atomic batch: the
+// stream stores all of them or none. It sets the batch headers on msgs. The commit is a request;
+// when ctx has no deadline, 30s bounds the wait. An error that is neither an *APIError nor
+// ErrBatchIncomplete (a timeout, a lost connection) leaves the outcome unknown: the caller must be
+// able to tell by other means (for example an expected-last-subject-sequence marker in the batch).
+func PublishAtomic(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (AtomicAck, error) {
+	if len(msgs) == 0 || len(msgs) > MaxAtomicBatch {
+		return AtomicAck{}, fmt.Errorf("queue: atomic publish: %d messages, want 1-%d", len(msgs), MaxAtomicBatch)
+	}
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return AtomicAck{}, fmt.Errorf("queue: atomic publish: batch id: %w", err)
+	}
+	id := hex.EncodeToString(raw[:])
+	for i, m := range msgs {
+		if m.Header == nil {
+			m.Header = nats.Header{}
+		}
+		m.Header.Set(hdrBatchID, id)
+		m.Header.Set(hdrBatchSeq, strconv.Itoa(i+1))
+		if i == len(msgs)-1 {
+			m.Header.Set(hdrBatchCommit, "1")
+			break
+		}
+		if err := nc.PublishMsg(m); err != nil {
+			return AtomicAck{}, fmt.Errorf("queue: atomic publish: %w", wrapUnavailable(err))
+		}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
+	resp, err := nc.RequestMsgWithContext(ctx, msgs[len(msgs)-1])
+	if err != nil {
+		return AtomicAck{}, fmt.Errorf("queue: atomic publish: commit: %w", wrapUnavailable(err))
+	}
+	var r struct {
+		AtomicAck
+		Error *APIError `json:"error"`
+	}
+	if err := json.Unmarshal(resp.Data, &r); err != nil {
+		return AtomicAck{}, fmt.Errorf("queue: atomic publish: commit: bad reply %q: %w", resp.Data, err)
+	}
+	if r.Error != nil {
+		return AtomicAck{}, fmt.Errorf("queue: atomic publish: %w", r.Error)
+	}
+	if r.Count != len(msgs) {
+		return r.AtomicAck, fmt.Errorf("queue: atomic publish: committed %d of %d messages", r.Count, len(msgs))
+	}
+	return r.AtomicAck, nil
+}

@@ -1,0 +1,48 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+func ExampleNames() {
+	n := queue.DefaultNames()
+	fmt.Println(n.JobSubject("2026-11-payroll"))
+	fmt.Println(n.JobMsgID("2026-11-payroll", "ORD-1"))
+	fmt.Println(n.LedgerKey("2026-11-payroll", "ORD-1"))
+	fmt.Println(n.OrderKey("order with spaces"))
+	// Output:
+	// payouts.jobs.2026-11-payroll
+	// job:2026-11-payroll:ORD-1
+	// 2026-11-payroll.ORD-1
+	// h2htlu6wr4mn47lp3jpnx4w3rqovt2aymtac3jbfhgol3ovqfji6a
+}
+
+func ExampleProvision() {
+	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{Port: -1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Shutdown()
+	ctx := context.Background()
+	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: srv.ClientURL(), Name: "example"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	h, err := queue.Provision(ctx, js, queue.DefaultNames(), queue.DefaultSettings())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg := h.Jobs.CachedInfo().Config
+	fmt.Println(cfg.Name, cfg.Storage, cfg.Discard, cfg.Retention)
+	// Output: PAYOUTS File DiscardNew WorkQueue
+}

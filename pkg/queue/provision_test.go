@@ -1,0 +1,137 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
+)
+
+func TestProvisionCreatesMoneySettings(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	ctx := context.Background()
+	names, s := queue.DefaultNames(), queue.DefaultSettings()
+	h, err := queue.Provision(ctx, js, names, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := h.Jobs.CachedInfo().Config
+	if jobs.Storage != jetstream.FileStorage || jobs.Discard != jetstream.DiscardNew || jobs.Retention != jetstream.WorkQueuePolicy ||
+		!jobs.AllowAtomicPublish || jobs.Duplicates != 24*time.Hour || jobs.MaxMsgs != s.JobMaxMsgs || jobs.MaxBytes != s.JobMaxBytes || jobs.MaxAge != 0 {
+		t.Errorf("jobs stream config = %+v", jobs)
+	}
+	res := h.Results.CachedInfo().Config
+	if res.Storage != jetstream.FileStorage || res.Discard != jetstream.DiscardNew || res.Retention != jetstream.LimitsPolicy || res.MaxAge != s.ResultMaxAge {
+		t.Errorf("results stream config = %+v", res)
+	}
+	ci := h.Consumer.CachedInfo().Config
+	if ci.AckPolicy != jetstream.AckExplicitPolicy || ci.AckWait != 30*time.Second || ci.MaxDeliver != 500 || len(ci.BackOff) != 0 || ci.FilterSubject != "payouts.jobs.>" {
+		t.Errorf("consumer config = %+v", ci)
+	}
+	orders, err := js.Stream(ctx, "KV_"+names.OrdersBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc := orders.CachedInfo().Config; !oc.AllowAtomicPublish || oc.MaxAge != 0 || oc.Storage != jetstream.FileStorage {
+		t.Errorf("orders bucket stream = %+v", oc)
+	}
+	for _, kv := range []jetstream.KeyValue{h.Batches, h.Orders, h.Ledger, h.RateLimit} {
+		st, err := kv.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.TTL() != 0 || st.BackingStore() != "JetStream" {
+			t.Errorf("bucket %s: ttl %s", st.Bucket(), st.TTL())
+		}
+	}
+	// Idempotent: a second provision (another process starting) changes nothing and succeeds.
+	if _, err := queue.Provision(ctx, js, names, s); err != nil {
+		t.Fatalf("second provision: %v", err)
+	}
+	// Strengthening is applied in place.
+	s.JobDuplicates = 48 * time.Hour
+	s.JobMaxMsgs *= 2
+	h2, err := queue.Provision(ctx, js, names, s)
+	if err != nil {
+		t.Fatalf("provision with higher limits: %v", err)
+	}
+	if c := h2.Jobs.CachedInfo().Config; c.Duplicates != 48*time.Hour || c.MaxMsgs != s.JobMaxMsgs {
+		t.Errorf("jobs stream not updated: %+v", c)
+	}
+}
+
+func TestProvisionRefusesWeakerExisting(t *testing.T) {
+	t.Parallel()
+	names, s := queue.DefaultNames(), queue.DefaultSettings()
+	tests := []struct {
+		name    string
+		mutate  func(*jetstream.StreamConfig)
+		setting string
+	}{
+		{"memory storage", func(c *jetstream.StreamConfig) { c.Storage = jetstream.MemoryStorage }, "storage"},
+		{"discard old", func(c *jetstream.StreamConfig) { c.Discard = jetstream.DiscardOld }, "discard"},
+		{"limits retention", func(c *jetstream.StreamConfig) { c.Retention = jetstream.LimitsPolicy }, "retention"},
+		{"higher max msgs", func(c *jetstream.StreamConfig) { c.MaxMsgs = s.JobMaxMsgs * 2 }, "max_msgs"},
+		{"unlimited bytes", func(c *jetstream.StreamConfig) { c.MaxBytes = -1 }, "max_bytes"},
+		{"longer duplicate window", func(c *jetstream.StreamConfig) { c.Duplicates = 48 * time.Hour }, "duplicates"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, js := queuetest.Start(t)
+			ctx := context.Background()
+			cfg := queue.JobStreamConfig(names, s)
+			tt.mutate(&cfg)
+			if _, err := js.CreateStream(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			_, err := queue.Provision(ctx, js, names, s)
+			var me *queue.MismatchError
+			if !errors.As(err, &me) || !errors.Is(err, queue.ErrMismatch) {
+				t.Fatalf("Provision = %v, want *MismatchError", err)
+			}
+			if me.Setting != tt.setting || me.Name != names.JobStream {
+				t.Errorf("mismatch names %s %s, want %s %s (%v)", me.Name, me.Setting, names.JobStream, tt.setting, err)
+			}
+			// The existing stream is left as it was.
+			st, err := js.Stream(ctx, names.JobStream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st.CachedInfo().Config; got.Storage != cfg.Storage || got.Discard != cfg.Discard || got.MaxMsgs != cfg.MaxMsgs {
+				t.Errorf("existing stream changed: %+v", got)
+			}
+		})
+	}
+}
+
+func TestProvisionRefusesExpiringLedger(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	ctx := context.Background()
+	names := queue.DefaultNames()
+	if _, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: names.LedgerBucket, TTL: time.Hour, History: 5}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := queue.Provision(ctx, js, names, queue.DefaultSettings())
+	var me *queue.MismatchError
+	if !errors.As(err, &me) || me.Setting != "ttl" || me.Name != names.LedgerBucket {
+		t.Fatalf("Provision = %v, want ttl mismatch on %s", err, names.LedgerBucket)
+	}
+}
+
+func TestProvisionRejectsInvalidSettings(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	s := queue.DefaultSettings()
+	s.AckWait = 0
+	if _, err := queue.Provision(context.Background(), js, queue.DefaultNames(), s); !errors.Is(err, queue.ErrInvalidSettings) {
+		t.Fatalf("Provision = %v, want ErrInvalidSettings", err)
+	}
+}
