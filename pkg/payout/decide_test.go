@@ -1,0 +1,264 @@
+package payout
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/job"
+)
+
+var t0 = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+
+func testOptions() Options {
+	o := DefaultOptions()
+	o.MaxDeliver = 500
+	return o
+}
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	o := testOptions()
+	row := Row{BatchID: "b1", ClientOrderID: "o1", Line: 2}
+	// Entries in each state.
+	submitting := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}
+	ambiguous := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Ambiguous: true}
+	lastAttempt := &Entry{State: StateSubmitting, Attempts: o.MaxAttempts, SubmittedAt: t0, Ambiguous: true}
+	refused := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Ambiguous: true, Refused: true, ErrorCode: "E42", ErrorMessage: "no"}
+	pending := &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1, SubmittedAt: t0}
+	accepted := &Entry{State: StateAccepted, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, OrderID: "P1", LastStatus: "processing", StatusChangedAt: t0}
+	final := &Entry{State: StateFinal, Attempts: 1, Result: job.StatusApproved, OrderID: "P1"}
+	reported := &Entry{State: StateReported, Attempts: 1, Result: job.StatusApproved}
+	failing := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Failures: o.MaxFailures - 1}
+	failingPending := &Entry{State: StatePendingRetry, Attempts: 1, SubmittedAt: t0, Failures: o.MaxFailures}
+	failingAccepted := &Entry{State: StateAccepted, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, OrderID: "P1", Failures: o.MaxFailures - 1}
+
+	settled := t0.Add(o.SettleDelay)
+	type want struct {
+		action    Action
+		step      Step
+		next      State // "" = no ledger write
+		delay     time.Duration
+		result    job.Status
+		attempts  int
+		failures  int
+		deadCode  string // expected error_code of a dead-lettered row
+		ambiguous bool
+	}
+	cases := []struct {
+		name string
+		in   Input
+		want want
+	}{
+		// Deliveries.
+		{"new job: ledger first, then submit", Input{Event: EventDelivery, Now: t0},
+			want{step: StepSubmit, next: StateSubmitting, attempts: 1}},
+		{"reported: duplicate delivery acked", Input{Event: EventDelivery, Entry: reported, Now: t0},
+			want{action: ActionAck}},
+		{"final: publish the result", Input{Event: EventDelivery, Entry: final, Now: t0},
+			want{step: StepReport, result: job.StatusApproved}},
+		{"pending_retry: submit again", Input{Event: EventDelivery, Entry: pending, Now: t0.Add(time.Minute)},
+			want{step: StepSubmit, next: StateSubmitting, attempts: 2, failures: 1}},
+		{"submitting within settle: wait the rest", Input{Event: EventDelivery, Entry: submitting, Now: t0.Add(10 * time.Second)},
+			want{action: ActionNakDelay, delay: o.SettleDelay - 10*time.Second}},
+		{"submitting after settle: look up", Input{Event: EventDelivery, Entry: ambiguous, Now: settled},
+			want{step: StepLookup}},
+		{"accepted: poll", Input{Event: EventDelivery, Entry: accepted, Now: t0.Add(3 * time.Second)},
+			want{step: StepLookup}},
+		{"accepted past horizon: unresolved", Input{Event: EventDelivery, Entry: accepted, Now: t0.Add(o.Poll.Horizon)},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1}},
+		{"max_deliver-1 without entry: dead letter, no payout", Input{Event: EventDelivery, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, deadCode: CodeDeadLetter}},
+		{"max_deliver-1 accepted: dead letter unresolved", Input{Event: EventDelivery, Entry: accepted, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1}},
+		{"max_deliver-1 reported: still just ack", Input{Event: EventDelivery, Entry: reported, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
+			want{action: ActionAck}},
+		{"failures at max pending_retry: dead letter error", Input{Event: EventDelivery, Entry: failingPending, Now: t0},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, deadCode: CodeDeadLetter}},
+		{"unknown state: hold and shout", Input{Event: EventDelivery, Entry: &Entry{State: "weird"}, Now: t0},
+			want{action: ActionNakDelay, delay: o.BackoffMax}},
+
+		// Payout outcomes (entry: submitting, attempt 1).
+		{"payout accepted", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAccepted, Gateway: GatewayInfo{OrderID: "P1"}, Now: t0},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
+		{"payout rejected", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeRejected, Gateway: GatewayInfo{ErrorCode: "V1"}, Now: t0},
+			want{step: StepReport, next: StateFinal, result: job.StatusRejected, attempts: 1}},
+		{"payout retryable: not sent", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeRetryable, Now: t0},
+			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffInitial, attempts: 1, failures: 1}},
+		{"payout throttled: Retry-After wins", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeThrottled, Gateway: GatewayInfo{RetryAfter: 7 * time.Second}, Now: t0},
+			want{action: ActionNakDelay, next: StatePendingRetry, delay: 7 * time.Second, attempts: 1, failures: 1}},
+		{"payout auth: not sent, counted", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAuth, Now: t0},
+			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffInitial, attempts: 1, failures: 1}},
+		{"payout not sent at max failures: dead letter error", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeRetryable, Now: t0},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, deadCode: CodeDeadLetter}},
+		{"payout ambiguous: settle", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAmbiguous, Now: t0.Add(2 * time.Second)},
+			want{action: ActionNakDelay, next: StateSubmitting, delay: o.SettleDelay - 2*time.Second, attempts: 1, ambiguous: true}},
+		{"payout gateway error with order id: follow it", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeGatewayError, Gateway: GatewayInfo{OrderID: "P9", ErrorCode: "E"}, Now: t0},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
+		{"payout gateway error without order id: settle", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeGatewayError, Gateway: GatewayInfo{ErrorCode: "E"}, Now: t0},
+			want{action: ActionNakDelay, next: StateSubmitting, delay: o.SettleDelay, attempts: 1, ambiguous: true}},
+		{"payout outcome on a non-submitting entry: inconsistent", Input{Event: EventPayout, Entry: accepted, Outcome: OutcomeAccepted, Now: t0},
+			want{action: ActionNakDelay, delay: o.BackoffMax}},
+		{"status outcome as payout outcome: inconsistent", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeFinal, Now: t0},
+			want{action: ActionNakDelay, delay: o.BackoffMax}},
+
+		// Status outcomes after settling (entry: submitting).
+		{"lookup final", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "declined", OrderID: "P1"}, Now: settled},
+			want{step: StepReport, next: StateFinal, result: job.StatusDeclined, attempts: 1}},
+		{"lookup pending: follow", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: settled},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
+		{"lookup not found: re-submit", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeNotFound, Now: settled},
+			want{step: StepSubmit, next: StateSubmitting, attempts: 2}},
+		{"lookup not found at max attempts: unresolved", Input{Event: EventStatus, Entry: lastAttempt, Outcome: OutcomeNotFound, Now: settled},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: o.MaxAttempts, ambiguous: true}},
+		{"lookup not found after refusal: error, never re-sent", Input{Event: EventStatus, Entry: refused, Outcome: OutcomeNotFound, Now: settled},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, ambiguous: true}},
+		{"lookup failed: back off", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeLookupFailed, Now: settled},
+			want{action: ActionNakDelay, next: StateSubmitting, delay: o.BackoffInitial, attempts: 1, failures: 1, ambiguous: true}},
+		{"lookup failed at max failures: dead letter unresolved", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeLookupFailed, Now: settled},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures}},
+
+		// Status outcomes while polling (entry: accepted).
+		{"poll final", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "approved"}, Now: t0.Add(time.Minute)},
+			want{step: StepReport, next: StateFinal, result: job.StatusApproved, attempts: 1}},
+		{"poll final error status", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "error", ErrorCode: "PROCESSOR_INTERNAL_ERROR"}, Now: t0.Add(time.Minute)},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1}},
+		{"poll pending unchanged, fast phase: no write", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing"}, Now: t0.Add(time.Minute)},
+			want{action: ActionNakDelay, delay: o.Poll.FastInterval}},
+		{"poll pending changed: recorded", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "unknown"}, Now: t0.Add(time.Minute)},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
+		{"poll pending, slow phase", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing"}, Now: t0.Add(10 * time.Minute)},
+			want{action: ActionNakDelay, delay: o.Poll.SlowInterval}},
+		{"poll pending near horizon: capped", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing"}, Now: t0.Add(o.Poll.Horizon - time.Minute)},
+			want{action: ActionNakDelay, delay: time.Minute}},
+		{"poll pending past horizon: unresolved", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing"}, Now: t0.Add(o.Poll.Horizon)},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1}},
+		{"poll not found: a failure, never a re-send", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomeNotFound, Now: t0.Add(time.Minute)},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.BackoffInitial, attempts: 1, failures: 1}},
+		{"poll failed at max failures: dead letter unresolved", Input{Event: EventStatus, Entry: failingAccepted, Outcome: OutcomeLookupFailed, Now: t0.Add(time.Minute)},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures}},
+		{"status outcome for a pending_retry entry: inconsistent", Input{Event: EventStatus, Entry: pending, Outcome: OutcomeFinal, Now: t0},
+			want{action: ActionNakDelay, delay: o.BackoffMax}},
+
+		// Reported, undecodable, infrastructure.
+		{"result published: reported, ack", Input{Event: EventReported, Entry: final, Now: t0},
+			want{action: ActionAck, next: StateReported, result: job.StatusApproved, attempts: 1}},
+		{"result published twice: ack", Input{Event: EventReported, Entry: reported, Now: t0},
+			want{action: ActionAck}},
+		{"reported without final entry: inconsistent", Input{Event: EventReported, Entry: accepted, Now: t0},
+			want{action: ActionNakDelay, delay: o.BackoffMax}},
+		{"undecodable: dead letter, term", Input{Event: EventUndecodable, Now: t0},
+			want{action: ActionTerm, step: StepDeadLetter}},
+		{"infra error: back off by delivery", Input{Event: EventInfraError, Delivery: Delivery{NumDelivered: 3}, Err: fmt.Errorf("kv down"), Now: t0},
+			want{action: ActionNakDelay, delay: 4 * o.BackoffInitial}},
+	}
+	c := NewClassifier(o, zerolog.Nop())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := tc.in
+			in.Row = row
+			var before Entry
+			if in.Entry != nil {
+				before = *in.Entry
+			}
+			d := c.Decide(in)
+			w := tc.want
+			if d.Action != w.action || d.Step != w.step || d.Delay != w.delay || d.ResultStatus != w.result {
+				t.Fatalf("decision %+v (reason %q), want action %s step %s delay %s result %q",
+					d, d.Reason, w.action, w.step, w.delay, w.result)
+			}
+			if d.Reason == "" {
+				t.Errorf("decision without a reason")
+			}
+			if in.Entry != nil && *in.Entry != before {
+				t.Errorf("classifier mutated its input entry")
+			}
+			if w.next == "" {
+				if d.Next != nil {
+					t.Fatalf("unexpected ledger write %+v", d.Next)
+				}
+				return
+			}
+			n := d.Next
+			if n == nil {
+				t.Fatalf("no ledger write, want state %s", w.next)
+			}
+			if n.State != w.next || n.Attempts != w.attempts || n.Failures != w.failures || n.Ambiguous != w.ambiguous {
+				t.Errorf("next %+v, want state %s attempts %d failures %d ambiguous %v", n, w.next, w.attempts, w.failures, w.ambiguous)
+			}
+			if n.State == StateFinal && (n.Result != w.result || n.FinishedAt.IsZero()) {
+				t.Errorf("final entry result %q finished %v, want %q", n.Result, n.FinishedAt, w.result)
+			}
+			if w.deadCode != "" && (n.ErrorCode != w.deadCode || n.DeadLetter == "") {
+				t.Errorf("dead letter code %q reason %q, want code %q", n.ErrorCode, n.DeadLetter, w.deadCode)
+			}
+			if n.BatchID == "" && in.Entry == nil {
+				t.Errorf("a new entry must carry the row's identity: %+v", n)
+			}
+		})
+	}
+}
+
+// TestDecideNeverResendsWithoutProof walks every state x outcome and checks invariant 1's rule: a
+// decision to submit follows only no entry, a definitely-not-sent entry, or a definite not-found.
+func TestDecideNeverResendsWithoutProof(t *testing.T) {
+	t.Parallel()
+	o := testOptions()
+	c := NewClassifier(o, zerolog.Nop())
+	states := []State{StateSubmitting, StatePendingRetry, StateAccepted, StateFinal, StateReported}
+	events := []Event{EventDelivery, EventPayout, EventStatus, EventReported}
+	for _, st := range states {
+		for _, amb := range []bool{false, true} {
+			for _, ev := range events {
+				for out := OutcomeNone; out <= OutcomeLookupFailed; out++ {
+					for _, now := range []time.Time{t0, t0.Add(o.SettleDelay), t0.Add(2 * o.Poll.Horizon)} {
+						e := &Entry{State: st, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, Ambiguous: amb, Result: job.StatusApproved}
+						d := c.Decide(Input{Event: ev, Entry: e, Outcome: out, Now: now, Row: Row{BatchID: "b", ClientOrderID: "o"}})
+						if d.Step != StepSubmit {
+							continue
+						}
+						ok := (ev == EventDelivery && st == StatePendingRetry) ||
+							(ev == EventStatus && out == OutcomeNotFound && st == StateSubmitting)
+						if !ok {
+							t.Errorf("state %s ambiguous %v event %s outcome %s at +%s: submit without proof", st, amb, ev, out, now.Sub(t0))
+						}
+						if d.Next == nil || d.Next.Attempts != e.Attempts+1 || d.Next.State != StateSubmitting {
+							t.Errorf("submit must count the attempt in the ledger first: %+v", d.Next)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		key    string
+		mutate func(*Options)
+	}{
+		{"concurrency", func(o *Options) { o.Concurrency = -1 }},
+		{"ack_wait", func(o *Options) { o.AckWait = o.HTTPTimeout }},
+		{"settle_delay", func(o *Options) { o.SettleDelay = o.HTTPTimeout - time.Second }},
+		{"max_deliver", func(o *Options) { o.MaxDeliver = 50 }},
+		{"max_attempts", func(o *Options) { o.MaxAttempts = -1 }},
+		{"backoff_max", func(o *Options) { o.BackoffMax = o.BackoffInitial / 2 }},
+		{"poll.horizon", func(o *Options) { o.Poll.Horizon = o.Poll.FastInterval }},
+	}
+	if err := DefaultOptions().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for _, tc := range cases {
+		o := DefaultOptions()
+		tc.mutate(&o)
+		err := o.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.key+":") {
+			t.Errorf("%s: got %v, want an error naming the key", tc.key, err)
+		}
+	}
+}

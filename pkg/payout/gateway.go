@@ -1,0 +1,51 @@
+package payout
+
+import (
+	"context"
+	"time"
+)
+
+// Param is one business parameter of a payout request, in order (names may repeat).
+type Param struct{ Name, Value string }
+
+// PayoutReply is the gateway's answer to an accepted payout (type=async-response).
+type PayoutReply struct {
+	OrderID      string // paynet-order-id
+	SerialNumber string
+}
+
+// StatusQuery asks for an order's status by client_orderid, with the gateway's order id when known.
+type StatusQuery struct {
+	ClientOrderID string
+	OrderID       string
+}
+
+// StatusReply is a status-response.
+type StatusReply struct {
+	Status       string // approved, declined, filtered, error, processing, unknown, ...
+	Final        bool
+	OrderID      string
+	SerialNumber string
+	ErrorCode    string
+	ErrorMessage string
+}
+
+// Gateway is what the machine needs from the gateway client. Errors must be classifiable by
+// the Gateway's ErrorClassifier (see outcome.go): rejected, gateway error, auth, retryable
+// (definitely not sent), throttled, ambiguous, not found.
+type Gateway interface {
+	Payout(ctx context.Context, params []Param) (PayoutReply, error)
+	Status(ctx context.Context, q StatusQuery) (StatusReply, error)
+}
+
+// Limiter holds the cluster-wide request rate; Wait blocks until a request may be sent.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// Clock tells the time; tests inject a fake.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }

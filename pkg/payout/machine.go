@@ -1,0 +1,251 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// Deps are the machine's and the pool's collaborators.
+type Deps struct {
+	JS       jetstream.JetStream // required
+	Gateway  Gateway             // required
+	Classify ErrorClassifier     // files gateway errors; required
+	Limiter  Limiter             // optional: waited on before every gateway call (leave nil when the client limits)
+	Clock    Clock               // optional: system clock
+	Log      zerolog.Logger
+	// Registerer receives the metrics (optional). Several pools may share one.
+	Registerer prometheus.Registerer
+}
+
+// ioTimeout bounds one ledger, publish or ack operation.
+const ioTimeout = 10 * time.Second
+
+// maxSteps bounds the decisions taken for one delivery (a CAS conflict storm, a bug).
+const maxSteps = 16
+
+// Machine carries out the classifier's decisions for one delivery at a time; it is safe for
+// concurrent use by many goroutines (and many processes: the ledger's CAS serializes them).
+type Machine struct {
+	opts     Options
+	ledger   *Ledger
+	gw       Gateway
+	classify ErrorClassifier
+	limiter  Limiter
+	clock    Clock
+	cls      *Classifier
+	pub      publisher
+	sum      *summarizer
+	log      zerolog.Logger
+	met      *metrics
+}
+
+// NewMachine validates opts and binds the ledger and batches buckets.
+func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) {
+	opts = opts.WithDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.JS == nil || deps.Gateway == nil || deps.Classify == nil {
+		return nil, fmt.Errorf("%w: deps: JS, Gateway and Classify are required", ErrInvalidOptions)
+	}
+	if deps.Clock == nil {
+		deps.Clock = systemClock{}
+	}
+	met, err := newMetrics(deps.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	ledgerKV, err := deps.JS.KeyValue(ctx, opts.Names.LedgerBucket)
+	if err != nil {
+		return nil, fmt.Errorf("payout: ledger bucket %s: %w", opts.Names.LedgerBucket, err)
+	}
+	batchesKV, err := deps.JS.KeyValue(ctx, opts.Names.BatchesBucket)
+	if err != nil {
+		return nil, fmt.Errorf("payout: batches bucket %s: %w", opts.Names.BatchesBucket, err)
+	}
+	pub := publisher{js: deps.JS, names: opts.Names}
+	return &Machine{
+		opts: opts, ledger: NewLedger(ledgerKV), gw: deps.Gateway, classify: deps.Classify,
+		limiter: deps.Limiter, clock: deps.Clock, cls: NewClassifier(opts, deps.Log),
+		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met),
+		log: deps.Log, met: met,
+	}, nil
+}
+
+// Handle processes one delivery: it reads the ledger, lets the classifier decide, carries the
+// decisions out until one disposes of the message, applies it, and returns it. ctx bounds the
+// gateway calls (cancel it to abandon work: the request's outcome is then ambiguous and the
+// ledger says so); ledger writes and the reply to the server still complete.
+func (m *Machine) Handle(ctx context.Context, msg jetstream.Msg) Decision {
+	m.met.inFlight.Inc()
+	defer m.met.inFlight.Dec()
+	d := m.handle(ctx, msg)
+	m.apply(ctx, msg, d)
+	m.met.jobs.WithLabelValues(d.Action.String(), string(d.ResultStatus)).Inc()
+	return d
+}
+
+func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
+	dl := Delivery{NumDelivered: 1, MaxDeliver: m.opts.MaxDeliver}
+	var seq uint64
+	if meta, err := msg.Metadata(); err == nil {
+		dl.NumDelivered, seq = meta.NumDelivered, meta.Sequence.Stream
+	}
+	v, err := decodeJob(msg.Data())
+	if meta, merr := msg.Metadata(); merr == nil {
+		v.EnqueuedAt = meta.Timestamp
+	}
+	if err != nil {
+		row := Row{BatchID: batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())}
+		d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+		dead := DeadLetter{BatchID: row.BatchID, Reason: d.Reason + ": " + err.Error(), Subject: msg.Subject(),
+			StreamSeq: seq, NumDelivered: dl.NumDelivered, PayloadBytes: len(msg.Data()), At: m.clock.Now()}
+		ioctx, cancel := m.io(ctx)
+		defer cancel()
+		if err := m.pub.deadLetter(ioctx, dead); err != nil {
+			return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+		}
+		m.met.deadLetters.Inc()
+		return d
+	}
+	row := v.row()
+	key := m.opts.Names.LedgerKey(row.BatchID, row.ClientOrderID)
+	infra := func(err error) Decision {
+		return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+	}
+	entry, rev, err := m.get(ctx, key)
+	if err != nil {
+		return infra(err)
+	}
+	in := Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
+	for range maxSteps {
+		d := m.cls.Decide(in)
+		if d.Step == StepSubmit && m.limiter != nil {
+			// Wait for the rate limit before the ledger counts the attempt.
+			if err := m.limiter.Wait(ctx); err != nil {
+				return infra(fmt.Errorf("rate limit: %w", err))
+			}
+			d.Next.SubmittedAt = m.clock.Now()
+		}
+		if d.Next != nil {
+			newRev, err := m.put(ctx, key, d.Next, rev)
+			if errors.Is(err, ErrConflict) {
+				// Another worker touched the entry: continue from its state, never repeat a call.
+				m.met.conflicts.Inc()
+				if entry, rev, err = m.get(ctx, key); err != nil {
+					return infra(err)
+				}
+				in = Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
+				continue
+			}
+			if err != nil {
+				return infra(err)
+			}
+			entry, rev = d.Next, newRev
+		}
+		switch d.Step {
+		case StepNone:
+			return d
+		case StepSubmit:
+			_ = msg.InProgress() // the ack deadline restarts; AckWait exceeds the HTTP timeout
+			reply, err := m.gw.Payout(ctx, v.params())
+			out, info := payoutOutcome(m.classify, reply, err)
+			m.met.gatewayCalls.WithLabelValues("payout", out.String()).Inc()
+			in = Input{Event: EventPayout, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
+		case StepLookup:
+			if m.limiter != nil {
+				if err := m.limiter.Wait(ctx); err != nil {
+					return infra(fmt.Errorf("rate limit: %w", err))
+				}
+			}
+			_ = msg.InProgress()
+			reply, err := m.gw.Status(ctx, StatusQuery{ClientOrderID: row.ClientOrderID, OrderID: entry.OrderID})
+			out, info := statusOutcome(m.classify, reply, err)
+			m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
+			m.met.polls.Inc()
+			in = Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
+		case StepReport:
+			if err := m.report(ctx, v, entry, msg, seq, dl); err != nil {
+				return infra(err)
+			}
+			in = Input{Event: EventReported, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
+		default:
+			return infra(fmt.Errorf("step %s in a row's decision", d.Step))
+		}
+	}
+	return infra(fmt.Errorf("no disposition after %d decisions", maxSteps))
+}
+
+// report publishes the dead letter (if the row was dead-lettered) and the result, then checks
+// whether the batch is complete. Every publish carries a message id, so a repeat is harmless.
+func (m *Machine) report(ctx context.Context, v jobView, e *Entry, msg jetstream.Msg, seq uint64, dl Delivery) error {
+	ioctx, cancel := m.io(ctx)
+	defer cancel()
+	if e.DeadLetter != "" {
+		dead := DeadLetter{BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID, Line: v.Job.Line,
+			Reason: e.DeadLetter, Result: e.Result, Ledger: e, Subject: msg.Subject(), StreamSeq: seq,
+			NumDelivered: dl.NumDelivered, PayloadBytes: len(msg.Data()), At: m.clock.Now()}
+		if err := m.pub.deadLetter(ioctx, dead); err != nil {
+			return err
+		}
+		m.met.deadLetters.Inc()
+	}
+	if err := m.pub.result(ioctx, v, e); err != nil {
+		return err
+	}
+	m.met.results.WithLabelValues(string(e.Result)).Inc()
+	return m.sum.afterResult(ioctx, v.BatchID)
+}
+
+// apply replies to the server as decided.
+func (m *Machine) apply(ctx context.Context, msg jetstream.Msg, d Decision) {
+	var err error
+	switch d.Action {
+	case ActionAck:
+		ioctx, cancel := m.io(ctx)
+		err = msg.DoubleAck(ioctx)
+		cancel()
+	case ActionNakDelay:
+		err = msg.NakWithDelay(d.Delay)
+	case ActionTerm:
+		err = msg.TermWithReason(d.Reason)
+	case ActionLeave:
+	}
+	if err != nil {
+		// The ledger decides on the next delivery; a lost reply only costs a redelivery.
+		m.log.Warn().Err(err).Str("action", d.Action.String()).Str("subject", msg.Subject()).Msg("payout: reply to server failed")
+	}
+}
+
+// io is a context for ledger, publish and reply operations: it outlives a cancelled work context
+// (what was decided is recorded) but is bounded.
+func (m *Machine) io(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), ioTimeout)
+}
+
+func (m *Machine) get(ctx context.Context, key string) (*Entry, uint64, error) {
+	c, cancel := m.io(ctx)
+	defer cancel()
+	return m.ledger.Get(c, key)
+}
+
+func (m *Machine) put(ctx context.Context, key string, e *Entry, rev uint64) (uint64, error) {
+	c, cancel := m.io(ctx)
+	defer cancel()
+	return m.ledger.Put(c, key, e, rev)
+}
+
+// batchFromSubject extracts the batch token from a job subject (<prefix>.<batch>).
+func batchFromSubject(prefix, subject string) string {
+	if rest, ok := strings.CutPrefix(subject, prefix+"."); ok && rest != "" && !strings.Contains(rest, ".") {
+		return rest
+	}
+	return ""
+}

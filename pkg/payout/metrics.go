@@ -1,0 +1,76 @@
+package payout
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the pool's Prometheus collectors (namespace payrun, subsystem payout).
+type metrics struct {
+	jobs         *prometheus.CounterVec // by action and result status
+	gatewayCalls *prometheus.CounterVec // by call and outcome class
+	inFlight     prometheus.Gauge
+	polls        prometheus.Counter
+	deadLetters  prometheus.Counter
+	conflicts    prometheus.Counter
+	results      *prometheus.CounterVec // published results by status
+	summaries    prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	opts := func(name, help string) prometheus.Opts {
+		return prometheus.Opts{Namespace: "payrun", Subsystem: "payout", Name: name, Help: help}
+	}
+	m := &metrics{
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts(opts("jobs_processed_total",
+			"Job deliveries processed, by final action and result status (empty while the row is open).")), []string{"action", "status"}),
+		gatewayCalls: prometheus.NewCounterVec(prometheus.CounterOpts(opts("gateway_calls_total",
+			"Gateway calls by call (payout, status) and outcome class.")), []string{"call", "outcome"}),
+		inFlight:    prometheus.NewGauge(prometheus.GaugeOpts(opts("in_flight", "Jobs being processed now."))),
+		polls:       prometheus.NewCounter(prometheus.CounterOpts(opts("status_polls_total", "Status lookups of submitted or accepted orders."))),
+		deadLetters: prometheus.NewCounter(prometheus.CounterOpts(opts("dead_letters_total", "Jobs dead-lettered."))),
+		conflicts:   prometheus.NewCounter(prometheus.CounterOpts(opts("ledger_conflicts_total", "Ledger compare-and-set conflicts (another worker touched the entry)."))),
+		results:     prometheus.NewCounterVec(prometheus.CounterOpts(opts("results_published_total", "Results published, by status.")), []string{"status"}),
+		summaries:   prometheus.NewCounter(prometheus.CounterOpts(opts("summaries_published_total", "Batch summaries published."))),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	// Several pools in one process share one registry: reuse what is already registered.
+	reuse(reg, &m.jobs, &err)
+	reuse(reg, &m.gatewayCalls, &err)
+	reuse(reg, &m.inFlight, &err)
+	reuse(reg, &m.polls, &err)
+	reuse(reg, &m.deadLetters, &err)
+	reuse(reg, &m.conflicts, &err)
+	reuse(reg, &m.results, &err)
+	reuse(reg, &m.summaries, &err)
+	if err != nil {
+		return nil, fmt.Errorf("payout: metrics: %w", err)
+	}
+	return m, nil
+}
+
+// reuse registers *c, or replaces it with the collector already registered under its name.
+func reuse[C prometheus.Collector](reg prometheus.Registerer, c *C, errp *error) {
+	if *errp != nil {
+		return
+	}
+	err := reg.Register(*c)
+	var are prometheus.AlreadyRegisteredError
+	switch {
+	case err == nil:
+	case errors.As(err, &are):
+		existing, ok := are.ExistingCollector.(C)
+		if !ok {
+			*errp = err
+			return
+		}
+		*c = existing
+	default:
+		*errp = err
+	}
+}

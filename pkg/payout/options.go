@@ -1,0 +1,193 @@
+package payout
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// ErrInvalidOptions is wrapped by every Options.Validate error; the message names the key.
+var ErrInvalidOptions = errors.New("payout: invalid options")
+
+// Options configures the state machine and the pool. Zero values take the defaults from
+// DefaultOptions when passed through WithDefaults; Validate rejects what is unsafe.
+type Options struct {
+	// Names are the streams, subjects, consumer and buckets (queue.DefaultNames when zero).
+	Names queue.Names
+
+	// Concurrency is the number of jobs one pool works on at once.
+	Concurrency int
+	// ShutdownTimeout bounds how long in-flight jobs may run after Run's context is cancelled;
+	// what cannot finish is handed back (Nak).
+	ShutdownTimeout time.Duration
+
+	// HTTPTimeout is the gateway client's timeout for one request. AckWait must exceed it and
+	// SettleDelay must not be shorter than it.
+	HTTPTimeout time.Duration
+	// AckWait is the consumer's ack deadline (read from the consumer when the pool starts); a job
+	// whose worker died is redelivered after it.
+	AckWait time.Duration
+	// MaxDeliver is the consumer's delivery limit (read from the consumer; -1 = unlimited). A job
+	// is dead-lettered on its delivery MaxDeliver-1, before the server would drop it silently.
+	MaxDeliver int
+
+	// SettleDelay is how long after a payout request whose outcome is unknown the machine waits
+	// before it looks the order up by client_orderid. It bounds the double-payout risk: it must
+	// exceed the gateway's commit latency (see docs/worker.md).
+	SettleDelay time.Duration
+	// MaxAttempts bounds payout submissions per row (a re-submission only follows a definite
+	// "no such order"); past it the row ends "unresolved".
+	MaxAttempts int
+	// MaxFailures bounds failed deliveries (not-sent retries, failed lookups) per row; past it
+	// the job is dead-lettered.
+	MaxFailures int
+	// BackoffInitial and BackoffMax shape the redelivery delay after a failure:
+	// BackoffInitial * 2^(failures-1), at most BackoffMax.
+	BackoffInitial time.Duration
+	BackoffMax     time.Duration
+
+	// Poll is the status cadence after an accepted payout (connpay-gateway-notes §4).
+	Poll PollOptions
+}
+
+// PollOptions is the status polling cadence.
+type PollOptions struct {
+	FastInterval time.Duration // first interval (PAYRUN_POLL_INTERVAL), default 3s
+	FastPhase    time.Duration // how long the fast interval applies after acceptance, default 5m
+	SlowInterval time.Duration // interval after the fast phase, default 5m
+	Horizon      time.Duration // no final status this long after acceptance: "unresolved", default 1h
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{
+		Names:           queue.DefaultNames(),
+		Concurrency:     16,
+		ShutdownTimeout: 20 * time.Second,
+		HTTPTimeout:     15 * time.Second,
+		AckWait:         30 * time.Second,
+		MaxDeliver:      -1,
+		SettleDelay:     30 * time.Second,
+		MaxAttempts:     3,
+		MaxFailures:     10,
+		BackoffInitial:  time.Second,
+		BackoffMax:      time.Minute,
+		Poll: PollOptions{
+			FastInterval: 3 * time.Second,
+			FastPhase:    5 * time.Minute,
+			SlowInterval: 5 * time.Minute,
+			Horizon:      time.Hour,
+		},
+	}
+}
+
+// WithDefaults returns o with every zero field set from DefaultOptions.
+func (o Options) WithDefaults() Options {
+	d := DefaultOptions()
+	if o.Names == (queue.Names{}) {
+		o.Names = d.Names
+	}
+	setD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setI := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setI(&o.Concurrency, d.Concurrency)
+	setD(&o.ShutdownTimeout, d.ShutdownTimeout)
+	setD(&o.HTTPTimeout, d.HTTPTimeout)
+	setD(&o.AckWait, d.AckWait)
+	setI(&o.MaxDeliver, d.MaxDeliver)
+	setD(&o.SettleDelay, d.SettleDelay)
+	setI(&o.MaxAttempts, d.MaxAttempts)
+	setI(&o.MaxFailures, d.MaxFailures)
+	setD(&o.BackoffInitial, d.BackoffInitial)
+	setD(&o.BackoffMax, d.BackoffMax)
+	setD(&o.Poll.FastInterval, d.Poll.FastInterval)
+	setD(&o.Poll.FastPhase, d.Poll.FastPhase)
+	setD(&o.Poll.SlowInterval, d.Poll.SlowInterval)
+	setD(&o.Poll.Horizon, d.Poll.Horizon)
+	return o
+}
+
+// Validate checks the options; the error names the offending key.
+func (o Options) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalidOptions, key, fmt.Sprintf(format, args...))
+	}
+	if err := o.Names.Validate(); err != nil {
+		return fmt.Errorf("%w: names: %w", ErrInvalidOptions, err)
+	}
+	switch {
+	case o.Concurrency < 1:
+		return bad("concurrency", "must be at least 1, got %d", o.Concurrency)
+	case o.ShutdownTimeout <= 0:
+		return bad("shutdown_timeout", "must be positive")
+	case o.HTTPTimeout <= 0:
+		return bad("http_timeout", "must be positive")
+	case o.AckWait <= o.HTTPTimeout:
+		return bad("ack_wait", "%s must exceed http_timeout %s (a job would be redelivered while its request runs)", o.AckWait, o.HTTPTimeout)
+	case o.MaxDeliver != -1 && o.MaxDeliver < 3:
+		return bad("max_deliver", "must be -1 (unlimited) or at least 3, got %d", o.MaxDeliver)
+	case o.SettleDelay < o.HTTPTimeout:
+		return bad("settle_delay", "%s must be at least http_timeout %s (a lookup must not race a request still in flight)", o.SettleDelay, o.HTTPTimeout)
+	case o.MaxAttempts < 1:
+		return bad("max_attempts", "must be at least 1, got %d", o.MaxAttempts)
+	case o.MaxFailures < 1:
+		return bad("max_failures", "must be at least 1, got %d", o.MaxFailures)
+	case o.BackoffInitial <= 0:
+		return bad("backoff_initial", "must be positive")
+	case o.BackoffMax < o.BackoffInitial:
+		return bad("backoff_max", "must be at least backoff_initial")
+	case o.Poll.FastInterval <= 0:
+		return bad("poll.fast_interval", "must be positive")
+	case o.Poll.FastPhase < 0:
+		return bad("poll.fast_phase", "must not be negative")
+	case o.Poll.SlowInterval <= 0:
+		return bad("poll.slow_interval", "must be positive")
+	case o.Poll.Horizon <= o.Poll.FastInterval:
+		return bad("poll.horizon", "must exceed poll.fast_interval")
+	}
+	if need := o.deliveriesNeeded(); o.MaxDeliver != -1 && o.MaxDeliver < need {
+		return bad("max_deliver", "%d is too small for the poll cadence and retry limits (needs at least %d)", o.MaxDeliver, need)
+	}
+	return nil
+}
+
+// deliveriesNeeded is how many deliveries one row may need: every poll until the horizon,
+// every allowed failure and attempt, the settles, plus one spare for the dead letter.
+func (o Options) deliveriesNeeded() int {
+	polls := int(min(o.Poll.FastPhase, o.Poll.Horizon) / o.Poll.FastInterval)
+	if o.Poll.Horizon > o.Poll.FastPhase {
+		polls += int((o.Poll.Horizon - o.Poll.FastPhase) / o.Poll.SlowInterval)
+	}
+	return polls + o.MaxFailures + 2*o.MaxAttempts + 3
+}
+
+// backoff is the redelivery delay after the n-th failure (n >= 1).
+func (o Options) backoff(n int) time.Duration {
+	d := o.BackoffInitial
+	for i := 1; i < n && d < o.BackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, o.BackoffMax)
+}
+
+// pollInterval is the delay before the next status poll of an order accepted `since` ago,
+// never past the horizon by more than needed to notice it.
+func (o Options) pollInterval(since time.Duration) time.Duration {
+	d := o.Poll.SlowInterval
+	if since < o.Poll.FastPhase {
+		d = o.Poll.FastInterval
+	}
+	if left := o.Poll.Horizon - since; left > 0 && left < d {
+		d = left
+	}
+	return d
+}

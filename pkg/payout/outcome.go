@@ -1,0 +1,110 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Outcome is the class of one gateway call's result, as the classifier sees it.
+type Outcome int
+
+// Outcomes of a payout call, then of a status call.
+const (
+	OutcomeNone         Outcome = iota
+	OutcomeAccepted             // payout: async-response, an order exists
+	OutcomeRejected             // payout: validation-error, no payout exists
+	OutcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
+	OutcomeThrottled            // payout: 429, not processed
+	OutcomeAuth                 // payout: 401/403, rejected before processing; retrying will not fix it
+	OutcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
+	OutcomeGatewayError         // payout: type=error; an order may exist
+	OutcomeFinal                // status: a final status
+	OutcomePending              // status: not final (processing, unknown, unlisted)
+	OutcomeNotFound             // status: a definite "no such order"
+	OutcomeLookupFailed         // status: any other failure
+)
+
+var outcomeNames = [...]string{"none", "accepted", "rejected", "retryable", "throttled", "auth",
+	"ambiguous", "gateway_error", "final", "pending", "not_found", "lookup_failed"}
+
+func (o Outcome) String() string {
+	if o >= 0 && int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "outcome?"
+}
+
+// GatewayInfo is what a gateway answer carried, for the ledger and the result.
+type GatewayInfo struct {
+	OrderID      string
+	SerialNumber string
+	Status       string
+	ErrorCode    string
+	ErrorMessage string
+	RetryAfter   time.Duration
+}
+
+// ErrorClass is how an ErrorClassifier files a gateway error.
+type ErrorClass int
+
+// Error classes of the gateway client (pkg/submit's ErrXxx sentinels map onto these).
+const (
+	ClassAmbiguous    ErrorClass = iota // the safe default: a payout may exist
+	ClassRejected                       // validation-error
+	ClassGatewayError                   // type=error
+	ClassAuth                           // 401/403
+	ClassRetryable                      // definitely not sent
+	ClassThrottled                      // 429 not processed
+	ClassNotFound                       // status: no such order
+)
+
+// ErrorClassifier files a gateway error and extracts what it carried (code, message, order id).
+// Anything it cannot file must be ClassAmbiguous: a payout may exist.
+type ErrorClassifier func(err error) (ErrorClass, GatewayInfo)
+
+// payoutOutcome turns a payout call's result into an Outcome.
+func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
+	if err == nil {
+		return OutcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// The request may have been written before the cancellation: a payout may exist.
+		return OutcomeAmbiguous, GatewayInfo{ErrorMessage: err.Error()}
+	}
+	class, info := classify(err)
+	switch class {
+	case ClassRejected:
+		return OutcomeRejected, info
+	case ClassGatewayError:
+		return OutcomeGatewayError, info
+	case ClassAuth:
+		return OutcomeAuth, info
+	case ClassRetryable:
+		return OutcomeRetryable, info
+	case ClassThrottled:
+		return OutcomeThrottled, info
+	default: // ClassAmbiguous, ClassNotFound (meaningless for a payout) and anything unknown
+		return OutcomeAmbiguous, info
+	}
+}
+
+// statusOutcome turns a status call's result into an Outcome.
+func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
+	if err == nil {
+		info := GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber, Status: reply.Status,
+			ErrorCode: reply.ErrorCode, ErrorMessage: reply.ErrorMessage}
+		if reply.Final {
+			return OutcomeFinal, info
+		}
+		return OutcomePending, info
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return OutcomeLookupFailed, GatewayInfo{ErrorMessage: err.Error()}
+	}
+	class, info := classify(err)
+	if class == ClassNotFound {
+		return OutcomeNotFound, info
+	}
+	return OutcomeLookupFailed, info
+}
