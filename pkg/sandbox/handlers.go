@@ -1,0 +1,284 @@
+package sandbox
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/payrun/payrun/pkg/signer"
+)
+
+// request is a verified API request.
+type request struct {
+	params     []signer.Param
+	endpointID string
+	fault      Fault // the fault picked for it (only after-commit kinds reach handlers)
+}
+
+// api wraps a call handler with what every API request goes through, in this order: counting,
+// the rate limit, latency, before-commit faults, body parsing, signature verification.
+func (s *Server) api(call string, h func(http.ResponseWriter, *http.Request, *request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n := s.stats.arrival(call, s.opts.Clock.Now())
+		if rl := s.opts.Faults.RateLimit; rl > 0 && n > int64(rl) {
+			s.countFault(FaultRateLimit)
+			s.writeThrottled(w)
+			return
+		}
+		if d := s.opts.Faults.Latency; d > 0 {
+			s.countFault(FaultLatency)
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		fault := s.faults.pick(call)
+		switch fault {
+		case Fault5xxBefore:
+			s.countFault(fault)
+			writeServerError(w, http.StatusInternalServerError)
+			return
+		case Fault429:
+			s.countFault(fault)
+			s.writeThrottled(w)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				s.validationError(w, "", "request body too large")
+			}
+			return
+		}
+		params, err := parseForm(string(body))
+		if err != nil {
+			s.validationError(w, "", "malformed form body")
+			return
+		}
+		if !s.authentic(r, params) {
+			writeForbidden(w)
+			return
+		}
+		h(w, r, &request{params: params, endpointID: r.PathValue("id"), fault: fault})
+	}
+}
+
+// authentic verifies the signature and the merchant, counting failures by reason.
+func (s *Server) authentic(r *http.Request, params []signer.Param) bool {
+	u := s.opts.VerifyBaseURL + strings.TrimPrefix(r.URL.EscapedPath(), BasePath)
+	if s.opts.VerifyBaseURL == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		u = scheme + "://" + r.Host + r.URL.EscapedPath()
+	}
+	ck, err := s.verifier.Verify(r.Method, u, r.Header.Get("Authorization"), params)
+	reason := ""
+	switch {
+	case err == nil && ck == s.opts.Login:
+		return true
+	case err == nil:
+		reason = "unknown_merchant"
+	case errors.Is(err, signer.ErrBadSignature):
+		reason = "bad_signature"
+	case errors.Is(err, signer.ErrStaleTimestamp):
+		reason = "stale_timestamp"
+	case errors.Is(err, signer.ErrReplayedNonce):
+		reason = "replayed_nonce"
+	case errors.Is(err, signer.ErrUnsupportedMethod):
+		reason = "unsupported_method"
+	default:
+		reason = "malformed_header"
+	}
+	s.stats.add(func(st *Stats) {
+		st.AuthFailures[reason]++
+		if reason == "bad_signature" {
+			st.BadSignatures++
+		}
+	})
+	return false
+}
+
+// payout handles a verified payout request.
+func (s *Server) payout(w http.ResponseWriter, r *http.Request, req *request) {
+	p := req.params
+	coid := get(p, "client_orderid")
+	if msg := validatePayout(p); msg != "" {
+		s.validationError(w, coid, msg)
+		return
+	}
+	if req.fault == FaultErrorBefore {
+		s.countFault(req.fault)
+		s.gatewayError(w, coid, "")
+		return
+	}
+	final, ok := s.opts.Scenario[get(p, "account_number")]
+	if !ok {
+		if final, ok = defaultScenario[get(p, "account_number")]; !ok {
+			final = s.opts.DefaultStatus
+		}
+	}
+	o := s.orders.add(&order{
+		clientOrderID: coid,
+		endpointID:    req.endpointID,
+		serial:        s.orders.nextSerial(),
+		amount:        get(p, "amount"),
+		currency:      get(p, "currency"),
+		callbackURL:   get(p, "server_callback_url"),
+		final:         final,
+	}, s.opts.ProcessingPolls)
+	s.stats.payout(coid)
+	if o.isFinal {
+		s.callback(o)
+	}
+	if s.afterCommit(w, req.fault) {
+		return
+	}
+	if req.fault == FaultErrorAfter {
+		s.countFault(req.fault)
+		s.gatewayError(w, coid, o.id)
+		return
+	}
+	writeForm(w, []field{
+		{"type", "async-response"},
+		{"serial-number", o.serial},
+		{"merchant-order-id", coid},
+		{"paynet-order-id", o.id},
+		{"end-point-id", req.endpointID},
+	})
+}
+
+// status handles a verified status request.
+func (s *Server) status(w http.ResponseWriter, r *http.Request, req *request) {
+	p := req.params
+	login, coid, oid := get(p, "login"), get(p, "client_orderid"), get(p, "orderid")
+	switch {
+	case login == "":
+		s.validationError(w, coid, "login is required")
+		return
+	case login != s.opts.Login:
+		s.validationError(w, coid, "login does not match the merchant")
+		return
+	case coid == "" && oid == "":
+		s.validationError(w, coid, "client_orderid or orderid is required")
+		return
+	}
+	if req.fault == FaultErrorBefore {
+		s.countFault(req.fault)
+		s.gatewayError(w, coid, "")
+		return
+	}
+	o, found, becameFinal := s.orders.lookup(oid, coid, s.opts.ProcessingPolls)
+	if becameFinal {
+		s.callback(o)
+	}
+	if s.afterCommit(w, req.fault) {
+		return
+	}
+	if req.fault == FaultErrorAfter {
+		s.countFault(req.fault)
+		s.gatewayError(w, coid, o.id)
+		return
+	}
+	serial := s.orders.nextSerial()
+	if !found {
+		s.stats.add(func(st *Stats) { st.NotFound++ })
+		writeForm(w, append([]field{
+			{"type", s.opts.NotFoundType},
+			{"serial-number", serial},
+			{"merchant-order-id", coid},
+		}, s.errorFields("ORDER_NOT_FOUND", "Order not found")...))
+		return
+	}
+	status := o.current()
+	s.stats.add(func(st *Stats) { st.StatusAnswers[status]++ })
+	fields := []field{
+		{"type", "status-response"},
+		{"status", status},
+		{"amount", o.amount},
+		{"currency", o.currency},
+		{"paynet-order-id", o.id},
+		{"merchant-order-id", o.clientOrderID},
+		{"serial-number", serial},
+	}
+	writeForm(w, append(fields, s.errorFields(statusError(status))...))
+}
+
+// statusError gives the error code and message that go with a final status.
+func statusError(status string) (code, message string) {
+	switch status {
+	case "declined":
+		return "DECLINED", "Declined by the sandbox scenario"
+	case "filtered":
+		return "FILTERED", "Declined by fraud control"
+	case "error":
+		return "PROCESSOR_INTERNAL_ERROR", "Processor internal error"
+	}
+	return "", ""
+}
+
+// errorFields spells the error fields as configured.
+func (s *Server) errorFields(code, message string) []field {
+	if s.opts.UnderscoreErrors {
+		return []field{{"error_message", message}, {"error_code", code}}
+	}
+	return []field{{"error-message", message}, {"error-code", code}}
+}
+
+// validationError answers a validation-error (nothing committed).
+func (s *Server) validationError(w http.ResponseWriter, clientOrderID, message string) {
+	s.stats.add(func(st *Stats) { st.ValidationErrors++ })
+	writeForm(w, append([]field{
+		{"type", "validation-error"},
+		{"serial-number", s.orders.nextSerial()},
+		{"merchant-order-id", clientOrderID},
+	}, s.errorFields("INVALID_PARAMETER", message)...))
+}
+
+// gatewayError answers type=error, with the paynet-order-id when orderID is set.
+func (s *Server) gatewayError(w http.ResponseWriter, clientOrderID, orderID string) {
+	writeForm(w, append([]field{
+		{"type", "error"},
+		{"serial-number", s.orders.nextSerial()},
+		{"merchant-order-id", clientOrderID},
+		{"paynet-order-id", orderID},
+	}, s.errorFields("PROCESSING_ERROR", "Injected processing error")...))
+}
+
+// afterCommit applies an after-commit fault: it drops the connection or answers 502 and
+// reports true, or reports false when the answer should be written normally.
+func (s *Server) afterCommit(w http.ResponseWriter, fault Fault) bool {
+	switch fault {
+	case FaultDropAfter:
+		s.countFault(fault)
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		writeServerError(w, http.StatusBadGateway) // no hijacking (HTTP/2): the closest thing
+		return true
+	case Fault5xxAfter:
+		s.countFault(fault)
+		writeServerError(w, http.StatusBadGateway)
+		return true
+	}
+	return false
+}
+
+func (s *Server) writeThrottled(w http.ResponseWriter) {
+	secs := int64((s.opts.Faults.RetryAfter + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	writeServerError(w, http.StatusTooManyRequests)
+}
+
+func (s *Server) countFault(f Fault) { s.stats.add(func(st *Stats) { st.Faults[string(f)]++ }) }
