@@ -93,13 +93,13 @@ func (e *Errors) Unwrap() []error {
 
 // AmountError is the error of ParseAmount; it matches ErrInvalidAmount.
 type AmountError struct {
-	Input    string // masked when it looks like a card or account number
-	Currency string
+	Input    string // as shown in messages: digit runs masked, shortened
+	Currency string // as given
 	Reason   string
 }
 
 func (e *AmountError) Error() string {
-	return "job: parse amount " + strconv.Quote(e.Input) + " " + e.Currency + ": " + e.Reason
+	return "job: parse amount " + strconv.Quote(e.Input) + " " + strconv.Quote(safeValue(e.Currency)) + ": " + e.Reason
 }
 
 // Is matches ErrInvalidAmount.

@@ -81,39 +81,52 @@ func RedactParams(ps []Param) []Param {
 	return out
 }
 
-// maskRunMin is the shortest run of digits that maskDigitRuns treats as a
+// maskRunMin is the fewest digits in a run that maskDigitRuns treats as a
 // possible card or account number.
 const maskRunMin = 8
 
-// maskDigitRuns masks every run of maskRunMin or more ASCII digits, keeping
-// the last 4 of the run: text that ended up in the wrong column ("amount" =
-// a card number) must not print a PAN either.
+// maskDigitRuns masks the digits of every run of maskRunMin or more digits,
+// keeping the last 4 digits of the run. A run may hold single spaces or
+// dashes between digits ("4111 1111 1111 1111"). Text that ended up in the
+// wrong column (an amount column holding a card number) must not print a PAN
+// either.
 func maskDigitRuns(s string) string {
-	var b strings.Builder
-	start := -1
-	flush := func(end int) {
-		if start >= 0 {
-			run := s[start:end]
-			if len(run) >= maskRunMin {
-				run = maskKeepLast(run)
-			}
-			b.WriteString(run)
-			start = -1
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			if start < 0 {
-				start = i
-			}
+	isDigit := func(i int) bool { return i < len(s) && s[i] >= '0' && s[i] <= '9' }
+	var b []byte
+	for i := 0; i < len(s); {
+		if !isDigit(i) {
+			i++
 			continue
 		}
-		flush(i)
-		b.WriteByte(c)
+		j, digits := i, 0
+		for j < len(s) {
+			if isDigit(j) {
+				digits++
+				j++
+			} else if (s[j] == ' ' || s[j] == '-') && isDigit(j+1) {
+				j++
+			} else {
+				break
+			}
+		}
+		if digits >= maskRunMin {
+			if b == nil {
+				b = []byte(s)
+			}
+			hide := digits - maskKeep
+			for k := i; k < j && hide > 0; k++ {
+				if isDigit(k) {
+					b[k] = '*'
+					hide--
+				}
+			}
+		}
+		i = j
 	}
-	flush(len(s))
-	return b.String()
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
 
 // maxShown is how many characters of a value an error message quotes.

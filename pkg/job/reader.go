@@ -119,7 +119,7 @@ func (r *Reader) readHeader() {
 			r.add(1, 0, "", "the file is empty; the first line must be the header naming the columns")
 			r.err = io.EOF
 		case errors.As(err, &pe):
-			r.add(pe.Line, pe.Column, "", "header: "+csvReason(pe))
+			r.add(pe.Line, pe.Column, "", "header: "+r.csvReason(pe))
 			r.err = io.EOF
 		default:
 			r.err = fmt.Errorf("job: read %s: %w", r.source, err)
@@ -133,9 +133,9 @@ func (r *Reader) readHeader() {
 	}
 }
 
-func csvReason(pe *csv.ParseError) string {
+func (r *Reader) csvReason(pe *csv.ParseError) string {
 	if errors.Is(pe.Err, csv.ErrFieldCount) {
-		return "the row has a different number of fields than the header"
+		return fmt.Sprintf("the row does not have the header's %d fields", len(r.cols))
 	}
 	return pe.Err.Error()
 }
@@ -155,7 +155,7 @@ func (r *Reader) readRow() (Job, bool) {
 			r.err = io.EOF
 		case errors.As(err, &pe):
 			r.rows++
-			r.add(pe.Line, pe.Column, "", csvReason(pe))
+			r.add(pe.Line, pe.Column, "", r.csvReason(pe))
 			if r.csv.InputOffset() == before {
 				r.err = io.EOF // no progress: never loop on the same bytes
 			}
@@ -203,17 +203,17 @@ func (r *Reader) checkRow(v reflect.Value) (Job, bool) {
 			continue
 		}
 		params = append(params, Param{Name: s.name, Value: value})
-		reason := checkCommon(s, value)
-		if reason == "" && s.check != nil {
-			reason = s.check(value)
-		}
-		if c.spec == idxAmount && reason == "" {
-			reason = r.checkAmount(value, currency, &amount)
-		}
-		if reason != "" {
-			if c.spec == idxAmount {
+		var reason string
+		if c.spec == idxAmount {
+			// The amount rules are self-contained and more specific than
+			// the common ones (a space, a sign, a thousands separator).
+			if reason = r.checkAmount(value, currency, &amount); reason != "" {
 				reason = fmt.Sprintf("%q %s", safeValue(value), reason)
 			}
+		} else if reason = checkCommon(s, value); reason == "" && s.check != nil {
+			reason = s.check(value)
+		}
+		if reason != "" {
 			r.add(line, colPos(c.spec), s.name, reason)
 		}
 	}

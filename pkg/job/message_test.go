@@ -1,0 +1,138 @@
+package job
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestJobMessageRoundTrip(t *testing.T) {
+	t.Parallel()
+	jobs, errs, err := readAll(t, csvRow("amount", "10.5", "first_name", "Ann"))
+	if err != nil || len(errs) != 0 {
+		t.Fatal(errs, err)
+	}
+	m := NewJobMessage("batch-1", jobs[0])
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"version":1,"batch_id":"batch-1","line":2,"client_orderid":"o1","amount":"10.50","currency":"USD","params":[` +
+		`{"name":"client_orderid","value":"o1"},{"name":"amount","value":"10.50"},{"name":"currency","value":"USD"},` +
+		`{"name":"account_number","value":"1234567890"},{"name":"receiver_first_name","value":"Ann"}]}`
+	if string(data) != want {
+		t.Fatalf("json\n%s\nwant\n%s", data, want)
+	}
+	back, err := DecodeJobMessage(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := back.Job()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Amount != jobs[0].Amount || j.ClientOrderID != "o1" || j.Line != 2 || !slices.Equal(j.PayoutParams(), jobs[0].PayoutParams()) {
+		t.Fatalf("round trip %+v", j)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		decode  func([]byte) error
+		in      string
+		version bool // want ErrUnknownVersion
+		reason  string
+	}{
+		{"job v2", decJob, `{"version":2,"batch_id":"b","client_orderid":"o","amount":"1","currency":"USD"}`, true, "version 2, this build reads version 1"},
+		{"job no version", decJob, `{"batch_id":"b"}`, true, "no version"},
+		{"job bad json", decJob, `{`, false, "unexpected end"},
+		{"job no batch", decJob, `{"version":1,"client_orderid":"o","amount":"1","currency":"USD"}`, false, "batch_id is empty"},
+		{"job no order", decJob, `{"version":1,"batch_id":"b","amount":"1","currency":"USD"}`, false, "client_orderid is empty"},
+		{"job bad amount", decJob, `{"version":1,"batch_id":"b","client_orderid":"o","amount":"1.001","currency":"USD"}`, false, "fraction digits"},
+		{"job cvv", decJob, `{"version":1,"batch_id":"b","client_orderid":"o","amount":"1","currency":"USD","params":[{"name":"cvv2","value":"123"}]}`, false, "security code"},
+		{"result v0", decResult, `{"version":0}`, true, "version 0"},
+		{"result status", decResult, `{"version":1,"status":"paid","amount":"1","currency":"USD"}`, false, `unknown status "paid"`},
+		{"result amount", decResult, `{"version":1,"status":"approved","amount":"1,00","currency":"USD"}`, false, "decimal separator"},
+		{"summary v9", decSummary, `{"version":9}`, true, "version 9"},
+		{"summary status", decSummary, `{"version":1,"counts":{"paid":1}}`, false, `unknown status "paid"`},
+		{"summary total", decSummary, `{"version":1,"totals":{"approved":{"USD":"1.001"}}}`, false, "fraction digits"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.decode([]byte(tt.in))
+			if err == nil || errors.Is(err, ErrUnknownVersion) != tt.version || !strings.Contains(err.Error(), tt.reason) {
+				t.Fatalf("err %v; want version=%v and %q", err, tt.version, tt.reason)
+			}
+		})
+	}
+}
+
+func decJob(b []byte) error     { _, err := DecodeJobMessage(b); return err }
+func decResult(b []byte) error  { _, err := DecodeResult(b); return err }
+func decSummary(b []byte) error { _, err := DecodeBatchSummary(b); return err }
+
+func TestStatus(t *testing.T) {
+	t.Parallel()
+	for _, s := range Statuses {
+		if !s.Valid() {
+			t.Errorf("%s not valid", s)
+		}
+		if s.Final() == (s == StatusUnresolved) {
+			t.Errorf("%s.Final() = %v", s, s.Final())
+		}
+	}
+	for _, s := range []Status{"", "APPROVED", "processing", "paid"} {
+		if s.Valid() || s.Final() {
+			t.Errorf("%q valid or final", s)
+		}
+	}
+}
+
+func TestResultAndSummaryRoundTrip(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	results := []Result{
+		{Version: 1, BatchID: "b", ClientOrderID: "o1", Status: StatusApproved, Amount: "10.50", Currency: "USD", Attempts: 1, FinishedAt: at},
+		{Version: 1, BatchID: "b", ClientOrderID: "o2", Status: StatusApproved, Amount: "0.51", Currency: "USD", Attempts: 2, FinishedAt: at},
+		{Version: 1, BatchID: "b", ClientOrderID: "o3", Status: StatusDeclined, Amount: "1000", Currency: "JPY", Attempts: 1, FinishedAt: at},
+	}
+	sum := NewBatchSummary("b", 3)
+	for _, r := range results {
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeResult(data)
+		if err != nil || back != r {
+			t.Fatalf("result round trip: %+v %v", back, err)
+		}
+		if err := sum.Add(back); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sum.Add(Result{Status: "paid", Amount: "1", Currency: "USD"}); err == nil {
+		t.Fatal("Add accepted an unknown status")
+	}
+	sum.FinishedAt = at
+	data, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"version":1,"batch_id":"b","rows":3,"counts":{"approved":2,"declined":1},"totals":{"approved":{"USD":"11.01"},"declined":{"JPY":"1000"}},"finished_at":"2026-11-27T03:00:00Z"}`
+	if string(data) != want {
+		t.Fatalf("summary json\n%s\nwant\n%s", data, want)
+	}
+	back, err := DecodeBatchSummary(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Totals[StatusApproved]["USD"] != (Amount{1101, "USD"}) || back.Counts[StatusDeclined] != 1 {
+		t.Fatalf("summary round trip %+v", back)
+	}
+}
