@@ -19,13 +19,22 @@ type request struct {
 }
 
 // api wraps a call handler with what every API request goes through, in this order: counting,
-// the rate limit, latency, before-commit faults, body parsing, signature verification.
+// the rate limit, reading the body, latency (the body is read first so that a client that
+// gives up cancels the handler), before-commit faults, body parsing, signature verification.
 func (s *Server) api(call string, h func(http.ResponseWriter, *http.Request, *request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		n := s.stats.arrival(call, s.opts.Clock.Now())
 		if rl := s.opts.Faults.RateLimit; rl > 0 && n > int64(rl) {
 			s.countFault(FaultRateLimit)
 			s.writeThrottled(w)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				s.validationError(w, "", "request body too large")
+			}
 			return
 		}
 		if d := s.opts.Faults.Latency; d > 0 {
@@ -47,14 +56,6 @@ func (s *Server) api(call string, h func(http.ResponseWriter, *http.Request, *re
 		case Fault429:
 			s.countFault(fault)
 			s.writeThrottled(w)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				s.validationError(w, "", "request body too large")
-			}
 			return
 		}
 		params, err := parseForm(string(body))

@@ -1,0 +1,122 @@
+package submit_test
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.uber.org/goleak"
+
+	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/submit"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const login = "TestMerchant"
+
+var (
+	keyOnce sync.Once
+	priv    *rsa.PrivateKey
+	pub     *rsa.PublicKey
+	keyErr  error
+)
+
+// testKey loads the test key pair from testdata (a key made for tests only).
+func testKey(t testing.TB) (*rsa.PrivateKey, *rsa.PublicKey) {
+	t.Helper()
+	keyOnce.Do(func() {
+		var b []byte
+		if b, keyErr = os.ReadFile("testdata/test-rsa2048.pem"); keyErr != nil {
+			return
+		}
+		if priv, keyErr = signer.ParsePrivateKey(b); keyErr != nil {
+			return
+		}
+		if b, keyErr = os.ReadFile("testdata/test-rsa2048.pub.pem"); keyErr != nil {
+			return
+		}
+		pub, keyErr = signer.ParsePublicKey(b)
+	})
+	if keyErr != nil {
+		t.Fatal(keyErr)
+	}
+	return priv, pub
+}
+
+// startSandbox starts a sandbox on loopback for the test.
+func startSandbox(t testing.TB, mod func(*sandbox.Options)) *sandbox.Server {
+	t.Helper()
+	_, pk := testKey(t)
+	opts := sandbox.Options{PublicKey: pk, Login: login}
+	if mod != nil {
+		mod(&opts)
+	}
+	srv, err := sandbox.Start("", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newClient builds a client for baseURL with fast test backoff; mod adjusts the options.
+func newClient(t testing.TB, baseURL string, mod func(*submit.Options)) (*submit.Client, *syncBuffer) {
+	t.Helper()
+	pk, _ := testKey(t)
+	sg, err := signer.New(pk, login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := submit.Options{
+		BaseURL:    baseURL,
+		EndpointID: "39915",
+		Login:      login,
+		Timeout:    5 * time.Second,
+		Backoff:    submit.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond, MaxElapsed: 3 * time.Second},
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	logs := &syncBuffer{}
+	c, err := submit.NewClient(opts, sg, zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	return c, logs
+}
+
+// payoutParams is a valid payout to account.
+func payoutParams(clientOrderID, account string) []signer.Param {
+	return []signer.Param{
+		{Name: "client_orderid", Value: clientOrderID},
+		{Name: "amount", Value: "10.42"},
+		{Name: "currency", Value: "USD"},
+		{Name: "account_number", Value: account},
+		{Name: "order_desc", Value: ""}, // empty: must not be sent
+	}
+}

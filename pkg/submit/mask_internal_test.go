@@ -1,0 +1,43 @@
+package submit
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestMaskDigits(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"":                                  "",
+		"card 4111111111111111 declined":    "card ************1111 declined",
+		"account 1234567 ok":                "account 1234567 ok",
+		"account 12345678":                  "account ****5678",
+		"order 6982864, acct 0987654321xyz": "order 6982864, acct ******4321xyz",
+	}
+	for in, want := range tests {
+		if got := maskDigits(in); got != want {
+			t.Errorf("maskDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := mustTime(t, "Fri, 27 Nov 2026 03:00:00 GMT")
+	tests := map[string]int64{"": 0, "3": 3, "-1": 0, "x": 0, "Fri, 27 Nov 2026 03:00:05 GMT": 5, "Fri, 27 Nov 2026 02:00:00 GMT": 0}
+	for in, want := range tests {
+		if got := parseRetryAfter(in, now); got.Seconds() != float64(want) {
+			t.Errorf("parseRetryAfter(%q) = %v, want %ds", in, got, want)
+		}
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	tm, err := http.ParseTime(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}

@@ -1,0 +1,159 @@
+package submit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Limiter is asked before every HTTP request (payout and status, retries included). It blocks
+// until the request may go out or returns an error (typically the context's); the call then
+// fails at once, without retries, with ErrRetryable wrapping that error: nothing was sent.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// PressureReporter is told about every 429 and 503 answer, with the parsed Retry-After (zero
+// when absent), so that a pool-wide limiter can slow everyone down.
+type PressureReporter interface {
+	Pressure(retryAfter time.Duration)
+}
+
+// Backoff configures the exponential backoff with jitter used for calls that are safe to
+// repeat. Zero fields take the defaults.
+type Backoff struct {
+	// Initial is the first wait (default 200ms).
+	Initial time.Duration
+	// Max caps one wait (default 5s).
+	Max time.Duration
+	// MaxElapsed caps the total time spent retrying one call (default 30s; a negative value
+	// means no retries at all).
+	MaxElapsed time.Duration
+	// MaxAttempts caps the HTTP requests of one call (0: no cap besides MaxElapsed).
+	MaxAttempts int
+	// Multiplier (default 2) and RandomizationFactor (jitter, default 0.5) as in
+	// cenkalti/backoff/v4.
+	Multiplier, RandomizationFactor float64
+}
+
+// Options configures a Client. BaseURL, Login and exactly one of EndpointID and
+// EndpointGroupID are required; every other field has a default.
+type Options struct {
+	// BaseURL is the gateway base, e.g. "https://sandbox.connpay.com/paynet" (no query; a
+	// trailing slash is dropped). Calls go to BaseURL + "/api/v4/payout/{id}" etc.
+	BaseURL string
+	// EndpointID targets /payout/{id} and /status/{id}; EndpointGroupID targets the
+	// /group/{id} paths. Set exactly one.
+	EndpointID, EndpointGroupID string
+	// Login is the merchant login sent as `login` in status calls.
+	Login string
+
+	// Timeout bounds one HTTP attempt, response body included (default 30s).
+	Timeout time.Duration
+	// DialTimeout bounds connecting (default 10s).
+	DialTimeout time.Duration
+	// KeepAlive is the TCP keep-alive period (default 30s); IdleConnTimeout closes idle
+	// pooled connections (default 90s). DisableKeepAlives opens a connection per request.
+	KeepAlive, IdleConnTimeout time.Duration
+	DisableKeepAlives          bool
+	// MaxConnsPerHost caps connections to the gateway (default 0: no cap);
+	// MaxIdleConnsPerHost caps pooled idle ones (default 16).
+	MaxConnsPerHost, MaxIdleConnsPerHost int
+	// Transport replaces the HTTP transport built from the fields above (tests, proxies).
+	Transport http.RoundTripper
+
+	// MaxBodyBytes bounds a response body (default DefaultMaxBodyBytes); a longer one is an
+	// unusable answer (ErrAmbiguous).
+	MaxBodyBytes int64
+	// Backoff configures retries of calls that are safe to repeat.
+	Backoff Backoff
+	// Treat429AsAmbiguous classifies a 429 to a payout as ErrAmbiguous (never re-sent)
+	// instead of ErrThrottled ("not processed", re-sent after Retry-After). Default false.
+	Treat429AsAmbiguous bool
+
+	// Limiter, when set, is waited on before every HTTP request.
+	Limiter Limiter
+	// Pressure, when set, is told about every 429/503.
+	Pressure PressureReporter
+	// UserAgent is sent as User-Agent (default "payrun-submit").
+	UserAgent string
+}
+
+// withDefaults validates o and fills defaults.
+func (o Options) withDefaults() (Options, error) {
+	if o.BaseURL == "" {
+		return o, errors.New("submit: options: BaseURL is required")
+	}
+	u, err := url.Parse(o.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return o, fmt.Errorf("submit: options: BaseURL %q must be an absolute http(s) URL without query", o.BaseURL)
+	}
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	if (o.EndpointID == "") == (o.EndpointGroupID == "") {
+		return o, errors.New("submit: options: set exactly one of EndpointID and EndpointGroupID")
+	}
+	if o.Login == "" {
+		return o, errors.New("submit: options: Login is required")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&o.Timeout, 30*time.Second)
+	def(&o.DialTimeout, 10*time.Second)
+	def(&o.KeepAlive, 30*time.Second)
+	def(&o.IdleConnTimeout, 90*time.Second)
+	def(&o.Backoff.Initial, 200*time.Millisecond)
+	def(&o.Backoff.Max, 5*time.Second)
+	def(&o.Backoff.MaxElapsed, 30*time.Second)
+	if o.Backoff.Multiplier == 0 {
+		o.Backoff.Multiplier = 2
+	}
+	if o.Backoff.RandomizationFactor == 0 {
+		o.Backoff.RandomizationFactor = 0.5
+	}
+	if o.MaxIdleConnsPerHost == 0 {
+		o.MaxIdleConnsPerHost = 16
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "payrun-submit"
+	}
+	return o, nil
+}
+
+// httpClient builds the client's http.Client. Redirects are not followed: the gateway does
+// not redirect API calls, and following one would re-send a payout.
+func (o Options) httpClient() *http.Client {
+	rt := o.Transport
+	if rt == nil {
+		d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: o.KeepAlive}
+		rt = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           d.DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          o.MaxIdleConnsPerHost,
+			MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
+			MaxConnsPerHost:       o.MaxConnsPerHost,
+			IdleConnTimeout:       o.IdleConnTimeout,
+			TLSHandshakeTimeout:   o.DialTimeout,
+			ExpectContinueTimeout: time.Second,
+			DisableKeepAlives:     o.DisableKeepAlives,
+		}
+	}
+	return &http.Client{
+		Transport: rt,
+		Timeout:   o.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
