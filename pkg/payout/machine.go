@@ -155,7 +155,9 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			return d
 		case StepSubmit:
 			_ = msg.InProgress() // the ack deadline restarts; AckWait exceeds the HTTP timeout
-			reply, err := m.gw.Payout(ctx, v.params())
+			cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
+			reply, err := m.gw.Payout(cctx, v.params())
+			cancel()
 			out, info := payoutOutcome(m.classify, reply, err)
 			m.met.gatewayCalls.WithLabelValues("payout", out.String()).Inc()
 			in = Input{Event: EventPayout, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
@@ -166,7 +168,9 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 				}
 			}
 			_ = msg.InProgress()
-			reply, err := m.gw.Status(ctx, StatusQuery{ClientOrderID: row.ClientOrderID, OrderID: entry.OrderID})
+			cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
+			reply, err := m.gw.Status(cctx, StatusQuery{ClientOrderID: row.ClientOrderID, OrderID: entry.OrderID})
+			cancel()
 			out, info := statusOutcome(m.classify, reply, err)
 			m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
 			m.met.polls.Inc()

@@ -23,9 +23,10 @@ type Options struct {
 	// what cannot finish is handed back (Nak).
 	ShutdownTimeout time.Duration
 
-	// HTTPTimeout is the gateway client's timeout for one request. AckWait must exceed it and
-	// SettleDelay must not be shorter than it.
-	HTTPTimeout time.Duration
+	// CallTimeout bounds one gateway call, the client's own retries of unsent requests included
+	// (a context deadline on every call). It must be at least the client's HTTP timeout; AckWait
+	// must exceed it (InProgress is sent before each call) and SettleDelay must exceed it.
+	CallTimeout time.Duration
 	// AckWait is the consumer's ack deadline (read from the consumer when the pool starts); a job
 	// whose worker died is redelivered after it.
 	AckWait time.Duration
@@ -66,7 +67,7 @@ func DefaultOptions() Options {
 		Names:           queue.DefaultNames(),
 		Concurrency:     16,
 		ShutdownTimeout: 20 * time.Second,
-		HTTPTimeout:     15 * time.Second,
+		CallTimeout:     20 * time.Second,
 		AckWait:         30 * time.Second,
 		MaxDeliver:      -1,
 		SettleDelay:     30 * time.Second,
@@ -101,7 +102,7 @@ func (o Options) WithDefaults() Options {
 	}
 	setI(&o.Concurrency, d.Concurrency)
 	setD(&o.ShutdownTimeout, d.ShutdownTimeout)
-	setD(&o.HTTPTimeout, d.HTTPTimeout)
+	setD(&o.CallTimeout, d.CallTimeout)
 	setD(&o.AckWait, d.AckWait)
 	setI(&o.MaxDeliver, d.MaxDeliver)
 	setD(&o.SettleDelay, d.SettleDelay)
@@ -129,14 +130,14 @@ func (o Options) Validate() error {
 		return bad("concurrency", "must be at least 1, got %d", o.Concurrency)
 	case o.ShutdownTimeout <= 0:
 		return bad("shutdown_timeout", "must be positive")
-	case o.HTTPTimeout <= 0:
-		return bad("http_timeout", "must be positive")
-	case o.AckWait <= o.HTTPTimeout:
-		return bad("ack_wait", "%s must exceed http_timeout %s (a job would be redelivered while its request runs)", o.AckWait, o.HTTPTimeout)
+	case o.CallTimeout <= 0:
+		return bad("call_timeout", "must be positive")
+	case o.AckWait <= o.CallTimeout:
+		return bad("ack_wait", "%s must exceed call_timeout %s (a job would be redelivered while its request runs)", o.AckWait, o.CallTimeout)
 	case o.MaxDeliver != -1 && o.MaxDeliver < 3:
 		return bad("max_deliver", "must be -1 (unlimited) or at least 3, got %d", o.MaxDeliver)
-	case o.SettleDelay < o.HTTPTimeout:
-		return bad("settle_delay", "%s must be at least http_timeout %s (a lookup must not race a request still in flight)", o.SettleDelay, o.HTTPTimeout)
+	case o.SettleDelay <= o.CallTimeout:
+		return bad("settle_delay", "%s must exceed call_timeout %s (a lookup must not race a request still in flight)", o.SettleDelay, o.CallTimeout)
 	case o.MaxAttempts < 1:
 		return bad("max_attempts", "must be at least 1, got %d", o.MaxAttempts)
 	case o.MaxFailures < 1:

@@ -1,10 +1,6 @@
 package payout
 
-import (
-	"context"
-	"errors"
-	"time"
-)
+import "time"
 
 // Outcome is the class of one gateway call's result, as the classifier sees it.
 type Outcome int
@@ -68,10 +64,8 @@ func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outc
 	if err == nil {
 		return OutcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		// The request may have been written before the cancellation: a payout may exist.
-		return OutcomeAmbiguous, GatewayInfo{ErrorMessage: err.Error()}
-	}
+	// A bare cancellation or deadline is ambiguous through the classifier's default: the
+	// request may have been written before it.
 	class, info := classify(err)
 	switch class {
 	case ClassRejected:
@@ -98,9 +92,6 @@ func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outc
 			return OutcomeFinal, info
 		}
 		return OutcomePending, info
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return OutcomeLookupFailed, GatewayInfo{ErrorMessage: err.Error()}
 	}
 	class, info := classify(err)
 	if class == ClassNotFound {

@@ -1,0 +1,55 @@
+package payout
+
+import (
+	"context"
+	"errors"
+
+	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/submit"
+)
+
+// SubmitGateway adapts pkg/submit's client to Gateway; use it with ClassifySubmitError.
+func SubmitGateway(c *submit.Client) Gateway { return submitGateway{c} }
+
+type submitGateway struct{ c *submit.Client }
+
+func (g submitGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+	ps := make([]signer.Param, len(params))
+	for i, p := range params {
+		ps[i] = signer.Param{Name: p.Name, Value: p.Value}
+	}
+	r, err := g.c.Payout(ctx, ps)
+	return PayoutReply{OrderID: r.OrderID, SerialNumber: r.SerialNumber}, err
+}
+
+func (g submitGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, error) {
+	r, err := g.c.Status(ctx, submit.StatusQuery{ClientOrderID: q.ClientOrderID, OrderID: q.OrderID})
+	return StatusReply{Status: r.Status, Final: r.Final, OrderID: r.OrderID, SerialNumber: r.SerialNumber,
+		ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage}, err
+}
+
+// ClassifySubmitError files a pkg/submit error. An error that is not a *submit.Error (a bare
+// context error, a panic-free surprise) is ambiguous: a payout may exist.
+func ClassifySubmitError(err error) (ErrorClass, GatewayInfo) {
+	var e *submit.Error
+	if !errors.As(err, &e) {
+		return ClassAmbiguous, GatewayInfo{ErrorMessage: err.Error()}
+	}
+	info := GatewayInfo{OrderID: e.OrderID, SerialNumber: e.SerialNumber, ErrorCode: e.Code,
+		ErrorMessage: e.Message, RetryAfter: e.RetryAfter}
+	switch e.Class {
+	case submit.ClassRejected:
+		return ClassRejected, info
+	case submit.ClassGatewayError:
+		return ClassGatewayError, info
+	case submit.ClassAuth:
+		return ClassAuth, info
+	case submit.ClassRetryable, submit.ClassInvalidRequest: // never left the machine
+		return ClassRetryable, info
+	case submit.ClassThrottled:
+		return ClassThrottled, info
+	case submit.ClassNotFound:
+		return ClassNotFound, info
+	}
+	return ClassAmbiguous, info
+}

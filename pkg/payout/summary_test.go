@@ -1,0 +1,118 @@
+package payout
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/payrun/payrun/pkg/job"
+)
+
+func (e *env) putManifest(batch string, rows int) {
+	e.t.Helper()
+	b := fmt.Appendf(nil, `{"batch_id":%q,"rows":%d,"state":"enqueued","other":{"kept":true}}`, batch, rows)
+	if _, err := e.h.Batches.Create(context.Background(), e.names.BatchKey(batch), b); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) summaries(batch string) []job.BatchSummary {
+	e.t.Helper()
+	var out []job.BatchSummary
+	for _, b := range e.read(e.names.SummarySubject(batch)) {
+		s, err := job.DecodeBatchSummary(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestSummaryOncePerBatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const batch = "SUM-1"
+	e.putManifest(batch, 3)
+	e.gw.payScript["r1"] = []string{payAccept}
+	e.gw.payScript["r2"] = []string{payReject}
+	e.gw.payScript["r3"] = []string{payAccept}
+	e.gw.statusSeq = []string{"approved"}
+	e.deliver(batch, "r1", 1)
+	e.deliver(batch, "r2", 1)
+	e.deliver(batch, "r3", 1)
+	e.clock.Advance(e.opts.Poll.FastInterval)
+	e.deliver(batch, "r1", 2)
+	if n := len(e.summaries(batch)); n != 0 {
+		t.Fatalf("summary with 2 of 3 results: %d", n)
+	}
+	e.deliver(batch, "r3", 2)
+	sums := e.summaries(batch)
+	if len(sums) != 1 {
+		t.Fatalf("summaries %d, want 1", len(sums))
+	}
+	s := sums[0]
+	if s.Rows != 3 || s.Counts[job.StatusApproved] != 2 || s.Counts[job.StatusRejected] != 1 {
+		t.Errorf("counts %+v", s)
+	}
+	if got := s.Totals[job.StatusApproved]["USD"]; got.Minor != 2100 {
+		t.Errorf("approved USD total %+v, want 21.00", got)
+	}
+	// The manifest is marked (its other fields kept); later redeliveries publish nothing.
+	kv, err := e.h.Batches.Get(context.Background(), e.names.BatchKey(batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(kv.Value(), &m); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m[manifestSummaryField]; !ok || string(m["other"]) != `{"kept":true}` {
+		t.Errorf("manifest after summary: %s", kv.Value())
+	}
+	// A fresh machine (no cache) re-reporting a final row beyond the dedup window must not
+	// publish a second summary: re-open the row as final and deliver it again.
+	key := e.names.LedgerKey(batch, "r3")
+	en, rev, err := e.m.ledger.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.State = StateFinal
+	if _, err := e.m.ledger.Put(context.Background(), key, en, rev); err != nil {
+		t.Fatal(err)
+	}
+	e.m = e.machine()
+	e.deliver(batch, "r3", 3)
+	if n := len(e.summaries(batch)); n != 1 {
+		t.Fatalf("summaries %d after a re-report, want 1", n)
+	}
+	if n := counterValue(t, e.m.met.summaries); n != 0 {
+		t.Fatalf("the marked manifest did not stop a re-publish (dedup did): %v", n)
+	}
+}
+
+// Without a manifest (jobs published by hand) there is nothing to count against: no summary.
+func TestSummaryWithoutManifest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.gw.payScript["r1"] = []string{payReject}
+	if d, _ := e.deliver("NOMAN", "r1", 1); d.Action != ActionAck {
+		t.Fatalf("%+v", d)
+	}
+	if n := len(e.summaries("NOMAN")); n != 0 {
+		t.Fatalf("summaries %d", n)
+	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}
