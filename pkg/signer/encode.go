@@ -32,18 +32,19 @@ func PercentEncode(s string) string {
 	return b.String()
 }
 
-// appendEncoded writes PercentEncode(s) to b.
+// appendEncoded writes PercentEncode(s) to b, copying runs of unreserved bytes at once.
 func appendEncoded(b *strings.Builder, s string) {
+	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) {
-			b.WriteByte(c)
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&15])
+		b.WriteString(s[start:i])
+		b.Write([]byte{'%', upperHex[c>>4], upperHex[c&15]})
+		start = i + 1
 	}
+	b.WriteString(s[start:])
 }
 
 // errBadEscape is wrapped by PercentDecode errors.

@@ -93,23 +93,38 @@ func (s *Signer) Sign(method, rawURL string, params []Param) (Debug, error) {
 // SignAt signs a request with the given nonce and Unix timestamp (for vectors and the sign
 // command). Params are the business parameters only; a name starting with oauth_ is rejected.
 func (s *Signer) SignAt(method, rawURL string, params []Param, nonce string, timestamp int64) (Debug, error) {
-	method, err := normalizeMethod(method)
+	d, o, err := s.prepare(method, rawURL, params, nonce, timestamp)
 	if err != nil {
 		return Debug{}, fmt.Errorf("signer: sign: %w", err)
+	}
+	digest := sha256.Sum256([]byte(d.SignatureBaseString))
+	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, digest[:])
+	if err != nil {
+		return Debug{}, fmt.Errorf("signer: sign: rsa: %w", err)
+	}
+	finish(&d, o, sig, params)
+	return d, nil
+}
+
+// prepare validates the inputs and builds the normalized parameters and base string.
+func (s *Signer) prepare(method, rawURL string, params []Param, nonce string, timestamp int64) (Debug, oauthParams, error) {
+	method, err := normalizeMethod(method)
+	if err != nil {
+		return Debug{}, oauthParams{}, err
 	}
 	base, err := BaseURL(rawURL)
 	if err != nil {
-		return Debug{}, fmt.Errorf("signer: sign: %w", err)
+		return Debug{}, oauthParams{}, err
 	}
 	if nonce == "" {
-		return Debug{}, fmt.Errorf("signer: sign: %w: empty nonce", ErrInvalidParam)
+		return Debug{}, oauthParams{}, fmt.Errorf("%w: empty nonce", ErrInvalidParam)
 	}
 	if timestamp < 0 {
-		return Debug{}, fmt.Errorf("signer: sign: %w: negative timestamp", ErrInvalidParam)
+		return Debug{}, oauthParams{}, fmt.Errorf("%w: negative timestamp", ErrInvalidParam)
 	}
 	pairs, err := encodeParams(params)
 	if err != nil {
-		return Debug{}, fmt.Errorf("signer: sign: %w", err)
+		return Debug{}, oauthParams{}, err
 	}
 	o := oauthParams{
 		consumerKey: PercentEncode(s.consumerKey),
@@ -118,21 +133,18 @@ func (s *Signer) SignAt(method, rawURL string, params []Param, nonce string, tim
 		method:      SignatureMethod,
 		version:     OAuthVersion,
 	}
-	pairs = o.appendTo(pairs)
-	d := Debug{NormalizedParameters: normalize(pairs)}
+	d := Debug{NormalizedParameters: normalize(o.appendTo(pairs))}
 	d.SignatureBaseString = baseString(method, base, d.NormalizedParameters)
+	return d, o, nil
+}
 
-	digest := sha256.Sum256([]byte(d.SignatureBaseString))
-	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, digest[:])
-	if err != nil {
-		return Debug{}, fmt.Errorf("signer: sign: rsa: %w", err)
-	}
+// finish fills the signature encodings, the header and the body.
+func finish(d *Debug, o oauthParams, sig []byte, params []Param) {
 	d.SignatureBase64 = base64.StdEncoding.EncodeToString(sig)
 	d.SignatureHex = hex.EncodeToString(sig)
 	o.signature = PercentEncode(d.SignatureBase64)
 	d.AuthorizationHeader = o.header()
 	d.Body = FormBody(params)
-	return d, nil
 }
 
 // oauthParams holds the percent-encoded oauth values of one request.

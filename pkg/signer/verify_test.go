@@ -422,3 +422,39 @@ func TestMemoryNonceStoreConcurrent(t *testing.T) {
 		t.Fatalf("%d nonces accepted as fresh, want exactly 200", fresh)
 	}
 }
+
+// TestSignConcurrent: one Signer and one Verifier shared by goroutines (run with -race).
+func TestSignConcurrent(t *testing.T) {
+	t.Parallel()
+	s, err := New(testKey(t), "M")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewVerifier(testPublicKey(t))
+	errs := make(chan error, 8*10)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				params := []Param{{"g", strconv.Itoa(g)}, {"i", strconv.Itoa(i)}}
+				d, err := s.Sign("POST", "https://h.example/p", params)
+				if err == nil {
+					_, err = v.Verify("POST", "https://h.example/p", d.AuthorizationHeader, params)
+				}
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 80 {
+		t.Fatalf("%d results, want 80", n)
+	}
+}
