@@ -1,0 +1,207 @@
+package config
+
+import (
+	"time"
+
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// Config is the whole configuration of enqueue and worker. YAML keys are the yaml tags; each key's
+// environment variable is PAYRUN_ + its path (see the package doc). configs/payrun.yaml documents
+// every key with its default.
+type Config struct {
+	NATS      NATS      `yaml:"nats"`
+	Names     Names     `yaml:"names"`
+	Streams   Streams   `yaml:"streams"`
+	Enqueue   Enqueue   `yaml:"enqueue"`
+	Gateway   Gateway   `yaml:"gateway"`
+	Worker    Worker    `yaml:"worker"`
+	RateLimit RateLimit `yaml:"ratelimit"`
+	// HTTPAddr is the worker's listen address for /metrics, /healthz, /readyz; empty turns it off
+	// (so several workers can share a host).
+	HTTPAddr string `yaml:"http_addr"`
+	Log      Log    `yaml:"log"`
+}
+
+// NATS is how both binaries reach the NATS server.
+type NATS struct {
+	URL  string `yaml:"url"`  // comma-separated server URLs
+	Name string `yaml:"name"` // connection name; empty: the binary's name
+	// Authentication: at most one of creds_file, nkey_file, user+password, token.
+	CredsFile       string        `yaml:"creds_file"`
+	NKeyFile        string        `yaml:"nkey_file"`
+	User            string        `yaml:"user"`
+	Password        string        `yaml:"password" secret:"true"`
+	Token           string        `yaml:"token" secret:"true"`
+	TLS             TLS           `yaml:"tls"`
+	ConnectTimeout  time.Duration `yaml:"connect_timeout"`
+	ReconnectWait   time.Duration `yaml:"reconnect_wait"`
+	ReconnectJitter time.Duration `yaml:"reconnect_jitter"`
+	PingInterval    time.Duration `yaml:"ping_interval"`
+}
+
+// TLS configures TLS to the NATS server.
+type TLS struct {
+	CAFile   string `yaml:"ca_file"`   // verify the server with this CA bundle
+	CertFile string `yaml:"cert_file"` // client certificate (with key_file)
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Names are the JetStream names (see pkg/queue Names).
+type Names struct {
+	JobStream            string `yaml:"job_stream"`
+	JobSubjectPrefix     string `yaml:"job_subject_prefix"`
+	ChunkSubjectPrefix   string `yaml:"chunk_subject_prefix"`
+	ResultStream         string `yaml:"result_stream"`
+	ResultSubjectPrefix  string `yaml:"result_subject_prefix"`
+	SummarySubjectPrefix string `yaml:"summary_subject_prefix"`
+	DeadSubjectPrefix    string `yaml:"dead_subject_prefix"`
+	Consumer             string `yaml:"consumer"`
+	BatchesBucket        string `yaml:"batches_bucket"`
+	OrdersBucket         string `yaml:"orders_bucket"`
+	LedgerBucket         string `yaml:"ledger_bucket"`
+	RateLimitBucket      string `yaml:"ratelimit_bucket"`
+}
+
+// Streams are the stream and bucket settings Provision applies (see pkg/queue Settings).
+type Streams struct {
+	Replicas         int           `yaml:"replicas"`
+	JobMaxMsgs       int64         `yaml:"job_max_msgs"`
+	JobMaxBytes      int64         `yaml:"job_max_bytes"`
+	JobDuplicates    time.Duration `yaml:"job_duplicates"`
+	MaxMsgSize       int32         `yaml:"max_msg_size"`
+	ResultMaxAge     time.Duration `yaml:"result_max_age"`
+	ResultMaxMsgs    int64         `yaml:"result_max_msgs"`
+	ResultMaxBytes   int64         `yaml:"result_max_bytes"`
+	ResultDuplicates time.Duration `yaml:"result_duplicates"`
+}
+
+// Enqueue configures the enqueue command.
+type Enqueue struct {
+	// PublishWindow is how many atomic chunks may be in flight at once (1-50; the server allows
+	// 50 in-flight atomic batches per stream).
+	PublishWindow int `yaml:"publish_window"`
+	// ChunkSize is how many jobs go into one atomic chunk (1-999; one more message, the chunk's
+	// commit marker, joins each chunk and the server caps a batch at 1000).
+	ChunkSize int `yaml:"chunk_size"`
+	// MaxErrors is how many validation errors are printed (all are counted).
+	MaxErrors int `yaml:"max_errors"`
+	// WaitTimeout bounds --wait; 0 waits until the batch is complete.
+	WaitTimeout time.Duration `yaml:"wait_timeout"`
+}
+
+// Gateway is the ConnPay gateway the worker pays through.
+type Gateway struct {
+	URL             string        `yaml:"url"`                       // base URL ending in /paynet
+	EndpointID      string        `yaml:"endpoint_id"`               // exactly one of endpoint_id, endpoint_group_id
+	EndpointGroupID string        `yaml:"endpoint_group_id"`         //
+	Login           string        `yaml:"login"`                     // merchant login (OAuth consumer key)
+	PrivateKeyFile  string        `yaml:"private_key_file"`          // RSA private key (PEM) for OAuth RSA-SHA256
+	ControlKey      string        `yaml:"control_key" secret:"true"` // merchant control key (callbacks)
+	HTTPTimeout     time.Duration `yaml:"http_timeout"`              // one HTTP call; must be below worker.ack_wait
+	MaxConns        int           `yaml:"max_conns"`                 // keep-alive connections per host
+}
+
+// Worker configures the worker pool.
+type Worker struct {
+	Concurrency   int           `yaml:"concurrency"`     // jobs processed at once per process
+	AckWait       time.Duration `yaml:"ack_wait"`        // consumer ack deadline; must exceed gateway.http_timeout
+	MaxDeliver    int           `yaml:"max_deliver"`     // consumer delivery bound (status polls are deliveries)
+	MaxAckPending int           `yaml:"max_ack_pending"` // jobs held by all workers together
+	MaxFailures   int           `yaml:"max_failures"`    // failed attempts before dead-lettering a job
+	SettleDelay   time.Duration `yaml:"settle_delay"`    // wait before a status lookup after an ambiguous send
+	Poll          Poll          `yaml:"poll"`
+	// ShutdownTimeout bounds finishing or handing back in-flight work on SIGINT/SIGTERM.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Embedded        bool          `yaml:"embedded"`  // run an in-process JetStream server
+	StoreDir        string        `yaml:"store_dir"` // its store directory (empty: a temporary one)
+	Sandbox         bool          `yaml:"sandbox"`   // pay through the built-in sandbox gateway
+}
+
+// Poll is the status polling cadence after an async-response (gateway notes §4).
+type Poll struct {
+	FirstInterval time.Duration `yaml:"first_interval"` // interval during the fast phase
+	FastPhase     time.Duration `yaml:"fast_phase"`     // how long to poll at first_interval
+	SlowInterval  time.Duration `yaml:"slow_interval"`  // interval after the fast phase
+	Horizon       time.Duration `yaml:"horizon"`        // give up (result unresolved) after this long
+}
+
+// RateLimit is the gateway request limit for all workers together.
+type RateLimit struct {
+	Rate  float64 `yaml:"rate"`  // requests per second, all workers together; 0 = off
+	Burst int     `yaml:"burst"` // requests allowed at once
+	// StatusRate optionally limits status calls separately (requests per second); 0 = status calls
+	// share rate.
+	StatusRate float64 `yaml:"status_rate"`
+}
+
+// Log configures zerolog output.
+type Log struct {
+	Level  string `yaml:"level"`  // trace, debug, info, warn, error
+	Format string `yaml:"format"` // json or console
+}
+
+// Default returns the documented defaults (configs/payrun.yaml shows them).
+func Default() Config {
+	n, s := queue.DefaultNames(), queue.DefaultSettings()
+	return Config{
+		NATS: NATS{
+			URL:             queue.DefaultURL,
+			ConnectTimeout:  5 * time.Second,
+			ReconnectWait:   time.Second,
+			ReconnectJitter: 500 * time.Millisecond,
+			PingInterval:    20 * time.Second,
+		},
+		Names: Names{
+			JobStream:            n.JobStream,
+			JobSubjectPrefix:     n.JobSubjectPrefix,
+			ChunkSubjectPrefix:   n.ChunkSubjectPrefix,
+			ResultStream:         n.ResultStream,
+			ResultSubjectPrefix:  n.ResultSubjectPrefix,
+			SummarySubjectPrefix: n.SummarySubjectPrefix,
+			DeadSubjectPrefix:    n.DeadSubjectPrefix,
+			Consumer:             n.Consumer,
+			BatchesBucket:        n.BatchesBucket,
+			OrdersBucket:         n.OrdersBucket,
+			LedgerBucket:         n.LedgerBucket,
+			RateLimitBucket:      n.RateLimitBucket,
+		},
+		Streams: Streams{
+			Replicas:         s.Replicas,
+			JobMaxMsgs:       s.JobMaxMsgs,
+			JobMaxBytes:      s.JobMaxBytes,
+			JobDuplicates:    s.JobDuplicates,
+			MaxMsgSize:       s.MaxMsgSize,
+			ResultMaxAge:     s.ResultMaxAge,
+			ResultMaxMsgs:    s.ResultMaxMsgs,
+			ResultMaxBytes:   s.ResultMaxBytes,
+			ResultDuplicates: s.ResultDuplicates,
+		},
+		Enqueue: Enqueue{
+			PublishWindow: 8,
+			ChunkSize:     500,
+			MaxErrors:     100,
+		},
+		Gateway: Gateway{
+			HTTPTimeout: 20 * time.Second,
+			MaxConns:    64,
+		},
+		Worker: Worker{
+			Concurrency:   16,
+			AckWait:       s.AckWait,
+			MaxDeliver:    s.MaxDeliver,
+			MaxAckPending: s.MaxAckPending,
+			MaxFailures:   5,
+			SettleDelay:   10 * time.Second,
+			Poll: Poll{
+				FirstInterval: 3 * time.Second,
+				FastPhase:     5 * time.Minute,
+				SlowInterval:  5 * time.Minute,
+				Horizon:       time.Hour,
+			},
+			ShutdownTimeout: 25 * time.Second,
+		},
+		RateLimit: RateLimit{Burst: 1},
+		Log:       Log{Level: "info", Format: "json"},
+	}
+}

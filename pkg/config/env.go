@@ -1,0 +1,110 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// applyEnv sets every key whose variable (or alias) appears in environ ("NAME=value" entries, as
+// os.Environ returns). Unknown PAYRUN_* variables are errors too: a typo must not be ignored.
+func applyEnv(cfg *Config, environ []string) error {
+	env := make(map[string]string)
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if ok && strings.HasPrefix(name, "PAYRUN_") {
+			env[name] = value
+		}
+	}
+	if len(env) == 0 {
+		return nil
+	}
+	known := make(map[string]bool)
+	var errs []error
+	root := reflect.ValueOf(cfg).Elem()
+	set := func(f Field, envName, value string) {
+		if err := setValue(root.FieldByIndex(f.index), value); err != nil {
+			shown := fmt.Sprintf("%q", value)
+			if f.Secret {
+				shown = "(secret)"
+			}
+			errs = append(errs, &FieldError{Key: f.Key, Env: envName, Reason: fmt.Sprintf("invalid value %s: %v", shown, err)})
+		}
+	}
+	byKey := make(map[string]Field)
+	for _, f := range Fields() {
+		byKey[f.Key] = f
+		known[f.Env] = true
+		if v, ok := env[f.Env]; ok {
+			set(f, f.Env, v)
+		}
+	}
+	for _, a := range Aliases() {
+		known[a.Env] = true
+		v, ok := env[a.Env]
+		if !ok {
+			continue
+		}
+		f := byKey[a.Key]
+		if full, ok := env[f.Env]; ok {
+			if full != v {
+				errs = append(errs, &FieldError{Key: f.Key, Env: a.Env, Reason: fmt.Sprintf("both %s and %s are set, to different values", f.Env, a.Env)})
+			}
+			continue
+		}
+		set(f, a.Env, v)
+	}
+	for name := range env {
+		if !known[name] {
+			errs = append(errs, fmt.Errorf("%w: config: unknown environment variable %s", ErrInvalid, name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setValue parses s into v according to v's type.
+func setValue(v reflect.Value, s string) error {
+	if v.Type() == durationType {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return errors.New("want a duration such as 30s, 5m, 1h")
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("want a whole number that fits %d bits", v.Type().Bits())
+		}
+		v.SetInt(n)
+	case reflect.Uint8:
+		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 8)
+		if err != nil {
+			return errors.New("want a whole number 0-255")
+		}
+		v.SetUint(n)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return errors.New("want a number")
+		}
+		v.SetFloat(f)
+	default:
+		return fmt.Errorf("unsupported type %s", v.Type())
+	}
+	return nil
+}
