@@ -53,10 +53,11 @@ const (
 	EventReported                 // the result was published
 	EventUndecodable              // the message could not be decoded
 	EventInfraError               // the ledger or the stream failed (Err)
+	EventInterrupted              // the worker is shutting down before the step finished
 )
 
 func (e Event) String() string {
-	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error"}[e]
+	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted"}[e]
 }
 
 // Row identifies the job being decided.
@@ -153,6 +154,9 @@ func (c *Classifier) decide(in Input) Decision {
 	case EventInfraError:
 		return Decision{Action: ActionNakDelay, Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
 			Reason: fmt.Sprintf("ledger or stream unavailable: %v", in.Err), Level: zerolog.WarnLevel}
+	case EventInterrupted:
+		// Nothing was learned and nothing may be counted against the row: hand it back at once.
+		return Decision{Action: ActionNakDelay, Reason: "interrupted by shutdown: handed back", Level: zerolog.InfoLevel}
 	case EventDelivery:
 		return c.onDelivery(in)
 	case EventPayout:

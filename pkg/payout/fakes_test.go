@@ -113,7 +113,15 @@ func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, 
 		g.entered <- struct{}{}
 	}
 	if g.release != nil {
-		<-g.release
+		select {
+		case <-g.release:
+		case <-ctx.Done(): // the request was written: the gateway commits, the answer is lost
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			g.payoutCalls[coid]++
+			g.createOrder(coid)
+			return PayoutReply{}, &fakeErr{class: ClassAmbiguous}
+		}
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -118,7 +118,11 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	row := v.row()
 	key := m.opts.Names.LedgerKey(row.BatchID, row.ClientOrderID)
 	infra := func(err error) Decision {
-		return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+		ev := EventInfraError
+		if ctx.Err() != nil {
+			ev = EventInterrupted
+		}
+		return m.cls.Decide(Input{Event: ev, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
 	}
 	entry, rev, err := m.get(ctx, key)
 	if err != nil {
@@ -171,6 +175,9 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
 			reply, err := m.gw.Status(cctx, StatusQuery{ClientOrderID: row.ClientOrderID, OrderID: entry.OrderID})
 			cancel()
+			if ctx.Err() != nil { // shutting down: a lookup cut short is not the row's failure
+				return infra(ctx.Err())
+			}
 			out, info := statusOutcome(m.classify, reply, err)
 			m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
 			m.met.polls.Inc()

@@ -1,0 +1,173 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+)
+
+// Pool is a bounded set of goroutines working jobs from the durable consumer that every worker
+// process shares.
+type Pool struct {
+	opts Options
+	deps Deps
+
+	mu   sync.Mutex
+	cons jetstream.Consumer // set once Run has bound the consumer (readiness)
+}
+
+// NewPool checks opts and deps; Run binds to JetStream.
+func NewPool(opts Options, deps Deps) (*Pool, error) {
+	opts = opts.WithDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.JS == nil || deps.Gateway == nil || deps.Classify == nil {
+		return nil, fmt.Errorf("%w: deps: JS, Gateway and Classify are required", ErrInvalidOptions)
+	}
+	return &Pool{opts: opts, deps: deps}, nil
+}
+
+// Run works jobs until ctx is cancelled, then shuts down in order: it stops pulling, hands back
+// (Nak) jobs it pulled but had not started, lets in-flight jobs finish within ShutdownTimeout,
+// cancels what is still running (its outcome is recorded in the ledger and the job handed back),
+// and returns. A job held by a process that dies instead is redelivered after AckWait.
+//
+// Run reads AckWait and MaxDeliver from the consumer and refuses to start when they are unsafe
+// for the options (AckWait must exceed CallTimeout; the consumer must not have a BackOff list).
+func (p *Pool) Run(ctx context.Context) error {
+	cons, opts, err := p.bind(ctx)
+	if err != nil {
+		return err
+	}
+	m, err := NewMachine(ctx, opts, p.deps)
+	if err != nil {
+		return err
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(opts.Concurrency), jetstream.PullHeartbeat(5*time.Second))
+	if err != nil {
+		return fmt.Errorf("payout: pull from %s: %w", opts.Names.Consumer, err)
+	}
+	p.mu.Lock()
+	p.cons = cons
+	p.mu.Unlock()
+	log := p.deps.Log.With().Str("consumer", opts.Names.Consumer).Int("concurrency", opts.Concurrency).Logger()
+	log.Info().Dur("ack_wait", opts.AckWait).Int("max_deliver", opts.MaxDeliver).Msg("payout: pool started")
+
+	// workCtx outlives ctx by at most ShutdownTimeout: in-flight gateway calls may finish.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	jobs := make(chan jetstream.Msg)
+	var workers sync.WaitGroup
+	for range opts.Concurrency {
+		workers.Go(func() {
+			for msg := range jobs {
+				m.Handle(workCtx, msg)
+			}
+		})
+	}
+
+	fetched := make(chan struct{})
+	go func() {
+		defer close(fetched)
+		defer close(jobs)
+		for {
+			msg, err := iter.Next()
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			if err != nil {
+				log.Warn().Err(err).Msg("payout: pull")
+				continue
+			}
+			if ctx.Err() != nil {
+				handBack(msg, &log)
+				continue
+			}
+			select {
+			case jobs <- msg:
+			case <-ctx.Done():
+				handBack(msg, &log)
+			}
+		}
+	}()
+
+	<-ctx.Done()
+	log.Info().Dur("shutdown_timeout", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
+	iter.Drain() // stop pulling; what is buffered is handed back by the fetcher
+	<-fetched
+	done := make(chan struct{})
+	go func() { workers.Wait(); close(done) }()
+	timer := time.NewTimer(opts.ShutdownTimeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		log.Warn().Msg("payout: shutdown timeout: interrupting in-flight jobs")
+		cancelWork()
+		<-done
+	}
+	p.mu.Lock()
+	p.cons = nil
+	p.mu.Unlock()
+	log.Info().Msg("payout: pool stopped")
+	return nil
+}
+
+// handBack returns a job that was pulled but not started, for immediate redelivery elsewhere.
+func handBack(msg jetstream.Msg, log *zerolog.Logger) {
+	if err := msg.Nak(); err != nil {
+		log.Warn().Err(err).Str("subject", msg.Subject()).Msg("payout: hand back")
+	}
+}
+
+// bind looks the consumer up and takes AckWait and MaxDeliver from its configuration.
+func (p *Pool) bind(ctx context.Context) (jetstream.Consumer, Options, error) {
+	opts := p.opts
+	cons, err := p.deps.JS.Consumer(ctx, opts.Names.JobStream, opts.Names.Consumer)
+	if err != nil {
+		return nil, opts, fmt.Errorf("payout: consumer %s on %s: %w", opts.Names.Consumer, opts.Names.JobStream, err)
+	}
+	cfg := cons.CachedInfo().Config
+	if len(cfg.BackOff) > 0 {
+		return nil, opts, fmt.Errorf("%w: consumer %s has a BackOff list, which silently replaces AckWait", ErrInvalidOptions, opts.Names.Consumer)
+	}
+	if cfg.AckPolicy != jetstream.AckExplicitPolicy {
+		return nil, opts, fmt.Errorf("%w: consumer %s must use explicit acks", ErrInvalidOptions, opts.Names.Consumer)
+	}
+	opts.AckWait = cfg.AckWait
+	opts.MaxDeliver = cfg.MaxDeliver
+	if opts.MaxDeliver <= 0 {
+		opts.MaxDeliver = -1
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, opts, fmt.Errorf("payout: consumer %s: %w", opts.Names.Consumer, err)
+	}
+	return cons, opts, nil
+}
+
+// Ready reports whether the pool can work: Run has bound the consumer, the NATS connection is
+// up and the consumer answers. It is meant for /readyz.
+func (p *Pool) Ready(ctx context.Context) error {
+	p.mu.Lock()
+	cons := p.cons
+	p.mu.Unlock()
+	if cons == nil {
+		return ErrNotRunning
+	}
+	if nc := p.deps.JS.Conn(); nc == nil || !nc.IsConnected() {
+		return fmt.Errorf("payout: not connected to NATS")
+	}
+	if _, err := cons.Info(ctx); err != nil {
+		return fmt.Errorf("payout: consumer unreachable: %w", err)
+	}
+	return nil
+}
+
+// ErrNotRunning is Ready's answer before Run has bound the consumer or after it returned.
+var ErrNotRunning = errors.New("payout: pool not running")

@@ -1,0 +1,222 @@
+package payout
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
+)
+
+// fastOptions run the state machine in milliseconds (tests use the real clock with a pool).
+func fastOptions(concurrency int) Options {
+	o := DefaultOptions()
+	o.Concurrency = concurrency
+	o.CallTimeout = 800 * time.Millisecond
+	o.SettleDelay = time.Second
+	o.ShutdownTimeout = 300 * time.Millisecond
+	o.BackoffInitial, o.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
+	o.Poll = PollOptions{FastInterval: 20 * time.Millisecond, FastPhase: time.Second, SlowInterval: 100 * time.Millisecond, Horizon: 30 * time.Second}
+	return o
+}
+
+// fastSettings provision the consumer with a short AckWait (a dead worker's job returns fast).
+func fastSettings() queue.Settings {
+	s := queue.DefaultSettings()
+	s.AckWait = 2 * time.Second
+	s.MaxAckPending = 20_000
+	return s
+}
+
+type poolEnv struct {
+	t     testing.TB
+	srv   *queue.EmbeddedServer
+	js    jetstream.JetStream
+	h     *queue.Handles
+	names queue.Names
+}
+
+func newPoolEnv(t testing.TB) *poolEnv {
+	t.Helper()
+	srv, _, js := queuetest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h, err := queue.Provision(ctx, js, queue.DefaultNames(), fastSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &poolEnv{t: t, srv: srv, js: js, h: h, names: queue.DefaultNames()}
+}
+
+// enqueue publishes jobs (and the manifest, as enqueue does) for rows coids.
+func (p *poolEnv) enqueue(batch string, jobs []job.Job) {
+	p.t.Helper()
+	ctx := context.Background()
+	man := fmt.Appendf(nil, `{"batch_id":%q,"rows":%d}`, batch, len(jobs))
+	if _, err := p.h.Batches.Create(ctx, p.names.BatchKey(batch), man); err != nil {
+		p.t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if _, err := p.js.PublishAsync(p.names.JobSubject(batch), jobBytes(p.t, batch, j), jetstream.WithMsgID(p.names.JobMsgID(batch, j.ClientOrderID))); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	select {
+	case <-p.js.PublishAsyncComplete():
+	case <-time.After(30 * time.Second):
+		p.t.Fatal("enqueue: publish did not complete")
+	}
+}
+
+// run starts a pool; stop cancels it and waits for Run to return (its error is checked).
+func (p *poolEnv) run(opts Options, deps Deps) (stop func()) {
+	p.t.Helper()
+	deps.JS = p.js
+	pool, err := NewPool(opts, deps)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- pool.Run(ctx) }()
+	waitFor(p.t, 10*time.Second, "pool ready", func() bool { return pool.Ready(context.Background()) == nil })
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					p.t.Errorf("Run: %v", err)
+				}
+			case <-time.After(opts.ShutdownTimeout + 10*time.Second):
+				p.t.Fatal("Run did not return after cancel")
+			}
+		})
+	}
+}
+
+func (p *poolEnv) count(subject string) uint64 {
+	p.t.Helper()
+	info, err := p.h.Results.Info(context.Background(), jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return info.State.Subjects[subject]
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func rows(prefix string, n int) []job.Job {
+	out := make([]job.Job, n)
+	for i := range out {
+		out[i] = testJob(fmt.Sprintf("%s-%04d", prefix, i), i+2)
+	}
+	return out
+}
+
+func TestPoolRunsBatch(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t)
+	gw := newFakeGateway()
+	const batch, n = "POOL-1", 60
+	p.enqueue(batch, rows("r", n))
+	stop := p.run(fastOptions(8), Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
+	defer stop()
+	waitFor(t, 30*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
+	stop()
+	if got := p.count(p.names.ResultSubject(batch)); got != n {
+		t.Errorf("results %d, want %d", got, n)
+	}
+	for _, j := range rows("r", n) {
+		if c := gw.payouts(j.ClientOrderID); c != 1 {
+			t.Errorf("%s: payout calls %d", j.ClientOrderID, c)
+		}
+	}
+}
+
+// Cancelled with requests in flight: the pool stops pulling, hands back what it had not
+// started, interrupts in-flight calls after the shutdown timeout (recording them as ambiguous),
+// and returns. A new pool finishes the batch without a second payout for any row.
+func TestPoolShutdownInFlight(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t)
+	gw := newFakeGateway()
+	gw.release = make(chan struct{}) // never closed: every payout hangs until cancelled
+	gw.entered = make(chan struct{}, 100)
+	const batch, n, conc = "SHUT-1", 20, 4
+	p.enqueue(batch, rows("s", n))
+	opts := fastOptions(conc)
+	stop := p.run(opts, Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
+	for range conc {
+		select {
+		case <-gw.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("workers did not start")
+		}
+	}
+	start := time.Now()
+	stop()
+	if took := time.Since(start); took > opts.ShutdownTimeout+5*time.Second {
+		t.Errorf("shutdown took %s", took)
+	}
+	gw.mu.Lock()
+	interrupted := len(gw.orders)
+	gw.mu.Unlock()
+	if interrupted != conc {
+		t.Fatalf("interrupted requests %d, want %d", interrupted, conc)
+	}
+	gw.release, gw.entered = nil, nil
+	stop2 := p.run(opts, Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
+	defer stop2()
+	waitFor(t, 30*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
+	stop2()
+	if got := p.count(p.names.ResultSubject(batch)); got != n {
+		t.Errorf("results %d, want %d", got, n)
+	}
+	gw.mu.Lock()
+	defer gw.mu.Unlock()
+	if len(gw.orders) != n {
+		t.Errorf("orders %d, want %d", len(gw.orders), n)
+	}
+	for coid, c := range gw.payoutCalls {
+		if c != 1 {
+			t.Errorf("%s: payout calls %d, want 1 (no re-send after an interrupted request)", coid, c)
+		}
+	}
+}
+
+func TestPoolRefusesUnsafeConsumer(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t)
+	opts := fastOptions(2)
+	opts.CallTimeout = 3 * time.Second // longer than the consumer's AckWait (2s)
+	opts.SettleDelay = 4 * time.Second
+	pool, err := NewPool(opts, Deps{JS: p.js, Gateway: newFakeGateway(), Classify: fakeClassify, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.Run(context.Background()); err == nil {
+		t.Fatal("Run accepted an AckWait shorter than the call timeout")
+	}
+	if err := pool.Ready(context.Background()); err == nil {
+		t.Fatal("Ready before Run bound the consumer")
+	}
+}
