@@ -70,7 +70,7 @@ type attempt struct {
 	resp       Response
 	httpStatus int
 	retryAfter time.Duration
-	written    bool
+	written    bool // httptrace WroteRequest fired (logged; the class is decided from gotConn)
 }
 
 // do sends one signed request. It returns the parsed 200 answer, or an *Error classified from
@@ -103,13 +103,13 @@ func (c *Client) do(ctx context.Context, call, rawURL string, params []signer.Pa
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
 	}))
 	res, err := c.http.Do(req)
+	a.written = wrote.Load()
 	if err != nil {
 		if !gotConn.Load() || isDialError(err) {
 			return a, &Error{Class: ClassRetryable, Err: err}
 		}
 		return a, &Error{Class: ClassAmbiguous, Err: err}
 	}
-	a.written = true
 	a.httpStatus = res.StatusCode
 	body, rerr := io.ReadAll(io.LimitReader(res.Body, c.opts.MaxBodyBytes+1))
 	res.Body.Close()
@@ -134,10 +134,7 @@ func (c *Client) do(ctx context.Context, call, rawURL string, params []signer.Pa
 	if rerr != nil {
 		return a, &Error{Class: ClassAmbiguous, HTTPStatus: res.StatusCode, Err: fmt.Errorf("read body: %w", rerr)}
 	}
-	if int64(len(body)) > c.opts.MaxBodyBytes {
-		return a, &Error{Class: ClassAmbiguous, HTTPStatus: res.StatusCode, Err: fmt.Errorf("%w: over %d bytes", ErrResponseTooLarge, c.opts.MaxBodyBytes)}
-	}
-	a.resp, err = ParseResponse(body)
+	a.resp, err = parseResponse(body, c.opts.MaxBodyBytes)
 	if err != nil {
 		return a, &Error{Class: ClassAmbiguous, HTTPStatus: res.StatusCode, Err: err}
 	}
@@ -194,7 +191,7 @@ func logAttempt(lg zerolog.Logger, n int, took time.Duration, a attempt, e *Erro
 		ev = lg.Warn()
 		class = string(e.Class)
 	}
-	ev = ev.Int("attempt", n).Dur("duration", took).Str("class", class)
+	ev = ev.Int("attempt", n).Dur("duration", took).Str("class", class).Bool("written", a.written)
 	if a.httpStatus != 0 {
 		ev = ev.Int("http_status", a.httpStatus)
 	}

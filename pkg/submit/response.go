@@ -50,8 +50,11 @@ type Response struct {
 // (error-message/error_message, error-code/error_code) the hyphenated one wins when both are
 // present. A body larger than DefaultMaxBodyBytes, an invalid escape, or a missing or empty
 // `type` is an error wrapping ErrResponseTooLarge or ErrMalformedResponse. It never panics.
-func ParseResponse(body []byte) (Response, error) {
-	if len(body) > DefaultMaxBodyBytes {
+func ParseResponse(body []byte) (Response, error) { return parseResponse(body, DefaultMaxBodyBytes) }
+
+// parseResponse is ParseResponse with a size bound.
+func parseResponse(body []byte, limit int64) (Response, error) {
+	if int64(len(body)) > limit {
 		return Response{}, fmt.Errorf("submit: parse response: %w: %d bytes", ErrResponseTooLarge, len(body))
 	}
 	raw := make(map[string]string)
