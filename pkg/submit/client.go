@@ -69,7 +69,6 @@ var errLimiter = errors.New("limiter refused")
 type attempt struct {
 	resp       Response
 	httpStatus int
-	retryAfter time.Duration
 	written    bool // httptrace WroteRequest fired (logged; the class is decided from gotConn)
 }
 
@@ -118,15 +117,15 @@ func (c *Client) do(ctx context.Context, call, rawURL string, params []signer.Pa
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return a, &Error{Class: ClassAuth, HTTPStatus: res.StatusCode}
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		a.retryAfter = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
+		retryAfter := parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
 		if c.opts.Pressure != nil {
-			c.opts.Pressure.Pressure(a.retryAfter)
+			c.opts.Pressure.Pressure(retryAfter)
 		}
 		class := ClassThrottled
 		if res.StatusCode == http.StatusServiceUnavailable || (call == CallPayout && c.opts.Treat429AsAmbiguous) {
 			class = ClassAmbiguous
 		}
-		return a, &Error{Class: class, HTTPStatus: res.StatusCode, RetryAfter: a.retryAfter}
+		return a, &Error{Class: class, HTTPStatus: res.StatusCode, RetryAfter: retryAfter}
 	case http.StatusOK:
 	default:
 		return a, &Error{Class: ClassAmbiguous, HTTPStatus: res.StatusCode, Err: fmt.Errorf("unexpected HTTP status %d", res.StatusCode)}

@@ -45,9 +45,6 @@ var classSentinel = map[Class]error{
 	ClassInvalidRequest: ErrInvalidRequest,
 }
 
-// Sentinel returns the sentinel error of the class (nil for an unknown class).
-func (c Class) Sentinel() error { return classSentinel[c] }
-
 // Error is the typed error of every failed call. errors.Is(err, ErrXxx) matches its Class;
 // Unwrap gives the transport or parse error behind it, if any. It never holds card data or
 // key material: Message is masked.

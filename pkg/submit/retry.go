@@ -11,7 +11,8 @@ import (
 // retry runs once (attempt numbers from 1) until it succeeds, fails with an error that
 // shouldRetry refuses, the backoff budget (Backoff.MaxElapsed, Backoff.MaxAttempts) is spent,
 // or ctx ends. A wait is at least the error's RetryAfter; a RetryAfter beyond the remaining
-// budget ends the loop at once, and so does a Limiter refusal. It returns the last error with Attempts set.
+// budget ends the loop at once, and so does a Limiter refusal. It returns the last error with
+// Attempts set.
 func (c *Client) retry(ctx context.Context, once func(n int) error, shouldRetry func(*Error) bool) error {
 	bo := c.opts.Backoff
 	b := &backoff.ExponentialBackOff{

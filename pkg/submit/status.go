@@ -78,6 +78,7 @@ func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error
 	var res StatusResult
 	err := c.retry(ctx, func(n int) error {
 		start := time.Now()
+		res = StatusResult{}
 		a, e := c.do(ctx, CallStatus, c.statusURL, params)
 		if e == nil {
 			res, e = statusOutcome(a, q)
