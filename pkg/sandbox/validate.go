@@ -3,16 +3,10 @@ package sandbox
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"unicode/utf8"
 
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/signer"
-)
-
-var (
-	amountRe   = regexp.MustCompile(`^[0-9]{1,10}(\.[0-9]{1,4})?$`)
-	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
-	nonZeroRe  = regexp.MustCompile(`[1-9]`)
 )
 
 // maxLen is the payout page's length limit of the fields the sandbox checks.
@@ -33,10 +27,11 @@ var destinations = []string{
 	"ewallet_wallet", "crypto_wallet_address",
 }
 
-// validatePayout checks the payout parameters the sandbox cares about: client_orderid,
-// amount (digits with at most 4 decimals, not zero), currency (three capital letters), one
-// destination, the length limits above and an absolute http(s) server_callback_url. It
-// returns the validation message, or "" when the request is valid.
+// validatePayout checks the payout parameters the sandbox cares about: client_orderid, amount
+// and currency (pkg/job's ParseAmount: an active ISO 4217 code, at most its minor-unit digits,
+// greater than zero), one destination, the length limits above, an absolute http(s)
+// server_callback_url and no repeated parameter. It returns the validation message, or ""
+// when the request is valid.
 func validatePayout(params []signer.Param) string {
 	seen := map[string]bool{}
 	for _, p := range params {
@@ -53,11 +48,8 @@ func validatePayout(params []signer.Param) string {
 			return name + " is required"
 		}
 	}
-	if a := get(params, "amount"); !amountRe.MatchString(a) || !nonZeroRe.MatchString(a) {
-		return "amount must be a positive decimal number"
-	}
-	if !currencyRe.MatchString(get(params, "currency")) {
-		return "currency must be a three-letter code"
+	if _, err := job.ParseAmount(get(params, "amount"), get(params, "currency")); err != nil {
+		return "invalid amount or currency: " + err.Error()
 	}
 	hasDest := false
 	for _, d := range destinations {
