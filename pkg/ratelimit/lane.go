@@ -101,20 +101,16 @@ func (ln *lane) observe(start time.Time) {
 }
 
 // tryNow takes a token without queueing when the gate is open and both buckets have one.
-// Called with ln.mu held and no waiter queued.
+// Called with ln.mu held and no waiter queued. If another lane empties the total bucket
+// between the check and the take, the kind token is forfeited: never more than the limit.
 func (ln *lane) tryNow(now time.Time) bool {
 	if !ln.l.gateOpen(now) {
 		return false
 	}
-	if ln.kind != nil && ln.kind.TokensAt(now) < 1 || ln.l.total.TokensAt(now) < 1 {
-		return false
+	if ln.kind == nil {
+		return ln.l.total.AllowN(now, 1)
 	}
-	rs, d, ok := ln.reserve(now)
-	if ok && d == 0 {
-		return true
-	}
-	cancelAll(rs, now)
-	return false
+	return ln.l.total.TokensAt(now) >= 1 && ln.kind.AllowN(now, 1) && ln.l.total.AllowN(now, 1)
 }
 
 // reserve takes one token from the kind bucket (if any) and the total bucket; d is how long

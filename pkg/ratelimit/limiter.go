@@ -236,6 +236,9 @@ func (l *Limiter) WaitFor(ctx context.Context, kind, key string) error {
 	if l.isClosed() {
 		return ErrClosed
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ratelimit: wait: %w", err)
+	}
 	ln := l.lanes[kind]
 	if ln == nil {
 		ln = l.dflt

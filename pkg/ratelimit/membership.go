@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ const (
 	memberPrefix = "members."
 	pauseKey     = "pause"
 	pressureKey  = "pressure"
+	markerAge    = time.Hour // delete markers older than this are purged when a member starts
 )
 
 func memberKey(id string) string { return memberPrefix + id }
@@ -240,6 +242,11 @@ func (l *Limiter) kickBeat() {
 // beatLoop refreshes this member's record every Heartbeat, and at once when the view changes.
 func (l *Limiter) beatLoop() {
 	defer l.loops.Done()
+	// Every member that ever closed leaves a delete marker; drop the old ones so the bucket
+	// (and every newcomer's initial read) stays small. Best effort.
+	ctx, cancel := context.WithTimeout(l.loopCtx, 10*time.Second)
+	_ = l.kv.PurgeDeletes(ctx, jetstream.DeleteMarkersOlderThan(markerAge))
+	cancel()
 	t := time.NewTicker(l.opts.Heartbeat)
 	defer t.Stop()
 	for {
@@ -268,18 +275,36 @@ func (l *Limiter) beat() {
 		l.log.Warn().Err(err).Msg("heartbeat failed")
 	}
 	for id, rev := range suspects {
-		// Succeeds only if the member wrote nothing since the revision we saw.
-		if err := l.kv.Delete(ctx, memberKey(id), jetstream.LastRevision(rev)); err != nil {
-			continue // it is alive and our view lags, or the server is unreachable
+		l.expire(ctx, id, rev)
+	}
+}
+
+// expire removes a silent member once the bucket proves it dead: the compare-and-set delete
+// succeeds only if the member wrote nothing since the revision we saw, and a record already
+// gone was deleted by its owner or by another member holding the same proof.
+func (l *Limiter) expire(ctx context.Context, id string, rev uint64) {
+	err := l.kv.Delete(ctx, memberKey(id), jetstream.LastRevision(rev))
+	if err != nil {
+		if !errCAS(err) {
+			return // server unreachable: try again next heartbeat
 		}
-		l.mu.Lock()
-		if m := l.members[id]; m != nil && m.rev == rev {
-			delete(l.members, id)
-			l.log.Warn().Str("dead", id).Msg("member silent past DeadAfter; took over its share")
-			l.reconcileLocked(time.Now())
-			l.kickBeat()
+		e, gerr := l.kv.Get(ctx, memberKey(id))
+		switch {
+		case errors.Is(gerr, jetstream.ErrKeyNotFound): // deleted, and our watch missed it
+		case gerr == nil: // alive, and our watch lags: take the record from here
+			l.handle(e)
+			return
+		default:
+			return
 		}
-		l.mu.Unlock()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if m := l.members[id]; m != nil && m.rev == rev {
+		delete(l.members, id)
+		l.log.Warn().Str("dead", id).Msg("member silent past DeadAfter; took over its share")
+		l.reconcileLocked(time.Now())
+		l.kickBeat()
 	}
 }
 

@@ -23,7 +23,6 @@ type pressureRecord struct {
 // pressureState is this member's view: no grants before until, then a linear ramp.
 type pressureState struct {
 	until time.Time
-	level int
 }
 
 // factor is the fraction of the configured rate granted at now.
@@ -85,7 +84,6 @@ func (l *Limiter) applyPressure(e jetstream.KeyValueEntry, now time.Time) {
 	if limit := now.Add(l.opts.PressureMax); until.After(limit) {
 		until = limit
 	}
-	l.pressure.level = rec.Level
 	if until.After(l.pressure.until) {
 		l.pressure.until = until
 		if until.After(now) {
