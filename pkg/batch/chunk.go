@@ -1,0 +1,210 @@
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// chunkMarker is the payload of a chunk's commit marker, published in the same atomic batch as
+// the chunk's jobs on payouts.chunks.<batch>.<chunk>, with the expectation that the subject is
+// empty. Its existence proves the chunk's jobs are stored; its counts let a resumed run report.
+type chunkMarker struct {
+	BatchID          string      `json:"batch_id"`
+	Chunk            int         `json:"chunk"`
+	Jobs             int         `json:"jobs"`
+	Duplicates       int         `json:"duplicates"`
+	DuplicateSamples []Duplicate `json:"duplicate_samples,omitempty"`
+}
+
+// publishAttempts bounds tries of one chunk when the outcome is unknown or the batch incomplete.
+const publishAttempts = 3
+
+// processChunk stores one chunk exactly once: reserve its client_orderids, then publish its jobs
+// and marker atomically. Every step is safe to repeat.
+func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork, resumed bool, log zerolog.Logger) (chunkMarker, error) {
+	subject := e.opts.Names.ChunkSubject(batchID, w.idx)
+	if resumed {
+		if mk, ok, err := e.readMarker(ctx, subject); err != nil || ok {
+			return mk, err
+		}
+	}
+	ours, dups, err := e.reserve(ctx, batchID, w.jobs)
+	if err != nil {
+		return chunkMarker{}, err
+	}
+	mk := chunkMarker{BatchID: batchID, Chunk: w.idx, Jobs: len(ours), Duplicates: len(dups)}
+	for _, d := range dups {
+		if len(mk.DuplicateSamples) < maxDuplicateSamples {
+			mk.DuplicateSamples = append(mk.DuplicateSamples, d)
+		}
+		log.Warn().Int("line", d.Line).Str("client_orderid", d.ClientOrderID).Str("other_batch", d.OtherBatch).Msg("row already enqueued by another batch; skipped")
+	}
+	var lastErr error
+	for attempt := range publishAttempts {
+		if attempt > 0 {
+			// The previous try may have been stored (a lost reply): the marker tells.
+			if got, ok, err := e.readMarker(ctx, subject); err != nil {
+				return chunkMarker{}, err
+			} else if ok {
+				return got, nil
+			}
+			select {
+			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+			case <-ctx.Done():
+				return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w (last error: %w)", w.idx, ctx.Err(), lastErr)
+			}
+		}
+		msgs, err := e.chunkMessages(batchID, subject, ours, mk)
+		if err != nil {
+			return chunkMarker{}, err
+		}
+		_, err = e.publishAtomic(ctx, msgs)
+		switch {
+		case err == nil:
+			return mk, nil
+		case errors.Is(err, queue.ErrWrongLastSequence), errors.Is(err, queue.ErrAtomicDuplicate):
+			// Stored before (an earlier run, or a lost reply): the marker must exist.
+			got, ok, rerr := e.readMarker(ctx, subject)
+			if rerr != nil {
+				return chunkMarker{}, rerr
+			}
+			if ok {
+				return got, nil
+			}
+			if st, _ := e.batchState(ctx, batchID); st != StatePublishing {
+				return chunkMarker{}, fmt.Errorf("batch: chunk %d: completed by another run (state %s): %w", w.idx, st, ErrInconsistent)
+			}
+			return chunkMarker{}, fmt.Errorf("batch: chunk %d: jobs already in the stream but no commit marker; not publishing again: %w (%w)", w.idx, ErrInconsistent, err)
+		case errors.Is(err, queue.ErrBatchIncomplete), queue.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+			lastErr = err
+			log.Warn().Err(err).Int("chunk", w.idx).Int("attempt", attempt+1).Msg("chunk publish not confirmed; retrying")
+		default:
+			return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w", w.idx, unavailable(err))
+		}
+	}
+	return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w", w.idx, unavailable(lastErr))
+}
+
+// publishAtomic publishes with the per-call timeout.
+func (e *Enqueuer) publishAtomic(ctx context.Context, msgs []*nats.Msg) (queue.AtomicAck, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	return e.opts.Publisher.PublishAtomic(ctx, msgs)
+}
+
+// chunkMessages builds the chunk's job messages and its marker (last).
+func (e *Enqueuer) chunkMessages(batchID, markerSubject string, ours []job.Job, mk chunkMarker) ([]*nats.Msg, error) {
+	msgs := make([]*nats.Msg, 0, len(ours)+1)
+	subj := e.opts.Names.JobSubject(batchID)
+	for _, j := range ours {
+		data, err := json.Marshal(job.NewJobMessage(batchID, j))
+		if err != nil {
+			return nil, fmt.Errorf("batch: encode job line %d: %w", j.Line, err)
+		}
+		m := &nats.Msg{Subject: subj, Data: data, Header: nats.Header{}}
+		m.Header.Set(jetstream.MsgIDHeader, e.opts.Names.JobMsgID(batchID, j.ClientOrderID))
+		msgs = append(msgs, m)
+	}
+	data, err := json.Marshal(mk)
+	if err != nil {
+		return nil, fmt.Errorf("batch: encode chunk marker: %w", err)
+	}
+	marker := &nats.Msg{Subject: markerSubject, Data: data, Header: nats.Header{}}
+	marker.Header.Set(queue.HeaderExpectedLastSubjectSeq, "0")
+	return append(msgs, marker), nil
+}
+
+// readMarker returns the chunk's marker if it exists.
+func (e *Enqueuer) readMarker(ctx context.Context, subject string) (chunkMarker, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	msg, err := e.jobs.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return chunkMarker{}, false, nil
+	}
+	if err != nil {
+		return chunkMarker{}, false, fmt.Errorf("batch: read marker %s: %w", subject, unavailable(err))
+	}
+	var mk chunkMarker
+	if err := json.Unmarshal(msg.Data, &mk); err != nil {
+		return chunkMarker{}, false, fmt.Errorf("batch: decode marker %s: %w", subject, err)
+	}
+	return mk, true, nil
+}
+
+func (e *Enqueuer) batchState(ctx context.Context, batchID string) (State, error) {
+	m, _, err := ReadManifest(ctx, e.batches, batchID)
+	return m.State, err
+}
+
+// reserve claims each job's client_orderid for batchID in the orders bucket. The fast path is one
+// atomic batch of "create if absent" writes; if any key exists (a re-run, or another batch owns
+// it) the chunk is resolved key by key. It returns the jobs this batch owns and the duplicates.
+func (e *Enqueuer) reserve(ctx context.Context, batchID string, jobs []job.Job) ([]job.Job, []Duplicate, error) {
+	prefix := "$KV." + e.opts.Names.OrdersBucket + "."
+	msgs := make([]*nats.Msg, len(jobs))
+	for i, j := range jobs {
+		m := &nats.Msg{Subject: prefix + e.opts.Names.OrderKey(j.ClientOrderID), Data: []byte(batchID), Header: nats.Header{}}
+		m.Header.Set(queue.HeaderExpectedLastSubjectSeq, "0")
+		msgs[i] = m
+	}
+	_, err := e.publishAtomic(ctx, msgs)
+	if err == nil {
+		return jobs, nil, nil
+	}
+	if !errors.Is(err, queue.ErrWrongLastSequence) && !errors.Is(err, queue.ErrBatchIncomplete) && !queue.IsUnavailable(err) {
+		return nil, nil, fmt.Errorf("batch: reserve client_orderids: %w", err)
+	}
+	if queue.IsUnavailable(err) && !e.js.Conn().IsConnected() {
+		return nil, nil, fmt.Errorf("batch: reserve client_orderids: %w", unavailable(err))
+	}
+	// Slow path, key by key (each step idempotent).
+	ours := jobs[:0:0]
+	var dups []Duplicate
+	for _, j := range jobs {
+		owner, err := e.reserveOne(ctx, batchID, j.ClientOrderID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if owner == batchID {
+			ours = append(ours, j)
+		} else {
+			dups = append(dups, Duplicate{Line: j.Line, ClientOrderID: j.ClientOrderID, OtherBatch: owner})
+		}
+	}
+	return ours, dups, nil
+}
+
+// reserveOne returns the batch that owns orderID, claiming it for batchID if nobody does.
+func (e *Enqueuer) reserveOne(ctx context.Context, batchID, orderID string) (string, error) {
+	key := e.opts.Names.OrderKey(orderID)
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	for range 3 {
+		entry, err := e.orders.Get(ctx, key)
+		if err == nil {
+			return string(entry.Value()), nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return "", fmt.Errorf("batch: reservation of %q: %w", orderID, unavailable(err))
+		}
+		_, err = e.orders.Create(ctx, key, []byte(batchID))
+		if err == nil {
+			return batchID, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return "", fmt.Errorf("batch: reserve %q: %w", orderID, unavailable(err))
+		}
+	}
+	return "", fmt.Errorf("batch: reserve %q: %w: key keeps changing", orderID, ErrInconsistent)
+}

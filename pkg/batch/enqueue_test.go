@@ -1,0 +1,265 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
+)
+
+func TestEnqueuePublishesEveryRowOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 1234))
+	p := plan(t, in, "")
+	if !strings.HasPrefix(p.BatchID, "b-") || len(p.BatchID) != 22 {
+		t.Errorf("derived batch id %q", p.BatchID)
+	}
+	var progress []batch.Progress
+	en := e.enqueuer(t, batch.Options{Progress: func(pr batch.Progress) { progress = append(progress, pr) }})
+	r, err := en.Enqueue(ctxTimeout(t, time.Minute), in, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Enqueued != 1234 || r.Duplicates != 0 || r.AlreadyEnqueued || r.Resumed || r.State != batch.StateEnqueued {
+		t.Errorf("report = %+v", r)
+	}
+	if got := r.Totals["USD"].String() + " " + r.Totals["JPY"].String(); got != "6170.00 3085" {
+		t.Errorf("totals = %s", got)
+	}
+	assertExactlyOnce(t, e, p.BatchID, 1234)
+	m := manifest(t, e, p.BatchID)
+	if m.State != batch.StateEnqueued || m.Rows != 1234 || m.Enqueued != 1234 || m.SHA256 != p.SHA256 || m.Source != "pay.csv" || m.Chunks != 13 || m.Attempts != 1 {
+		t.Errorf("manifest = %+v", m)
+	}
+	if len(progress) != 13 || progress[12].Rows != 1234 || progress[12].Total != 1234 {
+		t.Errorf("progress = %v", progress)
+	}
+	// Markers are purged once the manifest says enqueued; only jobs stay for the workers.
+	info, err := e.h.Jobs.Info(context.Background(), jetstream.WithSubjectFilter(queue.DefaultNames().ChunkSubjects(p.BatchID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1234 || len(info.State.Subjects) != 0 {
+		t.Errorf("stream holds %d messages, marker subjects %v", info.State.Msgs, info.State.Subjects)
+	}
+	// Every client_orderid is reserved for this batch.
+	for _, id := range []string{"o-0", "o-617", "o-1233"} {
+		v, err := e.h.Orders.Get(context.Background(), queue.Token(id))
+		if err != nil || string(v.Value()) != p.BatchID {
+			t.Errorf("reservation of %s = %v, %v", id, v, err)
+		}
+	}
+}
+
+func TestRerunAfterSuccessPublishesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 250))
+	p := plan(t, in, "payroll-1")
+	en := e.enqueuer(t, batch.Options{})
+	if _, err := en.Enqueue(context.Background(), in, p); err != nil {
+		t.Fatal(err)
+	}
+	r, err := en.Enqueue(context.Background(), in, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.AlreadyEnqueued || r.Enqueued != 250 {
+		t.Errorf("second run report = %+v", r)
+	}
+	assertExactlyOnce(t, e, "payroll-1", 250)
+}
+
+func TestResumeAfterInterruptedPublish(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		pub  func(real batch.Publisher) *failingPublisher
+	}{
+		{"publisher fails after 3 chunks", func(real batch.Publisher) *failingPublisher {
+			return &failingPublisher{real: real, n: 3}
+		}},
+		{"reply lost after commit", func(real batch.Publisher) *failingPublisher {
+			return &failingPublisher{real: real, n: 2, storeThenFail: true}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			in := stringInput("pay.csv", csvRows("o", 0, 1000))
+			p := plan(t, in, "b1")
+			fp := tt.pub(batch.ConnPublisher{NC: e.nc})
+			_, err := e.enqueuer(t, batch.Options{Publisher: fp, Window: 1}).Enqueue(context.Background(), in, p)
+			if !errors.Is(err, errInjected) {
+				t.Fatalf("first run = %v, want the injected failure", err)
+			}
+			if m := manifest(t, e, "b1"); m.State != batch.StatePublishing {
+				t.Fatalf("manifest state after failure = %s, want publishing", m.State)
+			}
+			if total, _ := jobsInStream(t, e, "b1"); total == 0 || total == 1000 {
+				t.Fatalf("after the interruption the stream holds %d jobs; the test wants a partial batch", total)
+			}
+			// The re-run strips Nats-Msg-Id: it must not rely on the duplicate window.
+			again := &failingPublisher{real: batch.ConnPublisher{NC: e.nc}, n: -1, stripMsgID: true}
+			r, err := e.enqueuer(t, batch.Options{Publisher: again}).Enqueue(context.Background(), in, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Resumed || r.Enqueued != 1000 || r.State != batch.StateEnqueued {
+				t.Errorf("re-run report = %+v", r)
+			}
+			assertExactlyOnce(t, e, "b1", 1000)
+			if m := manifest(t, e, "b1"); m.Attempts != 2 {
+				t.Errorf("attempts = %d, want 2", m.Attempts)
+			}
+		})
+	}
+}
+
+func TestResumeAfterCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 3000))
+	p := plan(t, in, "b1")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	en := e.enqueuer(t, batch.Options{Window: 2, Progress: func(pr batch.Progress) {
+		if pr.Rows >= 500 {
+			cancel()
+		}
+	}})
+	if _, err := en.Enqueue(ctx, in, p); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run = %v, want context.Canceled", err)
+	}
+	if m := manifest(t, e, "b1"); m.State != batch.StatePublishing {
+		t.Fatalf("state = %s", m.State)
+	}
+	r, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), in, p)
+	if err != nil || !r.Resumed || r.Enqueued != 3000 {
+		t.Fatalf("re-run = %+v, %v", r, err)
+	}
+	assertExactlyOnce(t, e, "b1", 3000)
+}
+
+func TestDuplicateFromAnotherBatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	en := e.enqueuer(t, batch.Options{})
+	a := stringInput("a.csv", csvRows("o", 0, 300))
+	if _, err := en.Enqueue(context.Background(), a, plan(t, a, "batch-a")); err != nil {
+		t.Fatal(err)
+	}
+	// Overlapping file: rows 200..299 belong to batch-a.
+	b := stringInput("b.csv", csvRows("o", 200, 450))
+	r, err := en.Enqueue(context.Background(), b, plan(t, b, "batch-b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Enqueued != 150 || r.Duplicates != 100 || len(r.DuplicateSamples) != 20 {
+		t.Fatalf("report = %+v", r)
+	}
+	d := r.DuplicateSamples[0]
+	if d.OtherBatch != "batch-a" || !strings.HasPrefix(d.ClientOrderID, "o-2") || d.Line < 2 {
+		t.Errorf("duplicate sample = %+v", d)
+	}
+	assertExactlyOnce(t, e, "batch-a", 300)
+	assertExactlyOnce(t, e, "batch-b", 150)
+	// The same content under yet another batch id pays nothing twice.
+	r, err = en.Enqueue(context.Background(), a, plan(t, a, "batch-c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Enqueued != 0 || r.Duplicates != 300 {
+		t.Errorf("same file, other batch id: %+v", r)
+	}
+	if total, _ := jobsInStream(t, e, "batch-c"); total != 0 {
+		t.Errorf("batch-c published %d jobs", total)
+	}
+	// Re-running batch-b reports the same numbers from its manifest.
+	r, err = en.Enqueue(context.Background(), b, plan(t, b, "batch-b"))
+	if err != nil || !r.AlreadyEnqueued || r.Duplicates != 100 || r.Enqueued != 150 {
+		t.Errorf("re-run of batch-b = %+v, %v", r, err)
+	}
+}
+
+func TestBatchIDReusedForOtherFile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	en := e.enqueuer(t, batch.Options{})
+	a := stringInput("a.csv", csvRows("o", 0, 10))
+	if _, err := en.Enqueue(context.Background(), a, plan(t, a, "b1")); err != nil {
+		t.Fatal(err)
+	}
+	b := stringInput("b.csv", csvRows("x", 0, 10))
+	if _, err := en.Enqueue(context.Background(), b, plan(t, b, "b1")); !errors.Is(err, batch.ErrBatchConflict) {
+		t.Fatalf("err = %v, want ErrBatchConflict", err)
+	}
+	assertExactlyOnce(t, e, "b1", 10)
+}
+
+func TestValidateInput(t *testing.T) {
+	t.Parallel()
+	bad := "client_orderid,amount,currency,account_number\nok-1,10.00,USD,1234567890\nbad-1,10.001,USD,1234567890\nbad-2,1,XXX,1234567890\n"
+	_, err := batch.ValidateInput(stringInput("bad.csv", bad), "", 100)
+	var ife *batch.InvalidFileError
+	if !errors.As(err, &ife) || !errors.Is(err, job.ErrInvalidBatch) {
+		t.Fatalf("err = %v, want *InvalidFileError", err)
+	}
+	if ife.Summary.Errors.Total != 2 || ife.Summary.Rows != 3 || ife.Summary.Errors.List[0].Line != 3 {
+		t.Errorf("summary = %+v", ife.Summary)
+	}
+	// A file without rows enqueues nothing (pkg/job reports it as invalid; ErrEmptyBatch is the backstop).
+	if _, err := batch.ValidateInput(stringInput("e.csv", "client_orderid,amount,currency,account_number\n"), "", 10); !errors.Is(err, job.ErrInvalidBatch) && !errors.Is(err, batch.ErrEmptyBatch) {
+		t.Errorf("empty file: %v", err)
+	}
+	for _, id := range []string{"a b", "x.y", strings.Repeat("z", 65), "ü"} {
+		if _, err := batch.ValidateInput(stringInput("f.csv", csvRows("o", 0, 1)), id, 10); !errors.Is(err, batch.ErrInvalidBatchID) {
+			t.Errorf("batch id %q: %v", id, err)
+		}
+	}
+	// The derived id depends on content only.
+	p1 := plan(t, stringInput("x.csv", csvRows("o", 0, 5)), "")
+	p2 := plan(t, stringInput("y.csv", csvRows("o", 0, 5)), "")
+	p3 := plan(t, stringInput("x.csv", csvRows("o", 0, 6)), "")
+	if p1.BatchID != p2.BatchID || p1.BatchID == p3.BatchID {
+		t.Errorf("derived ids %s %s %s", p1.BatchID, p2.BatchID, p3.BatchID)
+	}
+}
+
+func TestNATSOutageMidPublish(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 5000))
+	p := plan(t, in, "b1")
+	stopped := false
+	en := e.enqueuer(t, batch.Options{Window: 2, Timeout: 500 * time.Millisecond, Progress: func(pr batch.Progress) {
+		if pr.Rows >= 1000 && !stopped {
+			stopped = true
+			e.srv.Stop() // the outage: NATS goes away mid-publish
+		}
+	}})
+	_, err := en.Enqueue(ctxTimeout(t, time.Minute), in, p)
+	if !errors.Is(err, queue.ErrUnavailable) {
+		t.Fatalf("err during outage = %v, want ErrUnavailable", err)
+	}
+	queuetest.Restart(t, e.srv)
+	queuetest.WaitConnected(t, e.nc, 10*time.Second)
+	if m := manifest(t, e, "b1"); m.State != batch.StatePublishing {
+		t.Fatalf("state after outage = %s, want publishing", m.State)
+	}
+	r, err := e.enqueuer(t, batch.Options{}).Enqueue(ctxTimeout(t, time.Minute), in, p)
+	if err != nil || !r.Resumed || r.Enqueued != 5000 {
+		t.Fatalf("re-run after outage = %+v, %v", r, err)
+	}
+	assertExactlyOnce(t, e, "b1", 5000)
+}

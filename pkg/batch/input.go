@@ -1,0 +1,88 @@
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// Input is a batch file. Open is called once to validate and once to publish; both reads must
+// return the same bytes (Enqueue checks the SHA-256 of the second read).
+type Input struct {
+	Name string // shown in errors and stored in the manifest ("-" for stdin)
+	Open func() (io.ReadCloser, error)
+}
+
+// FileInput reads the file at path.
+func FileInput(path string) Input {
+	return Input{Name: path, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+// SpoolInput copies r (stdin) into a temporary file in dir ("" = the system's) so it can be read
+// twice. The returned cleanup removes the file.
+func SpoolInput(r io.Reader, name, dir string) (Input, func(), error) {
+	f, err := os.CreateTemp(dir, "payrun-enqueue-*.csv")
+	if err != nil {
+		return Input{}, nil, fmt.Errorf("batch: spool %s: %w", name, err)
+	}
+	cleanup := func() { _ = os.Remove(f.Name()) }
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cleanup()
+		return Input{}, nil, fmt.Errorf("batch: spool %s: %w", name, err)
+	}
+	path := f.Name()
+	return Input{Name: name, Open: func() (io.ReadCloser, error) { return os.Open(path) }}, cleanup, nil
+}
+
+// Plan is a validated batch file, ready to enqueue.
+type Plan struct {
+	BatchID string
+	Source  string
+	SHA256  string // hex
+	Summary job.Summary
+}
+
+// ValidateInput reads the whole input, validates every row (pkg/job) and hashes the bytes. An
+// empty batchID is derived from the content: "b-" + the first 20 hex digits of the SHA-256. A file
+// with any invalid row returns an *InvalidFileError (matching job.ErrInvalidBatch); a file without
+// rows ErrEmptyBatch.
+func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
+	if batchID != "" && !queue.IsPlainToken(batchID) {
+		return Plan{}, fmt.Errorf("batch: %q: %w: want 1-64 letters, digits, '_' or '-'", batchID, ErrInvalidBatchID)
+	}
+	rc, err := in.Open()
+	if err != nil {
+		return Plan{}, fmt.Errorf("batch: open %s: %w", in.Name, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	tee := io.TeeReader(rc, h)
+	sum, err := job.ValidateFile(tee, in.Name, job.WithMaxErrors(maxErrors))
+	if err != nil && !errors.Is(err, job.ErrInvalidBatch) {
+		return Plan{}, fmt.Errorf("batch: read %s: %w", in.Name, err)
+	}
+	if _, cerr := io.Copy(io.Discard, tee); cerr != nil {
+		return Plan{}, fmt.Errorf("batch: read %s: %w", in.Name, cerr)
+	}
+	if err != nil {
+		return Plan{}, &InvalidFileError{Summary: sum, Err: err}
+	}
+	if sum.Valid == 0 {
+		return Plan{}, fmt.Errorf("batch: %s: %w", in.Name, ErrEmptyBatch)
+	}
+	p := Plan{BatchID: batchID, Source: in.Name, SHA256: hex.EncodeToString(h.Sum(nil)), Summary: sum}
+	if p.BatchID == "" {
+		p.BatchID = "b-" + p.SHA256[:20]
+	}
+	return p, nil
+}

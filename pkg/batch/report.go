@@ -1,0 +1,72 @@
+package batch
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/payrun/payrun/pkg/job"
+)
+
+// ReportHeader is the header row of a results report.
+var reportHeader = []string{"client_orderid", "status", "paynet_order_id", "amount", "currency", "error_code", "error_message", "serial_number", "attempts", "destination", "finished_at"}
+
+// ReportHeader returns the columns of a results report, in order.
+func ReportHeader() []string { return append([]string(nil), reportHeader...) }
+
+// ReportWriter writes results as CSV, one row per result, cells escaped against formula
+// injection: a cell that starts with '=', '+', '-', '@', a tab or a carriage return gets a leading
+// "'" so spreadsheets show it as text.
+type ReportWriter struct {
+	w   *csv.Writer
+	err error
+}
+
+// NewReportWriter writes the header to w.
+func NewReportWriter(w io.Writer) *ReportWriter {
+	rw := &ReportWriter{w: csv.NewWriter(w)}
+	rw.err = rw.w.Write(reportHeader)
+	return rw
+}
+
+// Write adds one result.
+func (rw *ReportWriter) Write(r job.Result) error {
+	if rw.err != nil {
+		return rw.err
+	}
+	finished := ""
+	if !r.FinishedAt.IsZero() {
+		finished = r.FinishedAt.UTC().Format(time.RFC3339)
+	}
+	row := []string{r.ClientOrderID, string(r.Status), r.PaynetOrderID, r.Amount, r.Currency, r.ErrorCode, r.ErrorMessage,
+		r.SerialNumber, strconv.Itoa(r.Attempts), r.Destination, finished}
+	for i, c := range row {
+		row[i] = EscapeCell(c)
+	}
+	rw.err = rw.w.Write(row)
+	return rw.err
+}
+
+// Flush writes buffered rows and returns the first error.
+func (rw *ReportWriter) Flush() error {
+	rw.w.Flush()
+	if rw.err != nil {
+		return fmt.Errorf("batch: report: %w", rw.err)
+	}
+	if err := rw.w.Error(); err != nil {
+		return fmt.Errorf("batch: report: %w", err)
+	}
+	return nil
+}
+
+// EscapeCell neutralises spreadsheet formulas: a cell starting with '=', '+', '-', '@', tab or CR
+// is prefixed with "'".
+func EscapeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,152 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// ErrNotEnqueued: Wait was asked to follow a batch whose publishing has not finished.
+var ErrNotEnqueued = errors.New("batch is not fully enqueued")
+
+// WaitOptions configure Wait.
+type WaitOptions struct {
+	Names   queue.Names   // default queue.DefaultNames()
+	Timeout time.Duration // 0: until every row has a result (or ctx ends)
+	// Report, if set, receives every row's result as CSV (first result per client_orderid).
+	Report io.Writer
+	// Progress, if set, is called after each new result.
+	Progress func(Progress)
+	Log      zerolog.Logger
+}
+
+// WaitResult is what Wait saw.
+type WaitResult struct {
+	BatchID  string
+	Expected int // rows this batch enqueued
+	Results  int // distinct rows with a result
+	Counts   map[job.Status]int
+	Totals   map[job.Status]job.Totals
+	Summary  *job.BatchSummary // the worker's batch summary, if it arrived while waiting
+}
+
+// AllApproved reports whether every expected row has an approved result.
+func (w WaitResult) AllApproved() bool {
+	return w.Results == w.Expected && w.Counts[job.StatusApproved] == w.Expected
+}
+
+// Wait follows a batch's results (stream PAYOUT_RESULTS, subject payouts.results.<batch>) from
+// the start of the stream until every row the batch enqueued has a result, so it works as well
+// for a batch enqueued long ago. Results are deduplicated by client_orderid. It returns
+// ErrWaitTimeout (with what it saw) if Timeout passes first.
+func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValue, batchID string, o WaitOptions) (WaitResult, error) {
+	if o.Names == (queue.Names{}) {
+		o.Names = queue.DefaultNames()
+	}
+	res := WaitResult{BatchID: batchID, Counts: map[job.Status]int{}, Totals: map[job.Status]job.Totals{}}
+	m, _, err := ReadManifest(ctx, batches, batchID)
+	if err != nil {
+		return res, err
+	}
+	if m.State == StatePublishing {
+		return res, fmt.Errorf("batch: wait %s: %w (re-run enqueue to finish it)", batchID, ErrNotEnqueued)
+	}
+	res.Expected = m.Enqueued
+	var rw *ReportWriter
+	if o.Report != nil {
+		rw = NewReportWriter(o.Report)
+	}
+	flush := func(err error) (WaitResult, error) {
+		if rw != nil {
+			if ferr := rw.Flush(); err == nil {
+				err = ferr
+			}
+		}
+		return res, err
+	}
+	if res.Expected == 0 {
+		return flush(nil)
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	resultSubj, summarySubj := o.Names.ResultSubject(batchID), o.Names.SummarySubject(batchID)
+	cons, err := js.OrderedConsumer(ctx, o.Names.ResultStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{resultSubj, summarySubj},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { // Next blocks; stopping the iterator is how ctx ends it
+		defer close(stopped)
+		<-ctx.Done()
+		it.Stop()
+	}()
+	defer func() { cancel(); <-stopped }()
+	seen := make(map[string]struct{}, res.Expected)
+	for res.Results < res.Expected {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				if errors.Is(ctx.Err(), context.DeadlineExceeded) && o.Timeout > 0 {
+					return flush(fmt.Errorf("batch: wait %s: %w after %s: %d of %d rows have results", batchID, ErrWaitTimeout, o.Timeout, res.Results, res.Expected))
+				}
+				return flush(fmt.Errorf("batch: wait %s: %w", batchID, ctx.Err()))
+			}
+			return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+		}
+		if msg.Subject() == summarySubj {
+			if s, err := job.DecodeBatchSummary(msg.Data()); err == nil {
+				res.Summary = &s
+			} else {
+				o.Log.Warn().Err(err).Msg("undecodable batch summary skipped")
+			}
+			continue
+		}
+		r, err := job.DecodeResult(msg.Data())
+		if err != nil || r.BatchID != batchID {
+			o.Log.Warn().Err(err).Str("batch", r.BatchID).Msg("undecodable or foreign result skipped")
+			continue
+		}
+		if _, dup := seen[r.ClientOrderID]; dup {
+			continue
+		}
+		seen[r.ClientOrderID] = struct{}{}
+		res.Results++
+		res.Counts[r.Status]++
+		if a, err := job.ParseAmount(r.Amount, r.Currency); err == nil {
+			t := res.Totals[r.Status]
+			if t == nil {
+				t = job.Totals{}
+				res.Totals[r.Status] = t
+			}
+			_ = t.Add(a) // overflow of a control total cannot happen for validated batches
+		}
+		if rw != nil {
+			if err := rw.Write(r); err != nil {
+				return flush(err)
+			}
+		}
+		if o.Progress != nil {
+			o.Progress(Progress{Rows: res.Results, Total: res.Expected})
+		}
+	}
+	return flush(nil)
+}

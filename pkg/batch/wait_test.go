@@ -1,0 +1,129 @@
+package batch_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+func TestWaitFollowsResultsAndWritesReport(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 4))
+	p := plan(t, in, "b1")
+	if _, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), in, p); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	publishResult(t, e, job.Result{BatchID: "b1", ClientOrderID: "o-0", Status: job.StatusApproved, Amount: "10.00", Currency: "USD", PaynetOrderID: "901", Attempts: 1, FinishedAt: now, Destination: "account ******7800"})
+	publishResult(t, e, job.Result{BatchID: "b1", ClientOrderID: "o-1", Status: job.StatusDeclined, Amount: "5", Currency: "JPY", ErrorCode: "-1", ErrorMessage: "=HYPERLINK(\"x\")", Attempts: 1, FinishedAt: now})
+	// A result for another batch and a re-published duplicate are ignored.
+	publishResult(t, e, job.Result{BatchID: "other", ClientOrderID: "o-2", Status: job.StatusApproved, Amount: "1.00", Currency: "USD"})
+
+	var report bytes.Buffer
+	done := make(chan struct{})
+	var res batch.WaitResult
+	var werr error
+	go func() {
+		defer close(done)
+		res, werr = batch.Wait(ctxTimeout(t, 30*time.Second), e.js, e.h.Batches, "b1", batch.WaitOptions{Report: &report})
+	}()
+	// The rest arrives while Wait follows (a duplicate without msg id included).
+	dup, _ := json.Marshal(job.Result{Version: 1, BatchID: "b1", ClientOrderID: "o-0", Status: job.StatusApproved, Amount: "10.00", Currency: "USD"})
+	if err := e.nc.Publish(queue.DefaultNames().ResultSubject("b1"), dup); err != nil {
+		t.Fatal(err)
+	}
+	publishResult(t, e, job.Result{BatchID: "b1", ClientOrderID: "o-2", Status: job.StatusApproved, Amount: "10.00", Currency: "USD", Attempts: 2, FinishedAt: now})
+	publishResult(t, e, job.Result{BatchID: "b1", ClientOrderID: "o-3", Status: job.StatusUnresolved, Amount: "5", Currency: "JPY", ErrorMessage: "+status unknown", Attempts: 40})
+	<-done
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	if res.Expected != 4 || res.Results != 4 || res.Counts[job.StatusApproved] != 2 || res.Counts[job.StatusDeclined] != 1 || res.AllApproved() {
+		t.Errorf("result = %+v", res)
+	}
+	if got := res.Totals[job.StatusApproved]["USD"].String(); got != "20.00" {
+		t.Errorf("approved USD = %s", got)
+	}
+	rows, err := csv.NewReader(&report).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || rows[0][0] != "client_orderid" || rows[0][6] != "error_message" {
+		t.Fatalf("report rows = %v", rows)
+	}
+	byID := map[string][]string{}
+	for _, r := range rows[1:] {
+		byID[r[0]] = r
+	}
+	if r := byID["o-1"]; r[1] != "declined" || r[5] != "'-1" || r[6] != "'=HYPERLINK(\"x\")" {
+		t.Errorf("declined row = %q", r)
+	}
+	if r := byID["o-3"]; r[6] != "'+status unknown" || r[8] != "40" {
+		t.Errorf("unresolved row = %q", r)
+	}
+	if r := byID["o-0"]; r[2] != "901" || r[3] != "10.00" || r[4] != "USD" || r[10] != "2026-11-27T03:00:00Z" {
+		t.Errorf("approved row = %q", r)
+	}
+}
+
+func TestWaitTimeoutAndStates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 2))
+	p := plan(t, in, "b1")
+	if _, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), in, p); err != nil {
+		t.Fatal(err)
+	}
+	publishResult(t, e, job.Result{BatchID: "b1", ClientOrderID: "o-0", Status: job.StatusApproved, Amount: "10.00", Currency: "USD"})
+	res, err := batch.Wait(context.Background(), e.js, e.h.Batches, "b1", batch.WaitOptions{Timeout: 300 * time.Millisecond})
+	if !errors.Is(err, batch.ErrWaitTimeout) || res.Results != 1 || res.Expected != 2 {
+		t.Errorf("Wait = %+v, %v; want timeout with 1 of 2", res, err)
+	}
+	if _, err := batch.Wait(context.Background(), e.js, e.h.Batches, "nope", batch.WaitOptions{}); !errors.Is(err, batch.ErrUnknownBatch) {
+		t.Errorf("unknown batch: %v", err)
+	}
+	// A batch whose publishing was interrupted cannot be waited for yet.
+	in2 := stringInput("p2.csv", csvRows("x", 0, 300))
+	fp := &failingPublisher{real: batch.ConnPublisher{NC: e.nc}, n: 1}
+	if _, err := e.enqueuer(t, batch.Options{Publisher: fp, Window: 1}).Enqueue(context.Background(), in2, plan(t, in2, "b2")); err == nil {
+		t.Fatal("expected the injected failure")
+	}
+	if _, err := batch.Wait(context.Background(), e.js, e.h.Batches, "b2", batch.WaitOptions{}); !errors.Is(err, batch.ErrNotEnqueued) {
+		t.Errorf("publishing batch: %v", err)
+	}
+	// The summary event is picked up when it is in the stream.
+	s := job.NewBatchSummary("b1", 2)
+	data, _ := json.Marshal(s)
+	if err := e.nc.PublishMsg(&nats.Msg{Subject: queue.DefaultNames().SummarySubject("b1"), Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	publishResult(t, e, job.Result{BatchID: "b1", ClientOrderID: "o-1", Status: job.StatusApproved, Amount: "5", Currency: "JPY"})
+	res, err = batch.Wait(ctxTimeout(t, 30*time.Second), e.js, e.h.Batches, "b1", batch.WaitOptions{})
+	if err != nil || !res.AllApproved() || res.Summary == nil || res.Summary.BatchID != "b1" {
+		t.Errorf("Wait = %+v, %v", res, err)
+	}
+}
+
+func TestEscapeCell(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"=1+1": "'=1+1", "+1": "'+1", "-5": "'-5", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
+		"plain": "plain", "": "", "10.00": "10.00", "a=b": "a=b",
+	}
+	for in, want := range tests {
+		if got := batch.EscapeCell(in); got != want {
+			t.Errorf("EscapeCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
