@@ -43,7 +43,7 @@ type Options struct {
 	// lookup); default 30s. When it passes the call's outcome is unknown and the chunk is re-sent
 	// (safe: see processChunk).
 	Timeout time.Duration
-	Log       zerolog.Logger
+	Log     zerolog.Logger
 	// Progress, if set, is called after each chunk from one goroutine.
 	Progress func(Progress)
 }
