@@ -32,10 +32,11 @@ type InvalidFileError struct {
 }
 
 func (e *InvalidFileError) Error() string {
-	return fmt.Sprintf("batch: %s: %d invalid of %d rows, nothing enqueued", e.Summary.Source, e.errCount(), e.Summary.Rows)
+	return fmt.Sprintf("batch: %s: %d invalid of %d rows, nothing enqueued", e.Summary.Source, e.ErrorCount(), e.Summary.Rows)
 }
 
-func (e *InvalidFileError) errCount() int {
+// ErrorCount is how many problems the file has (all counted, some listed).
+func (e *InvalidFileError) ErrorCount() int {
 	if e.Summary.Errors != nil {
 		return e.Summary.Errors.Total
 	}

@@ -1,0 +1,35 @@
+// Command enqueue validates a payout batch file (CSV, or stdin as "-") and publishes one job per
+// row to JetStream, exactly once, however often it is run. With --wait it follows the batch's
+// results to the end; --report writes them as CSV. See docs/enqueue.md.
+//
+// Exit codes:
+//
+//	0  success (or already enqueued; with --wait: every row approved)
+//	1  infrastructure: NATS unreachable or failing, I/O error, interrupted (re-run to finish)
+//	2  usage: bad flags or configuration
+//	3  input rejected: invalid rows, empty file, or the batch id belongs to another file; nothing enqueued
+//	4  enqueued, but rows were skipped because another batch already enqueued their client_orderid
+//	5  --wait: every row has a result, but not all are approved
+//	6  --wait: timed out before every row had a result (the batch goes on; wait again later)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "enqueue:", err)
+		}
+		stop()
+		os.Exit(exitCode(err))
+	}
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/job"
+)
+
+func printInvalid(w io.Writer, e *batch.InvalidFileError) {
+	errs := e.Summary.Errors
+	if errs != nil {
+		for _, ve := range errs.List {
+			fmt.Fprintln(w, ve.Error())
+		}
+		if more := errs.Total - len(errs.List); more > 0 {
+			fmt.Fprintf(w, "... and %d more errors\n", more)
+		}
+	}
+	fmt.Fprintf(w, "enqueue: %s: %d errors in %d rows; nothing enqueued\n", e.Summary.Source, e.ErrorCount(), e.Summary.Rows)
+}
+
+func totalsString(t job.Totals) string {
+	cur := make([]string, 0, len(t))
+	for c := range t {
+		cur = append(cur, c)
+	}
+	sort.Strings(cur)
+	parts := make([]string, len(cur))
+	for i, c := range cur {
+		parts[i] = c + " " + t[c].String()
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printPlan(w io.Writer, p batch.Plan) {
+	fmt.Fprintf(w, "batch:      %s\n", p.BatchID)
+	fmt.Fprintf(w, "source:     %s (sha256 %s)\n", p.Source, p.SHA256)
+	fmt.Fprintf(w, "rows:       %d\n", p.Summary.Valid)
+	fmt.Fprintf(w, "totals:     %s\n", totalsString(p.Summary.Totals))
+}
+
+func printReport(stdout, stderr io.Writer, r batch.Report) {
+	for _, d := range r.DuplicateSamples {
+		fmt.Fprintf(stderr, "%s:%d: client_orderid %q already enqueued by batch %s; skipped\n", r.Source, d.Line, d.ClientOrderID, d.OtherBatch)
+	}
+	if more := r.Duplicates - len(r.DuplicateSamples); more > 0 {
+		fmt.Fprintf(stderr, "... and %d more rows already enqueued by other batches; skipped\n", more)
+	}
+	fmt.Fprintf(stdout, "batch:      %s\n", r.BatchID)
+	fmt.Fprintf(stdout, "source:     %s (sha256 %s)\n", r.Source, r.SHA256)
+	fmt.Fprintf(stdout, "rows:       %d\n", r.Rows)
+	fmt.Fprintf(stdout, "totals:     %s\n", totalsString(r.Totals))
+	fmt.Fprintf(stdout, "enqueued:   %d\n", r.Enqueued)
+	if r.Duplicates > 0 {
+		fmt.Fprintf(stdout, "skipped:    %d (already enqueued by other batches)\n", r.Duplicates)
+	}
+	switch {
+	case r.AlreadyEnqueued:
+		fmt.Fprintf(stdout, "state:      %s (already enqueued earlier; nothing published)\n", r.State)
+	case r.Resumed:
+		fmt.Fprintf(stdout, "state:      %s (resumed an interrupted run; no duplicates)\n", r.State)
+	default:
+		fmt.Fprintf(stdout, "state:      %s\n", r.State)
+	}
+}
+
+func printWait(w io.Writer, res batch.WaitResult) {
+	fmt.Fprintf(w, "results:    %d of %d\n", res.Results, res.Expected)
+	for _, s := range job.Statuses {
+		if n := res.Counts[s]; n > 0 {
+			fmt.Fprintf(w, "  %-11s %d (%s)\n", s+":", n, totalsString(res.Totals[s]))
+		}
+	}
+}
+
+// isTerminal reports whether w is a terminal (progress bars and console logs only then).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress is a progress bar on a terminal and nothing elsewhere.
+type progress struct{ bar *progressbar.ProgressBar }
+
+func newProgress(w io.Writer, total int, what string) *progress {
+	if !isTerminal(w) || total <= 0 {
+		return &progress{}
+	}
+	return &progress{bar: progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)}
+}
+
+func (p *progress) update(pr batch.Progress) {
+	if p.bar != nil {
+		_ = p.bar.Set(pr.Rows)
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// flags are the command line.
+type flags struct {
+	configPath string
+	natsURL    string
+	creds      string
+	nkey       string
+	tlsCA      string
+	tlsCert    string
+	tlsKey     string
+	batchID    string
+	dryRun     bool
+	wait       bool
+	report     string
+	timeout    time.Duration
+	file       string
+	set        map[string]bool // flags given explicitly
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("enqueue", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: enqueue [flags] FILE.csv     (FILE "-" reads stdin)
+
+Validates the whole file, then publishes one job per row to JetStream exactly once.
+Re-running the same command is safe: after success it says so, after an interruption it finishes.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, `
+NATS user/password/token: nats.user, nats.password, nats.token in the config file or
+PAYRUN_NATS_USER, PAYRUN_NATS_PASSWORD, PAYRUN_NATS_TOKEN (never on the command line).
+Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
+4 rows skipped as duplicates of another batch, 5 --wait: not all approved, 6 --wait timed out.
+`)
+	}
+	fs.StringVar(&f.configPath, "config", "", "YAML config file (see configs/payrun.yaml); env PAYRUN_* override it")
+	fs.StringVar(&f.natsURL, "nats-url", queue.DefaultURL, "NATS server URL(s) (env PAYRUN_NATS_URL)")
+	fs.StringVar(&f.creds, "creds", "", "NATS credentials file (nats.creds_file)")
+	fs.StringVar(&f.nkey, "nkey", "", "NATS nkey seed file (nats.nkey_file)")
+	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA bundle that verifies the NATS server (nats.tls.ca_file)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS client certificate (nats.tls.cert_file)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS client key (nats.tls.key_file)")
+	fs.StringVar(&f.batchID, "batch", "", "batch id (1-64 of A-Z a-z 0-9 _ -); default: derived from the file's content")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "validate and print the summary only; do not connect")
+	fs.BoolVar(&f.wait, "wait", false, "follow the batch's results until every row has one (also for a batch enqueued earlier)")
+	fs.StringVar(&f.report, "report", "", "write the results as CSV to `FILE` (implies --wait)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "give up waiting after this long (default: enqueue.wait_timeout, 0 = no limit)")
+	// Flags may come before or after the file.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return f, errHelp
+			}
+			return f, fmt.Errorf("%w: %w", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return f, fmt.Errorf("%w: want exactly one FILE (or - for stdin), got %d", errUsage, len(positional))
+	}
+	f.file = positional[0]
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.report != "" {
+		f.wait = true
+	}
+	if f.dryRun && f.wait {
+		return f, fmt.Errorf("%w: --dry-run cannot be combined with --wait or --report", errUsage)
+	}
+	if f.timeout < 0 {
+		return f, fmt.Errorf("%w: --timeout must not be negative", errUsage)
+	}
+	return f, nil
+}
+
+// loadConfig reads the config and applies the flags over it.
+func loadConfig(f flags) (config.Config, error) {
+	cfg, err := config.Load(f.configPath, os.Environ())
+	if err != nil {
+		return cfg, err
+	}
+	over := func(name string, dst *string, v string) {
+		if f.set[name] {
+			*dst = v
+		}
+	}
+	over("nats-url", &cfg.NATS.URL, f.natsURL)
+	over("creds", &cfg.NATS.CredsFile, f.creds)
+	over("nkey", &cfg.NATS.NKeyFile, f.nkey)
+	over("tls-ca", &cfg.NATS.TLS.CAFile, f.tlsCA)
+	over("tls-cert", &cfg.NATS.TLS.CertFile, f.tlsCert)
+	over("tls-key", &cfg.NATS.TLS.KeyFile, f.tlsKey)
+	if f.set["timeout"] {
+		cfg.Enqueue.WaitTimeout = f.timeout
+	}
+	return cfg, cfg.Validate()
+}
+
+func newLogger(cfg config.Config, stderr io.Writer) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	var w io.Writer = stderr
+	if cfg.Log.Format == "console" || isTerminal(stderr) {
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+	}
+	// enqueue speaks to people on stdout/stderr; its log shows warnings and errors unless asked.
+	if lvl < zerolog.WarnLevel && cfg.Log.Level == "info" {
+		lvl = zerolog.WarnLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Str("cmd", "enqueue").Logger()
+}
+
+// run is the whole command; it writes only to the given streams.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	in := batch.FileInput(f.file)
+	if f.file == "-" {
+		spooled, cleanup, err := batch.SpoolInput(stdin, "-", "")
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		in = spooled
+	}
+	plan, err := batch.ValidateInput(in, f.batchID, cfg.Enqueue.MaxErrors)
+	if err != nil {
+		var ife *batch.InvalidFileError
+		if errors.As(err, &ife) {
+			printInvalid(stderr, ife)
+			return fmt.Errorf("%w: %w", errReported, err)
+		}
+		return err
+	}
+	if f.dryRun {
+		printPlan(stdout, plan)
+		fmt.Fprintln(stdout, "dry run: valid, nothing enqueued")
+		return nil
+	}
+
+	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-enqueue", log))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	handles, err := queue.Provision(ctx, js, cfg.QueueNames(), cfg.QueueSettings())
+	if err != nil {
+		return err
+	}
+	bar := newProgress(stderr, plan.Summary.Valid, "enqueue")
+	en, err := batch.New(js, handles, batch.Options{
+		Names: cfg.QueueNames(), ChunkSize: cfg.Enqueue.ChunkSize, Window: cfg.Enqueue.PublishWindow,
+		Log: log, Progress: bar.update,
+	})
+	if err != nil {
+		return err
+	}
+	rep, err := en.Enqueue(ctx, in, plan)
+	bar.finish()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted; nothing is lost, run the same command again to finish batch %s: %w", plan.BatchID, err)
+		}
+		if queue.IsUnavailable(err) {
+			return fmt.Errorf("%w\nbatch %s stays 'publishing'; run the same command again when NATS is back to finish it", err, plan.BatchID)
+		}
+		return err
+	}
+	printReport(stdout, stderr, rep)
+	var result error
+	if rep.Duplicates > 0 {
+		result = fmt.Errorf("%w: %d rows", errDuplicates, rep.Duplicates)
+	}
+	if !f.wait {
+		return result
+	}
+	werr := waitFor(ctx, f, cfg, js, handles, plan.BatchID, stdout, stderr, log)
+	if werr != nil {
+		return werr
+	}
+	return result
+}
+
+// waitFor follows the batch's results and writes the report.
+func waitFor(ctx context.Context, f flags, cfg config.Config, js jetstream.JetStream, h *queue.Handles, batchID string, stdout, stderr io.Writer, log zerolog.Logger) (err error) {
+	var report io.Writer
+	if f.report != "" {
+		file, err := os.Create(f.report)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		defer func() {
+			if cerr := file.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("report: %w", cerr)
+			}
+		}()
+		report = file
+	}
+	m, _, err := batch.ReadManifest(ctx, h.Batches, batchID)
+	if err != nil {
+		return err
+	}
+	bar := newProgress(stderr, m.Enqueued, "results")
+	res, err := batch.Wait(ctx, js, h.Batches, batchID, batch.WaitOptions{
+		Names: cfg.QueueNames(), Timeout: cfg.Enqueue.WaitTimeout, Report: report, Progress: bar.update, Log: log,
+	})
+	bar.finish()
+	printWait(stdout, res)
+	if err != nil {
+		return err
+	}
+	if f.report != "" {
+		fmt.Fprintf(stdout, "report:     %s\n", f.report)
+	}
+	if !res.AllApproved() {
+		return fmt.Errorf("%w: %d of %d approved", errNotApproved, res.Counts[job.StatusApproved], res.Expected)
+	}
+	return nil
+}
