@@ -95,6 +95,7 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 	for _, si := range []int{idxOrderID, idxAmount, idxCurrency} {
 		if r.colOf[si] < 0 {
 			r.add(1, 1, specs[si].name, "required column is missing")
+			r.noJobs = true
 		}
 	}
 	for _, g := range destinations {
@@ -105,6 +106,7 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 		}
 	}
 	if !r.hasDest {
+		r.noJobs = true
 		r.add(1, 1, "destination", "no payout destination column: add account_number, the card columns "+
 			"(credit_card_number, card_printed_name, expire_month, expire_year), card_recurring_payment_id, "+
 			"ewallet_type and ewallet_wallet, or crypto_wallet_address")

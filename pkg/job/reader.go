@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"math"
 	"reflect"
@@ -14,8 +13,8 @@ import (
 )
 
 // Reader reads payout jobs from a CSV stream, one row at a time: memory does
-// not grow with the file, except for 12 bytes or so per row that remember
-// client_orderid hashes for the duplicate check.
+// not grow with the file, except for about 20 bytes per row that remember
+// client_orderid hashes for the duplicate check (see idSet).
 //
 // The first line is the header: parameter names of the payout request (or
 // their documented aliases). A leading UTF-8 byte order mark is skipped; CRLF
@@ -37,9 +36,9 @@ type Reader struct {
 	colOf   []int // per spec: the header field that fills it, or -1
 	hasDest bool
 	noRows  bool // header unusable: rows are not checked
+	noJobs  bool // a required or destination column is missing: rows are checked but never jobs
 
-	seed maphash.Seed
-	seen map[uint64]uint32 // hash of client_orderid → first line
+	seen *idSet // client_orderids seen so far
 
 	started bool
 	rows    int
@@ -63,7 +62,7 @@ func WithMaxErrors(n int) Option { return func(o *options) { o.maxErrors = n } }
 // NewReader returns a Reader of the CSV in r; source names the file in
 // errors (e.g. "payroll.csv" or "-").
 func NewReader(r io.Reader, source string, opts ...Option) *Reader {
-	return &Reader{source: source, in: r, seed: maphash.MakeSeed(), seen: map[uint64]uint32{}}
+	return &Reader{source: source, in: r, seen: newIDSet()}
 }
 
 // Rows returns how many data rows (valid or not) have been read so far.
@@ -111,7 +110,8 @@ func (r *Reader) readHeader() {
 	}
 	r.csv = csv.NewReader(br)
 	r.csv.ReuseRecord = true
-	um, err := gocsv.NewUnmarshaller(r.csv, reflect.Zero(rowType).Interface())
+	// A pointer type makes gocsv return the struct it filled, not a copy.
+	um, err := gocsv.NewUnmarshaller(r.csv, reflect.New(rowType).Interface())
 	if err != nil {
 		var pe *csv.ParseError
 		switch {
@@ -165,7 +165,7 @@ func (r *Reader) readRow() (Job, bool) {
 		return Job{}, false
 	}
 	r.rows++
-	return r.checkRow(reflect.ValueOf(out))
+	return r.checkRow(reflect.ValueOf(out).Elem())
 }
 
 // checkRow validates one mapped row. v is the gocsv struct (field i =
@@ -189,7 +189,13 @@ func (r *Reader) checkRow(v reflect.Value) (Job, bool) {
 
 	currency := val(idxCurrency)
 	var amount Amount
-	params := make([]Param, 0, 8)
+	nonEmpty := 0
+	for _, c := range r.cols {
+		if c.spec >= 0 && v.Field(c.spec).Len() > 0 {
+			nonEmpty++
+		}
+	}
+	params := make([]Param, 0, nonEmpty)
 	for _, c := range r.cols {
 		if c.spec < 0 {
 			continue
@@ -221,7 +227,7 @@ func (r *Reader) checkRow(v reflect.Value) (Job, bool) {
 	r.checkDestination(line, firstCol, val, colPos)
 	r.checkDuplicate(line, val(idxOrderID), colPos(idxOrderID))
 
-	if r.total != startErrs {
+	if r.total != startErrs || r.noJobs {
 		return Job{}, false
 	}
 	return Job{ClientOrderID: val(idxOrderID), Amount: amount, Params: params, Line: line}, true
@@ -252,19 +258,13 @@ func (r *Reader) checkRedirects(line int, val func(int) string, colPos func(int)
 	}
 }
 
-// checkDuplicate remembers a client_orderid by a 64-bit hash (not the
-// string, so memory stays small for big files); two different ids collide
-// with a probability around n²/2⁶⁵ (3·10⁻⁸ for a million rows), which would
-// report a false duplicate, never miss a real one. The ids of rows with other
-// errors are checked and remembered too.
+// checkDuplicate reports a client_orderid seen on an earlier line. The ids
+// of rows with other errors are checked and remembered too.
 func (r *Reader) checkDuplicate(line int, id string, col int) {
 	if id == "" {
 		return
 	}
-	h := maphash.String(r.seed, id)
-	if first, dup := r.seen[h]; dup {
+	if first, dup := r.seen.add(id, uint32(min(line, math.MaxUint32))); dup {
 		r.add(line, col, "client_orderid", fmt.Sprintf("duplicate client_orderid %q (first on line %d)", safeValue(id), first))
-		return
 	}
-	r.seen[h] = uint32(min(line, math.MaxUint32))
 }
