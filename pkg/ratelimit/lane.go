@@ -100,41 +100,46 @@ func (ln *lane) observe(start time.Time) {
 	ln.throttled.Inc()
 }
 
-// tryNow takes a token without queueing when the gate is open and both buckets have one.
-// Called with ln.mu held and no waiter queued. If another lane empties the total bucket
-// between the check and the take, the kind token is forfeited: never more than the limit.
+// tryNow takes a token without queueing when the gate is open and the buckets have one.
+// Called with ln.mu held and no waiter queued.
 func (ln *lane) tryNow(now time.Time) bool {
-	if !ln.l.gateOpen(now) {
+	if !ln.l.gateOpen(now) || !ln.take(now) {
 		return false
 	}
+	ln.l.granted(now)
+	return true
+}
+
+// take consumes one token from the kind bucket (if any) and the total bucket. Tokens are
+// consumed at the moment of the grant (never reserved ahead), so grant times obey the bucket
+// exactly however late a goroutine runs. If another lane empties the total bucket between
+// the check and the take, the kind token is forfeited: never more than the limit.
+func (ln *lane) take(now time.Time) bool {
 	if ln.kind == nil {
 		return ln.l.total.AllowN(now, 1)
 	}
 	return ln.l.total.TokensAt(now) >= 1 && ln.kind.AllowN(now, 1) && ln.l.total.AllowN(now, 1)
 }
 
-// reserve takes one token from the kind bucket (if any) and the total bucket; d is how long
-// the caller must wait before using them.
-func (ln *lane) reserve(now time.Time) (rs []*rate.Reservation, d time.Duration, ok bool) {
+// untilToken is how long until both buckets hold a token; false when one has no rate (this
+// member holds no share).
+func (ln *lane) untilToken(now time.Time) (time.Duration, bool) {
+	var d time.Duration
 	for _, b := range [2]*rate.Limiter{ln.kind, ln.l.total} {
 		if b == nil {
 			continue
 		}
-		r := b.ReserveN(now, 1)
-		if !r.OK() {
-			cancelAll(rs, now)
-			return nil, 0, false
+		t := b.TokensAt(now)
+		if t >= 1 {
+			continue
 		}
-		rs = append(rs, r)
-		d = max(d, r.DelayFrom(now))
+		r := float64(b.Limit())
+		if r <= 0 {
+			return 0, false
+		}
+		d = max(d, time.Duration((1-t)/r*float64(time.Second))+1)
 	}
-	return rs, d, true
-}
-
-func cancelAll(rs []*rate.Reservation, now time.Time) {
-	for _, r := range rs {
-		r.CancelAt(now)
-	}
+	return d, true
 }
 
 // remove drops a waiter that gave up. Called with ln.mu held.
@@ -202,22 +207,19 @@ func (ln *lane) run() {
 		if !l.awaitGate() {
 			return
 		}
-		now := time.Now()
-		rs, d, ok := ln.reserve(now)
-		if !ok { // share went to zero between the gate check and here
-			continue
-		}
-		if !l.sleep(d) {
-			cancelAll(rs, time.Now())
-			if l.isClosed() {
-				return
-			}
-			continue // the gate closed while we held the reservation: give it back
-		}
 		ln.mu.Lock()
-		if !ln.grantNext() {
-			cancelAll(rs, time.Now()) // everybody gave up meanwhile
+		now := time.Now()
+		d, ok := ln.untilToken(now)
+		if ok && d == 0 && ln.queued > 0 && l.gateOpen(now) && ln.take(now) {
+			l.granted(now)
+			ln.grantNext()
 		}
 		ln.mu.Unlock()
+		if !ok { // the gate is open but the share not yet applied: a transient
+			d = time.Millisecond
+		}
+		if d > 0 {
+			l.sleep(d) // returns early when the gate closes; the loop re-checks everything
+		}
 	}
 }

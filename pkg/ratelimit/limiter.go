@@ -38,9 +38,10 @@ type Limiter struct {
 	changed   chan struct{} // closed and replaced whenever the gate changes
 	pendingRA time.Duration // largest Retry-After reported since the last publish
 
-	beatNow    chan struct{} // buffered 1: the view changed, advertise it now
-	pressureC  chan struct{} // buffered 1: Pressure was called
-	beatsOff   atomic.Bool   // test hook: simulate a member that died without Close
+	beatNow    chan struct{}   // buffered 1: the view changed, advertise it now
+	pressureC  chan struct{}   // buffered 1: Pressure was called
+	beatsOff   atomic.Bool     // test hook: simulate a member that died without Close
+	onGrant    func(time.Time) // test hook: the moment each token is consumed
 	watcher    jetstream.KeyWatcher
 	done       chan struct{} // closed by Close
 	loopCtx    context.Context
@@ -94,6 +95,7 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Limiter, e
 		pressureC:  make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		watchEnded: make(chan struct{}),
+		onGrant:    o.onGrant,
 	}
 	if o.Logger != nil {
 		l.log = o.Logger.With().Str("component", "ratelimit").Str("member", o.ID).Logger()
@@ -182,7 +184,13 @@ func (l *Limiter) Close() error {
 func (l *Limiter) deregister() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := l.kv.Delete(ctx, memberKey(l.opts.ID)); err != nil {
+	l.mu.Lock()
+	rev := l.rev
+	l.mu.Unlock()
+	// Only our own incarnation: a record rewritten since (deleted as dead, or taken over by
+	// a newer process with the same ID) is not ours to delete.
+	err := l.kv.Delete(ctx, memberKey(l.opts.ID), jetstream.LastRevision(rev))
+	if err != nil && !errCAS(err) {
 		return fmt.Errorf("ratelimit: deregister member: %w", err)
 	}
 	return nil
@@ -298,6 +306,13 @@ func (l *Limiter) Pause(ctx context.Context, reason string) error {
 // Resume ends a pause of the whole pool.
 func (l *Limiter) Resume(ctx context.Context) error {
 	return (&Control{kv: l.kv, by: l.opts.ID}).Resume(ctx)
+}
+
+// granted records a grant for the test hook.
+func (l *Limiter) granted(at time.Time) {
+	if l.onGrant != nil {
+		l.onGrant(at)
+	}
 }
 
 // gateOpen reports whether a token may be granted now.

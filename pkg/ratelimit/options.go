@@ -74,6 +74,8 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger gets membership, pressure and pause changes (default: disabled).
 	Logger *zerolog.Logger
+
+	onGrant func(time.Time) // tests: called at the moment each token is consumed
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

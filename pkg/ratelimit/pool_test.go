@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +20,8 @@ func TestPoolHoldsLimitAndUsesIt(t *testing.T) {
 	)
 	srv := startServer(t)
 	o := testOptions(r, burst)
-	var g grants
+	var g, decided grants // seen by the callers; recorded inside the limiter at each grant
+	o = ratelimit.WithGrantHook(o, decided.add)
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -32,16 +34,23 @@ func TestPoolHoldsLimitAndUsesIt(t *testing.T) {
 	cancel()
 	wg.Wait()
 
-	ts := g.sorted() // the whole run, joins included
-	if got, limit := maxWindow(ts, time.Second), int(r)+burst; got > limit {
-		t.Errorf("busiest 1s window had %d grants, limit %d", got, limit)
+	// The whole run, joins included. The limiter's grant times obey R + burst exactly; the
+	// callers see them after a goroutine wake-up, which on a starved machine can move one
+	// grant per member across a window's edge.
+	if got, limit := maxWindow(decided.sorted(), time.Second), int(r)+burst; got > limit {
+		t.Errorf("busiest 1s window of grants had %d, limit %d", got, limit)
+	}
+	ts := g.sorted()
+	if got, limit := maxWindow(ts, time.Second), int(r)+burst+3; got > limit {
+		t.Errorf("busiest 1s window seen by callers had %d grants, limit %d + one per member", got, int(r)+burst)
 	}
 	n := g.between(start, end)
 	avg := float64(n) / end.Sub(start).Seconds()
 	if avg < 0.9*r {
 		t.Errorf("average %.1f/s over %s with backlog, want >= %.1f", avg, end.Sub(start), 0.9*r)
 	}
-	t.Logf("%d grants in %s: %.2f/s; %d grants in all, busiest 1s window %d", n, end.Sub(start), avg, len(ts), maxWindow(ts, time.Second))
+	t.Logf("%d grants in %s: %.2f/s; %d grants in all, busiest 1s window %d (seen by callers %d)",
+		n, end.Sub(start), avg, len(ts), maxWindow(decided.sorted(), time.Second), maxWindow(ts, time.Second))
 }
 
 // Close deletes the member's record; the others take over its share at once.
@@ -58,7 +67,7 @@ func TestCloseRebalances(t *testing.T) {
 		t.Errorf("closed member still holds a share: %+v", st)
 	}
 	eventually(t, 5*time.Second, "2 members share 20/s", func() bool { return settled(ls[:2], 2, 20) })
-	if err := ls[2].Wait(context.Background()); err != ratelimit.ErrClosed {
+	if err := ls[2].Wait(context.Background()); !errors.Is(err, ratelimit.ErrClosed) {
 		t.Errorf("Wait after Close = %v, want ErrClosed", err)
 	}
 }

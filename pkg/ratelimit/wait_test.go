@@ -161,3 +161,48 @@ func TestOptionsValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestCloseReleasesWaiters(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	l := newLimiter(t, connect(t, srv), testOptions(0.5, 1)) // first token after 2s
+	errc := make(chan error, 1)
+	go func() { errc <- l.WaitFor(context.Background(), ratelimit.KindStatus, "b1") }()
+	eventually(t, 5*time.Second, "waiter queued", func() bool { return l.Queued(ratelimit.KindStatus) == 1 })
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, ratelimit.ErrClosed) {
+		t.Errorf("pending Wait at Close = %v, want ErrClosed", err)
+	}
+}
+
+// A process restarted with the same fixed ID takes over the record its crashed predecessor
+// left; the predecessor (if it is in fact alive) has fenced itself.
+func TestRestartWithSameID(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	o := testOptions(10, 1)
+	o.ID = "worker-1"
+	old := newLimiter(t, connect(t, srv), o)
+	eventually(t, 5*time.Second, "first admitted", func() bool { return old.Stats().Active })
+	old.StopHeartbeats() // crashed without Close
+
+	restarted := newLimiter(t, connect(t, srv), o)
+	eventually(t, 5*time.Second, "restart admitted", func() bool {
+		st := restarted.Stats()
+		return st.Active && st.Members == 1 && st.Rate == 10
+	})
+	eventually(t, 5*time.Second, "predecessor fenced", func() bool { return !old.Stats().Active })
+	if err := old.Close(); err != nil { // must not delete the new incarnation's record
+		t.Fatal(err)
+	}
+	ctl, err := ratelimit.OpenControl(context.Background(), connect(t, srv), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ctl.Status(context.Background())
+	if err != nil || len(st.Members) != 1 || st.Members[0] != "worker-1" {
+		t.Errorf("Status = %+v, %v; want the restarted member's record", st, err)
+	}
+}
