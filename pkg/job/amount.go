@@ -235,7 +235,7 @@ func currencyReason(c string) string {
 	}
 	if up := strings.ToUpper(c); up != c {
 		if _, ok := iso4217[up]; ok {
-			return fmt.Sprintf("%s is not a currency code; codes are upper case: %s", safeValue(c), up)
+			return fmt.Sprintf("%q: currency codes are upper case: %s", safeValue(c), up)
 		}
 	}
 	return fmt.Sprintf("%s is not an active ISO 4217 currency code", strconv.Quote(safeValue(c)))

@@ -24,7 +24,7 @@ type paramSpec struct {
 var specs = []paramSpec{
 	{name: "client_orderid", max: 128, required: true},
 	{name: "amount", required: true}, // ParseAmount rules, MaxAmountLength
-	{name: "currency", max: 3, required: true, check: checkCurrency},
+	{name: "currency", required: true, check: checkCurrency}, // Length 3: the code check is stricter
 	{name: "order_desc", max: 64},
 	{name: "ipaddress", min: 7, max: 45, check: checkIP},
 	{name: "purpose", max: 128},
@@ -55,7 +55,7 @@ var specs = []paramSpec{
 	{name: "receiver_first_name", aliases: []string{"first_name"}, max: 128},
 	{name: "receiver_last_name", aliases: []string{"last_name"}, max: 128},
 	{name: "receiver_birthday", aliases: []string{"birthday"}, max: 30, check: checkBirthday},
-	{name: "receiver_country_code", aliases: []string{"country"}, max: 3, check: checkCountry},
+	{name: "receiver_country_code", aliases: []string{"country"}, check: checkCountry}, // Length 3: as currency
 	{name: "receiver_state", aliases: []string{"state"}, max: 4, check: checkState},
 	{name: "receiver_city", aliases: []string{"city"}, max: 128},
 	{name: "receiver_zip_code", aliases: []string{"zip_code"}, max: 32, check: checkZip},

@@ -39,7 +39,7 @@ func TestRules(t *testing.T) {
 		{"currency lower", []string{"currency", "usd"}, "currency", "upper case: USD"},
 		{"currency unknown", []string{"currency", "ABC"}, "currency", "ISO 4217"},
 		{"currency withdrawn", []string{"currency", "HRK"}, "currency", "ISO 4217"},
-		{"currency long", []string{"currency", "EURO"}, "currency", "at most 3"},
+		{"currency long", []string{"currency", "EURO"}, "currency", "not an active ISO 4217"},
 		// lengths of optional text
 		{"order_desc 64", []string{"order_desc", long(64)}, "", ""},
 		{"order_desc 65", []string{"order_desc", long(65)}, "order_desc", "at most 64"},
@@ -108,7 +108,7 @@ func TestRules(t *testing.T) {
 		{"country alpha3", []string{"country", "DEU"}, "", ""},
 		{"country lower", []string{"country", "de"}, "receiver_country_code", "upper case: DE"},
 		{"country unknown", []string{"country", "XX"}, "receiver_country_code", "ISO 3166"},
-		{"country 4", []string{"country", "DEUT"}, "receiver_country_code", "at most 3"},
+		{"country 4", []string{"country", "DEUT"}, "receiver_country_code", "ISO 3166"},
 		{"state", []string{"state", "NSW"}, "", ""},
 		{"state bad", []string{"state", "N.S"}, "receiver_state", "state code"},
 		{"state 5", []string{"state", "ABCDE"}, "receiver_state", "at most 4"},
