@@ -78,7 +78,7 @@ func TestMachineTransitions(t *testing.T) {
 				{settle, ActionNakDelay, StateAccepted, fast},
 				{fast, ActionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 2, orders: 1},
-		{name: "ambiguous, lost every time: unresolved at max_attempts",
+		{name: "ambiguous, lost every time: unresolved at max_attempts", mutate: func(o *Options) { o.MaxAttempts = 3 },
 			payouts: []string{payAmbiguousLost, payAmbiguousLost, payAmbiguousLost},
 			deliveries: []delivery{
 				{0, ActionNakDelay, StateSubmitting, settle},

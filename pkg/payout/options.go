@@ -71,7 +71,7 @@ func DefaultOptions() Options {
 		AckWait:         30 * time.Second,
 		MaxDeliver:      -1,
 		SettleDelay:     30 * time.Second,
-		MaxAttempts:     3,
+		MaxAttempts:     5,
 		MaxFailures:     10,
 		BackoffInitial:  time.Second,
 		BackoffMax:      time.Minute,

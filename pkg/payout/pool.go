@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 )
@@ -78,10 +79,13 @@ func (p *Pool) Run(ctx context.Context) error {
 		defer close(jobs)
 		for {
 			msg, err := iter.Next()
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
 				return
 			}
 			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
 				log.Warn().Err(err).Msg("payout: pull")
 				continue
 			}
