@@ -219,7 +219,7 @@ func (ln *lane) run() {
 			d = time.Millisecond
 		}
 		if d > 0 {
-			l.sleep(d) // returns early when the gate closes; the loop re-checks everything
+			l.sleep(d) // the loop re-checks everything
 		}
 	}
 }

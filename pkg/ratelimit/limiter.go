@@ -347,27 +347,17 @@ func (l *Limiter) awaitGate() bool {
 	}
 }
 
-// sleep waits d while the gate stays open; false means it closed (or the limiter did).
-func (l *Limiter) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return l.gateOpen(time.Now())
-	}
+// sleep waits d, or less when the gate changes or the limiter closes.
+func (l *Limiter) sleep(d time.Duration) {
+	l.mu.Lock()
+	ch := l.changed
+	l.mu.Unlock()
 	t := time.NewTimer(d)
 	defer t.Stop()
-	for {
-		l.mu.Lock()
-		ch := l.changed
-		l.mu.Unlock()
-		if !l.gateOpen(time.Now()) {
-			return false
-		}
-		select {
-		case <-t.C:
-			return l.gateOpen(time.Now())
-		case <-ch:
-		case <-l.done:
-			return false
-		}
+	select {
+	case <-t.C:
+	case <-ch:
+	case <-l.done:
 	}
 }
 
