@@ -1,9 +1,18 @@
 // Command worker pays payout jobs from JetStream through the ConnPay gateway.
 //
-// Subcommands:
+//	worker [--config FILE] [--embedded] [--store-dir DIR] [--sandbox] [--demo]
+//	                              run the worker pool (docs/operations.md)
+//	worker pause [--reason R]     pause every worker sharing the NATS system
+//	worker resume                 end a pause
+//	worker sign [flags]           print what the signer signs for one request (docs/signing.md)
 //
-//	worker [flags]        run the worker pool (see docs/worker.md)
-//	worker sign [flags]   print what the signer signs for one request (see docs/signing.md)
+// Exit codes: 0 success (also a clean shutdown after SIGINT/SIGTERM), 1 a runtime or
+// infrastructure failure (NATS unreachable, the demo did not finish, ...), 2 a usage or
+// configuration error (the message names the flag, key or environment variable).
+//
+// Signals: the first SIGINT or SIGTERM starts a graceful shutdown (stop pulling, finish or hand
+// back in-flight jobs within worker.shutdown_timeout, then close everything in order); a second
+// one kills the process at once (Go's default handler is restored after the first).
 package main
 
 import (
@@ -14,31 +23,44 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/payrun/payrun/pkg/config"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+	go func() {
+		<-ctx.Done()
+		stop() // the default handler applies again: a second signal ends the process at once
+	}()
+	err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
-		stop()
 		os.Exit(exitCode(err))
 	}
 }
 
-// run dispatches to a subcommand; everything below it writes only to the given streams.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "sign" {
-		return runSign(ctx, args[1:], stdin, stdout, stderr)
+// run dispatches to a subcommand; everything below it writes only to the given streams and
+// reads the environment only from environ (os.Environ form).
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "sign":
+			return runSign(ctx, args[1:], stdin, stdout, stderr)
+		case "pause", "resume":
+			return runControl(ctx, args[0], args[1:], environ, stdout, stderr)
+		}
 	}
-	return runWorker(ctx, args, stdin, stdout, stderr)
+	return runWorker(ctx, args, environ, stdout, stderr)
 }
 
-// errUsage marks command-line mistakes (exit code 2).
+// errUsage marks command-line and configuration mistakes (exit code 2).
 var errUsage = errors.New("usage")
 
+// exitCode maps run's error to the process exit code: 2 usage/config, 1 anything else.
 func exitCode(err error) int {
-	if errors.Is(err, errUsage) {
+	if errors.Is(err, errUsage) || errors.Is(err, config.ErrInvalid) {
 		return 2
 	}
 	return 1

@@ -3,10 +3,83 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/payout"
 )
 
-// runWorker runs the worker pool. Replaced by the worker wiring (issue 5).
-func runWorker(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("the worker pool is not built yet")
+// httpShutdownTimeout bounds the ops server's shutdown (scrapes in flight).
+const httpShutdownTimeout = 5 * time.Second
+
+// runWorker runs the worker pool until ctx ends (or the demo, with --demo).
+func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	f, err := parseWorkerFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if f.demo {
+		return runDemo(ctx, f, environ, stdout, stderr)
+	}
+	cfg, err := loadConfig(f, environ)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr, environ)
+	return serve(ctx, cfg, log)
+}
+
+// serve wires everything, serves HTTP and runs the pool until ctx ends, then shuts down in
+// order: the pool stops pulling and finishes or hands back in-flight jobs (within
+// worker.shutdown_timeout), then the HTTP server, the limiter (deregisters), the NATS
+// connection, the sandbox and the embedded server close.
+func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
+	log.Info().Object("config", cfg).Msg("worker starting")
+	s, err := buildStack(ctx, cfg, log, stackOptions{})
+	if err != nil {
+		if ctx.Err() != nil {
+			log.Info().Err(err).Msg("stopped before the pool started")
+			return nil
+		}
+		return err
+	}
+	defer s.close()
+
+	var ops *opsServer
+	if cfg.HTTPAddr != "" {
+		if ops, err = startOps(cfg.HTTPAddr, s.reg, s.pool.Ready, component(log, "http")); err != nil {
+			return err
+		}
+	}
+	runErr := runPool(ctx, s.pool)
+	if ops != nil {
+		if err := ops.shutdown(httpShutdownTimeout); err != nil {
+			logOf(component(log, "http")).Warn().Err(err).Msg("http shutdown")
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	log.Info().Msg("worker stopped")
+	return nil
+}
+
+// runPool runs the pool until ctx ends. A pool that stops on its own before ctx ends (it
+// could not bind the consumer) is a runtime error.
+func runPool(ctx context.Context, pool *payout.Pool) error {
+	if err := pool.Run(ctx); err != nil {
+		return fmt.Errorf("pool: %w", err)
+	}
+	if ctx.Err() == nil {
+		return errors.New("pool: stopped unexpectedly")
+	}
+	return nil
 }

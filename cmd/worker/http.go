@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+)
+
+// readiness answers /readyz: nil when the worker can work (NATS connected, consumer reachable).
+type readiness func(ctx context.Context) error
+
+// opsServer serves /metrics, /healthz and /readyz.
+type opsServer struct {
+	srv    *http.Server
+	addr   net.Addr
+	served chan error
+}
+
+// newOpsMux routes the three endpoints.
+func newOpsMux(reg *prometheus.Registry, ready readiness) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok") // the process is alive and serving
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// startOps listens on addr and serves in the background; the bound address is logged (port 0
+// picks a free one).
+func startOps(addr string, reg *prometheus.Registry, ready readiness, log zerolog.Logger) (*opsServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http_addr: listen %s: %w", addr, err)
+	}
+	o := &opsServer{
+		srv: &http.Server{
+			Handler:           newOpsMux(reg, ready),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       time.Minute,
+		},
+		addr:   ln.Addr(),
+		served: make(chan error, 1),
+	}
+	go func() { o.served <- o.srv.Serve(ln) }()
+	log.Info().Str("addr", o.addr.String()).Msg("http listening (/metrics, /healthz, /readyz)")
+	return o, nil
+}
+
+// shutdown stops accepting, lets requests in flight finish within timeout, then closes.
+func (o *opsServer) shutdown(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := o.srv.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(err, o.srv.Close())
+	}
+	if serr := <-o.served; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/ratelimit"
+)
+
+// How the pool-wide limit is applied (one token per HTTP request, no request outside it):
+//
+//   - pkg/payout waits on holdLimiter before each step that calls the gateway, BEFORE the ledger
+//     counts a payout attempt. That wait takes the step's token and also waits out an operator
+//     pause or gateway pressure; it is not bounded by the call timeout, so a long wait never
+//     turns into a failed attempt. Past holdFor the job is handed back with a delay (counted
+//     as nothing: no ledger write, no failure).
+//   - The gateway client's own retries inside one call (requests that were definitely not
+//     sent, status lookups) take a token each through retryLimiter; the first request of a
+//     call uses the token the step already holds (prepaidGateway marks the call's context).
+//   - Every 429/503 is reported to the limiter (submit.Options.Pressure), which backs the whole
+//     pool off.
+
+// holdLimiter is payout's Limiter: the pool-wide limiter, bounded by hold.
+type holdLimiter struct {
+	lim  *ratelimit.Limiter
+	hold time.Duration
+}
+
+// Wait implements payout.Limiter.
+func (h holdLimiter) Wait(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, h.hold)
+	defer cancel()
+	if err := h.lim.Wait(ctx); err != nil {
+		return fmt.Errorf("no gateway slot within %s (rate limit, pause or gateway pressure): %w", h.hold, err)
+	}
+	return nil
+}
+
+type prepaidKey struct{}
+
+// prepaidGateway marks every call's context: its first HTTP request was paid for by the step's
+// holdLimiter wait.
+type prepaidGateway struct{ gw payout.Gateway }
+
+func withPrepaid(ctx context.Context) context.Context {
+	return context.WithValue(ctx, prepaidKey{}, new(atomic.Bool))
+}
+
+func (p prepaidGateway) Payout(ctx context.Context, params []payout.Param) (payout.PayoutReply, error) {
+	return p.gw.Payout(withPrepaid(ratelimit.WithKind(ctx, ratelimit.KindPayout)), params)
+}
+
+func (p prepaidGateway) Status(ctx context.Context, q payout.StatusQuery) (payout.StatusReply, error) {
+	return p.gw.Status(withPrepaid(ratelimit.WithKind(ctx, ratelimit.KindStatus)), q)
+}
+
+// retryLimiter is the gateway client's Limiter: free for a call's first request when the call
+// is prepaid, the pool-wide limiter for every other request.
+type retryLimiter struct{ lim *ratelimit.Limiter }
+
+// Wait implements submit.Limiter.
+func (r retryLimiter) Wait(ctx context.Context) error {
+	if used, ok := ctx.Value(prepaidKey{}).(*atomic.Bool); ok && used.CompareAndSwap(false, true) {
+		return nil
+	}
+	return r.lim.Wait(ctx)
+}

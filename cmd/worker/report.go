@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/payrun/payrun/pkg/job"
+)
+
+// linesByOrderID maps each row's client_orderid to its line in the CSV file.
+func linesByOrderID(csv []byte) (map[string]int, error) {
+	r := job.NewReader(bytes.NewReader(csv), "batch")
+	lines := map[string]int{}
+	for {
+		j, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return lines, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		lines[j.ClientOrderID] = j.Line
+	}
+}
+
+// printOutcome writes one table row per result (ordered by line) and the batch summary: counts
+// per status and totals per currency.
+func printOutcome(w io.Writer, out batchOutcome, lines map[string]int) error {
+	rs := slices.Clone(out.Results)
+	slices.SortStableFunc(rs, func(a, b job.Result) int { return lines[a.ClientOrderID] - lines[b.ClientOrderID] })
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LINE\tCLIENT_ORDERID\tSTATUS\tAMOUNT\tPAYNET_ORDER_ID\tDESTINATION\tERROR")
+	for _, r := range rs {
+		errText := strings.TrimSpace(strings.Join(nonEmpty(r.ErrorCode, r.ErrorMessage), ": "))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s %s\t%s\t%s\t%s\n", lines[r.ClientOrderID], r.ClientOrderID, r.Status,
+			r.Amount, r.Currency, dash(r.PaynetOrderID), dash(r.Destination), dash(errText))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	s := out.Summary
+	if s == nil {
+		return errors.New("no batch summary")
+	}
+	fmt.Fprintf(w, "\nbatch %s: %d rows\n", s.BatchID, s.Rows)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	all := job.Totals{}
+	for _, st := range slices.Sorted(maps.Keys(s.Counts)) {
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", st, s.Counts[st], totalsText(s.Totals[st]))
+		for _, a := range s.Totals[st] {
+			if err := all.Add(a); err != nil {
+				return fmt.Errorf("summary totals: %w", err)
+			}
+		}
+	}
+	fmt.Fprintf(tw, "  total\t%d\t%s\n", s.Rows, totalsText(all))
+	return tw.Flush()
+}
+
+// totalsText lists totals by currency code: "EUR 2470.50, USD 2575.10".
+func totalsText(t job.Totals) string {
+	var parts []string
+	for _, cur := range slices.Sorted(maps.Keys(t)) {
+		parts = append(parts, cur+" "+t[cur].String())
+	}
+	return dash(strings.Join(parts, ", "))
+}
+
+func nonEmpty(ss ...string) []string {
+	return slices.DeleteFunc(ss, func(s string) bool { return s == "" })
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

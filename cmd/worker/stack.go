@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/ratelimit"
+	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/submit"
+)
+
+// stack is everything a running worker holds. close releases it in reverse order of
+// dependency: limiter (deregisters), gateway connections, NATS, sandbox, embedded server.
+type stack struct {
+	cfg      config.Config // as used: the sandbox and embedded server fill in URLs
+	log      zerolog.Logger
+	reg      *prometheus.Registry
+	embedded *queue.EmbeddedServer
+	sandbox  *sandbox.Server
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	handles  *queue.Handles
+	lim      *ratelimit.Limiter
+	client   *submit.Client
+	pool     *payout.Pool
+}
+
+// stackOptions adjust buildStack for the demo.
+type stackOptions struct {
+	embedded        *queue.EmbeddedServer // already started (the demo's); owned by the stack from now on
+	processingPolls int                   // the built-in sandbox's "processing" answers per order
+}
+
+// buildStack starts (in this order) the embedded server, the sandbox, the NATS connection,
+// provisioning, the limiter, the gateway client and the pool (not yet running). On error it
+// releases what it started.
+func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so stackOptions) (_ *stack, err error) {
+	s := &stack{cfg: cfg, log: log, reg: prometheus.NewRegistry(), embedded: so.embedded}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	if s.embedded == nil && cfg.Worker.Embedded {
+		eo, err := embeddedOptions(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if s.embedded, err = queue.StartEmbedded(eo); err != nil {
+			return nil, err
+		}
+		logOf(component(log, "nats-embedded")).Info().Str("url", s.embedded.ClientURL()).Str("store_dir", s.embedded.StoreDir()).
+			Msg("embedded JetStream server started (sync_interval: always)")
+	}
+
+	var key *rsa.PrivateKey
+	if s.cfg.Worker.Sandbox {
+		if s.sandbox, key, err = startSandbox(&s.cfg, so.processingPolls); err != nil {
+			return nil, err
+		}
+		logOf(component(log, "sandbox")).Info().Str("url", s.cfg.Gateway.URL).Str("login", s.cfg.Gateway.Login).
+			Msg("built-in sandbox gateway started with a generated key")
+	} else {
+		var warnings []string
+		key, warnings, err = signer.LoadPrivateKeyFile(cfg.Gateway.PrivateKeyFile)
+		for _, w := range warnings {
+			logOf(component(log, "signer")).Warn().Str("file", cfg.Gateway.PrivateKeyFile).Msg(w)
+		}
+		if err != nil {
+			return nil, fieldError("gateway.private_key_file", "%v", err)
+		}
+	}
+	sign, err := signer.New(key, s.cfg.Gateway.Login)
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+
+	if err := s.connect(ctx); err != nil {
+		return nil, err
+	}
+
+	lo := limiterOptions(s.cfg)
+	lo.KV, lo.Registerer = s.handles.RateLimit, s.reg
+	lo.Logger = &log // pkg/ratelimit adds its component and member id
+	if s.lim, err = ratelimit.New(ctx, s.js, lo); err != nil {
+		return nil, err
+	}
+
+	sopts := submitOptions(s.cfg)
+	sopts.Limiter, sopts.Pressure = retryLimiter{s.lim}, s.lim
+	if s.client, err = submit.NewClient(sopts, sign, component(log, "submit")); err != nil {
+		return nil, err
+	}
+	s.pool, err = payout.NewPool(payoutOptions(s.cfg), payout.Deps{
+		JS:         s.js,
+		Gateway:    prepaidGateway{payout.SubmitGateway(s.client)},
+		Classify:   payout.ClassifySubmitError,
+		Limiter:    holdLimiter{lim: s.lim, hold: holdFor(s.cfg)},
+		Log:        component(log, "payout"),
+		Registerer: s.reg,
+	})
+	return s, err
+}
+
+// connect opens the NATS connection and provisions the streams, consumer and buckets,
+// retrying while NATS is unreachable until ctx ends (a worker may start before its server).
+func (s *stack) connect(ctx context.Context) error {
+	log := component(s.log, "nats")
+	co := s.cfg.ConnectOptions("payrun-worker", log)
+	co.RetryOnFailedConnect = true
+	nc, err := queue.Connect(ctx, co)
+	if err != nil {
+		return err
+	}
+	s.nc = nc
+	if s.js, err = jetstream.New(nc); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	wait := 250 * time.Millisecond
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), s.cfg.QueueSettings())
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if !queue.IsUnavailable(err) && !errors.Is(err, context.DeadlineExceeded) {
+			return err // a mismatch or a refusal: retrying will not help
+		}
+		log.Warn().Err(err).Dur("retry_in", wait).Msg("NATS not reachable yet: provisioning again")
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("provision: %w (last error: %w)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// close releases everything buildStack started, in reverse order. Safe on a partial stack.
+func (s *stack) close() {
+	if s.lim != nil {
+		if err := s.lim.Close(); err != nil {
+			logOf(component(s.log, "ratelimit")).Warn().Err(err).Msg("leaving the pool")
+		}
+	}
+	if s.client != nil {
+		s.client.CloseIdleConnections()
+	}
+	if s.nc != nil {
+		if err := s.nc.FlushTimeout(2 * time.Second); err != nil && s.nc.IsConnected() {
+			logOf(component(s.log, "nats")).Warn().Err(err).Msg("flush before close")
+		}
+		s.nc.Close()
+	}
+	if s.sandbox != nil {
+		_ = s.sandbox.Close()
+	}
+	if s.embedded != nil {
+		s.embedded.Shutdown()
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/ratelimit"
+	"github.com/payrun/payrun/pkg/submit"
+)
+
+// This file is the one place where the configuration becomes each package's options.
+
+// unlimitedRate is the limiter's rate when ratelimit.rate is 0 (no limit): the limiter still
+// runs so that gateway pressure (429/503) and `worker pause` reach every worker.
+const unlimitedRate = 1e6
+
+// callTimeout bounds one gateway call including the client's own retries of unsent requests:
+// at least gateway.http_timeout, and below both worker.ack_wait and worker.settle_delay
+// (pkg/payout's rules), halfway between.
+func callTimeout(cfg config.Config) time.Duration {
+	ceiling := min(cfg.Worker.AckWait, cfg.Worker.SettleDelay)
+	return cfg.Gateway.HTTPTimeout + (ceiling-cfg.Gateway.HTTPTimeout)/2
+}
+
+// payoutOptions maps the worker section to pkg/payout. AckWait and MaxDeliver are read from the
+// consumer by the pool (Provision sets them from the same keys).
+func payoutOptions(cfg config.Config) payout.Options {
+	w := cfg.Worker
+	o := payout.DefaultOptions()
+	o.Names = cfg.QueueNames()
+	o.Concurrency = w.Concurrency
+	o.ShutdownTimeout = w.ShutdownTimeout
+	o.CallTimeout = callTimeout(cfg)
+	o.AckWait = w.AckWait
+	o.MaxDeliver = w.MaxDeliver
+	o.SettleDelay = w.SettleDelay
+	o.MaxFailures = w.MaxFailures
+	o.Poll = payout.PollOptions{
+		FastInterval: w.Poll.FirstInterval,
+		FastPhase:    w.Poll.FastPhase,
+		SlowInterval: w.Poll.SlowInterval,
+		Horizon:      w.Poll.Horizon,
+	}
+	return o
+}
+
+// submitOptions maps the gateway section to pkg/submit. The client's retries of unsent
+// requests stay inside the call timeout; limiter and pressure are set by the caller.
+func submitOptions(cfg config.Config) submit.Options {
+	g := cfg.Gateway
+	o := submit.Options{
+		BaseURL:         g.URL,
+		EndpointID:      g.EndpointID,
+		EndpointGroupID: g.EndpointGroupID,
+		Login:           g.Login,
+		Timeout:         g.HTTPTimeout,
+		MaxConnsPerHost: g.MaxConns,
+		UserAgent:       "payrun-worker",
+	}
+	o.MaxIdleConnsPerHost = g.MaxConns
+	o.Backoff.MaxElapsed = max(callTimeout(cfg)-g.HTTPTimeout, time.Millisecond)
+	return o
+}
+
+// limiterOptions maps the ratelimit section to pkg/ratelimit (rate 0: no limit, see
+// unlimitedRate).
+func limiterOptions(cfg config.Config) ratelimit.Options {
+	r := cfg.RateLimit
+	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst}
+	if o.Rate == 0 {
+		o.Rate, o.Burst = unlimitedRate, max(r.Burst, 1000)
+	}
+	return o
+}
+
+// holdFor is how long a job may wait for the rate limit (or a pause) before it is handed back
+// with a delay: well inside the ack deadline, which restarts only once the call begins.
+func holdFor(cfg config.Config) time.Duration { return cfg.Worker.AckWait / 3 }
+
+// embeddedOptions maps worker.embedded's settings: the server listens on the host and port of
+// the first nats.url so that enqueue (and other workers) reach it there.
+func embeddedOptions(cfg config.Config) (queue.EmbeddedOptions, error) {
+	first := strings.TrimSpace(strings.Split(cfg.NATS.URL, ",")[0])
+	u, err := url.Parse(first)
+	if err != nil || u.Host == "" {
+		return queue.EmbeddedOptions{}, fieldError("nats.url", "worker.embedded needs a nats://host:port URL to listen on")
+	}
+	host, portStr := u.Hostname(), u.Port()
+	port := 4222
+	if portStr != "" {
+		if port, err = strconv.Atoi(portStr); err != nil {
+			return queue.EmbeddedOptions{}, fieldError("nats.url", "port %q is not a number", portStr)
+		}
+	}
+	return queue.EmbeddedOptions{StoreDir: cfg.Worker.StoreDir, Host: host, Port: port}, nil
+}
+
+// checkWorkerRules checks the rules between keys that pkg/config does not know about because
+// they come from the packages the worker wires together; errors name the key (exit code 2).
+func checkWorkerRules(cfg config.Config) error {
+	var errs []error
+	if cfg.Worker.SettleDelay <= cfg.Gateway.HTTPTimeout {
+		errs = append(errs, fieldError("worker.settle_delay",
+			"must exceed gateway.http_timeout (%s): a status lookup must not race a payout request still in flight", cfg.Gateway.HTTPTimeout))
+	}
+	if cfg.RateLimit.StatusRate != 0 {
+		errs = append(errs, fieldError("ratelimit.status_rate",
+			"a separate status limit is not supported by the worker yet (payout and status calls share ratelimit.rate); set it to 0"))
+	}
+	if cfg.Worker.Embedded {
+		if _, err := embeddedOptions(cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		o := payoutOptions(cfg)
+		if err := o.Validate(); err != nil {
+			errs = append(errs, fieldError("worker", "%v", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func fieldError(key, format string, args ...any) *config.FieldError {
+	return &config.FieldError{Key: key, Env: config.EnvName(key), Reason: fmt.Sprintf(format, args...)}
+}
