@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -261,4 +262,90 @@ func TestOptionsValidate(t *testing.T) {
 			t.Errorf("%s: got %v, want an error naming the key", tc.key, err)
 		}
 	}
+}
+
+// Every decision is logged with the same fields, whatever the event.
+func TestDecideLogsSameFields(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	c := NewClassifier(testOptions(), zerolog.New(&buf).Level(zerolog.DebugLevel))
+	inputs := []Input{
+		{Event: EventDelivery, Now: t0},
+		{Event: EventPayout, Entry: &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}, Outcome: OutcomeAccepted, Gateway: GatewayInfo{OrderID: "P1"}, Now: t0},
+		{Event: EventUndecodable, Now: t0},
+		{Event: EventInfraError, Err: fmt.Errorf("down"), Now: t0},
+	}
+	for _, in := range inputs {
+		in.Row = Row{BatchID: "b", ClientOrderID: "o", Line: 3}
+		c.Decide(in)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != len(inputs) {
+		t.Fatalf("%d log lines for %d decisions", len(lines), len(inputs))
+	}
+	fields := []string{"batch", "client_orderid", "line", "state", "attempt", "failures", "delivery", "action", "delay", "reason", "order_id", "event", "outcome", "result"}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fields {
+			if _, ok := m[f]; !ok {
+				t.Errorf("log line without %q: %s", f, l)
+			}
+		}
+	}
+	if !strings.Contains(lines[1], `"order_id":"P1"`) {
+		t.Errorf("accepted decision does not log the order id: %s", lines[1])
+	}
+}
+
+// FuzzDecide feeds arbitrary ledger entries and outcomes to the classifier: it never panics,
+// never submits without proof that no payout exists, and never claims a failure ("error" with
+// DEAD_LETTER) for a row whose payout may exist.
+func FuzzDecide(f *testing.F) {
+	f.Add(uint8(0), uint8(0), uint8(0), 1, 0, false, false, int64(0), uint64(1), "")
+	f.Add(uint8(1), uint8(2), uint8(10), 3, 2, true, true, int64(31), uint64(499), "P1")
+	o := testOptions()
+	c := NewClassifier(o, zerolog.Nop())
+	states := []State{"", StateSubmitting, StatePendingRetry, StateAccepted, StateFinal, StateReported, "bogus"}
+	f.Fuzz(func(t *testing.T, st, ev, out uint8, attempts, failures int, amb, refused bool, secs int64, delivered uint64, orderID string) {
+		var e *Entry
+		if s := states[int(st)%len(states)]; s != "" {
+			e = &Entry{State: s, Attempts: attempts, Failures: failures, Ambiguous: amb, Refused: refused, OrderID: orderID,
+				SubmittedAt: t0, AcceptedAt: t0, Result: job.StatusApproved}
+		}
+		in := Input{Event: Event(int(ev) % 7), Entry: e, Outcome: Outcome(int(out) % 12), Now: t0.Add(time.Duration(secs) * time.Second),
+			Delivery: Delivery{NumDelivered: delivered, MaxDeliver: o.MaxDeliver}, Row: Row{BatchID: "b", ClientOrderID: "o"}, Err: fmt.Errorf("x")}
+		d := c.Decide(in)
+		if d.Step == StepSubmit {
+			proof := (in.Event == EventDelivery && (e == nil || e.State == StatePendingRetry)) ||
+				(in.Event == EventStatus && in.Outcome == OutcomeNotFound && e != nil && e.State == StateSubmitting && !e.Refused)
+			if !proof || d.Next == nil || d.Next.State != StateSubmitting {
+				t.Fatalf("submit without proof: %+v -> %+v", in, d)
+			}
+		}
+		mayExist := mayHavePaid(e)
+		if in.Event == EventPayout && (in.Outcome == OutcomeRetryable || in.Outcome == OutcomeThrottled || in.Outcome == OutcomeAuth) {
+			mayExist = e != nil && e.OrderID != "" // this attempt is proven unsent
+		}
+		if n := d.Next; n != nil && n.ErrorCode == CodeDeadLetter && n.Result == job.StatusError && mayExist {
+			t.Fatalf("claimed failure for a payout that may exist: %+v -> %+v", e, n)
+		}
+		if d.Action == ActionNakDelay && d.Delay < 0 {
+			t.Fatalf("negative delay %s", d.Delay)
+		}
+	})
+}
+
+func FuzzBatchFromSubject(f *testing.F) {
+	f.Add("payouts.jobs.B1")
+	f.Add("payouts.jobs.a.b")
+	f.Add("payouts.jobsX")
+	f.Fuzz(func(t *testing.T, subject string) {
+		b := batchFromSubject("payouts.jobs", subject)
+		if b != "" && (strings.Contains(b, ".") || "payouts.jobs."+b != subject) {
+			t.Fatalf("%q -> %q", subject, b)
+		}
+	})
 }
