@@ -69,9 +69,9 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 			si := specIndex[s.name]
 			if j, dup := firstCol[si]; dup {
 				if firstName[si] == name {
-					r.add(line, col, name, fmt.Sprintf("duplicate column: it is also header field %d", j+1))
+					r.add(line, col, s.name, fmt.Sprintf("duplicate column: it is also header field %d", j+1))
 				} else {
-					r.add(line, col, name, fmt.Sprintf("%s and %s name the same parameter (%s, header field %d); keep one", name, firstName[si], s.name, j+1))
+					r.add(line, col, s.name, fmt.Sprintf("%s and %s name the same parameter (%s, header field %d); keep one", name, firstName[si], s.name, j+1))
 				}
 				// gocsv fills the field from the last matching column.
 				r.cols[r.colOf[si]].spec = -1

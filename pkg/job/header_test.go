@@ -111,3 +111,13 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("editDistance = %d, want 3", d)
 	}
 }
+
+func TestHeaderConflictKeyIsCanonical(t *testing.T) {
+	t.Parallel()
+	for _, h := range []string{"first_name,receiver_first_name", "receiver_first_name,first_name", "first_name,first_name"} {
+		_, errs, err := readAll(t, "client_orderid,amount,currency,account_number,"+h+"\no1,1.00,USD,1234567890,A,A\n")
+		if err != nil || len(errs) != 1 || errs[0].Key != "receiver_first_name" {
+			t.Errorf("%s: errors %v, want one on receiver_first_name", h, errs)
+		}
+	}
+}

@@ -23,7 +23,7 @@ type paramSpec struct {
 // refused (see headerCVV).
 var specs = []paramSpec{
 	{name: "client_orderid", max: 128, required: true},
-	{name: "amount", required: true}, // ParseAmount rules, MaxAmountLength
+	{name: "amount", required: true},                         // ParseAmount rules, MaxAmountLength
 	{name: "currency", required: true, check: checkCurrency}, // Length 3: the code check is stricter
 	{name: "order_desc", max: 64},
 	{name: "ipaddress", min: 7, max: 45, check: checkIP},

@@ -266,3 +266,31 @@ func TestReaderEOFIsSticky(t *testing.T) {
 		t.Fatalf("Rows = %d", r.Rows())
 	}
 }
+
+func TestReaderLineTooLong(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", MaxLineBytes+1)
+	tests := []struct {
+		in   string
+		jobs int
+		line int
+	}{
+		{long, 0, 1},
+		{header + "o1,10.00,USD,1234567890\no2," + long + "\no3,1.00,USD,1234567890\n", 1, 3},
+		{header + "\"o1\n" + long + "\",10.00,USD,1234567890\n", 0, 3},
+	}
+	for _, tt := range tests {
+		jobs, errs, err := readAll(t, tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) != tt.jobs || len(errs) != 1 || errs[0].Line != tt.line || !strings.Contains(errs[0].Reason, "line is longer than") {
+			t.Fatalf("jobs %d errors %v; want %d jobs and one line-too-long error on line %d", len(jobs), errs, tt.jobs, tt.line)
+		}
+	}
+	// Just under the bound is read normally.
+	in := "client_orderid,amount,currency,account_number,merchant_data\no1,10.00,USD,1234567890," + strings.Repeat("m", 65536) + "\n"
+	if jobs, errs, err := readAll(t, in); err != nil || len(errs) != 0 || len(jobs) != 1 {
+		t.Fatalf("64k merchant_data: %d jobs, %v, %v", len(jobs), errs, err)
+	}
+}
