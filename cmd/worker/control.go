@@ -41,7 +41,7 @@ func runControl(ctx context.Context, cmd string, args, environ []string, stdout,
 	}
 	cfg, err := config.Load(*configFile, environ)
 	if err != nil {
-		return err
+		return usage(err)
 	}
 	log := newLogger(cfg.Log, stderr, environ)
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)

@@ -48,7 +48,7 @@ func demoConfig(cfg config.Config, environ []string) config.Config {
 func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(f.configFile, environ)
 	if err != nil {
-		return err
+		return usage(err)
 	}
 	cfg = demoConfig(cfg, environ)
 	if err := cfg.ValidateWorker(); err != nil {

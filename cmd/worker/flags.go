@@ -65,7 +65,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 func loadConfig(f workerFlags, environ []string) (config.Config, error) {
 	cfg, err := config.Load(f.configFile, environ)
 	if err != nil {
-		return cfg, err
+		return cfg, usage(err)
 	}
 	if f.set["embedded"] {
 		cfg.Worker.Embedded = f.embedded
@@ -87,3 +87,13 @@ func loadConfig(f workerFlags, environ []string) (config.Config, error) {
 	}
 	return cfg, nil
 }
+
+// usageError marks an error as a usage mistake (exit code 2) without changing its message.
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Unwrap() error        { return e.err }
+func (e usageError) Is(target error) bool { return target == errUsage }
+
+// usage marks err (an unreadable --config file, a bad key) as a usage error.
+func usage(err error) error { return usageError{err} }

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
+	"github.com/payrun/payrun/pkg/sandbox"
+)
+
+// testEnv is what the process tests host in the test process: a restartable embedded NATS
+// server, the sandbox gateway (optionally behind a wrapping handler), a key file and the
+// worker configuration file, loaded here too so both sides provision the same way.
+type testEnv struct {
+	t       *testing.T
+	dir     string
+	nats    *queue.EmbeddedServer
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	h       *queue.Handles
+	sb      *sandbox.Server
+	cfgFile string
+	environ []string // PAYRUN_* overrides given to every worker
+	cfg     config.Config
+}
+
+type envOptions struct {
+	sandbox sandbox.Options                // PublicKey and Login are filled in
+	wrap    func(http.Handler) http.Handler // wraps the sandbox's handler (429 test)
+	yaml    string                          // extra worker/ratelimit keys, appended to the base file
+	environ []string                        // PAYRUN_* overrides for the workers
+}
+
+const testLogin = "payrun-test"
+
+// baseYAML is the workers' configuration: fast timings for a sandbox that answers in
+// milliseconds; each test appends or overrides keys.
+const baseYAML = `nats:
+  url: %s
+  reconnect_wait: 100ms
+  reconnect_jitter: 50ms
+  ping_interval: 2s
+gateway:
+  url: %s
+  endpoint_id: "1"
+  login: %s
+  private_key_file: %s
+  http_timeout: 1s
+worker:
+  ack_wait: 3s
+  settle_delay: 2s
+  shutdown_timeout: 3s
+  poll:
+    first_interval: 200ms
+    fast_phase: 1m
+    slow_interval: 1s
+    horizon: 2m
+log:
+  level: info
+  format: json
+`
+
+func newTestEnv(t *testing.T, o envOptions) *testEnv {
+	t.Helper()
+	e := &testEnv{t: t, dir: t.TempDir(), environ: o.environ}
+	e.nats, e.nc, e.js = queuetest.Start(t)
+
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(e.dir, "merchant.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	so := o.sandbox
+	so.PublicKey, so.Login = &key.PublicKey, testLogin
+	if e.sb, err = sandbox.New(so); err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler = e.sb
+	if o.wrap != nil {
+		h = o.wrap(h)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ts.Close()
+		_ = e.sb.Close()
+	})
+
+	e.cfgFile = filepath.Join(e.dir, "payrun.yaml")
+	text := fmt.Sprintf(baseYAML, e.nats.ClientURL(), ts.URL+sandbox.BasePath, testLogin, keyFile) + o.yaml
+	if err := os.WriteFile(e.cfgFile, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if e.cfg, err = config.Load(e.cfgFile, o.environ); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if e.h, err = queue.Provision(ctx, e.js, e.cfg.QueueNames(), e.cfg.QueueSettings()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// startWorker starts a worker process with the env's config file.
+func (e *testEnv) startWorker(name string, args ...string) *proc {
+	e.t.Helper()
+	return startProc(e.t, name, append([]string{"--config", e.cfgFile}, args...), e.environ)
+}
+
+// Scenario accounts of the sandbox and the status each one ends in.
+var scenario = []struct{ account, status string }{
+	{"1234567890", "approved"}, {"0987654321", "declined"}, {"1987654321", "error"},
+}
+
+// batchCSV returns n rows: 7 in 10 approved, 2 declined, 1 error (by account number).
+func batchCSV(prefix string, n int) ([]byte, map[string]job.Status) {
+	var b bytes.Buffer
+	want := make(map[string]job.Status, n)
+	b.WriteString("client_orderid,amount,currency,account_number\n")
+	for i := range n {
+		s := scenario[0]
+		switch i % 10 {
+		case 7, 8:
+			s = scenario[1]
+		case 9:
+			s = scenario[2]
+		}
+		id := fmt.Sprintf("%s-%04d", prefix, i)
+		fmt.Fprintf(&b, "%s,%d.%02d,USD,%s\n", id, 1+i%500, i%100, s.account)
+		want[id] = job.Status(s.status)
+	}
+	return b.Bytes(), want
+}
+
+// enqueue publishes csv as batchID through pkg/batch (what `enqueue` does).
+func (e *testEnv) enqueue(batchID string, csv []byte) int {
+	e.t.Helper()
+	in := batch.Input{Name: batchID + ".csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(csv)), nil }}
+	plan, err := batch.ValidateInput(in, batchID, 10)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	enq, err := batch.New(e.js, e.h, batch.Options{Names: e.cfg.QueueNames()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := enq.Enqueue(ctx, in, plan)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rep.Enqueued
+}
+
+// subjectCount is how many messages the results stream holds on subj (0 while NATS is down).
+func (e *testEnv) subjectCount(subj string) uint64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s, err := e.js.Stream(ctx, e.cfg.Names.ResultStream)
+	if err != nil {
+		return 0
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subj))
+	if err != nil {
+		return 0
+	}
+	return info.State.Subjects[subj]
+}
+
+// waitResults polls until the batch has n result messages and its summary, calling tick on
+// every poll, or fails the test after timeout.
+func (e *testEnv) waitResults(batchID string, n int, timeout time.Duration, tick func()) {
+	e.t.Helper()
+	names := e.cfg.QueueNames()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := e.subjectCount(names.ResultSubject(batchID))
+		if got >= uint64(n) && e.subjectCount(names.SummarySubject(batchID)) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("batch %s: %d of %d results (summary: %d) after %s", batchID, got, n,
+				e.subjectCount(names.SummarySubject(batchID)), timeout)
+		}
+		if tick != nil {
+			tick()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// allMessages returns every message on subj in the results stream, duplicates included.
+func (e *testEnv) allMessages(subj string) [][]byte {
+	e.t.Helper()
+	want := e.subjectCount(subj)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cons, err := e.js.OrderedConsumer(ctx, e.cfg.Names.ResultStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out [][]byte
+	for uint64(len(out)) < want {
+		batch, err := cons.Fetch(int(want)-len(out), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			out = append(out, m.Data())
+		}
+		if err := batch.Error(); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// checkBatch asserts exactly one result message per row with the scenario's status, one batch
+// summary with matching counts, and exactly one sandbox payout per row.
+func (e *testEnv) checkBatch(batchID string, want map[string]job.Status) {
+	e.t.Helper()
+	names := e.cfg.QueueNames()
+	perRow := map[string]int{}
+	counts := map[job.Status]int{}
+	for _, data := range e.allMessages(names.ResultSubject(batchID)) {
+		r, err := job.DecodeResult(data)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		perRow[r.ClientOrderID]++
+		counts[r.Status]++
+		if w, ok := want[r.ClientOrderID]; !ok {
+			e.t.Errorf("result for unknown row %q", r.ClientOrderID)
+		} else if r.Status != w {
+			e.t.Errorf("%s: status %s (%s %s), want %s", r.ClientOrderID, r.Status, r.ErrorCode, r.ErrorMessage, w)
+		}
+	}
+	wantCounts := map[job.Status]int{}
+	for id, st := range want {
+		wantCounts[st]++
+		if perRow[id] != 1 {
+			e.t.Errorf("%s: %d result messages, want exactly 1", id, perRow[id])
+		}
+		if n := e.sb.PayoutCount(id); n != 1 {
+			e.t.Errorf("%s: the sandbox committed %d payouts, want exactly 1", id, n)
+		}
+	}
+	st := e.sb.Stats()
+	if st.Duplicates != 0 || st.Orders != int64(len(want)) {
+		e.t.Errorf("sandbox: %d orders, %d duplicates (%v); want %d orders, 0 duplicates", st.Orders, st.Duplicates, st.DuplicateClientOrderIDs, len(want))
+	}
+	sums := e.allMessages(names.SummarySubject(batchID))
+	if len(sums) != 1 {
+		e.t.Fatalf("%d batch summaries, want 1", len(sums))
+	}
+	s, err := job.DecodeBatchSummary(sums[0])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if s.Rows != len(want) {
+		e.t.Errorf("summary rows %d, want %d", s.Rows, len(want))
+	}
+	for stt, n := range wantCounts {
+		if s.Counts[stt] != n || counts[stt] != n {
+			e.t.Errorf("status %s: summary counts %d, results %d, want %d", stt, s.Counts[stt], counts[stt], n)
+		}
+	}
+}
+
+// logLine finds the first JSON log line of a process log containing msg.
+func logLine(path, msg string) (string, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), msg) {
+			return sc.Text(), true
+		}
+	}
+	return "", false
+}

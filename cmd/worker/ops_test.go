@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// httpGet polls url until it answers want, failing after timeout; it returns the body.
+func httpGet(t *testing.T, url string, want int, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return string(body)
+			}
+			err = fmt.Errorf("status %d: %s", resp.StatusCode, body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v (want %d within %s)", url, err, want, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEmbeddedSandboxOpsPauseResume runs one `worker --embedded --sandbox` process: /healthz,
+// /readyz and /metrics answer on the logged address; a client of the embedded server (what
+// enqueue does) gets its batch paid; `worker pause` stops the pool from paying and `worker
+// resume` lets it finish; SIGTERM exits 0.
+func TestEmbeddedSandboxOpsPauseResume(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
+	cfgFile := filepath.Join(dir, "payrun.yaml")
+	yaml := fmt.Sprintf(`nats: {url: "%s", reconnect_wait: 100ms}
+gateway: {http_timeout: 1s}
+worker: {ack_wait: 3s, settle_delay: 2s, shutdown_timeout: 3s, poll: {first_interval: 100ms, fast_phase: 10s, slow_interval: 1s, horizon: 30s}}
+http_addr: 127.0.0.1:0
+`, natsURL)
+	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := startProc(t, "embedded", []string{"--config", cfgFile, "--embedded", "--store-dir", filepath.Join(dir, "store"), "--sandbox"}, nil)
+	var addr struct{ Addr string }
+	if err := json.Unmarshal([]byte(w.waitLog("http listening", 30*time.Second)), &addr); err != nil || addr.Addr == "" {
+		t.Fatalf("http address not logged: %v", err)
+	}
+	base := "http://" + addr.Addr
+	httpGet(t, base+"/healthz", http.StatusOK, 10*time.Second)
+	httpGet(t, base+"/readyz", http.StatusOK, 10*time.Second)
+
+	// A client of the embedded server, provisioned with the same settings (what enqueue does).
+	cfg, err := config.Load(cfgFile, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := queue.Provision(ctx, js, cfg.QueueNames(), cfg.QueueSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{t: t, js: js, h: h, cfg: cfg}
+
+	csv, want := batchCSV("ops", 10)
+	e.enqueue("ops", csv)
+	e.waitResults("ops", len(want), 30*time.Second, nil)
+	checkResults(t, e, "ops", want)
+
+	metrics := httpGet(t, base+"/metrics", http.StatusOK, 5*time.Second)
+	for _, m := range []string{"payrun_payout_results_published_total", "payrun_payout_gateway_calls_total",
+		"payrun_ratelimit_members", "go_goroutines", "process_cpu_seconds_total"} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+
+	// Pause: the worker must not pay the next batch until resumed.
+	control := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(workerBinary(t), args...)
+		cmd.Env = processEnv([]string{"PAYRUN_NATS_URL=" + natsURL})
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("worker %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if out := control("pause", "--reason", "test maintenance"); !strings.Contains(out, "paused (test maintenance)") {
+		t.Errorf("pause output: %q", out)
+	}
+	for !strings.Contains(httpGet(t, base+"/metrics", http.StatusOK, 5*time.Second), "payrun_ratelimit_paused 1") {
+		time.Sleep(20 * time.Millisecond) // the worker sees the pause record through its KV watch
+	}
+	csv2, want2 := batchCSV("paused", 5)
+	e.enqueue("paused", csv2)
+	// Observe a fixed window: a paused pool publishes nothing (a negative check, bounded).
+	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if n := e.subjectCount(cfg.QueueNames().ResultSubject("paused")); n != 0 {
+			t.Fatalf("%d results published while the pool was paused", n)
+		}
+	}
+	if out := control("resume"); !strings.Contains(out, "pool running") {
+		t.Errorf("resume output: %q", out)
+	}
+	e.waitResults("paused", len(want2), 30*time.Second, nil)
+	checkResults(t, e, "paused", want2)
+
+	w.signal(syscall.SIGTERM)
+	code, ok := w.wait(cfg.Worker.ShutdownTimeout + 10*time.Second)
+	if !ok || code != 0 {
+		t.Fatalf("after SIGTERM: exited %t, code %d", ok, code)
+	}
+	w.waitLog("worker stopped", time.Second)
+}
+
+// checkResults asserts one result per row with the scenario's status (the sandbox is inside the
+// worker process here, so its counters are not visible).
+func checkResults(t *testing.T, e *testEnv, batchID string, want map[string]job.Status) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, data := range e.allMessages(e.cfg.QueueNames().ResultSubject(batchID)) {
+		r, err := job.DecodeResult(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[r.ClientOrderID]++
+		if r.Status != want[r.ClientOrderID] {
+			t.Errorf("%s: status %s, want %s", r.ClientOrderID, r.Status, want[r.ClientOrderID])
+		}
+	}
+	for id := range want {
+		if seen[id] != 1 {
+			t.Errorf("%s: %d results, want 1", id, seen[id])
+		}
+	}
+}
