@@ -46,7 +46,7 @@ type testEnv struct {
 }
 
 type envOptions struct {
-	sandbox sandbox.Options                // PublicKey and Login are filled in
+	sandbox sandbox.Options                 // PublicKey and Login are filled in
 	wrap    func(http.Handler) http.Handler // wraps the sandbox's handler (429 test)
 	yaml    string                          // extra worker/ratelimit keys, appended to the base file
 	environ []string                        // PAYRUN_* overrides for the workers
