@@ -63,15 +63,17 @@ func (p *poolEnv) enqueue(batch string, jobs []job.Job) {
 	if _, err := p.h.Batches.Create(ctx, p.names.BatchKey(batch), man); err != nil {
 		p.t.Fatal(err)
 	}
-	for _, j := range jobs {
+	for i, j := range jobs {
 		if _, err := p.js.PublishAsync(p.names.JobSubject(batch), jobBytes(p.t, batch, j), jetstream.WithMsgID(p.names.JobMsgID(batch, j.ClientOrderID))); err != nil {
 			p.t.Fatal(err)
 		}
-	}
-	select {
-	case <-p.js.PublishAsyncComplete():
-	case <-time.After(30 * time.Second):
-		p.t.Fatal("enqueue: publish did not complete")
+		if i%1000 == 999 || i == len(jobs)-1 {
+			select {
+			case <-p.js.PublishAsyncComplete():
+			case <-time.After(30 * time.Second):
+				p.t.Fatal("enqueue: publish did not complete")
+			}
+		}
 	}
 }
 
