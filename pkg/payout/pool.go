@@ -73,6 +73,14 @@ func (p *Pool) Run(ctx context.Context) error {
 		})
 	}
 
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if err := m.sum.watch(ctx); err != nil {
+			log.Error().Err(err).Msg("payout: batch summaries rely on results only")
+		}
+	}()
+
 	fetched := make(chan struct{})
 	go func() {
 		defer close(fetched)
@@ -105,6 +113,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	log.Info().Dur("shutdown_timeout", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
 	iter.Drain() // stop pulling; what is buffered is handed back by the fetcher
 	<-fetched
+	<-watched
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
 	timer := time.NewTimer(opts.ShutdownTimeout)

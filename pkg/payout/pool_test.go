@@ -59,7 +59,7 @@ func newPoolEnv(t testing.TB) *poolEnv {
 func (p *poolEnv) enqueue(batch string, jobs []job.Job) {
 	p.t.Helper()
 	ctx := context.Background()
-	man := fmt.Appendf(nil, `{"batch_id":%q,"rows":%d}`, batch, len(jobs))
+	man := fmt.Appendf(nil, `{"batch_id":%q,"rows":%d,"enqueued":%d,"state":"enqueued"}`, batch, len(jobs), len(jobs))
 	if _, err := p.h.Batches.Create(ctx, p.names.BatchKey(batch), man); err != nil {
 		p.t.Fatal(err)
 	}
@@ -221,4 +221,37 @@ func TestPoolRefusesUnsafeConsumer(t *testing.T) {
 	if err := pool.Ready(context.Background()); err == nil {
 		t.Fatal("Ready before Run bound the consumer")
 	}
+}
+
+// Every row's result is out before enqueue marks the manifest enqueued (a fast rejection, a
+// slow enqueue): the manifest watcher publishes the summary when the manifest changes.
+func TestPoolSummaryAfterLateManifest(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t)
+	gw := newFakeGateway()
+	const batch = "LATE-1"
+	jobs := rows("late", 3)
+	for _, j := range jobs {
+		gw.payScript[j.ClientOrderID] = []string{payReject}
+	}
+	ctx := context.Background()
+	rev, err := p.h.Batches.Create(ctx, p.names.BatchKey(batch), fmt.Appendf(nil, `{"batch_id":%q,"rows":3,"state":"publishing"}`, batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if _, err := p.js.Publish(ctx, p.names.JobSubject(batch), jobBytes(t, batch, j)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := p.run(fastOptions(4), Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
+	defer stop()
+	waitFor(t, 10*time.Second, "results", func() bool { return p.count(p.names.ResultSubject(batch)) == 3 })
+	if n := p.count(p.names.SummarySubject(batch)); n != 0 {
+		t.Fatalf("summary before the row count is final: %d", n)
+	}
+	if _, err := p.h.Batches.Update(ctx, p.names.BatchKey(batch), fmt.Appendf(nil, `{"batch_id":%q,"rows":3,"enqueued":3,"state":"enqueued"}`, batch), rev); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
 }

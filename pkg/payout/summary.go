@@ -32,11 +32,34 @@ func newSummarizer(js jetstream.JetStream, batches jetstream.KeyValue, names que
 	return &summarizer{js: js, batches: batches, names: names, log: log, met: met, rows: map[string]int{}, done: map[string]bool{}}
 }
 
-// manifestRowsField and manifestSummaryField are the manifest fields the worker reads and adds.
+// Manifest fields (pkg/batch's Manifest, JSON) the worker reads and writes. The worker reads
+// the manifest as raw fields so that marking it keeps everything it does not know.
 const (
-	manifestRowsField    = "rows"
-	manifestSummaryField = "summary_published_at"
+	manifestBatchField    = "batch_id"
+	manifestStateField    = "state"
+	manifestEnqueuedField = "enqueued"             // rows published by this batch (duplicates skipped)
+	manifestSummaryField  = "summary_published_at" // added by the worker
+	stateEnqueued         = "enqueued"             // every job is in the stream: the count is final
+	stateCompleted        = "completed"            // set by the worker with the summary
 )
+
+// manifestView is what the summarizer needs from a manifest.
+type manifestView struct {
+	batchID  string
+	state    string
+	enqueued int
+	done     bool // completed, or the summary already published
+}
+
+func viewManifest(m map[string]json.RawMessage) manifestView {
+	var v manifestView
+	_ = json.Unmarshal(m[manifestBatchField], &v.batchID)
+	_ = json.Unmarshal(m[manifestStateField], &v.state)
+	_ = json.Unmarshal(m[manifestEnqueuedField], &v.enqueued)
+	_, published := m[manifestSummaryField]
+	v.done = published || v.state == stateCompleted
+	return v
+}
 
 // afterResult publishes the batch summary when the results stream holds a result for every row
 // of the batch's manifest. It is idempotent: the summary's message id dedups within the results
@@ -80,8 +103,9 @@ func (s *summarizer) afterResult(ctx context.Context, batch string) error {
 	return nil
 }
 
-// expected returns the batch's row count; ok is false when there is no manifest (nothing to
-// summarize against) or the summary was already published.
+// expected returns how many results the batch will have; ok is false when there is no manifest
+// (nothing to summarize against), enqueue has not finished (the count is not final yet: the
+// manifest watcher re-checks when it is), or the summary was already published.
 func (s *summarizer) expected(ctx context.Context, batch string) (int, bool, error) {
 	s.mu.Lock()
 	rows, known := s.rows[batch]
@@ -97,18 +121,21 @@ func (s *summarizer) expected(ctx context.Context, batch string) (int, bool, err
 	if err != nil || m == nil {
 		return 0, false, err
 	}
-	if _, ok := m[manifestSummaryField]; ok {
+	v := viewManifest(m)
+	if v.done {
 		s.markDone(batch)
 		return 0, false, nil
 	}
-	raw, ok := m[manifestRowsField]
-	if !ok || json.Unmarshal(raw, &rows) != nil || rows <= 0 {
-		return 0, false, fmt.Errorf("payout: summary: manifest %s has no row count", batch)
+	if v.state != stateEnqueued {
+		return 0, false, nil
+	}
+	if v.enqueued <= 0 {
+		return 0, false, fmt.Errorf("payout: summary: manifest %s is enqueued without a row count", batch)
 	}
 	s.mu.Lock()
-	s.rows[batch] = rows
+	s.rows[batch] = v.enqueued
 	s.mu.Unlock()
-	return rows, true, nil
+	return v.enqueued, true, nil
 }
 
 // manifest reads a batch manifest as raw fields (so that marking it keeps fields this package
@@ -138,11 +165,12 @@ func (s *summarizer) markPublished(ctx context.Context, batch string, at time.Ti
 		if m == nil {
 			return fmt.Errorf("payout: summary: manifest %s vanished", batch)
 		}
-		if _, ok := m[manifestSummaryField]; ok {
+		if viewManifest(m).done {
 			s.markDone(batch)
 			return nil
 		}
 		m[manifestSummaryField], _ = json.Marshal(at.UTC())
+		m[manifestStateField], _ = json.Marshal(stateCompleted)
 		b, err := json.Marshal(m)
 		if err != nil {
 			return fmt.Errorf("payout: summary: encode manifest: %w", err)
@@ -221,4 +249,40 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 	}
 	sum.FinishedAt = last.UTC()
 	return sum, len(seen), nil
+}
+
+// watch re-checks a batch whenever its manifest changes to "enqueued" (and, at start, every
+// batch already enqueued): the last result may have been published before enqueue finished
+// writing the manifest, and then no later result would trigger the summary. It returns when ctx
+// is cancelled.
+func (s *summarizer) watch(ctx context.Context) error {
+	w, err := s.batches.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("payout: summary: watch manifests: %w", err)
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil
+			}
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue // nil marks the end of the initial values
+			}
+			var m map[string]json.RawMessage
+			if json.Unmarshal(e.Value(), &m) != nil {
+				continue
+			}
+			v := viewManifest(m)
+			if v.done || v.state != stateEnqueued || v.batchID == "" {
+				continue
+			}
+			if err := s.afterResult(ctx, v.batchID); err != nil && ctx.Err() == nil {
+				s.log.Warn().Err(err).Str("batch", v.batchID).Msg("payout: summary check after manifest update")
+			}
+		}
+	}
 }

@@ -14,7 +14,7 @@ import (
 
 func (e *env) putManifest(batch string, rows int) {
 	e.t.Helper()
-	b := fmt.Appendf(nil, `{"batch_id":%q,"rows":%d,"state":"enqueued","other":{"kept":true}}`, batch, rows)
+	b := fmt.Appendf(nil, `{"batch_id":%q,"rows":%d,"enqueued":%d,"state":"enqueued","other":{"kept":true}}`, batch, rows+1, rows)
 	if _, err := e.h.Batches.Create(context.Background(), e.names.BatchKey(batch), b); err != nil {
 		e.t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSummaryOncePerBatch(t *testing.T) {
 	if err := json.Unmarshal(kv.Value(), &m); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := m[manifestSummaryField]; !ok || string(m["other"]) != `{"kept":true}` {
+	if _, ok := m[manifestSummaryField]; !ok || string(m["state"]) != `"completed"` || string(m["other"]) != `{"kept":true}` {
 		t.Errorf("manifest after summary: %s", kv.Value())
 	}
 	// A fresh machine (no cache) re-reporting a final row beyond the dedup window must not
