@@ -95,13 +95,12 @@ func (m *Machine) Handle(ctx context.Context, msg jetstream.Msg) Decision {
 func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	dl := Delivery{NumDelivered: 1, MaxDeliver: m.opts.MaxDeliver}
 	var seq uint64
+	var enqueuedAt time.Time
 	if meta, err := msg.Metadata(); err == nil {
-		dl.NumDelivered, seq = meta.NumDelivered, meta.Sequence.Stream
+		dl.NumDelivered, seq, enqueuedAt = meta.NumDelivered, meta.Sequence.Stream, meta.Timestamp
 	}
 	v, err := decodeJob(msg.Data())
-	if meta, merr := msg.Metadata(); merr == nil {
-		v.EnqueuedAt = meta.Timestamp
-	}
+	v.EnqueuedAt = enqueuedAt
 	if err != nil {
 		row := Row{BatchID: batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())}
 		d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})

@@ -23,9 +23,24 @@ type summarizer struct {
 	log     zerolog.Logger
 	met     *metrics
 
-	mu   sync.Mutex
-	rows map[string]int // batch -> rows, cached (a manifest's row count never changes)
-	done map[string]bool
+	mu      sync.Mutex
+	rows    map[string]int // batch -> rows, cached (an enqueued manifest's count never changes)
+	done    map[string]bool
+	results jetstream.Stream
+}
+
+// resultStream returns the results stream's handle, looked up once.
+func (s *summarizer) resultStream(ctx context.Context) (jetstream.Stream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.results == nil {
+		st, err := s.js.Stream(ctx, s.names.ResultStream)
+		if err != nil {
+			return nil, fmt.Errorf("payout: summary: results stream: %w", err)
+		}
+		s.results = st
+	}
+	return s.results, nil
 }
 
 func newSummarizer(js jetstream.JetStream, batches jetstream.KeyValue, names queue.Names, log zerolog.Logger, met *metrics) *summarizer {
@@ -70,9 +85,9 @@ func (s *summarizer) afterResult(ctx context.Context, batch string) error {
 		return err
 	}
 	subject := s.names.ResultSubject(batch)
-	stream, err := s.js.Stream(ctx, s.names.ResultStream)
+	stream, err := s.resultStream(ctx)
 	if err != nil {
-		return fmt.Errorf("payout: summary: results stream: %w", err)
+		return err
 	}
 	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(subject))
 	if err != nil {
