@@ -14,7 +14,7 @@ import (
 
 var crashSeed = flag.Uint64("crash.seed", 1, "seed of the crash test's kill schedule and the sandbox's faults")
 
-// TestCrashKillsAndNATSRestart is issue 5's crash test: 600 rows through 3 worker processes
+// TestCrashKillsAndNATSRestart is issue 5's crash test: 500 rows through 3 worker processes
 // against the sandbox with faults (5xx before commit, answers dropped and 5xx after commit),
 // workers SIGKILLed at random (seeded) moments and restarted, the NATS server restarted once
 // mid-batch. Every row must end with exactly one result whose status is the scenario's, the
@@ -31,7 +31,7 @@ func TestCrashKillsAndNATSRestart(t *testing.T) {
 		}},
 		environ: []string{"PAYRUN_CONCURRENCY=8", "PAYRUN_LOG_LEVEL=warn"},
 	})
-	const rows = 600
+	const rows = 500
 	csv, want := batchCSV("crash", rows)
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	workers := make([]*proc, 3)
