@@ -18,8 +18,9 @@ type Pool struct {
 	opts Options
 	deps Deps
 
-	mu   sync.Mutex
-	cons jetstream.Consumer // set once Run has bound the consumer (readiness)
+	mu      sync.Mutex
+	cons    jetstream.Consumer // set while Run has the consumer bound (readiness)
+	machine *Machine           // set while Run runs (callbacks)
 }
 
 // NewPool checks opts and deps; Run binds to JetStream.
@@ -55,7 +56,7 @@ func (p *Pool) Run(ctx context.Context) error {
 		return fmt.Errorf("payout: pull from %s: %w", opts.Names.Consumer, err)
 	}
 	p.mu.Lock()
-	p.cons = cons
+	p.cons, p.machine = cons, m
 	p.mu.Unlock()
 	log := p.deps.Log.With().Str("consumer", opts.Names.Consumer).Int("concurrency", opts.Concurrency).Logger()
 	log.Info().Dur("ack_wait", opts.AckWait).Int("max_deliver", opts.MaxDeliver).Msg("payout: pool started")
@@ -126,7 +127,7 @@ func (p *Pool) Run(ctx context.Context) error {
 		<-done
 	}
 	p.mu.Lock()
-	p.cons = nil
+	p.cons, p.machine = nil, nil
 	p.mu.Unlock()
 	log.Info().Msg("payout: pool stopped")
 	return nil

@@ -1,0 +1,105 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/signer"
+)
+
+// CallbackHandler serves the gateway's server callbacks (GET server_callback_url). It verifies
+// `control` (SHA-1 of status + orderid + merchant_order + control key, constant time) and answers
+// 403 when it does not match. Like the gateway's own examples it does not trust the callback's
+// status: it looks the order up at once and, when the lookup finds a final status (or an order
+// the ledger did not know was accepted yet), records it in the ledger with CAS. The job's next
+// delivery then publishes the result without waiting for the poll cadence's next lookup to
+// change anything. Verified callbacks are answered 200 (the gateway retries anything else),
+// 503 while the pool is not running.
+func (p *Pool) CallbackHandler(controlKey string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		f := r.Form
+		status, orderID, merchantOrder := f.Get("status"), f.Get("orderid"), f.Get("merchant_order")
+		if controlKey == "" || !signer.CheckCallbackControl(status, orderID, merchantOrder, controlKey, f.Get("control")) {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		coid := f.Get("client_orderid")
+		if coid == "" {
+			coid = merchantOrder
+		}
+		p.mu.Lock()
+		m := p.machine
+		p.mu.Unlock()
+		if m == nil {
+			http.Error(w, "not running", http.StatusServiceUnavailable)
+			return
+		}
+		if err := m.Poke(r.Context(), coid, orderID); err != nil {
+			m.log.Warn().Err(err).Str("client_orderid", coid).Str("order_id", orderID).Msg("payout: callback lookup")
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// Poke looks up the order of every ledger entry for clientOrderID that is submitting or
+// accepted, and records a final status (or a newly seen order) found there. It never submits
+// and never counts a failure against the row: what it cannot learn is left to the job's own
+// deliveries. orderID (from a verified callback) is used when the ledger has none.
+func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error {
+	keys, err := m.ledger.kv.ListKeysFiltered(ctx, "*."+queue.Token(clientOrderID))
+	if err != nil {
+		return fmt.Errorf("payout: poke: list ledger: %w", err)
+	}
+	var found []string
+	for k := range keys.Keys() {
+		found = append(found, k)
+	}
+	var errs []error
+	for _, key := range found {
+		errs = append(errs, m.poke(ctx, key, clientOrderID, orderID))
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) error {
+	entry, rev, err := m.get(ctx, key)
+	if err != nil || entry == nil || (entry.State != StateSubmitting && entry.State != StateAccepted) {
+		return err
+	}
+	if entry.OrderID != "" {
+		orderID = entry.OrderID
+	}
+	if m.limiter != nil {
+		if err := m.limiter.Wait(ctx); err != nil {
+			return fmt.Errorf("payout: poke: rate limit: %w", err)
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
+	reply, err := m.gw.Status(cctx, StatusQuery{ClientOrderID: clientOrderID, OrderID: orderID})
+	cancel()
+	out, info := statusOutcome(m.classify, reply, err)
+	m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
+	if out != OutcomeFinal && out != OutcomePending {
+		return nil // not found or failed: the job's deliveries decide, with their own counting
+	}
+	row := Row{BatchID: entry.BatchID, ClientOrderID: entry.ClientOrderID, Line: entry.Line}
+	d := m.cls.Decide(Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})
+	if d.Next == nil || d.Step == StepSubmit {
+		return nil
+	}
+	if _, err := m.put(ctx, key, d.Next, rev); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	return nil
+}
