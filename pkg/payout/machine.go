@@ -132,8 +132,8 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		d := m.cls.Decide(in)
 		if d.Step == StepSubmit && m.limiter != nil {
 			// Wait for the rate limit before the ledger counts the attempt.
-			if err := m.limiter.Wait(ctx); err != nil {
-				return infra(fmt.Errorf("rate limit: %w", err))
+			if err := m.wait(ctx, msg); err != nil {
+				return infra(err)
 			}
 			d.Next.SubmittedAt = m.clock.Now()
 		}
@@ -165,10 +165,8 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			m.met.gatewayCalls.WithLabelValues("payout", out.String()).Inc()
 			in = Input{Event: EventPayout, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
 		case StepLookup:
-			if m.limiter != nil {
-				if err := m.limiter.Wait(ctx); err != nil {
-					return infra(fmt.Errorf("rate limit: %w", err))
-				}
+			if err := m.wait(ctx, msg); err != nil {
+				return infra(err)
 			}
 			_ = msg.InProgress()
 			cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
@@ -182,6 +180,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			m.met.polls.Inc()
 			in = Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
 		case StepReport:
+			_ = msg.InProgress() // the summary check may read a whole batch's results
 			if err := m.report(ctx, v, entry, msg, seq, dl); err != nil {
 				return infra(err)
 			}
@@ -191,6 +190,18 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		}
 	}
 	return infra(fmt.Errorf("no disposition after %d decisions", maxSteps))
+}
+
+// wait waits for the rate limit (if any), keeping the message's ack deadline alive meanwhile.
+func (m *Machine) wait(ctx context.Context, msg jetstream.Msg) error {
+	if m.limiter == nil {
+		return nil
+	}
+	_ = msg.InProgress()
+	if err := m.limiter.Wait(ctx); err != nil {
+		return fmt.Errorf("rate limit: %w", err)
+	}
+	return nil
 }
 
 // report publishes the dead letter (if the row was dead-lettered) and the result, then checks
