@@ -128,6 +128,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		return infra(err)
 	}
 	in := Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
+	var callDeadline time.Time
 	for range maxSteps {
 		d := m.cls.Decide(in)
 		if d.Step == StepSubmit && m.limiter != nil {
@@ -136,6 +137,12 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 				return infra(err)
 			}
 			d.Next.SubmittedAt = m.clock.Now()
+		}
+		if d.Step == StepSubmit {
+			// The request's deadline runs from before the ledger write: a process that stalls
+			// between the write and the request cannot send it after another worker's settle
+			// delay has run out.
+			callDeadline = time.Now().Add(m.opts.CallTimeout)
 		}
 		if d.Next != nil {
 			newRev, err := m.put(ctx, key, d.Next, rev)
@@ -158,7 +165,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			return d
 		case StepSubmit:
 			_ = msg.InProgress() // the ack deadline restarts; AckWait exceeds the HTTP timeout
-			cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
+			cctx, cancel := context.WithDeadline(ctx, callDeadline)
 			reply, err := m.gw.Payout(cctx, v.params())
 			cancel()
 			out, info := payoutOutcome(m.classify, reply, err)
