@@ -128,7 +128,7 @@ func TestPoolWideRateLimit(t *testing.T) {
 		t.Errorf("busiest sliding 1s window: %d requests, limit %d + burst %d", got, rate, burst)
 	}
 	first, kill, drained := st.PerSecond[0].Unix, killedAt.Unix(), drainedAt.Unix()
-	before := avgPerSecond(st, first+1, kill-1) // full seconds of backlog before the kill
+	before := avgPerSecond(st, first+1, kill-1)  // full seconds of backlog before the kill
 	after := avgPerSecond(st, kill+5, drained-1) // after the take-over, while jobs still wait
 	t.Logf("average %.1f/s before the kill, %.1f/s from 5s after it until the backlog drained (%d s)", before, after, drained-1-(kill+5)+1)
 	if before < 0.9*rate {
