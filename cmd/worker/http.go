@@ -16,16 +16,20 @@ import (
 // readiness answers /readyz: nil when the worker can work (NATS connected, consumer reachable).
 type readiness func(ctx context.Context) error
 
-// opsServer serves /metrics, /healthz and /readyz.
+// opsServer serves /metrics, /healthz, /readyz and, when a control key is configured, the
+// gateway's server callbacks on /callback.
 type opsServer struct {
 	srv    *http.Server
 	addr   net.Addr
 	served chan error
 }
 
-// newOpsMux routes the three endpoints.
-func newOpsMux(reg *prometheus.Registry, ready readiness) *http.ServeMux {
+// newOpsMux routes the endpoints; callback may be nil (no /callback).
+func newOpsMux(reg *prometheus.Registry, ready readiness, callback http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
+	if callback != nil {
+		mux.Handle("/callback", callback)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok") // the process is alive and serving
@@ -44,14 +48,14 @@ func newOpsMux(reg *prometheus.Registry, ready readiness) *http.ServeMux {
 
 // startOps listens on addr and serves in the background; the bound address is logged (port 0
 // picks a free one).
-func startOps(addr string, reg *prometheus.Registry, ready readiness, log zerolog.Logger) (*opsServer, error) {
+func startOps(addr string, reg *prometheus.Registry, ready readiness, callback http.Handler, log zerolog.Logger) (*opsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("http_addr: listen %s: %w", addr, err)
 	}
 	o := &opsServer{
 		srv: &http.Server{
-			Handler:           newOpsMux(reg, ready),
+			Handler:           newOpsMux(reg, ready, callback),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       10 * time.Second,
 			WriteTimeout:      30 * time.Second,
@@ -61,7 +65,7 @@ func startOps(addr string, reg *prometheus.Registry, ready readiness, log zerolo
 		served: make(chan error, 1),
 	}
 	go func() { o.served <- o.srv.Serve(ln) }()
-	log.Info().Str("addr", o.addr.String()).Msg("http listening (/metrics, /healthz, /readyz)")
+	log.Info().Str("addr", o.addr.String()).Bool("callback", callback != nil).Msg("http listening (/metrics, /healthz, /readyz)")
 	return o, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/signer"
 )
 
 // freePort returns a loopback port that was free a moment ago.
@@ -56,7 +57,7 @@ func httpGet(t *testing.T, url string, want int, timeout time.Duration) string {
 }
 
 // TestEmbeddedSandboxOpsPauseResume runs one `worker --embedded --sandbox` process: /healthz,
-// /readyz and /metrics answer on the logged address; a client of the embedded server (what
+// /readyz, /metrics and /callback answer on the logged address; a client of the embedded server (what
 // enqueue does) gets its batch paid; `worker pause` stops the pool from paying and `worker
 // resume` lets it finish; SIGTERM exits 0.
 func TestEmbeddedSandboxOpsPauseResume(t *testing.T) {
@@ -65,7 +66,7 @@ func TestEmbeddedSandboxOpsPauseResume(t *testing.T) {
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
 	cfgFile := filepath.Join(dir, "payrun.yaml")
 	yaml := fmt.Sprintf(`nats: {url: "%s", reconnect_wait: 100ms}
-gateway: {http_timeout: 1s}
+gateway: {http_timeout: 1s, control_key: test-control-key}
 worker: {ack_wait: 3s, settle_delay: 2s, shutdown_timeout: 3s, poll: {first_interval: 100ms, fast_phase: 10s, slow_interval: 1s, horizon: 30s}}
 http_addr: 127.0.0.1:0
 `, natsURL)
@@ -115,6 +116,12 @@ http_addr: 127.0.0.1:0
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
+
+	// Server callbacks are served when a control key is set: a wrong control is refused, a
+	// verified callback (here for an order the ledger does not know) is answered 200.
+	cb := "/callback?status=approved&orderid=42&merchant_order=ops-0001&client_orderid=ops-0001&control="
+	httpGet(t, base+cb+"0000", http.StatusForbidden, 5*time.Second)
+	httpGet(t, base+cb+signer.CallbackControl("approved", "42", "ops-0001", "test-control-key"), http.StatusOK, 5*time.Second)
 
 	// Pause: the worker must not pay the next batch until resumed.
 	control := func(args ...string) string {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -55,7 +56,11 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 
 	var ops *opsServer
 	if cfg.HTTPAddr != "" {
-		if ops, err = startOps(cfg.HTTPAddr, s.reg, s.pool.Ready, component(log, "http")); err != nil {
+		var callback http.Handler // server callbacks need the merchant control key
+		if cfg.Gateway.ControlKey != "" {
+			callback = s.pool.CallbackHandler(cfg.Gateway.ControlKey)
+		}
+		if ops, err = startOps(cfg.HTTPAddr, s.reg, s.pool.Ready, callback, component(log, "http")); err != nil {
 			return err
 		}
 	}
