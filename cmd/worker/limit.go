@@ -23,9 +23,14 @@ import (
 //   - Every 429/503 is reported to the limiter (submit.Options.Pressure), which backs the whole
 //     pool off.
 
+// waiter is what both adapters need from the pool-wide limiter (*ratelimit.Limiter).
+type waiter interface {
+	Wait(ctx context.Context) error
+}
+
 // holdLimiter is payout's Limiter: the pool-wide limiter, bounded by hold.
 type holdLimiter struct {
-	lim  *ratelimit.Limiter
+	lim  waiter
 	hold time.Duration
 }
 
@@ -59,7 +64,7 @@ func (p prepaidGateway) Status(ctx context.Context, q payout.StatusQuery) (payou
 
 // retryLimiter is the gateway client's Limiter: free for a call's first request when the call
 // is prepaid, the pool-wide limiter for every other request.
-type retryLimiter struct{ lim *ratelimit.Limiter }
+type retryLimiter struct{ lim waiter }
 
 // Wait implements submit.Limiter.
 func (r retryLimiter) Wait(ctx context.Context) error {

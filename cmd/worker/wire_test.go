@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/payout"
+)
+
+func parseConfig(t *testing.T, yaml string, environ ...string) config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml), "test.yaml", environ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestWireMapsConfig(t *testing.T) {
+	t.Parallel()
+	cfg := parseConfig(t, `
+gateway: {url: "https://gw.example/paynet", endpoint_id: "7", login: m, private_key_file: k.pem, http_timeout: 4s, max_conns: 9}
+worker: {concurrency: 5, ack_wait: 20s, settle_delay: 12s, max_failures: 7, shutdown_timeout: 9s,
+  poll: {first_interval: 2s, fast_phase: 1m, slow_interval: 30s, horizon: 30m}}
+ratelimit: {rate: 12.5, burst: 4}
+`)
+	po := payoutOptions(cfg)
+	if err := po.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ct := callTimeout(cfg)
+	if ct != 8*time.Second || po.CallTimeout != ct {
+		t.Errorf("call timeout %s (options %s), want 8s: halfway from http_timeout 4s to settle_delay 12s", ct, po.CallTimeout)
+	}
+	want := payout.PollOptions{FastInterval: 2 * time.Second, FastPhase: time.Minute, SlowInterval: 30 * time.Second, Horizon: 30 * time.Minute}
+	if po.Concurrency != 5 || po.SettleDelay != 12*time.Second || po.MaxFailures != 7 || po.ShutdownTimeout != 9*time.Second || po.Poll != want {
+		t.Errorf("payout options %+v", po)
+	}
+	so := submitOptions(cfg)
+	if so.BaseURL != cfg.Gateway.URL || so.EndpointID != "7" || so.Login != "m" || so.Timeout != 4*time.Second ||
+		so.MaxConnsPerHost != 9 || so.Backoff.MaxElapsed != 4*time.Second {
+		t.Errorf("submit options %+v", so)
+	}
+	if lo := limiterOptions(cfg); lo.Rate != 12.5 || lo.Burst != 4 {
+		t.Errorf("limiter options %+v", lo)
+	}
+	if lo := limiterOptions(parseConfig(t, "")); lo.Rate != unlimitedRate {
+		t.Errorf("rate 0: limiter rate %v, want %v (pressure and pause still apply)", lo.Rate, unlimitedRate)
+	}
+	if holdFor(cfg) >= cfg.Worker.AckWait {
+		t.Errorf("hold %s must stay inside ack_wait %s", holdFor(cfg), cfg.Worker.AckWait)
+	}
+}
+
+func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
+	t.Parallel()
+	base := "worker: {sandbox: true, settle_delay: 30s}\n"
+	tests := []struct {
+		name, yaml string
+		key        string // "" = valid
+	}{
+		{"valid", base, ""},
+		{"settle below http timeout", "worker: {sandbox: true, settle_delay: 15s}\n", "worker.settle_delay"},
+		{"status rate", base + "ratelimit: {status_rate: 5}\n", "ratelimit.status_rate"},
+		{"max_deliver too small for the poll cadence", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", "worker"},
+		{"embedded on the URL's default port", "worker: {sandbox: true, settle_delay: 30s, embedded: true}\nnats: {url: nats://127.0.0.1}\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := checkWorkerRules(parseConfig(t, tt.yaml))
+			var fe *config.FieldError
+			switch {
+			case tt.key == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.key == "":
+			case !errors.As(err, &fe) || fe.Key != tt.key || !errors.Is(err, config.ErrInvalid):
+				t.Fatalf("error %v, want a config.FieldError for %s", err, tt.key)
+			case exitCode(err) != 2:
+				t.Errorf("exit code %d, want 2", exitCode(err))
+			}
+		})
+	}
+}
+
+func TestFlagsOverrideConfig(t *testing.T) {
+	t.Parallel()
+	env := []string{"PAYRUN_SETTLE_DELAY=30s", "PAYRUN_WORKER_SANDBOX=false", "PAYRUN_GATEWAY_URL=https://gw.example/paynet",
+		"PAYRUN_LOGIN=m", "PAYRUN_PRIVATE_KEY_FILE=k.pem", "PAYRUN_ENDPOINT_ID=1"}
+	f, err := parseWorkerFlags([]string{"--sandbox", "--store-dir", "/tmp/store"}, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(f, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Worker.Sandbox || !cfg.Worker.Embedded || cfg.Worker.StoreDir != "/tmp/store" {
+		t.Errorf("flags not applied: sandbox %t, embedded %t, store %q", cfg.Worker.Sandbox, cfg.Worker.Embedded, cfg.Worker.StoreDir)
+	}
+	if _, err := parseWorkerFlags([]string{"extra"}, &strings.Builder{}); !errors.Is(err, errUsage) || exitCode(err) != 2 {
+		t.Errorf("stray argument: %v", err)
+	}
+}
+
+// countingWaiter counts Wait calls; it blocks until ctx ends when block is set.
+type countingWaiter struct {
+	calls atomic.Int32
+	block bool
+}
+
+func (c *countingWaiter) Wait(ctx context.Context) error {
+	c.calls.Add(1)
+	if c.block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+// fakeGateway records whether each call's context was prepaid and asks the retry limiter twice,
+// like a client that retries once.
+type fakeGateway struct{ lim retryLimiter }
+
+func (g fakeGateway) Payout(ctx context.Context, _ []payout.Param) (payout.PayoutReply, error) {
+	return payout.PayoutReply{}, errors.Join(g.lim.Wait(ctx), g.lim.Wait(ctx))
+}
+
+func (g fakeGateway) Status(ctx context.Context, _ payout.StatusQuery) (payout.StatusReply, error) {
+	return payout.StatusReply{}, g.lim.Wait(ctx)
+}
+
+func TestOneTokenPerRequest(t *testing.T) {
+	t.Parallel()
+	pool := &countingWaiter{}
+	gw := prepaidGateway{fakeGateway{retryLimiter{pool}}}
+	if _, err := gw.Payout(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := pool.calls.Load(); n != 1 {
+		t.Errorf("payout with one retry took %d tokens from the pool inside the call, want 1 (the first is prepaid)", n)
+	}
+	if _, err := gw.Status(context.Background(), payout.StatusQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := pool.calls.Load(); n != 1 {
+		t.Errorf("status call without retry took a token inside the call (%d), want none", n)
+	}
+	if err := (retryLimiter{pool}).Wait(context.Background()); err != nil || pool.calls.Load() != 2 {
+		t.Errorf("an unmarked request must wait on the pool: err %v, calls %d", err, pool.calls.Load())
+	}
+}
+
+func TestHoldLimiterHandsBack(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	err := holdLimiter{lim: &countingWaiter{block: true}, hold: 50 * time.Millisecond}.Wait(context.Background())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want the hold to expire", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("hold of 50ms took %s", took)
+	}
+}
+
+func TestOpsMux(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "payrun_test_total", Help: "test"})
+	reg.MustRegister(c)
+	var ready atomic.Bool
+	mux := newOpsMux(reg, func(context.Context) error {
+		if !ready.Load() {
+			return payout.ErrNotRunning
+		}
+		return nil
+	}, nil)
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz %d", code)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not running") {
+		t.Errorf("/readyz before the pool runs: %d %q", code, body)
+	}
+	ready.Store(true)
+	if code, _ := get("/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz when ready: %d", code)
+	}
+	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, "payrun_test_total 0") {
+		t.Errorf("/metrics: %d %q", code, body)
+	}
+	if code, _ := get("/callback"); code != http.StatusNotFound {
+		t.Errorf("/callback without a control key: %d, want 404", code)
+	}
+}
