@@ -96,6 +96,10 @@ func (p *Pool) Run(ctx context.Context) error {
 					return
 				}
 				log.Warn().Err(err).Msg("payout: pull")
+				select { // do not spin on a persistent error
+				case <-time.After(100 * time.Millisecond):
+				case <-ctx.Done():
+				}
 				continue
 			}
 			if ctx.Err() != nil {
@@ -112,13 +116,19 @@ func (p *Pool) Run(ctx context.Context) error {
 
 	<-ctx.Done()
 	log.Info().Dur("shutdown_timeout", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
+	timer := time.NewTimer(opts.ShutdownTimeout)
+	defer timer.Stop()
 	iter.Drain() // stop pulling; what is buffered is handed back by the fetcher
-	<-fetched
+	select {
+	case <-fetched:
+	case <-timer.C: // the drain did not finish (connection trouble): drop the buffer, it is redelivered after AckWait
+		iter.Stop()
+		<-fetched
+		timer.Reset(0)
+	}
 	<-watched
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
-	timer := time.NewTimer(opts.ShutdownTimeout)
-	defer timer.Stop()
 	select {
 	case <-done:
 	case <-timer.C:
