@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/payrun/payrun/pkg/payout"
-	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
 // How the pool-wide limit is applied (one token per HTTP request, no request outside it):
@@ -55,11 +54,11 @@ func withPrepaid(ctx context.Context) context.Context {
 }
 
 func (p prepaidGateway) Payout(ctx context.Context, params []payout.Param) (payout.PayoutReply, error) {
-	return p.gw.Payout(withPrepaid(ratelimit.WithKind(ctx, ratelimit.KindPayout)), params)
+	return p.gw.Payout(withPrepaid(ctx), params)
 }
 
 func (p prepaidGateway) Status(ctx context.Context, q payout.StatusQuery) (payout.StatusReply, error) {
-	return p.gw.Status(withPrepaid(ratelimit.WithKind(ctx, ratelimit.KindStatus)), q)
+	return p.gw.Status(withPrepaid(ctx), q)
 }
 
 // retryLimiter is the gateway client's Limiter: free for a call's first request when the call
