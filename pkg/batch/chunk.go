@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 )
 
@@ -38,7 +37,7 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 			return mk, err
 		}
 	}
-	ours, dups, err := e.reserve(ctx, batchID, w.jobs)
+	ours, dups, err := e.reserve(ctx, batchID, w.rows)
 	if err != nil {
 		return chunkMarker{}, err
 	}
@@ -64,11 +63,11 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 				return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w (last error: %w)", w.idx, ctx.Err(), lastErr)
 			}
 		}
-		msgs, err := e.chunkMessages(batchID, subject, ours, mk)
+		marker, err := json.Marshal(mk)
 		if err != nil {
-			return chunkMarker{}, err
+			return chunkMarker{}, fmt.Errorf("batch: encode chunk marker: %w", err)
 		}
-		_, err = e.publishAtomic(ctx, msgs)
+		_, err = e.publishChunk(ctx, batchID, subject, ours, marker)
 		switch {
 		case err == nil:
 			return mk, nil
@@ -95,33 +94,21 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 	return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w", w.idx, unavailable(lastErr))
 }
 
-// publishAtomic publishes with the per-call timeout.
-func (e *Enqueuer) publishAtomic(ctx context.Context, msgs []*nats.Msg) (queue.AtomicAck, error) {
+// publishChunk publishes the chunk's job messages and its marker (last) as one atomic batch,
+// within the per-call timeout.
+func (e *Enqueuer) publishChunk(ctx context.Context, batchID, markerSubject string, ours []row, marker []byte) (queue.AtomicAck, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	return e.opts.Publisher.PublishAtomic(ctx, msgs)
-}
-
-// chunkMessages builds the chunk's job messages and its marker (last).
-func (e *Enqueuer) chunkMessages(batchID, markerSubject string, ours []job.Job, mk chunkMarker) ([]*nats.Msg, error) {
-	msgs := make([]*nats.Msg, 0, len(ours)+1)
 	subj := e.opts.Names.JobSubject(batchID)
-	for _, j := range ours {
-		data, err := json.Marshal(job.NewJobMessage(batchID, j))
-		if err != nil {
-			return nil, fmt.Errorf("batch: encode job line %d: %w", j.Line, err)
+	return e.opts.Publisher.PublishAtomic(ctx, len(ours)+1, func(i int, m *nats.Msg) {
+		if i == len(ours) {
+			m.Subject, m.Data = markerSubject, marker
+			m.Header.Set(queue.HeaderExpectedLastSubjectSeq, "0")
+			return
 		}
-		m := &nats.Msg{Subject: subj, Data: data, Header: nats.Header{}}
-		m.Header.Set(jetstream.MsgIDHeader, e.opts.Names.JobMsgID(batchID, j.ClientOrderID))
-		msgs = append(msgs, m)
-	}
-	data, err := json.Marshal(mk)
-	if err != nil {
-		return nil, fmt.Errorf("batch: encode chunk marker: %w", err)
-	}
-	marker := &nats.Msg{Subject: markerSubject, Data: data, Header: nats.Header{}}
-	marker.Header.Set(queue.HeaderExpectedLastSubjectSeq, "0")
-	return append(msgs, marker), nil
+		m.Subject, m.Data = subj, ours[i].data
+		m.Header.Set(jetstream.MsgIDHeader, e.opts.Names.JobMsgID(batchID, ours[i].id))
+	})
 }
 
 // readMarker returns the chunk's marker if it exists.
@@ -147,20 +134,20 @@ func (e *Enqueuer) batchState(ctx context.Context, batchID string) (State, error
 	return m.State, err
 }
 
-// reserve claims each job's client_orderid for batchID in the orders bucket. The fast path is one
+// reserve claims each row's client_orderid for batchID in the orders bucket. The fast path is one
 // atomic batch of "create if absent" writes; if any key exists (a re-run, or another batch owns
-// it) the chunk is resolved key by key. It returns the jobs this batch owns and the duplicates.
-func (e *Enqueuer) reserve(ctx context.Context, batchID string, jobs []job.Job) ([]job.Job, []Duplicate, error) {
+// it) the chunk is resolved key by key. It returns the rows this batch owns and the duplicates.
+func (e *Enqueuer) reserve(ctx context.Context, batchID string, rows []row) ([]row, []Duplicate, error) {
 	prefix := "$KV." + e.opts.Names.OrdersBucket + "."
-	msgs := make([]*nats.Msg, len(jobs))
-	for i, j := range jobs {
-		m := &nats.Msg{Subject: prefix + e.opts.Names.OrderKey(j.ClientOrderID), Data: []byte(batchID), Header: nats.Header{}}
+	value := []byte(batchID)
+	pctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	_, err := e.opts.Publisher.PublishAtomic(pctx, len(rows), func(i int, m *nats.Msg) {
+		m.Subject, m.Data = prefix+e.opts.Names.OrderKey(rows[i].id), value
 		m.Header.Set(queue.HeaderExpectedLastSubjectSeq, "0")
-		msgs[i] = m
-	}
-	_, err := e.publishAtomic(ctx, msgs)
+	})
+	cancel()
 	if err == nil {
-		return jobs, nil, nil
+		return rows, nil, nil
 	}
 	if !errors.Is(err, queue.ErrWrongLastSequence) && !errors.Is(err, queue.ErrBatchIncomplete) && !queue.IsUnavailable(err) {
 		return nil, nil, fmt.Errorf("batch: reserve client_orderids: %w", err)
@@ -169,17 +156,17 @@ func (e *Enqueuer) reserve(ctx context.Context, batchID string, jobs []job.Job) 
 		return nil, nil, fmt.Errorf("batch: reserve client_orderids: %w", unavailable(err))
 	}
 	// Slow path, key by key (each step idempotent).
-	ours := jobs[:0:0]
+	ours := rows[:0:0]
 	var dups []Duplicate
-	for _, j := range jobs {
-		owner, err := e.reserveOne(ctx, batchID, j.ClientOrderID)
+	for _, r := range rows {
+		owner, err := e.reserveOne(ctx, batchID, r.id)
 		if err != nil {
 			return nil, nil, err
 		}
 		if owner == batchID {
-			ours = append(ours, j)
+			ours = append(ours, r)
 		} else {
-			dups = append(dups, Duplicate{Line: j.Line, ClientOrderID: j.ClientOrderID, OtherBatch: owner})
+			dups = append(dups, Duplicate{Line: r.line, ClientOrderID: r.id, OtherBatch: owner})
 		}
 	}
 	return ours, dups, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,25 +19,26 @@ import (
 	"github.com/payrun/payrun/pkg/queue"
 )
 
-// Publisher publishes one atomic batch (all messages stored or none). The default publishes on
-// the JetStream connection with queue.PublishAtomic; tests inject failures here.
+// Publisher publishes one atomic batch of n messages built by fill (all stored or none), see
+// queue.PublishAtomicFunc. The default publishes on the JetStream connection; tests inject
+// failures here.
 type Publisher interface {
-	PublishAtomic(ctx context.Context, msgs []*nats.Msg) (queue.AtomicAck, error)
+	PublishAtomic(ctx context.Context, n int, fill func(i int, m *nats.Msg)) (queue.AtomicAck, error)
 }
 
 // ConnPublisher is the Publisher over a NATS connection.
 type ConnPublisher struct{ NC *nats.Conn }
 
 // PublishAtomic implements Publisher.
-func (p ConnPublisher) PublishAtomic(ctx context.Context, msgs []*nats.Msg) (queue.AtomicAck, error) {
-	return queue.PublishAtomic(ctx, p.NC, msgs)
+func (p ConnPublisher) PublishAtomic(ctx context.Context, n int, fill func(i int, m *nats.Msg)) (queue.AtomicAck, error) {
+	return queue.PublishAtomicFunc(ctx, p.NC, n, fill)
 }
 
 // Options configure an Enqueuer. Zero values get the defaults.
 type Options struct {
 	Names     queue.Names      // default queue.DefaultNames()
-	ChunkSize int              // jobs per atomic chunk, 1-999; default 500 (a resumed batch keeps its own)
-	Window    int              // chunks in flight; default 8
+	ChunkSize int              // jobs per atomic chunk, 1-999; default 999 (a resumed batch keeps its own)
+	Window    int              // chunks in flight; default 16
 	Publisher Publisher        // default ConnPublisher on the JetStream connection
 	Now       func() time.Time // default time.Now
 	// Timeout bounds each NATS call (an atomic publish waiting for its commit ack, a marker
@@ -86,13 +88,13 @@ func New(js jetstream.JetStream, h *queue.Handles, o Options) (*Enqueuer, error)
 		o.Names = queue.DefaultNames()
 	}
 	if o.ChunkSize == 0 {
-		o.ChunkSize = 500
+		o.ChunkSize = 999
 	}
 	if o.ChunkSize < 1 || o.ChunkSize > queue.MaxAtomicBatch-1 {
 		return nil, fmt.Errorf("batch: new: chunk size %d, want 1-%d", o.ChunkSize, queue.MaxAtomicBatch-1)
 	}
 	if o.Window == 0 {
-		o.Window = 8
+		o.Window = 16
 	}
 	if o.Window < 1 {
 		return nil, fmt.Errorf("batch: new: window %d, want >= 1", o.Window)
@@ -191,9 +193,17 @@ func (t *tally) add(c chunkMarker) {
 	}
 }
 
+// row is what a chunk keeps of a job: its id, line and encoded job message (not the Job, to keep
+// the chunks in flight small).
+type row struct {
+	id   string
+	line int
+	data []byte // job.JobMessage JSON
+}
+
 type chunkWork struct {
 	idx  int
-	jobs []job.Job
+	rows []row
 }
 
 type chunkDone struct {
@@ -224,7 +234,7 @@ func (e *Enqueuer) publish(ctx context.Context, in Input, p Plan, m Manifest, re
 			for w := range work {
 				mk, err := e.processChunk(ctx, p.BatchID, w, resumed, log)
 				select {
-				case done <- chunkDone{marker: mk, rows: len(w.jobs), err: err}:
+				case done <- chunkDone{marker: mk, rows: len(w.rows), err: err}:
 				case <-ctx.Done():
 					return
 				}
@@ -276,11 +286,11 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 	h := sha256.New()
 	tee := io.TeeReader(rc, h)
 	rd := job.NewReader(tee, in.Name)
-	cur := chunkWork{idx: 0, jobs: make([]job.Job, 0, size)}
+	cur := chunkWork{idx: 0, rows: make([]row, 0, size)}
 	send := func() bool {
 		select {
 		case work <- cur:
-			cur = chunkWork{idx: cur.idx + 1, jobs: make([]job.Job, 0, size)}
+			cur = chunkWork{idx: cur.idx + 1, rows: make([]row, 0, size)}
 			return true
 		case <-ctx.Done():
 			return false
@@ -294,8 +304,12 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 		if err != nil {
 			return fmt.Errorf("batch: %s changed since it was validated: %w: %w", in.Name, ErrInconsistent, err)
 		}
-		cur.jobs = append(cur.jobs, j)
-		if len(cur.jobs) == size && !send() {
+		data, err := json.Marshal(job.NewJobMessage(p.BatchID, j))
+		if err != nil {
+			return fmt.Errorf("batch: encode job line %d: %w", j.Line, err)
+		}
+		cur.rows = append(cur.rows, row{id: j.ClientOrderID, line: j.Line, data: data})
+		if len(cur.rows) == size && !send() {
 			return nil
 		}
 	}
@@ -305,7 +319,7 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 	if got := hex.EncodeToString(h.Sum(nil)); got != p.SHA256 {
 		return fmt.Errorf("batch: %s changed since it was validated: %w", in.Name, ErrInconsistent)
 	}
-	if len(cur.jobs) > 0 {
+	if len(cur.rows) > 0 {
 		send()
 	}
 	return nil

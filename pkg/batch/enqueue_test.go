@@ -126,6 +126,23 @@ func TestResumeAfterInterruptedPublish(t *testing.T) {
 	}
 }
 
+// A reply lost after the commit within one run: the retry finds the marker and does not re-send.
+func TestLostReplyRetriedWithinRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 500))
+	p := plan(t, in, "b1")
+	fp := &failingPublisher{real: batch.ConnPublisher{NC: e.nc}, n: 2, timeoutOnce: true, stripMsgID: true}
+	r, err := e.enqueuer(t, batch.Options{Publisher: fp, Window: 1}).Enqueue(context.Background(), in, p)
+	if err != nil || r.Enqueued != 500 || r.Resumed {
+		t.Fatalf("Enqueue = %+v, %v", r, err)
+	}
+	if fp.chunks.Load() != 5 {
+		t.Errorf("%d chunk publishes, want 5 (the lost reply is resolved by the marker, not re-sent)", fp.chunks.Load())
+	}
+	assertExactlyOnce(t, e, "b1", 500)
+}
+
 func TestResumeAfterCancel(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

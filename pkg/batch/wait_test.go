@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,4 +127,19 @@ func TestEscapeCell(t *testing.T) {
 			t.Errorf("EscapeCell(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func FuzzEscapeCell(f *testing.F) {
+	for _, s := range []string{"", "=1", "+", "-5", "@x", "\tx", "plain", "'=x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := batch.EscapeCell(s)
+		if got != "" && strings.ContainsRune("=+-@\t\r", rune(got[0])) {
+			t.Fatalf("EscapeCell(%q) = %q still starts with a formula character", s, got)
+		}
+		if got != s && got != "'"+s {
+			t.Fatalf("EscapeCell(%q) = %q changed more than a prefix", s, got)
+		}
+	})
 }

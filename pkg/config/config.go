@@ -178,8 +178,8 @@ func Default() Config {
 			ResultDuplicates: s.ResultDuplicates,
 		},
 		Enqueue: Enqueue{
-			PublishWindow: 8,
-			ChunkSize:     500,
+			PublishWindow: 16,
+			ChunkSize:     999,
 			MaxErrors:     100,
 		},
 		Gateway: Gateway{

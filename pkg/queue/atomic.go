@@ -85,21 +85,40 @@ type AtomicAck struct {
 // ErrBatchIncomplete (a timeout, a lost connection) leaves the outcome unknown: the caller must be
 // able to tell by other means (for example an expected-last-subject-sequence marker in the batch).
 func PublishAtomic(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (AtomicAck, error) {
-	if len(msgs) == 0 || len(msgs) > MaxAtomicBatch {
-		return AtomicAck{}, fmt.Errorf("queue: atomic publish: %d messages, want 1-%d", len(msgs), MaxAtomicBatch)
+	return PublishAtomicFunc(ctx, nc, len(msgs), func(i int, m *nats.Msg) {
+		*m = *msgs[i]
+		if m.Header == nil {
+			m.Header = nats.Header{}
+			msgs[i].Header = m.Header
+		}
+	})
+}
+
+// PublishAtomicFunc is PublishAtomic for n messages produced one at a time by fill, so a large
+// batch need not be held in memory as messages: fill(i, m) sets m's subject, data and headers (m
+// is reused, its Header map is cleared before each call and never nil). Each message is written to
+// the connection before the next fill.
+func PublishAtomicFunc(ctx context.Context, nc *nats.Conn, n int, fill func(i int, m *nats.Msg)) (AtomicAck, error) {
+	if n <= 0 || n > MaxAtomicBatch {
+		return AtomicAck{}, fmt.Errorf("queue: atomic publish: %d messages, want 1-%d", n, MaxAtomicBatch)
 	}
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return AtomicAck{}, fmt.Errorf("queue: atomic publish: batch id: %w", err)
 	}
 	id := hex.EncodeToString(raw[:])
-	for i, m := range msgs {
+	hdr := nats.Header{}
+	m := &nats.Msg{}
+	for i := range n {
+		clear(hdr)
+		*m = nats.Msg{Header: hdr}
+		fill(i, m)
 		if m.Header == nil {
-			m.Header = nats.Header{}
+			m.Header = hdr
 		}
 		m.Header.Set(hdrBatchID, id)
 		m.Header.Set(hdrBatchSeq, strconv.Itoa(i+1))
-		if i == len(msgs)-1 {
+		if i == n-1 {
 			m.Header.Set(hdrBatchCommit, "1")
 			break
 		}
@@ -112,7 +131,8 @@ func PublishAtomic(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (Atomic
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 	}
-	resp, err := nc.RequestMsgWithContext(ctx, msgs[len(msgs)-1])
+	m.Reply = ""
+	resp, err := nc.RequestMsgWithContext(ctx, m)
 	if err != nil {
 		return AtomicAck{}, fmt.Errorf("queue: atomic publish: commit: %w", wrapUnavailable(err))
 	}
@@ -126,8 +146,8 @@ func PublishAtomic(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (Atomic
 	if r.Error != nil {
 		return AtomicAck{}, fmt.Errorf("queue: atomic publish: %w", r.Error)
 	}
-	if r.Count != len(msgs) {
-		return r.AtomicAck, fmt.Errorf("queue: atomic publish: committed %d of %d messages", r.Count, len(msgs))
+	if r.Count != n {
+		return r.AtomicAck, fmt.Errorf("queue: atomic publish: committed %d of %d messages", r.Count, n)
 	}
 	return r.AtomicAck, nil
 }

@@ -1,0 +1,59 @@
+package batch_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+func Example() {
+	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{Port: -1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Shutdown()
+	ctx := context.Background()
+	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: srv.ClientURL(), Name: "example"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	h, err := queue.Provision(ctx, js, queue.DefaultNames(), queue.DefaultSettings())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	csv := "client_orderid,amount,currency,account_number\nORD-1,10.50,USD,1234567890\nORD-2,2000,JPY,9876543210\n"
+	in := batch.Input{Name: "payroll.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(csv)), nil }}
+	plan, err := batch.ValidateInput(in, "2026-11-payroll", 100)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	en, _ := batch.New(js, h, batch.Options{})
+	for range 2 { // a second run is safe: it publishes nothing
+		r, err := en.Enqueue(ctx, in, plan)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(r.BatchID, r.Enqueued, r.State, "already:", r.AlreadyEnqueued, r.Totals["USD"], r.Totals["JPY"])
+	}
+	// Output:
+	// 2026-11-payroll 2 enqueued already: false 10.50 2000
+	// 2026-11-payroll 2 enqueued already: true 10.50 2000
+}
+
+func ExampleEscapeCell() {
+	fmt.Println(batch.EscapeCell("=SUM(A1:A9)"), batch.EscapeCell("ORD-1"))
+	// Output: '=SUM(A1:A9) ORD-1
+}
