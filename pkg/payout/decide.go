@@ -228,14 +228,18 @@ func (c *Classifier) onPayout(in Input) Decision {
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: settleLeft(o, e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	case OutcomeRejected:
 		return c.finish(&next, now, job.StatusRejected, g.ErrorCode, g.ErrorMessage, "rejected by validation: no payout exists", zerolog.InfoLevel)
-	case OutcomeRetryable, OutcomeThrottled, OutcomeAuth:
+	case OutcomeThrottled:
+		// The gateway pushed back before processing: the pool's limiter backs off, and waiting
+		// out pressure is not the row's failure, so it never counts towards max_failures.
+		next.State = StatePendingRetry
+		next.Reason = fmt.Sprintf("attempt %d throttled, not processed: retry after the pressure", e.Attempts)
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.BackoffInitial, g.RetryAfter), Reason: next.Reason, Level: zerolog.InfoLevel}
+	case OutcomeRetryable, OutcomeAuth:
 		next.State, next.Failures = StatePendingRetry, e.Failures+1
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
 		level, what := zerolog.WarnLevel, "not sent"
 		if in.Outcome == OutcomeAuth {
 			level, what = zerolog.ErrorLevel, "authentication refused (check key and login)"
-		} else if in.Outcome == OutcomeThrottled {
-			what = "throttled, not processed"
 		}
 		reason := fmt.Sprintf("attempt %d %s: failure %d", e.Attempts, what, next.Failures)
 		if next.Failures >= o.MaxFailures {

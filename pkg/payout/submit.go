@@ -28,6 +28,9 @@ func (g submitGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, 
 		ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage}, err
 }
 
+// CodeInvalidRequest is the error_code of a row the client refused to send (it can never be sent).
+const CodeInvalidRequest = "INVALID_REQUEST"
+
 // ClassifySubmitError files a pkg/submit error. An error that is not a *submit.Error (a bare
 // context error, a panic-free surprise) is ambiguous: a payout may exist.
 func ClassifySubmitError(err error) (ErrorClass, GatewayInfo) {
@@ -44,8 +47,17 @@ func ClassifySubmitError(err error) (ErrorClass, GatewayInfo) {
 		return ClassGatewayError, info
 	case submit.ClassAuth:
 		return ClassAuth, info
-	case submit.ClassRetryable, submit.ClassInvalidRequest: // never left the machine
+	case submit.ClassRetryable: // never left the machine
 		return ClassRetryable, info
+	case submit.ClassInvalidRequest:
+		// Never left the machine either, but no retry can fix it: the row is rejected here.
+		if info.ErrorCode == "" {
+			info.ErrorCode = CodeInvalidRequest
+		}
+		if info.ErrorMessage == "" {
+			info.ErrorMessage = e.Error()
+		}
+		return ClassRejected, info
 	case submit.ClassThrottled:
 		return ClassThrottled, info
 	case submit.ClassNotFound:

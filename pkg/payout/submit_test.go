@@ -1,0 +1,46 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/payrun/payrun/pkg/submit"
+)
+
+func TestClassifySubmitError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		err      error
+		want     ErrorClass
+		wantCode string
+	}{
+		{"rejected", &submit.Error{Class: submit.ClassRejected, Code: "V1"}, ClassRejected, "V1"},
+		{"gateway error", &submit.Error{Class: submit.ClassGatewayError, OrderID: "P1"}, ClassGatewayError, ""},
+		{"auth", &submit.Error{Class: submit.ClassAuth, HTTPStatus: 403}, ClassAuth, ""},
+		{"not sent", &submit.Error{Class: submit.ClassRetryable}, ClassRetryable, ""},
+		{"throttled", &submit.Error{Class: submit.ClassThrottled, RetryAfter: time.Second}, ClassThrottled, ""},
+		{"not found", &submit.Error{Class: submit.ClassNotFound}, ClassNotFound, ""},
+		{"ambiguous", &submit.Error{Class: submit.ClassAmbiguous}, ClassAmbiguous, ""},
+		// A request the client refuses to build can never be sent: retrying it would only
+		// dead-letter the row later, so it is rejected at once.
+		{"invalid request", &submit.Error{Class: submit.ClassInvalidRequest, Err: errors.New("client_orderid is required")}, ClassRejected, CodeInvalidRequest},
+		{"wrapped", fmt.Errorf("call: %w", &submit.Error{Class: submit.ClassRetryable}), ClassRetryable, ""},
+		{"bare deadline: a payout may exist", context.DeadlineExceeded, ClassAmbiguous, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, info := ClassifySubmitError(tt.err)
+			if got != tt.want {
+				t.Fatalf("class = %d, want %d", got, tt.want)
+			}
+			if info.ErrorCode != tt.wantCode {
+				t.Fatalf("error code = %q, want %q", info.ErrorCode, tt.wantCode)
+			}
+		})
+	}
+}
