@@ -80,8 +80,9 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 			if ok {
 				return got, nil
 			}
-			if st, _ := e.batchState(ctx, batchID); st != StatePublishing {
-				return chunkMarker{}, fmt.Errorf("batch: chunk %d: completed by another run (state %s): %w", w.idx, st, ErrInconsistent)
+			if st, _ := e.batchState(ctx, batchID); st != "" && st != StatePublishing {
+				// A concurrent run finished the batch and purged its markers.
+				return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w", w.idx, errCompletedElsewhere)
 			}
 			return chunkMarker{}, fmt.Errorf("batch: chunk %d: jobs already in the stream but no commit marker; not publishing again: %w (%w)", w.idx, ErrInconsistent, err)
 		case errors.Is(err, queue.ErrBatchIncomplete), queue.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:

@@ -155,6 +155,15 @@ func (e *Enqueuer) Enqueue(ctx context.Context, in Input, p Plan) (Report, error
 		log.Info().Int("attempt", m.Attempts).Msg("resuming interrupted batch")
 	}
 	tally, err := e.publish(ctx, in, p, m, r.Resumed, log)
+	if errors.Is(err, errCompletedElsewhere) {
+		m, _, rerr := ReadManifest(ctx, e.batches, p.BatchID)
+		if rerr != nil {
+			return r, rerr
+		}
+		r.AlreadyEnqueued, r.State = true, m.State
+		r.Enqueued, r.Duplicates, r.DuplicateSamples = m.Enqueued, m.Duplicates, m.DuplicateSamples
+		return r, nil
+	}
 	if err != nil {
 		return r, err
 	}

@@ -3,6 +3,7 @@ package batch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,30 @@ func TestResumeAfterCancel(t *testing.T) {
 	r, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), in, p)
 	if err != nil || !r.Resumed || r.Enqueued != 3000 {
 		t.Fatalf("re-run = %+v, %v", r, err)
+	}
+	assertExactlyOnce(t, e, "b1", 3000)
+}
+
+// Two cron jobs running the same command at the same moment: both succeed, each row is stored once.
+func TestConcurrentRunsOfOneBatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 3000))
+	p := plan(t, in, "b1")
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			r, err := e.enqueuer(t, batch.Options{Window: 2}).Enqueue(context.Background(), in, p)
+			if err == nil && r.Enqueued != 3000 {
+				err = fmt.Errorf("report %+v", r)
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 	assertExactlyOnce(t, e, "b1", 3000)
 }

@@ -20,6 +20,8 @@ var (
 	// ErrInconsistent: the stream holds jobs of a chunk without its commit marker; enqueue stops
 	// rather than risk a duplicate (see docs/enqueue.md).
 	ErrInconsistent = errors.New("inconsistent chunk state")
+	// errCompletedElsewhere: a concurrent run of the same batch finished it first.
+	errCompletedElsewhere = errors.New("batch completed by a concurrent run")
 	// ErrWaitTimeout: --wait ended before every row had a result.
 	ErrWaitTimeout = errors.New("wait timed out")
 )
