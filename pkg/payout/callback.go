@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/ratelimit"
 	"github.com/payrun/payrun/pkg/signer"
 )
 
@@ -80,6 +81,7 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 	if entry.OrderID != "" {
 		orderID = entry.OrderID
 	}
+	ctx = limitContext(ctx, ratelimit.KindStatus, entry.BatchID)
 	if m.limiter != nil {
 		if err := m.limiter.Wait(ctx); err != nil {
 			return fmt.Errorf("payout: poke: rate limit: %w", err)

@@ -10,6 +10,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
 // Deps are the machine's and the pool's collaborators.
@@ -133,7 +135,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		d := m.cls.Decide(in)
 		if d.Step == StepSubmit && m.limiter != nil {
 			// Wait for the rate limit before the ledger counts the attempt.
-			if err := m.wait(ctx, msg); err != nil {
+			if err := m.wait(limitContext(ctx, ratelimit.KindPayout, row.BatchID), msg); err != nil {
 				return infra(err)
 			}
 			d.Next.SubmittedAt = m.clock.Now()
@@ -165,18 +167,19 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			return d
 		case StepSubmit:
 			_ = msg.InProgress() // the ack deadline restarts; AckWait exceeds the HTTP timeout
-			cctx, cancel := context.WithDeadline(ctx, callDeadline)
+			cctx, cancel := context.WithDeadline(limitContext(ctx, ratelimit.KindPayout, row.BatchID), callDeadline)
 			reply, err := m.gw.Payout(cctx, v.params())
 			cancel()
 			out, info := payoutOutcome(m.classify, reply, err)
 			m.met.gatewayCalls.WithLabelValues("payout", out.String()).Inc()
 			in = Input{Event: EventPayout, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
 		case StepLookup:
-			if err := m.wait(ctx, msg); err != nil {
+			lctx := limitContext(ctx, ratelimit.KindStatus, row.BatchID)
+			if err := m.wait(lctx, msg); err != nil {
 				return infra(err)
 			}
 			_ = msg.InProgress()
-			cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
+			cctx, cancel := context.WithTimeout(lctx, m.opts.CallTimeout)
 			reply, err := m.gw.Status(cctx, StatusQuery{ClientOrderID: row.ClientOrderID, OrderID: entry.OrderID})
 			cancel()
 			if ctx.Err() != nil { // shutting down: a lookup cut short is not the row's failure
@@ -197,6 +200,13 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		}
 	}
 	return infra(fmt.Errorf("no disposition after %d decisions", maxSteps))
+}
+
+// limitContext tells the limiter (and the gateway client's own retries, which take tokens from
+// it) which kind of call follows and which batch it serves: per-kind limits and fairness between
+// batches need both.
+func limitContext(ctx context.Context, kind, batchID string) context.Context {
+	return ratelimit.WithKey(ratelimit.WithKind(ctx, kind), batchID)
 }
 
 // wait waits for the rate limit (if any), keeping the message's ack deadline alive meanwhile.

@@ -222,12 +222,19 @@ func WithKey(ctx context.Context, key string) context.Context {
 	return context.WithValue(ctx, fairKey, key)
 }
 
+// CallFromContext returns the call kind and fairness key that WithKind and WithKey put on ctx
+// ("" when absent), for adapters that forward a wait to another limiter.
+func CallFromContext(ctx context.Context) (kind, key string) {
+	kind, _ = ctx.Value(kindKey).(string)
+	key, _ = ctx.Value(fairKey).(string)
+	return kind, key
+}
+
 // Wait blocks until this caller may send one gateway request; the call kind and fairness key
 // come from WithKind and WithKey on ctx (both optional). It satisfies submit.Limiter. See
 // WaitFor for the contract.
 func (l *Limiter) Wait(ctx context.Context) error {
-	kind, _ := ctx.Value(kindKey).(string)
-	key, _ := ctx.Value(fairKey).(string)
+	kind, key := CallFromContext(ctx)
 	return l.WaitFor(ctx, kind, key)
 }
 
