@@ -77,6 +77,11 @@ func limiterOptions(cfg config.Config) ratelimit.Options {
 	if o.Rate == 0 {
 		o.Rate, o.Burst = unlimitedRate, max(r.Burst, 1000)
 	}
+	if r.StatusRate > 0 {
+		// Status calls take a token of their own kind and one of the total (pkg/payout tags
+		// every wait with its kind).
+		o.Kinds = map[string]ratelimit.Limit{ratelimit.KindStatus: {Rate: r.StatusRate, Burst: r.Burst}}
+	}
 	return o
 }
 
@@ -109,10 +114,6 @@ func checkWorkerRules(cfg config.Config) error {
 	if cfg.Worker.SettleDelay <= cfg.Gateway.HTTPTimeout {
 		errs = append(errs, fieldError("worker.settle_delay",
 			"must exceed gateway.http_timeout (%s): a status lookup must not race a payout request still in flight", cfg.Gateway.HTTPTimeout))
-	}
-	if cfg.RateLimit.StatusRate != 0 {
-		errs = append(errs, fieldError("ratelimit.status_rate",
-			"a separate status limit is not supported by the worker yet (payout and status calls share ratelimit.rate); set it to 0"))
 	}
 	if cfg.Worker.Embedded {
 		if _, err := embeddedOptions(cfg); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
 func parseConfig(t *testing.T, yaml string, environ ...string) config.Config {
@@ -53,6 +54,12 @@ ratelimit: {rate: 12.5, burst: 4}
 	if lo := limiterOptions(cfg); lo.Rate != 12.5 || lo.Burst != 4 {
 		t.Errorf("limiter options %+v", lo)
 	}
+	if lo := limiterOptions(cfg); lo.Kinds != nil {
+		t.Errorf("no status_rate: limiter kinds %+v, want none", lo.Kinds)
+	}
+	if lo := limiterOptions(parseConfig(t, "ratelimit: {rate: 20, burst: 2, status_rate: 5}\n")); lo.Kinds[ratelimit.KindStatus] != (ratelimit.Limit{Rate: 5, Burst: 2}) {
+		t.Errorf("status_rate 5: limiter kinds %+v", lo.Kinds)
+	}
 	if lo := limiterOptions(parseConfig(t, "")); lo.Rate != unlimitedRate {
 		t.Errorf("rate 0: limiter rate %v, want %v (pressure and pause still apply)", lo.Rate, unlimitedRate)
 	}
@@ -70,7 +77,7 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 	}{
 		{"valid", base, ""},
 		{"settle below http timeout", "worker: {sandbox: true, settle_delay: 15s}\n", "worker.settle_delay"},
-		{"status rate", base + "ratelimit: {status_rate: 5}\n", "ratelimit.status_rate"},
+		{"status rate", base + "ratelimit: {status_rate: 5}\n", ""},
 		{"max_deliver too small for the poll cadence", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", "worker"},
 		{"embedded on the URL's default port", "worker: {sandbox: true, settle_delay: 30s, embedded: true}\nnats: {url: nats://127.0.0.1}\n", ""},
 	}
