@@ -48,6 +48,10 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 		}
 		log.Warn().Int("line", d.Line).Str("client_orderid", d.ClientOrderID).Str("other_batch", d.OtherBatch).Msg("row already enqueued by another batch; skipped")
 	}
+	marker, err := json.Marshal(mk)
+	if err != nil {
+		return chunkMarker{}, fmt.Errorf("batch: encode chunk marker: %w", err)
+	}
 	var lastErr error
 	for attempt := range publishAttempts {
 		if attempt > 0 {
@@ -62,10 +66,6 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 			case <-ctx.Done():
 				return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w (last error: %w)", w.idx, ctx.Err(), lastErr)
 			}
-		}
-		marker, err := json.Marshal(mk)
-		if err != nil {
-			return chunkMarker{}, fmt.Errorf("batch: encode chunk marker: %w", err)
 		}
 		_, err = e.publishChunk(ctx, batchID, subject, ours, marker)
 		switch {
@@ -85,7 +85,7 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 				return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w", w.idx, errCompletedElsewhere)
 			}
 			return chunkMarker{}, fmt.Errorf("batch: chunk %d: jobs already in the stream but no commit marker; not publishing again: %w (%w)", w.idx, ErrInconsistent, err)
-		case errors.Is(err, queue.ErrBatchIncomplete), queue.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		case errors.Is(err, queue.ErrBatchIncomplete), queue.IsUnavailable(err) && ctx.Err() == nil:
 			lastErr = err
 			log.Warn().Err(err).Int("chunk", w.idx).Int("attempt", attempt+1).Msg("chunk publish not confirmed; retrying")
 		default:
