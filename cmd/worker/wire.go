@@ -111,10 +111,6 @@ func embeddedOptions(cfg config.Config) (queue.EmbeddedOptions, error) {
 // they come from the packages the worker wires together; errors name the key (exit code 2).
 func checkWorkerRules(cfg config.Config) error {
 	var errs []error
-	if cfg.Worker.SettleDelay <= cfg.Gateway.HTTPTimeout {
-		errs = append(errs, fieldError("worker.settle_delay",
-			"must exceed gateway.http_timeout (%s): a status lookup must not race a payout request still in flight", cfg.Gateway.HTTPTimeout))
-	}
 	if cfg.Worker.Embedded {
 		if _, err := embeddedOptions(cfg); err != nil {
 			errs = append(errs, err)

@@ -76,7 +76,6 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 		key        string // "" = valid
 	}{
 		{"valid", base, ""},
-		{"settle below http timeout", "worker: {sandbox: true, settle_delay: 15s}\n", "worker.settle_delay"},
 		{"status rate", base + "ratelimit: {status_rate: 5}\n", ""},
 		{"max_deliver too small for the poll cadence", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", "worker"},
 		{"embedded on the URL's default port", "worker: {sandbox: true, settle_delay: 30s, embedded: true}\nnats: {url: nats://127.0.0.1}\n", ""},

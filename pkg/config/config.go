@@ -183,7 +183,7 @@ func Default() Config {
 			MaxErrors:     100,
 		},
 		Gateway: Gateway{
-			HTTPTimeout: 20 * time.Second,
+			HTTPTimeout: 10 * time.Second,
 			MaxConns:    64,
 		},
 		Worker: Worker{
@@ -192,7 +192,7 @@ func Default() Config {
 			MaxDeliver:    s.MaxDeliver,
 			MaxAckPending: s.MaxAckPending,
 			MaxFailures:   5,
-			SettleDelay:   10 * time.Second,
+			SettleDelay:   30 * time.Second,
 			Poll: Poll{
 				FirstInterval: 3 * time.Second,
 				FastPhase:     5 * time.Minute,

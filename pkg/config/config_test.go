@@ -110,7 +110,7 @@ func TestEnvAliasesAndErrors(t *testing.T) {
 	c, err := config.Parse(nil, "", []string{
 		"PAYRUN_GATEWAY_URL=https://gw.example/paynet", "PAYRUN_ENDPOINT_ID=1234", "PAYRUN_LOGIN=merchant",
 		"PAYRUN_PRIVATE_KEY_FILE=key.pem", "PAYRUN_CONTROL_KEY=ck", "PAYRUN_CONCURRENCY=3", "PAYRUN_RATE_LIMIT=2.5",
-		"PAYRUN_POLL_INTERVAL=4s", "PAYRUN_HTTP_TIMEOUT=10s", "PAYRUN_HTTP_ADDR=127.0.0.1:9090", "PAYRUN_SETTLE_DELAY=2s",
+		"PAYRUN_POLL_INTERVAL=4s", "PAYRUN_HTTP_TIMEOUT=8s", "PAYRUN_HTTP_ADDR=127.0.0.1:9090", "PAYRUN_SETTLE_DELAY=12s",
 		"PAYRUN_WORKER_ACK_WAIT=40s", "PAYRUN_WORKER_EMBEDDED=true",
 	})
 	if err != nil {
@@ -118,8 +118,8 @@ func TestEnvAliasesAndErrors(t *testing.T) {
 	}
 	want := config.Default()
 	want.Gateway.URL, want.Gateway.EndpointID, want.Gateway.Login = "https://gw.example/paynet", "1234", "merchant"
-	want.Gateway.PrivateKeyFile, want.Gateway.ControlKey, want.Gateway.HTTPTimeout = "key.pem", "ck", 10*time.Second
-	want.Worker.Concurrency, want.Worker.Poll.FirstInterval, want.Worker.SettleDelay = 3, 4*time.Second, 2*time.Second
+	want.Gateway.PrivateKeyFile, want.Gateway.ControlKey, want.Gateway.HTTPTimeout = "key.pem", "ck", 8*time.Second
+	want.Worker.Concurrency, want.Worker.Poll.FirstInterval, want.Worker.SettleDelay = 3, 4*time.Second, 12*time.Second
 	want.Worker.AckWait, want.Worker.Embedded = 40*time.Second, true
 	want.RateLimit.Rate, want.HTTPAddr = 2.5, "127.0.0.1:9090"
 	if !reflect.DeepEqual(c, want) {
@@ -154,6 +154,8 @@ func TestValidateNamesKeys(t *testing.T) {
 		key    string
 	}{
 		{"ack wait below http timeout", func(c *config.Config) { c.Worker.AckWait = c.Gateway.HTTPTimeout }, "worker.ack_wait"},
+		{"settle delay below http timeout", func(c *config.Config) { c.Worker.SettleDelay = c.Gateway.HTTPTimeout }, "worker.settle_delay"},
+		{"no settle delay", func(c *config.Config) { c.Worker.SettleDelay = 0 }, "worker.settle_delay"},
 		{"both endpoints", func(c *config.Config) { c.Gateway.EndpointID, c.Gateway.EndpointGroupID = "1", "2" }, "gateway.endpoint_id"},
 		{"gateway url without /paynet", func(c *config.Config) { c.Gateway.URL = "https://gw.example/api" }, "gateway.url"},
 		{"relative gateway url", func(c *config.Config) { c.Gateway.URL = "/paynet" }, "gateway.url"},
@@ -265,5 +267,5 @@ func ExampleLoad() {
 	fmt.Println(c.Validate())
 	// Output:
 	// 4 1m0s nats://127.0.0.1:4222
-	// config: worker.ack_wait (PAYRUN_WORKER_ACK_WAIT): must exceed gateway.http_timeout (20s): a job must not be redelivered while its HTTP call may still be running
+	// config: worker.ack_wait (PAYRUN_WORKER_ACK_WAIT): must exceed gateway.http_timeout (10s): a job must not be redelivered while its HTTP call may still be running
 }

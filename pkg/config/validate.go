@@ -167,8 +167,8 @@ func (c Config) Validate() error {
 	} else if w.MaxFailures >= w.MaxDeliver {
 		add("worker.max_failures", "must be below worker.max_deliver (%d)", w.MaxDeliver)
 	}
-	if w.SettleDelay < 0 {
-		add("worker.settle_delay", "must not be negative")
+	if w.SettleDelay <= c.Gateway.HTTPTimeout {
+		add("worker.settle_delay", "must exceed gateway.http_timeout (%s): a status lookup must not race a payout request still in flight", c.Gateway.HTTPTimeout)
 	}
 	positive("worker.poll.first_interval", w.Poll.FirstInterval)
 	positive("worker.poll.slow_interval", w.Poll.SlowInterval)

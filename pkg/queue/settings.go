@@ -42,7 +42,9 @@ type Settings struct {
 	// redelivery, so deliveries are not failures (the worker counts failures in its ledger); this is
 	// the backstop against a poison message looping forever. Default 500.
 	MaxDeliver int
-	// MaxAckPending bounds jobs held by all workers together. Default 1000.
+	// MaxAckPending bounds jobs held by all workers together. A job waiting for its next status
+	// poll (NakWithDelay) is still pending, so this also bounds the orders being followed at once:
+	// size it above the number of payouts expected to be in flight at the gateway. Default 10000.
 	MaxAckPending int
 
 	// History per key of the KV buckets (1-64). Defaults: batches 5, orders 1, ledger 5, ratelimit 1.
@@ -69,7 +71,7 @@ func DefaultSettings() Settings {
 		ResultDuplicates:   24 * time.Hour,
 		AckWait:            30 * time.Second,
 		MaxDeliver:         500,
-		MaxAckPending:      1000,
+		MaxAckPending:      10000,
 		BatchesHistory:     5,
 		OrdersHistory:      1,
 		LedgerHistory:      5,
