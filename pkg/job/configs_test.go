@@ -25,6 +25,7 @@ var invalidKeys = map[string]string{
 	"invalid-currency.csv":            "currency",
 	"invalid-cvv2.csv":                "cvv2",
 	"invalid-duplicate-id.csv":        "client_orderid",
+	"invalid-expired-card.csv":        "expire_year",
 	"invalid-missing-destination.csv": "destination",
 	"invalid-ragged-row.csv":          "",
 	"invalid-two-destinations.csv":    "destination",
@@ -51,7 +52,7 @@ func TestExampleBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := ValidateFile(f, name)
+		s, err := ValidateFile(f, name, WithClock(testToday))
 		f.Close()
 		fmt.Fprintf(&out, "== %s: rows %d, valid %d, totals %s\n", name, s.Rows, s.Valid, formatTotals(s.Totals))
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"time"
 
 	"github.com/gocarina/gocsv"
 )
@@ -41,6 +42,10 @@ type Reader struct {
 
 	seen *idSet // client_orderids seen so far
 
+	now      func() time.Time // the clock, read once per file
+	thisYear int              // the current UTC year and month, for card expiry
+	thisMon  time.Month
+
 	started bool
 	rows    int
 	total   int                // validation errors found so far
@@ -48,11 +53,22 @@ type Reader struct {
 	err     error              // sticky: io.EOF or a read error
 }
 
-// Option configures ValidateFile. NewReader accepts the same options so one
-// list can be passed to both; none of today's options changes the Reader.
+// Option configures ValidateFile and NewReader (one list can be passed to
+// both; WithMaxErrors only changes ValidateFile).
 type Option func(*options)
 
-type options struct{ maxErrors int }
+type options struct {
+	maxErrors int
+	clock     Clock
+}
+
+// Clock tells the time. The Reader reads it once per file, when it reads the
+// header, to check card expiry dates.
+type Clock interface{ Now() time.Time }
+
+// WithClock sets the clock that card expiry dates are checked against
+// (default: the system clock). A nil clock keeps the default.
+func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
 
 // DefaultMaxErrors is how many errors ValidateFile keeps by default.
 const DefaultMaxErrors = 100
@@ -64,7 +80,15 @@ func WithMaxErrors(n int) Option { return func(o *options) { o.maxErrors = n } }
 // NewReader returns a Reader of the CSV in r; source names the file in
 // errors (e.g. "payroll.csv" or "-").
 func NewReader(r io.Reader, source string, opts ...Option) *Reader {
-	return &Reader{source: source, in: r, seen: newIDSet()}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	now := time.Now
+	if o.clock != nil {
+		now = o.clock.Now
+	}
+	return &Reader{source: source, in: r, seen: newIDSet(), now: now}
 }
 
 // Rows returns how many data rows (valid or not) have been read so far.
@@ -106,6 +130,8 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 
 func (r *Reader) readHeader() {
 	r.started = true
+	today := r.now().UTC()
+	r.thisYear, r.thisMon = today.Year(), today.Month()
 	r.limit = &lineLimiter{r: r.in, max: MaxLineBytes, line: 1}
 	br := bufio.NewReader(r.limit)
 	if b, err := br.Peek(len(bom)); err == nil && string(b) == string(bom) {
@@ -238,6 +264,7 @@ func (r *Reader) checkRow(v reflect.Value) (Job, bool) {
 		}
 	}
 	r.checkRedirects(line, val, colPos)
+	r.checkExpiry(line, val, colPos)
 	r.checkDestination(line, firstCol, val, colPos)
 	r.checkDuplicate(line, val(idxOrderID), colPos(idxOrderID))
 
