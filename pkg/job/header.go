@@ -16,6 +16,12 @@ var cvvNames = map[string]bool{
 	"card_security_code": true, "security_code": true, "card_cvv": true,
 }
 
+// isCVVName reports whether a parameter or column name is a card security
+// code, in any letter case, with surrounding space or zero-width characters.
+func isCVVName(name string) bool {
+	return cvvNames[strings.ToLower(strings.TrimSpace(zeroWidth.Replace(name)))]
+}
+
 // zeroWidth are the invisible characters gocsv ignores when it matches a
 // header name; header matching here must agree with gocsv's.
 var zeroWidth = strings.NewReplacer("\u200b", "", "\ufeff", "", "\u200d", "", "\u200c", "")
@@ -54,7 +60,7 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 		switch {
 		case name == "":
 			r.add(line, col, "", fmt.Sprintf("header field %d has no name", i+1))
-		case cvvNames[strings.ToLower(name)]:
+		case isCVVName(name):
 			r.add(line, col, name, cvvReason)
 		case !ok:
 			reason := fmt.Sprintf("unknown column %q", safeValue(name))

@@ -41,7 +41,6 @@ func maskKeepLast(s string) string {
 // MaskedDestination: card data, account numbers, wallet and document numbers.
 var sensitive = map[string]bool{
 	"credit_card_number":                true,
-	"cvv2":                              true,
 	"account_number":                    true,
 	"card_recurring_payment_id":         true,
 	"recurring-payment-id":              true,
@@ -52,9 +51,10 @@ var sensitive = map[string]bool{
 }
 
 // IsSensitive reports whether a parameter's value must be masked before it
-// is logged or shown (canonical or alias name).
+// is logged or shown (canonical or alias name, or any name of a card security
+// code).
 func IsSensitive(name string) bool {
-	if sensitive[name] {
+	if sensitive[name] || isCVVName(name) {
 		return true
 	}
 	if s, ok := specByName[name]; ok {
@@ -64,13 +64,14 @@ func IsSensitive(name string) bool {
 }
 
 // RedactParams returns a copy of ps fit for logs: sensitive values masked
-// (last 4 kept), a cvv2 value replaced entirely, and any run of 8 or more
+// (last 4 kept), a card security code (cvv2, cvc, ... in any case) replaced
+// entirely, and any run of 8 or more
 // digits in the other values masked too.
 func RedactParams(ps []Param) []Param {
 	out := make([]Param, len(ps))
 	for i, p := range ps {
 		switch {
-		case p.Name == "cvv2":
+		case isCVVName(p.Name):
 			out[i] = Param{Name: p.Name, Value: "***"}
 		case IsSensitive(p.Name):
 			out[i] = Param{Name: p.Name, Value: maskKeepLast(p.Value)}

@@ -62,6 +62,16 @@ func TestRedactParams(t *testing.T) {
 	if in[1].Value != "4111111111111111" {
 		t.Error("RedactParams changed its input")
 	}
+	// Every name of a card security code the header refuses, in any case,
+	// is replaced whole: a 3-digit code is too short for the digit-run mask.
+	for _, n := range []string{"cvv", "CVV2", "cvc", "Cvc2", "cid", "security_code", "card_security_code", "card_cvv", " cvv2"} {
+		if got := RedactParams([]Param{{n, "123"}}); got[0].Value != "***" {
+			t.Errorf("RedactParams(%q=123) = %q, want ***", n, got[0].Value)
+		}
+		if !IsSensitive(n) {
+			t.Errorf("IsSensitive(%q) = false", n)
+		}
+	}
 	for _, n := range []string{"credit_card_number", "account_number", "identity_document_number", "cvv2"} {
 		if !IsSensitive(n) {
 			t.Errorf("IsSensitive(%s) = false", n)

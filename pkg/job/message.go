@@ -64,7 +64,7 @@ func DecodeJobMessage(data []byte) (JobMessage, error) {
 		return JobMessage{}, fmt.Errorf("job: decode job message %s: %w", m.ClientOrderID, err)
 	}
 	for _, p := range m.Params {
-		if cvvNames[p.Name] {
+		if isCVVName(p.Name) {
 			return JobMessage{}, fmt.Errorf("job: decode job message %s: carries a card security code (%s); refused", m.ClientOrderID, p.Name)
 		}
 	}

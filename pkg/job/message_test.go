@@ -55,6 +55,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"job no order", decJob, `{"version":1,"batch_id":"b","amount":"1","currency":"USD"}`, false, "client_orderid is empty"},
 		{"job bad amount", decJob, `{"version":1,"batch_id":"b","client_orderid":"o","amount":"1.001","currency":"USD"}`, false, "fraction digits"},
 		{"job cvv", decJob, `{"version":1,"batch_id":"b","client_orderid":"o","amount":"1","currency":"USD","params":[{"name":"cvv2","value":"123"}]}`, false, "security code"},
+		{"job CVV2 upper case", decJob, `{"version":1,"batch_id":"b","client_orderid":"o","amount":"1","currency":"USD","params":[{"name":"CVV2","value":"123"}]}`, false, "security code"},
+		{"job cvc", decJob, `{"version":1,"batch_id":"b","client_orderid":"o","amount":"1","currency":"USD","params":[{"name":"cvc","value":"123"}]}`, false, "security code"},
 		{"result v0", decResult, `{"version":0}`, true, "version 0"},
 		{"result status", decResult, `{"version":1,"status":"paid","amount":"1","currency":"USD"}`, false, `unknown status "paid"`},
 		{"result amount", decResult, `{"version":1,"status":"approved","amount":"1,00","currency":"USD"}`, false, "decimal separator"},
