@@ -5,7 +5,8 @@ package job
 // iso-codes 4.15 (iso_4217.json) with the minor units of ISO 4217 list one,
 // and is brought up to date with the amendments since:
 //   - removed, withdrawn: HRK (2023, replaced by EUR), SLL (2024, SLE),
-//     ZWL (2024, ZWG), ANG (2025, XCG);
+//     ZWL (2024, ZWG), ANG (2025, XCG), BGN (2026, replaced by EUR: Bulgaria
+//     joined the euro area on 1 January 2026);
 //   - added: XCG (Caribbean guilder, 2025), ZWG (Zimbabwe Gold, 2024);
 //   - left out on purpose: codes whose minor units are "N.A." in ISO 4217
 //     (precious metals XAU XAG XPD XPT, XDR, the bond-market units XBA-XBD,
@@ -24,7 +25,6 @@ var iso4217 = map[string]uint8{
 	"BAM": 2, // Convertible Mark
 	"BBD": 2, // Barbados Dollar
 	"BDT": 2, // Taka
-	"BGN": 2, // Bulgarian Lev
 	"BHD": 3, // Bahraini Dinar
 	"BIF": 0, // Burundi Franc
 	"BMD": 2, // Bermudian Dollar

@@ -39,6 +39,7 @@ func TestRules(t *testing.T) {
 		{"currency lower", []string{"currency", "usd"}, "currency", "upper case: USD"},
 		{"currency unknown", []string{"currency", "ABC"}, "currency", "ISO 4217"},
 		{"currency withdrawn", []string{"currency", "HRK"}, "currency", "ISO 4217"},
+		{"currency withdrawn 2026", []string{"currency", "BGN"}, "currency", "ISO 4217"},
 		{"currency long", []string{"currency", "EURO"}, "currency", "not an active ISO 4217"},
 		// lengths of optional text
 		{"order_desc 64", []string{"order_desc", long(64)}, "", ""},
