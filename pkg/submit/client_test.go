@@ -86,7 +86,7 @@ func TestStatusNotFound(t *testing.T) {
 	t.Parallel()
 	for _, typ := range []string{"validation-error", "error"} {
 		srv := startSandbox(t, func(o *sandbox.Options) { o.NotFoundType = typ; o.UnderscoreErrors = typ == "error" })
-		c, _ := newClient(t, srv.URL(), nil)
+		c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundOnError = typ == "error" })
 		_, err := c.Status(context.Background(), submit.StatusQuery{ClientOrderID: "never-sent"})
 		e := asError(t, err)
 		if !errors.Is(err, submit.ErrNotFound) || e.Attempts != 1 || e.Message == "" || e.Code == "" {
@@ -97,6 +97,35 @@ func TestStatusNotFound(t *testing.T) {
 		if errors.Is(err, submit.ErrNotFound) || !(errors.Is(err, submit.ErrRejected) || errors.Is(err, submit.ErrGatewayError)) {
 			t.Errorf("%s with orderid: %v", typ, err)
 		}
+	}
+}
+
+// TestStatusErrorIsNotNotFound: a type=error answer to a lookup by client_orderid alone can
+// come for an order that exists (a processing error of the status call itself). Taking it for
+// "no such order" would let the worker send the payout a second time.
+func TestStatusErrorIsNotNotFound(t *testing.T) {
+	t.Parallel()
+	srv := startSandbox(t, nil)
+	c, _ := newClient(t, srv.URL(), nil)
+	ctx := context.Background()
+	srv.FailNth(sandbox.CallPayout, 1, sandbox.FaultDropAfter)
+	if _, err := c.Payout(ctx, payoutParams("exists-1", "1234567890")); !errors.Is(err, submit.ErrAmbiguous) {
+		t.Fatalf("payout: %v; want ErrAmbiguous", err)
+	}
+	srv.FailNth(sandbox.CallStatus, 1, sandbox.FaultErrorBefore)
+	_, err := c.Status(ctx, submit.StatusQuery{ClientOrderID: "exists-1"})
+	if errors.Is(err, submit.ErrNotFound) || !errors.Is(err, submit.ErrGatewayError) {
+		t.Fatalf("type=error for an order that exists: %v; want ErrGatewayError, never ErrNotFound", err)
+	}
+	if n := srv.PayoutCount("exists-1"); n != 1 {
+		t.Fatalf("sandbox payouts %d, want 1", n)
+	}
+	// Opting in (the gateway is known to answer an unknown order with type=error) keeps the
+	// old reading.
+	c2, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundOnError = true })
+	srv.FailNth(sandbox.CallStatus, 1, sandbox.FaultErrorBefore)
+	if _, err := c2.Status(ctx, submit.StatusQuery{ClientOrderID: "exists-1"}); !errors.Is(err, submit.ErrNotFound) {
+		t.Fatalf("NotFoundOnError: %v; want ErrNotFound", err)
 	}
 }
 

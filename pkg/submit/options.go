@@ -76,6 +76,14 @@ type Options struct {
 	// instead of ErrThrottled ("not processed", re-sent after Retry-After). Default false.
 	Treat429AsAmbiguous bool
 
+	// NotFoundOnError makes a status answer of type=error without paynet-order-id, to a
+	// query without OrderID, mean "no such order" (ErrNotFound), like a validation-error.
+	// Default false: such an answer is ErrGatewayError, because a processing error of the
+	// status call itself can come for an order that exists, and ErrNotFound lets the caller
+	// send the payout again. Set it only when the gateway is known to answer an unknown order
+	// with type=error.
+	NotFoundOnError bool
+
 	// Limiter, when set, is waited on before every HTTP request.
 	Limiter Limiter
 	// Pressure, when set, is told about every 429/503.

@@ -60,8 +60,10 @@ type StatusResult struct {
 // answers and 429 are retried with backoff (re-signed each time).
 //
 // Not found (ErrNotFound) is undocumented by the gateway; the exact rule applied: the answer
-// is a validation-error or error WITHOUT paynet-order-id AND the query had no OrderID. With an
-// OrderID in the query (the order is known to exist) the same answer is ErrRejected
+// is a validation-error WITHOUT paynet-order-id AND the query had no OrderID. A type=error
+// answer is ErrGatewayError (a processing error of the lookup does not prove that no order
+// exists), unless Options.NotFoundOnError is set: then the same rule applies to it. With an
+// OrderID in the query (the order is known to exist) the answer is ErrRejected
 // (validation-error) or ErrGatewayError (error), never ErrNotFound. An error answer carrying a
 // paynet-order-id is ErrGatewayError.
 func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error) {
@@ -81,7 +83,7 @@ func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error
 		res = StatusResult{}
 		a, e := c.do(ctx, CallStatus, c.statusURL, params)
 		if e == nil {
-			res, e = statusOutcome(a, q)
+			res, e = statusOutcome(a, q, c.opts.NotFoundOnError)
 		}
 		if e != nil {
 			e.Call = CallStatus
@@ -106,7 +108,8 @@ func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error
 }
 
 // statusOutcome maps a parsed 200 answer to a status result or class.
-func statusOutcome(a attempt, q StatusQuery) (StatusResult, *Error) {
+// notFoundOnError is Options.NotFoundOnError.
+func statusOutcome(a attempt, q StatusQuery, notFoundOnError bool) (StatusResult, *Error) {
 	r := a.resp
 	switch r.Type {
 	case TypeStatusResponse:
@@ -125,7 +128,7 @@ func statusOutcome(a attempt, q StatusQuery) (StatusResult, *Error) {
 		}, nil
 	case TypeValidationError, TypeError:
 		switch {
-		case r.OrderID == "" && q.OrderID == "":
+		case r.OrderID == "" && q.OrderID == "" && (r.Type == TypeValidationError || notFoundOnError):
 			return StatusResult{}, errorFrom(ClassNotFound, a, nil)
 		case r.Type == TypeValidationError:
 			return StatusResult{}, errorFrom(ClassRejected, a, nil)
