@@ -247,6 +247,10 @@ func TestUnusableAnswersAreAmbiguous(t *testing.T) {
 		{"async-response without order id", 200, nil, "type=async-response\n&serial-number=1\n", submit.ClassAmbiguous, 0},
 		{"body too large", 200, nil, "type=async-response&paynet-order-id=1&pad=" + strings.Repeat("x", 2<<20), submit.ClassAmbiguous, 0},
 		{"404", 404, nil, "not found", submit.ClassAmbiguous, 0},
+		// A redirect is never followed (following it would send the payout again; the canned
+		// server counts a second request if it were).
+		{"302 redirect", 302, map[string]string{"Location": "/paynet/api/v4/payout/39915"}, "", submit.ClassAmbiguous, 0},
+		{"307 redirect", 307, map[string]string{"Location": "/paynet/api/v4/payout/39915"}, "", submit.ClassAmbiguous, 0},
 		{"503 with Retry-After", 503, map[string]string{"Retry-After": "7"}, "", submit.ClassAmbiguous, 7 * time.Second},
 		{"401", 401, nil, "no", submit.ClassAuth, 0},
 		{"429 treated as ambiguous", 429, map[string]string{"Retry-After": "1"}, "", submit.ClassAmbiguous, time.Second},
