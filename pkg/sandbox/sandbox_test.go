@@ -250,6 +250,12 @@ func TestStatsEndpointAndWindows(t *testing.T) {
 	if n := h.srv.MaxRequestsIn(time.Nanosecond); n != 1 {
 		t.Errorf("MaxRequestsIn(1ns) = %d, want 1", n)
 	}
+	// An empty or negative window holds no request; it must not panic.
+	for _, d := range []time.Duration{0, -time.Second} {
+		if n := h.srv.MaxRequestsIn(d); n != 0 {
+			t.Errorf("MaxRequestsIn(%s) = %d, want 0", d, n)
+		}
+	}
 }
 
 func TestUnknownPathAndMethod(t *testing.T) {

@@ -151,8 +151,12 @@ func (c *counters) payoutCount(clientOrderID string) int {
 }
 
 // maxInWindow returns the highest number of API requests that arrived within any window of
-// length d (sliding, over the last 2^20 arrivals): a request at t counts in [t, t+d).
+// length d (sliding, over the arrivals kept): a request at t counts in [t, t+d). A window of
+// d <= 0 holds none.
 func (c *counters) maxInWindow(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
 	c.mu.Lock()
 	ts := slices.Clone(c.arrivals)
 	c.mu.Unlock()
