@@ -38,7 +38,9 @@ func NewPool(opts Options, deps Deps) (*Pool, error) {
 // Run works jobs until ctx is cancelled, then shuts down in order: it stops pulling, hands back
 // (Nak) jobs it pulled but had not started, lets in-flight jobs finish within ShutdownTimeout,
 // cancels what is still running (its outcome is recorded in the ledger and the job handed back),
-// and returns. A job held by a process that dies instead is redelivered after AckWait.
+// and returns. A job held by a process that dies instead is redelivered after AckWait. When
+// pulling ends on its own before ctx is cancelled (the NATS connection was closed), Run shuts
+// down the same way and returns an error: the pool can no longer work.
 //
 // Run reads AckWait and MaxDeliver from the consumer and refuses to start when they are unsafe
 // for the options (AckWait must exceed CallTimeout; the consumer must not have a BackOff list).
@@ -74,48 +76,61 @@ func (p *Pool) Run(ctx context.Context) error {
 		})
 	}
 
+	// runCtx ends with ctx, or when pulling has ended on its own (the connection was closed):
+	// then nothing more can be worked and Run returns an error instead of idling.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		if err := m.sum.watch(ctx); err != nil {
+		if err := m.sum.watch(runCtx); err != nil {
 			log.Error().Err(err).Msg("payout: batch summaries rely on results only")
 		}
 	}()
 
 	fetched := make(chan struct{})
+	var pullErr error // set by the fetcher, read after fetched is closed
 	go func() {
 		defer close(fetched)
 		defer close(jobs)
 		for {
 			msg, err := iter.Next()
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
+				if runCtx.Err() == nil {
+					pullErr = fmt.Errorf("payout: pulling from %s ended: %w", opts.Names.Consumer, err)
+				}
 				return
 			}
 			if err != nil {
-				if ctx.Err() != nil {
+				if runCtx.Err() != nil {
 					return
 				}
 				log.Warn().Err(err).Msg("payout: pull")
 				select { // do not spin on a persistent error
 				case <-time.After(100 * time.Millisecond):
-				case <-ctx.Done():
+				case <-runCtx.Done():
 				}
 				continue
 			}
-			if ctx.Err() != nil {
+			if runCtx.Err() != nil {
 				handBack(msg, &log)
 				continue
 			}
 			select {
 			case jobs <- msg:
-			case <-ctx.Done():
+			case <-runCtx.Done():
 				handBack(msg, &log)
 			}
 		}
 	}()
 
-	<-ctx.Done()
-	log.Info().Dur("shutdown_timeout", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
+	select {
+	case <-ctx.Done():
+		log.Info().Dur("shutdown_timeout", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
+	case <-fetched:
+		log.Error().Msg("payout: pulling ended on its own: stopping")
+	}
+	stopRun()
 	timer := time.NewTimer(opts.ShutdownTimeout)
 	defer timer.Stop()
 	iter.Drain() // stop pulling; what is buffered is handed back by the fetcher
@@ -139,6 +154,9 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.mu.Lock()
 	p.cons, p.machine = nil, nil
 	p.mu.Unlock()
+	if pullErr != nil {
+		return pullErr
+	}
 	log.Info().Msg("payout: pool stopped")
 	return nil
 }

@@ -255,3 +255,31 @@ func TestPoolSummaryAfterLateManifest(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
 }
+
+// The pool's NATS connection is closed under it (not a shutdown): pulling has ended for good,
+// so Run must return an error instead of idling until its context ends.
+func TestPoolReturnsWhenPullEnds(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t)
+	nc, js := queuetest.Connect(t, p.srv)
+	pool, err := NewPool(fastOptions(2), Deps{JS: js, Gateway: newFakeGateway(), Classify: fakeClassify, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- pool.Run(ctx) }()
+	waitFor(t, 10*time.Second, "pool ready", func() bool { return pool.Ready(context.Background()) == nil })
+	nc.Close()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run returned nil after its connection closed; want an error")
+		}
+	case <-time.After(10 * time.Second):
+		cancel()
+		<-done
+		t.Fatal("Run kept running with no way to pull jobs")
+	}
+}
