@@ -13,7 +13,8 @@ type NonceStore interface {
 }
 
 // MemoryNonceStore is an in-memory NonceStore: a nonce is remembered until its request
-// timestamp plus the TTL. Expired entries are pruned lazily during Seen (no goroutine). Use a
+// timestamp plus the TTL, that instant included (the verifier accepts a timestamp exactly a
+// window away, so with TTL = window a replay at that instant is still caught). Expired entries are pruned lazily during Seen (no goroutine). Use a
 // TTL at least as long as the verifier's timestamp window: after that the timestamp check
 // rejects a replay anyway.
 type MemoryNonceStore struct {
@@ -45,7 +46,7 @@ func (m *MemoryNonceStore) Seen(consumerKey, nonce string, ts time.Time) bool {
 	if !now.Before(m.nextPrune) {
 		m.prune(now)
 	}
-	if exp, ok := m.expiry[k]; ok && now.Before(exp) {
+	if exp, ok := m.expiry[k]; ok && !now.After(exp) {
 		return true
 	}
 	exp := ts.Add(m.ttl)
@@ -66,7 +67,7 @@ func (m *MemoryNonceStore) Len() int {
 // prune drops expired entries; it runs at most every ttl/4, so the cost stays amortized.
 func (m *MemoryNonceStore) prune(now time.Time) {
 	for k, exp := range m.expiry {
-		if !now.Before(exp) {
+		if now.After(exp) {
 			delete(m.expiry, k)
 		}
 	}

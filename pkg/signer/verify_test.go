@@ -370,6 +370,25 @@ func TestVerifyReplay(t *testing.T) {
 	}
 }
 
+// TestVerifyReplayAtWindowEdge: a replay is refused at every instant the timestamp check
+// still accepts, the last one (|now - ts| == window) included.
+func TestVerifyReplayAtWindowEdge(t *testing.T) {
+	t.Parallel()
+	const ts = 1764201600
+	for _, first := range []time.Duration{-DefaultWindow, 0, DefaultWindow} {
+		req, clock := newSignedRequest(t, "nonce-edge")
+		clock.Set(time.Unix(ts, 0).Add(first))
+		v := NewVerifier(testPublicKey(t), WithVerifierClock(clock))
+		if _, err := v.Verify("POST", req.url, req.debug.AuthorizationHeader, req.params); err != nil {
+			t.Fatalf("first use at ts%+v: %v", first, err)
+		}
+		clock.Set(time.Unix(ts, 0).Add(DefaultWindow))
+		if _, err := v.Verify("POST", req.url, req.debug.AuthorizationHeader, req.params); !errors.Is(err, ErrReplayedNonce) {
+			t.Errorf("first use at ts%+v, replay at ts+window: %v; want ErrReplayedNonce", first, err)
+		}
+	}
+}
+
 func TestMemoryNonceStore(t *testing.T) {
 	t.Parallel()
 	clock := &settableClock{now: time.Unix(1000, 0)}
