@@ -76,7 +76,7 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 	return &Machine{
 		opts: opts, ledger: NewLedger(ledgerKV), gw: deps.Gateway, classify: deps.Classify,
 		limiter: deps.Limiter, clock: deps.Clock, cls: NewClassifier(opts, deps.Log),
-		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met),
+		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met, deps.Clock.Now),
 		log: deps.Log, met: met,
 	}, nil
 }

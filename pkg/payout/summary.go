@@ -22,6 +22,7 @@ type summarizer struct {
 	names   queue.Names
 	log     zerolog.Logger
 	met     *metrics
+	now     func() time.Time
 
 	mu      sync.Mutex
 	rows    map[string]int // batch -> rows, cached (an enqueued manifest's count never changes)
@@ -43,8 +44,8 @@ func (s *summarizer) resultStream(ctx context.Context) (jetstream.Stream, error)
 	return s.results, nil
 }
 
-func newSummarizer(js jetstream.JetStream, batches jetstream.KeyValue, names queue.Names, log zerolog.Logger, met *metrics) *summarizer {
-	return &summarizer{js: js, batches: batches, names: names, log: log, met: met, rows: map[string]int{}, done: map[string]bool{}}
+func newSummarizer(js jetstream.JetStream, batches jetstream.KeyValue, names queue.Names, log zerolog.Logger, met *metrics, now func() time.Time) *summarizer {
+	return &summarizer{js: js, batches: batches, names: names, log: log, met: met, now: now, rows: map[string]int{}, done: map[string]bool{}}
 }
 
 // Manifest fields (pkg/batch's Manifest, JSON) the worker reads and writes. The worker reads
@@ -63,6 +64,7 @@ type manifestView struct {
 	batchID  string
 	state    string
 	enqueued int
+	counted  bool // the enqueued field is present (0 is a count: every row was a duplicate)
 	done     bool // completed, or the summary already published
 }
 
@@ -70,15 +72,18 @@ func viewManifest(m map[string]json.RawMessage) manifestView {
 	var v manifestView
 	_ = json.Unmarshal(m[manifestBatchField], &v.batchID)
 	_ = json.Unmarshal(m[manifestStateField], &v.state)
-	_ = json.Unmarshal(m[manifestEnqueuedField], &v.enqueued)
+	if raw, ok := m[manifestEnqueuedField]; ok {
+		v.counted = json.Unmarshal(raw, &v.enqueued) == nil
+	}
 	_, published := m[manifestSummaryField]
 	v.done = published || v.state == stateCompleted
 	return v
 }
 
 // afterResult publishes the batch summary when the results stream holds a result for every row
-// of the batch's manifest. It is idempotent: the summary's message id dedups within the results
-// stream's duplicate window, and the manifest is marked (CAS) so it is never re-published later.
+// of the batch's manifest (at once for a manifest of 0 rows). It is idempotent: the summary's
+// message id dedups concurrent publishers, a summary already on the stream is not published
+// again, and the manifest is marked (CAS) so that later checks stop before reading the stream.
 func (s *summarizer) afterResult(ctx context.Context, batch string) error {
 	rows, ok, err := s.expected(ctx, batch)
 	if err != nil || !ok {
@@ -89,19 +94,26 @@ func (s *summarizer) afterResult(ctx context.Context, batch string) error {
 	if err != nil {
 		return err
 	}
-	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(subject))
-	if err != nil {
-		return fmt.Errorf("payout: summary: results stream info: %w", err)
-	}
-	if info.State.Subjects[subject] < uint64(rows) {
-		return nil
-	}
-	sum, distinct, err := s.collect(ctx, batch, rows, subject)
-	if err != nil {
+	if n, err := s.count(ctx, stream, subject); err != nil || n < uint64(rows) {
 		return err
 	}
-	if distinct < rows {
-		return nil // re-published duplicates beyond the dedup window, not every row yet
+	// A summary already out (its publisher died before marking the manifest, perhaps longer
+	// ago than the duplicate window) is never published again: only the mark is missing.
+	if n, err := s.count(ctx, stream, s.names.SummarySubject(batch)); err != nil {
+		return err
+	} else if n > 0 {
+		return s.markPublished(ctx, batch, s.now().UTC())
+	}
+	sum := job.NewBatchSummary(batch, 0)
+	sum.FinishedAt = s.now().UTC()
+	if rows > 0 { // a batch whose every row was another batch's duplicate has no results
+		var distinct int
+		if sum, distinct, err = s.collect(ctx, batch, rows, subject); err != nil {
+			return err
+		}
+		if distinct < rows {
+			return nil // re-published duplicates beyond the dedup window, not every row yet
+		}
 	}
 	b, err := json.Marshal(sum)
 	if err != nil {
@@ -116,6 +128,15 @@ func (s *summarizer) afterResult(ctx context.Context, batch string) error {
 	s.met.summaries.Inc()
 	s.log.Info().Str("batch", batch).Int("rows", rows).Interface("counts", sum.Counts).Msg("payout: batch summary published")
 	return nil
+}
+
+// count is how many messages the results stream holds on subject.
+func (s *summarizer) count(ctx context.Context, stream jetstream.Stream, subject string) (uint64, error) {
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return 0, fmt.Errorf("payout: summary: results stream info: %w", err)
+	}
+	return info.State.Subjects[subject], nil
 }
 
 // expected returns how many results the batch will have; ok is false when there is no manifest
@@ -144,7 +165,7 @@ func (s *summarizer) expected(ctx context.Context, batch string) (int, bool, err
 	if v.state != stateEnqueued {
 		return 0, false, nil
 	}
-	if v.enqueued <= 0 {
+	if !v.counted || v.enqueued < 0 {
 		return 0, false, fmt.Errorf("payout: summary: manifest %s is enqueued without a row count", batch)
 	}
 	s.mu.Lock()

@@ -116,3 +116,60 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// Every row of a batch was skipped as another batch's duplicate: enqueue marks it enqueued with
+// 0 rows, no job and no result will ever come, and the batch still gets its one (empty) summary.
+func TestSummaryOfBatchWithoutRows(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const batch = "ALL-DUPS"
+	e.putManifest(batch, 0)
+	if err := e.m.sum.afterResult(context.Background(), batch); err != nil {
+		t.Fatalf("summary check of a batch without rows: %v", err)
+	}
+	sums := e.summaries(batch)
+	if len(sums) != 1 || sums[0].Rows != 0 || len(sums[0].Counts) != 0 || sums[0].FinishedAt.IsZero() {
+		t.Fatalf("summaries %+v, want one with 0 rows", sums)
+	}
+	if v := e.manifestView(batch); !v.done {
+		t.Errorf("manifest not marked completed: %+v", v)
+	}
+}
+
+// A summary is already on the stream but the manifest was never marked (the worker that
+// published it died in between) and the duplicate window has passed: the next check marks the
+// manifest and does not publish a second summary.
+func TestSummaryNotRepublishedAfterLostMark(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const batch = "LOST-MARK"
+	e.putManifest(batch, 1)
+	e.gw.payScript["r1"] = []string{payReject}
+	earlier := job.NewBatchSummary(batch, 1)
+	b, err := json.Marshal(earlier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No message id: as if published longer ago than the results stream's duplicate window.
+	if _, err := e.js.Publish(context.Background(), e.names.SummarySubject(batch), b); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := e.deliver(batch, "r1", 1); d.Action != ActionAck {
+		t.Fatalf("%+v", d)
+	}
+	if n := len(e.summaries(batch)); n != 1 {
+		t.Fatalf("summaries %d, want the one already published", n)
+	}
+	if v := e.manifestView(batch); !v.done {
+		t.Errorf("manifest not marked completed: %+v", v)
+	}
+}
+
+func (e *env) manifestView(batch string) manifestView {
+	e.t.Helper()
+	m, _, err := e.m.sum.manifest(context.Background(), batch)
+	if err != nil || m == nil {
+		e.t.Fatalf("manifest %s: %v", batch, err)
+	}
+	return viewManifest(m)
+}
