@@ -1,30 +1,44 @@
 package submit
 
-import "strings"
-
-// maskDigits replaces every run of 8 or more digits in s (a gateway error message may echo a
-// card or account number) with '*' except its last 4 digits.
+// maskDigits masks every run of 8 or more digits in s (a gateway error message may echo a
+// card or account number), keeping the last 4 digits of the run. A run may hold single spaces
+// or dashes between digits ("4111 1111 1111 1111"), the same rule as pkg/job's masking.
 func maskDigits(s string) string {
 	const minRun, keep = 8, 4
-	var b strings.Builder
-	run := 0
-	flush := func(end int) {
-		if run >= minRun {
-			b.WriteString(strings.Repeat("*", run-keep))
-			b.WriteString(s[end-keep : end])
-		} else {
-			b.WriteString(s[end-run : end])
-		}
-		run = 0
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			run++
+	isDigit := func(i int) bool { return i < len(s) && s[i] >= '0' && s[i] <= '9' }
+	var b []byte
+	for i := 0; i < len(s); {
+		if !isDigit(i) {
+			i++
 			continue
 		}
-		flush(i)
-		b.WriteByte(s[i])
+		j, digits := i, 0
+		for j < len(s) {
+			if isDigit(j) {
+				digits++
+				j++
+			} else if (s[j] == ' ' || s[j] == '-') && isDigit(j+1) {
+				j++
+			} else {
+				break
+			}
+		}
+		if digits >= minRun {
+			if b == nil {
+				b = []byte(s)
+			}
+			hide := digits - keep
+			for k := i; k < j && hide > 0; k++ {
+				if isDigit(k) {
+					b[k] = '*'
+					hide--
+				}
+			}
+		}
+		i = j
 	}
-	flush(len(s))
-	return b.String()
+	if b == nil {
+		return s
+	}
+	return string(b)
 }

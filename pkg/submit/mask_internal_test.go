@@ -14,6 +14,14 @@ func TestMaskDigits(t *testing.T) {
 		"account 1234567 ok":                "account 1234567 ok",
 		"account 12345678":                  "account ****5678",
 		"order 6982864, acct 0987654321xyz": "order 6982864, acct ******4321xyz",
+		// A card number written in groups is a card number too (as pkg/job masks it).
+		"card 4111 1111 1111 1111 declined": "card **** **** **** 1111 declined",
+		"card 4111-1111-1111-1111":          "card ****-****-****-1111",
+		"iban DE89 3704 0044 0532 0130 00":  "iban DE** **** **** **** **30 00",
+		"at 2026-11-27 10:00":               "at ****-**-27 10:00",
+		"ids 1234 5678":                     "ids **** 5678",
+		"trailing 12345678 ":                "trailing ****5678 ",
+		"double  space 1234  5678":          "double  space 1234  5678",
 	}
 	for in, want := range tests {
 		if got := maskDigits(in); got != want {
