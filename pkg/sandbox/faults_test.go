@@ -95,10 +95,12 @@ func TestFaultSharesAreSeeded(t *testing.T) {
 		return codes
 	}
 	a, b := run(7), run(7)
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("same seed, different faults: %v vs %v", a, b)
-		}
+	if !equal(a, b) {
+		t.Fatalf("same seed, different faults: %v vs %v", a, b)
+	}
+	// The seed is used: another one gives another sequence (40 draws of 4 outcomes).
+	if c := run(8); equal(a, c) {
+		t.Fatalf("seeds 7 and 8 gave the same faults: %v", a)
 	}
 }
 
