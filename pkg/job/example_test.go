@@ -104,3 +104,24 @@ func ExampleRedactParams() {
 	fmt.Println(job.RedactParams(ps))
 	// Output: [{credit_card_number ************1111} {receiver_first_name Ann}]
 }
+
+// clock is a fixed job.Clock.
+type clock time.Time
+
+func (c clock) Now() time.Time { return time.Time(c) }
+
+func ExampleWithClock() {
+	const file = `client_orderid,amount,currency,credit_card_number,card_printed_name,expire_month,expire_year
+card-1,75.10,USD,4111111111111111,CHEN WEI,11,2026
+`
+	for _, today := range []time.Time{
+		time.Date(2026, 11, 30, 23, 59, 0, 0, time.UTC), // last minute of the expiry month
+		time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		s, err := job.ValidateFile(strings.NewReader(file), "cards.csv", job.WithClock(clock(today)))
+		fmt.Println(today.Format("2006-01-02"), s.Valid, err)
+	}
+	// Output:
+	// 2026-11-30 1 <nil>
+	// 2026-12-01 0 cards.csv:2:47: expire_year: the card expired at the end of 11/2026 (today is 12/2026 UTC); a card is valid through its expiry month
+}
