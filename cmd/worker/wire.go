@@ -42,6 +42,8 @@ func payoutOptions(cfg config.Config) payout.Options {
 	o.MaxDeliver = w.MaxDeliver
 	o.SettleDelay = w.SettleDelay
 	o.MaxFailures = w.MaxFailures
+	o.MaxAttempts = w.MaxAttempts
+	o.BackoffInitial, o.BackoffMax = w.BackoffInitial, w.BackoffMax
 	o.Poll = payout.PollOptions{
 		FastInterval: w.Poll.FirstInterval,
 		FastPhase:    w.Poll.FastPhase,
@@ -73,7 +75,7 @@ func submitOptions(cfg config.Config) submit.Options {
 // unlimitedRate).
 func limiterOptions(cfg config.Config) ratelimit.Options {
 	r := cfg.RateLimit
-	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst}
+	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst, Heartbeat: r.Heartbeat, DeadAfter: r.DeadAfter}
 	if o.Rate == 0 {
 		o.Rate, o.Burst = unlimitedRate, max(r.Burst, 1000)
 	}

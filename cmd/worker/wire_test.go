@@ -31,8 +31,9 @@ func TestWireMapsConfig(t *testing.T) {
 	cfg := parseConfig(t, `
 gateway: {url: "https://gw.example/paynet", endpoint_id: "7", login: m, private_key_file: k.pem, http_timeout: 4s, max_conns: 9}
 worker: {concurrency: 5, ack_wait: 20s, settle_delay: 12s, max_failures: 7, shutdown_timeout: 9s,
+  max_attempts: 3, backoff_initial: 2s, backoff_max: 40s,
   poll: {first_interval: 2s, fast_phase: 1m, slow_interval: 30s, horizon: 30m}}
-ratelimit: {rate: 12.5, burst: 4}
+ratelimit: {rate: 12.5, burst: 4, heartbeat: 500ms, dead_after: 2s}
 `)
 	po := payoutOptions(cfg)
 	if err := po.Validate(); err != nil {
@@ -46,12 +47,15 @@ ratelimit: {rate: 12.5, burst: 4}
 	if po.Concurrency != 5 || po.SettleDelay != 12*time.Second || po.MaxFailures != 7 || po.ShutdownTimeout != 9*time.Second || po.Poll != want {
 		t.Errorf("payout options %+v", po)
 	}
+	if po.MaxAttempts != 3 || po.BackoffInitial != 2*time.Second || po.BackoffMax != 40*time.Second {
+		t.Errorf("payout attempts/backoff: max_attempts %d, backoff %s..%s, want 3, 2s..40s", po.MaxAttempts, po.BackoffInitial, po.BackoffMax)
+	}
 	so := submitOptions(cfg)
 	if so.BaseURL != cfg.Gateway.URL || so.EndpointID != "7" || so.Login != "m" || so.Timeout != 4*time.Second ||
 		so.MaxConnsPerHost != 9 || so.Backoff.MaxElapsed != 4*time.Second {
 		t.Errorf("submit options %+v", so)
 	}
-	if lo := limiterOptions(cfg); lo.Rate != 12.5 || lo.Burst != 4 {
+	if lo := limiterOptions(cfg); lo.Rate != 12.5 || lo.Burst != 4 || lo.Heartbeat != 500*time.Millisecond || lo.DeadAfter != 2*time.Second {
 		t.Errorf("limiter options %+v", lo)
 	}
 	if lo := limiterOptions(cfg); lo.Kinds != nil {
@@ -65,6 +69,21 @@ ratelimit: {rate: 12.5, burst: 4}
 	}
 	if holdFor(cfg) >= cfg.Worker.AckWait {
 		t.Errorf("hold %s must stay inside ack_wait %s", holdFor(cfg), cfg.Worker.AckWait)
+	}
+}
+
+// The config's defaults for pkg/payout's keys are the package's own defaults: a worker run with
+// no configuration behaves as docs/worker.md describes.
+func TestConfigDefaultsArePackageDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, pd := config.Default(), payout.DefaultOptions()
+	po := payoutOptions(cfg)
+	if po.MaxAttempts != pd.MaxAttempts || po.BackoffInitial != pd.BackoffInitial || po.BackoffMax != pd.BackoffMax {
+		t.Errorf("config defaults: max_attempts %d, backoff %s..%s; pkg/payout: %d, %s..%s",
+			po.MaxAttempts, po.BackoffInitial, po.BackoffMax, pd.MaxAttempts, pd.BackoffInitial, pd.BackoffMax)
+	}
+	if po.Poll != pd.Poll {
+		t.Errorf("config poll defaults %+v, pkg/payout %+v", po.Poll, pd.Poll)
 	}
 }
 

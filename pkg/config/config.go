@@ -111,6 +111,13 @@ type Worker struct {
 	MaxFailures   int           `yaml:"max_failures"`    // failed attempts before dead-lettering a job
 	SettleDelay   time.Duration `yaml:"settle_delay"`    // wait before a status lookup after an ambiguous send
 	Poll          Poll          `yaml:"poll"`
+	// MaxAttempts bounds payout requests per row; a new request only follows a definite "no such
+	// order" (or a request that was definitely not sent). Past it the row ends "unresolved".
+	MaxAttempts int `yaml:"max_attempts"`
+	// BackoffInitial and BackoffMax shape the redelivery delay after the n-th failure:
+	// backoff_initial * 2^(n-1), at most backoff_max.
+	BackoffInitial time.Duration `yaml:"backoff_initial"`
+	BackoffMax     time.Duration `yaml:"backoff_max"`
 	// ShutdownTimeout bounds finishing or handing back in-flight work on SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	Embedded        bool          `yaml:"embedded"`  // run an in-process JetStream server
@@ -133,6 +140,10 @@ type RateLimit struct {
 	// StatusRate optionally limits status calls separately (requests per second); 0 = status calls
 	// share rate.
 	StatusRate float64 `yaml:"status_rate"`
+	// Heartbeat is how often each worker refreshes its membership record; DeadAfter is how long
+	// a silent worker keeps its share before the others take it over (at least 2 * heartbeat).
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	DeadAfter time.Duration `yaml:"dead_after"`
 }
 
 // Log configures zerolog output.
@@ -199,9 +210,14 @@ func Default() Config {
 				SlowInterval:  5 * time.Minute,
 				Horizon:       time.Hour,
 			},
+			// pkg/payout's defaults (DefaultOptions; cmd/worker's tests keep them equal).
+			MaxAttempts:     5,
+			BackoffInitial:  time.Second,
+			BackoffMax:      time.Minute,
 			ShutdownTimeout: 25 * time.Second,
 		},
-		RateLimit: RateLimit{Burst: 1},
+		// Heartbeat and DeadAfter: pkg/ratelimit's defaults (1s, 3 * heartbeat).
+		RateLimit: RateLimit{Burst: 1, Heartbeat: time.Second, DeadAfter: 3 * time.Second},
 		Log:       Log{Level: "info", Format: "json"},
 	}
 }

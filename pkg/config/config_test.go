@@ -175,6 +175,11 @@ func TestValidateNamesKeys(t *testing.T) {
 		{"unlimited jobs", func(c *config.Config) { c.Streams.JobMaxMsgs = -1 }, "streams.job_max_msgs"},
 		{"horizon below first poll", func(c *config.Config) { c.Worker.Poll.Horizon = time.Second }, "worker.poll.horizon"},
 		{"store dir without embedded", func(c *config.Config) { c.Worker.StoreDir = "/data" }, "worker.store_dir"},
+		{"no payout attempt", func(c *config.Config) { c.Worker.MaxAttempts = 0 }, "worker.max_attempts"},
+		{"no backoff", func(c *config.Config) { c.Worker.BackoffInitial = 0 }, "worker.backoff_initial"},
+		{"backoff cap below its start", func(c *config.Config) { c.Worker.BackoffMax = c.Worker.BackoffInitial / 2 }, "worker.backoff_max"},
+		{"no heartbeat", func(c *config.Config) { c.RateLimit.Heartbeat = 0 }, "ratelimit.heartbeat"},
+		{"dead after one heartbeat", func(c *config.Config) { c.RateLimit.DeadAfter = c.RateLimit.Heartbeat }, "ratelimit.dead_after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

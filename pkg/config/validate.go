@@ -167,6 +167,13 @@ func (c Config) Validate() error {
 	} else if w.MaxFailures >= w.MaxDeliver {
 		add("worker.max_failures", "must be below worker.max_deliver (%d)", w.MaxDeliver)
 	}
+	if w.MaxAttempts < 1 {
+		add("worker.max_attempts", "must be >= 1")
+	}
+	positive("worker.backoff_initial", w.BackoffInitial)
+	if w.BackoffMax < w.BackoffInitial {
+		add("worker.backoff_max", "must be at least worker.backoff_initial (%s)", w.BackoffInitial)
+	}
 	if w.SettleDelay <= c.Gateway.HTTPTimeout {
 		add("worker.settle_delay", "must exceed gateway.http_timeout (%s): a status lookup must not race a payout request still in flight", c.Gateway.HTTPTimeout)
 	}
@@ -192,6 +199,10 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit.Burst < 1 {
 		add("ratelimit.burst", "must be >= 1")
+	}
+	positive("ratelimit.heartbeat", c.RateLimit.Heartbeat)
+	if c.RateLimit.DeadAfter < 2*c.RateLimit.Heartbeat {
+		add("ratelimit.dead_after", "must be at least twice ratelimit.heartbeat (%s): one late heartbeat must not count a worker dead", c.RateLimit.Heartbeat)
 	}
 
 	// http_addr, log
