@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/payout"
@@ -229,5 +232,48 @@ func TestOpsMux(t *testing.T) {
 	}
 	if code, _ := get("/callback"); code != http.StatusNotFound {
 		t.Errorf("/callback without a control key: %d, want 404", code)
+	}
+}
+
+// The configuration logged at start is readable (durations as Go durations, not nanoseconds)
+// and carries no secret.
+func TestStartLogReadableWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	const password, controlKey, urlPass = "nats-pa55", "ctrl-s3cret", "url-pa55"
+	cfg := parseConfig(t, "worker: {sandbox: true}\n",
+		"PAYRUN_NATS_URL=nats://svc:"+urlPass+"@127.0.0.1:1", "PAYRUN_NATS_USER=svc", "PAYRUN_NATS_PASSWORD="+password,
+		"PAYRUN_CONTROL_KEY="+controlKey)
+	var buf bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // serve logs the configuration, then stops before anything runs
+	if err := serve(ctx, cfg, zerolog.New(&buf)); err != nil {
+		t.Fatalf("serve with a cancelled context: %v", err)
+	}
+	var start map[string]any
+	for line := range strings.Lines(buf.String()) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["message"] == "worker starting" {
+			start = m
+		}
+	}
+	if start == nil {
+		t.Fatalf("no start line in %s", buf.String())
+	}
+	logged, ok := start["config"].(map[string]any)
+	if !ok {
+		t.Fatalf("start line without a config object: %v", start)
+	}
+	for key, want := range map[string]string{"worker.ack_wait": "30s", "worker.poll.horizon": "1h0m0s", "gateway.http_timeout": "10s"} {
+		if got := logged[key]; got != want {
+			t.Errorf("%s logged as %v, want %q", key, got, want)
+		}
+	}
+	for _, secret := range []string{password, controlKey, urlPass} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("secret %q in the log: %s", secret, buf.String())
+		}
+	}
+	if logged["nats.password"] != "***" || logged["gateway.control_key"] != "***" {
+		t.Errorf("secrets not shown as set: password %v, control key %v", logged["nats.password"], logged["gateway.control_key"])
 	}
 }

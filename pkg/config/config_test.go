@@ -229,7 +229,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			t.Errorf("secret %q printed: %s", secret, out)
 		}
 	}
-	if !strings.Contains(buf.String(), `"worker.ack_wait"`) || c.Redacted().NATS.Password != "***" {
+	if !strings.Contains(buf.String(), `"worker.ack_wait":"30s"`) || c.Redacted().NATS.Password != "***" {
 		t.Errorf("redacted view incomplete: %s", buf.String())
 	}
 	if c.NATS.Password != "pa55word" {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -20,11 +21,17 @@ func (c Config) Redacted() Config {
 	return c
 }
 
-// MarshalZerologObject logs the redacted configuration as key: value pairs.
+// MarshalZerologObject logs the redacted configuration as key: value pairs, durations as Go
+// duration strings ("30s", "1h0m0s") rather than nanoseconds.
 func (c Config) MarshalZerologObject(e *zerolog.Event) {
 	r := reflect.ValueOf(c.Redacted())
 	for _, f := range Fields() {
-		e.Interface(f.Key, r.FieldByIndex(f.index).Interface())
+		v := r.FieldByIndex(f.index)
+		if f.typ == durationType {
+			e.Str(f.Key, time.Duration(v.Int()).String())
+			continue
+		}
+		e.Interface(f.Key, v.Interface())
 	}
 }
 
