@@ -64,7 +64,9 @@ type Options struct {
 	// MaxConnsPerHost caps connections to the gateway (default 0: no cap);
 	// MaxIdleConnsPerHost caps pooled idle ones (default 16).
 	MaxConnsPerHost, MaxIdleConnsPerHost int
-	// Transport replaces the HTTP transport built from the fields above (tests, proxies).
+	// Transport replaces the HTTP transport built from the fields above (tests, proxies). The
+	// built one speaks HTTP/1.1 only; a replacement that speaks HTTP/2 may re-send a payout
+	// on its own (see httpClient), so give it HTTP/1.1 only too.
 	Transport http.RoundTripper
 
 	// MaxBodyBytes bounds a response body (default DefaultMaxBodyBytes); a longer one is an
@@ -139,15 +141,20 @@ func (o Options) withDefaults() (Options, error) {
 }
 
 // httpClient builds the client's http.Client. Redirects are not followed: the gateway does
-// not redirect API calls, and following one would re-send a payout.
+// not redirect API calls, and following one would re-send a payout. The default transport
+// speaks HTTP/1.1 only: Go's HTTP/1 transport never re-sends a POST once a byte of it was
+// written, but its HTTP/2 transport re-sends one after a RST_STREAM(PROTOCOL_ERROR) from the
+// server, which does not prove that the payout was not processed.
 func (o Options) httpClient() *http.Client {
 	rt := o.Transport
 	if rt == nil {
 		d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: o.KeepAlive}
+		var http1 http.Protocols
+		http1.SetHTTP1(true)
 		rt = &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           d.DialContext,
-			ForceAttemptHTTP2:     true,
+			Protocols:             &http1,
 			MaxIdleConns:          o.MaxIdleConnsPerHost,
 			MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
 			MaxConnsPerHost:       o.MaxConnsPerHost,
