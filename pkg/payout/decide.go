@@ -227,6 +227,10 @@ func (c *Classifier) onPayout(in Input) Decision {
 		next.Reason = "gateway error without an order id: settle, then look the order up"
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: settleLeft(o, e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	case OutcomeRejected:
+		if e.Resent {
+			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
+			return c.unresolved(&next, now, fmt.Sprintf("attempt %d rejected, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
+		}
 		return c.finish(&next, now, job.StatusRejected, g.ErrorCode, g.ErrorMessage, "rejected by validation: no payout exists", zerolog.InfoLevel)
 	case OutcomeThrottled:
 		// The gateway pushed back before processing: the pool's limiter backs off, and waiting
@@ -288,13 +292,15 @@ func (c *Classifier) onStatus(in Input) Decision {
 	case OutcomeNotFound:
 		if e.State == StateSubmitting {
 			switch {
+			case e.Refused && e.Resent:
+				return c.unresolved(&next, now, fmt.Sprintf("attempt %d refused, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
 			case e.Refused:
 				return c.finish(&next, now, job.StatusError, e.ErrorCode, e.ErrorMessage,
 					"gateway answered error and holds no order: refused, never re-sent", zerolog.WarnLevel)
 			case e.Attempts >= o.MaxAttempts:
 				return c.unresolved(&next, now, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			}
-			next.Attempts, next.SubmittedAt, next.Ambiguous = e.Attempts+1, now, false
+			next.Attempts, next.SubmittedAt, next.Ambiguous, next.Resent = e.Attempts+1, now, false, true
 			next.Reason = "lookup: definite no such order: re-submit"
 			return Decision{Step: StepSubmit, Next: &next, Reason: next.Reason, Level: zerolog.WarnLevel}
 		}

@@ -35,6 +35,8 @@ func TestDecide(t *testing.T) {
 	reported := &Entry{State: StateReported, Attempts: 1, Result: job.StatusApproved}
 	failing := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Failures: o.MaxFailures - 1}
 	failingPending := &Entry{State: StatePendingRetry, Attempts: 1, SubmittedAt: t0, Failures: o.MaxFailures}
+	resent := &Entry{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Resent: true}
+	resentRefused := &Entry{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Ambiguous: true, Refused: true, Resent: true, ErrorCode: "E42"}
 	failingAccepted := &Entry{State: StateAccepted, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, OrderID: "P1", Failures: o.MaxFailures - 1}
 
 	settled := t0.Add(o.SettleDelay)
@@ -48,6 +50,7 @@ func TestDecide(t *testing.T) {
 		failures  int
 		deadCode  string // expected error_code of a dead-lettered row
 		ambiguous bool
+		resent    bool
 	}
 	cases := []struct {
 		name string
@@ -87,6 +90,8 @@ func TestDecide(t *testing.T) {
 			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
 		{"payout rejected", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeRejected, Gateway: GatewayInfo{ErrorCode: "V1"}, Now: t0},
 			want{step: StepReport, next: StateFinal, result: job.StatusRejected, attempts: 1}},
+		{"re-sent payout rejected: the earlier request may have paid", Input{Event: EventPayout, Entry: resent, Outcome: OutcomeRejected, Gateway: GatewayInfo{ErrorCode: "DUP"}, Now: t0},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 2, resent: true}},
 		{"payout retryable: not sent", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeRetryable, Now: t0},
 			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffInitial, attempts: 1, failures: 1}},
 		{"payout throttled: Retry-After wins", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeThrottled, Gateway: GatewayInfo{RetryAfter: 7 * time.Second}, Now: t0},
@@ -113,12 +118,14 @@ func TestDecide(t *testing.T) {
 			want{step: StepReport, next: StateFinal, result: job.StatusDeclined, attempts: 1}},
 		{"lookup pending: follow", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: settled},
 			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
-		{"lookup not found: re-submit", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeNotFound, Now: settled},
-			want{step: StepSubmit, next: StateSubmitting, attempts: 2}},
+		{"lookup not found: re-submit, marked as re-sent", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeNotFound, Now: settled},
+			want{step: StepSubmit, next: StateSubmitting, attempts: 2, resent: true}},
 		{"lookup not found at max attempts: unresolved", Input{Event: EventStatus, Entry: lastAttempt, Outcome: OutcomeNotFound, Now: settled},
 			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: o.MaxAttempts, ambiguous: true}},
 		{"lookup not found after refusal: error, never re-sent", Input{Event: EventStatus, Entry: refused, Outcome: OutcomeNotFound, Now: settled},
 			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, ambiguous: true}},
+		{"lookup not found after a re-sent refusal: unresolved", Input{Event: EventStatus, Entry: resentRefused, Outcome: OutcomeNotFound, Now: settled},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 2, ambiguous: true, resent: true}},
 		{"lookup failed: back off", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeLookupFailed, Now: settled},
 			want{action: ActionNakDelay, next: StateSubmitting, delay: o.BackoffInitial, attempts: 1, failures: 1, ambiguous: true}},
 		{"lookup failed at max failures: dead letter unresolved", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeLookupFailed, Now: settled},
@@ -190,8 +197,8 @@ func TestDecide(t *testing.T) {
 			if n == nil {
 				t.Fatalf("no ledger write, want state %s", w.next)
 			}
-			if n.State != w.next || n.Attempts != w.attempts || n.Failures != w.failures || n.Ambiguous != w.ambiguous {
-				t.Errorf("next %+v, want state %s attempts %d failures %d ambiguous %v", n, w.next, w.attempts, w.failures, w.ambiguous)
+			if n.State != w.next || n.Attempts != w.attempts || n.Failures != w.failures || n.Ambiguous != w.ambiguous || n.Resent != w.resent {
+				t.Errorf("next %+v, want state %s attempts %d failures %d ambiguous %v resent %v", n, w.next, w.attempts, w.failures, w.ambiguous, w.resent)
 			}
 			if n.State == StateFinal && (n.Result != w.result || n.FinishedAt.IsZero()) {
 				t.Errorf("final entry result %q finished %v, want %q", n.Result, n.FinishedAt, w.result)

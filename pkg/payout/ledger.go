@@ -42,6 +42,11 @@ type Entry struct {
 	// Refused is set when the gateway answered type=error without an order id: if the lookup
 	// then finds no order, the row ends "error" with the gateway's code and is never re-sent.
 	Refused bool `json:"refused,omitempty"`
+	// Resent is set when a request is sent again after a lookup found no order for an earlier
+	// request whose outcome was unknown. A refusal of a later request then proves nothing about
+	// the earlier one (a gateway that refuses a repeated client_orderid refuses it because that
+	// order exists): the row ends "unresolved", never "rejected" or "error".
+	Resent bool `json:"resent,omitempty"`
 
 	OrderID         string    `json:"order_id,omitempty"`
 	SerialNumber    string    `json:"serial_number,omitempty"`

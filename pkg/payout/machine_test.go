@@ -78,6 +78,11 @@ func TestMachineTransitions(t *testing.T) {
 				{settle, ActionNakDelay, StateAccepted, fast},
 				{fast, ActionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 2, orders: 1},
+		{name: "ambiguous, not found, re-sent and rejected: unresolved, the first may exist", payouts: []string{payAmbiguousLost, payReject},
+			deliveries: []delivery{
+				{0, ActionNakDelay, StateSubmitting, settle},
+				{settle, ActionAck, StateReported, 0},
+			}, result: job.StatusUnresolved, code: "V100", payoutCalls: 2},
 		{name: "ambiguous, lost every time: unresolved at max_attempts", mutate: func(o *Options) { o.MaxAttempts = 3 },
 			payouts: []string{payAmbiguousLost, payAmbiguousLost, payAmbiguousLost},
 			deliveries: []delivery{
