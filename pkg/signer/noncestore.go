@@ -12,8 +12,8 @@ type NonceStore interface {
 	Seen(consumerKey, nonce string, ts time.Time) bool
 }
 
-// MemoryNonceStore is an in-memory NonceStore: a nonce is remembered until its request
-// timestamp plus the TTL, that instant included (the verifier accepts a timestamp exactly a
+// MemoryNonceStore is an in-memory NonceStore: a nonce is remembered until the later of its
+// request timestamp and its first use, plus the TTL, that instant included (the verifier accepts a timestamp exactly a
 // window away, so with TTL = window a replay at that instant is still caught). Expired entries are pruned lazily during Seen (no goroutine). Use a
 // TTL at least as long as the verifier's timestamp window: after that the timestamp check
 // rejects a replay anyway.
