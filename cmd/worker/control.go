@@ -21,7 +21,8 @@ const controlTimeout = 15 * time.Second
 // runControl is `worker pause [--reason R]` and `worker resume`: it writes or deletes the pool's
 // pause record (pkg/ratelimit) through a plain NATS connection. Every worker sharing the NATS
 // system stops sending gateway requests within a moment of a pause (jobs wait or are handed
-// back; nothing is lost or counted as failed) and continues after resume.
+// back, which uses up deliveries: see docs/operations.md for how long a pause may last) and
+// continues after resume.
 func runControl(ctx context.Context, cmd string, args, environ []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("worker "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
