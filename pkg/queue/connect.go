@@ -73,6 +73,10 @@ func (o ConnectOptions) natsOptions() ([]nats.Option, error) {
 		nats.PingInterval(o.PingInterval),
 		nats.MaxPingsOutstanding(2),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if deliberateClose(nc, err) {
+				log.Debug().Msg("nats disconnected: connection closed by this process")
+				return
+			}
 			ev := log.Warn().Str("server", nc.ConnectedUrlRedacted())
 			if err != nil {
 				ev = ev.Err(err)
@@ -82,7 +86,13 @@ func (o ConnectOptions) natsOptions() ([]nats.Option, error) {
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info().Str("server", nc.ConnectedUrlRedacted()).Uint64("reconnects", nc.Reconnects).Msg("nats reconnected")
 		}),
-		nats.ClosedHandler(func(nc *nats.Conn) { log.Debug().Msg("nats connection closed") }),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if err := nc.LastError(); err != nil { // given up: reconnects exhausted, auth failure, ...
+				log.Error().Err(err).Msg("nats connection closed")
+				return
+			}
+			log.Debug().Msg("nats connection closed")
+		}),
 		nats.ErrorHandler(func(nc *nats.Conn, sub *nats.Subscription, err error) {
 			ev := log.Error().Err(err)
 			if sub != nil {
@@ -128,6 +138,13 @@ func (o ConnectOptions) natsOptions() ([]nats.Option, error) {
 		opts = append(opts, nats.ClientCert(o.CertFile, o.KeyFile))
 	}
 	return opts, nil
+}
+
+// deliberateClose tells a disconnect caused by this process's Close (no error, the connection
+// closed, no error recorded) from a lost connection. nats.go closes a connection on its own only
+// after recording why (no servers left, stale connection, a server error), so LastError is set then.
+func deliberateClose(nc *nats.Conn, err error) bool {
+	return err == nil && nc.IsClosed() && nc.LastError() == nil
 }
 
 // Connect opens a client connection with unlimited reconnects (unless MaxReconnects says
