@@ -215,6 +215,12 @@ func reconcileStream(kind string, have, want jetstream.StreamConfig) (jetstream.
 		return have, false, err
 	}
 	upd.MaxMsgSize = want.MaxMsgSize
+	// A per-subject limit drops a subject's older messages whatever the discard policy (all jobs of
+	// a batch share one subject); Provision wants none, so an existing one is lifted.
+	if err := limit("max_msgs_per_subject", have.MaxMsgsPerSubject, want.MaxMsgsPerSubject); err != nil {
+		return have, false, err
+	}
+	upd.MaxMsgsPerSubject = want.MaxMsgsPerSubject
 	if want.Duplicates < have.Duplicates {
 		return have, false, mismatch("duplicates", have.Duplicates, want.Duplicates, "a shorter duplicate window stops deduplicating re-published messages")
 	}

@@ -135,3 +135,39 @@ func TestProvisionRejectsInvalidSettings(t *testing.T) {
 		t.Fatalf("Provision = %v, want ErrInvalidSettings", err)
 	}
 }
+
+// A per-subject limit silently drops the older messages of a subject whatever the discard policy,
+// and every job of a batch shares one subject: an existing limit is lifted, not accepted.
+func TestProvisionLiftsPerSubjectLimit(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	ctx := context.Background()
+	names, s := queue.DefaultNames(), queue.DefaultSettings()
+	for _, cfg := range []jetstream.StreamConfig{queue.JobStreamConfig(names, s), queue.ResultStreamConfig(names, s)} {
+		cfg.MaxMsgsPerSubject = 1
+		if _, err := js.CreateStream(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := queue.Provision(ctx, js, names, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []jetstream.Stream{h.Jobs, h.Results} {
+		if c := st.CachedInfo().Config; c.MaxMsgsPerSubject > 0 {
+			t.Errorf("stream %s keeps max_msgs_per_subject %d", c.Name, c.MaxMsgsPerSubject)
+		}
+	}
+	for _, id := range []string{"a", "b"} {
+		if _, err := js.Publish(ctx, names.JobSubject("b1"), []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := h.Jobs.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 2 {
+		t.Errorf("jobs stream holds %d of 2 jobs published on one subject", info.State.Msgs)
+	}
+}
