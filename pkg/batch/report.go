@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/payrun/payrun/pkg/job"
 )
@@ -18,8 +19,7 @@ var reportHeader = []string{"client_orderid", "status", "paynet_order_id", "amou
 func ReportHeader() []string { return append([]string(nil), reportHeader...) }
 
 // ReportWriter writes results as CSV, one row per result, cells escaped against formula
-// injection: a cell that starts with '=', '+', '-', '@', a tab or a carriage return gets a leading
-// "'" so spreadsheets show it as text.
+// injection (see EscapeCell) so spreadsheets show every cell as text.
 type ReportWriter struct {
 	w   *csv.Writer
 	err error
@@ -62,11 +62,15 @@ func (rw *ReportWriter) Flush() error {
 	return nil
 }
 
-// EscapeCell neutralises spreadsheet formulas: a cell starting with '=', '+', '-', '@', tab or CR
-// is prefixed with "'".
+// EscapeCell neutralises spreadsheet formulas: a cell whose first character, or first character
+// after leading spaces, is '=', '+', '-', '@', tab, CR, LF, NUL or a full-width '＝', '＋', '－',
+// '＠' is prefixed with "'".
 func EscapeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if r, _ := utf8.DecodeRuneInString(strings.TrimLeft(s, " ")); strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
 	}
 	return s
 }
+
+// formulaStarts are the first characters a spreadsheet may read as the start of a formula.
+const formulaStarts = "=+-@\t\r\n\x00＝＋－＠"

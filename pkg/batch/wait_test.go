@@ -121,6 +121,10 @@ func TestEscapeCell(t *testing.T) {
 	tests := map[string]string{
 		"=1+1": "'=1+1", "+1": "'+1", "-5": "'-5", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
 		"plain": "plain", "": "", "10.00": "10.00", "a=b": "a=b",
+		// Also NUL and LF (OWASP ASVS 1.2.10 lists NUL), a trigger behind leading spaces (spreadsheets
+		// that trim spaces on import), and the full-width forms some spreadsheets accept as formulas.
+		"\x00=1": "'\x00=1", "\n=1": "'\n=1", "  =1+1": "'  =1+1", " -5": "' -5", "＝1+1": "'＝1+1",
+		"＋1": "'＋1", "－1": "'－1", "＠SUM(A1)": "'＠SUM(A1)", " plain": " plain", "x ": "x ",
 	}
 	for in, want := range tests {
 		if got := batch.EscapeCell(in); got != want {
@@ -135,7 +139,7 @@ func FuzzEscapeCell(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := batch.EscapeCell(s)
-		if got != "" && strings.ContainsRune("=+-@\t\r", rune(got[0])) {
+		if rest := strings.TrimLeft(got, " "); rest != "" && strings.ContainsRune("=+-@\t\r\n\x00＝＋－＠", []rune(rest)[0]) {
 			t.Fatalf("EscapeCell(%q) = %q still starts with a formula character", s, got)
 		}
 		if got != s && got != "'"+s {
