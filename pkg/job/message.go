@@ -48,7 +48,9 @@ func (m JobMessage) Job() (Job, error) {
 }
 
 // DecodeJobMessage decodes and checks a job stream payload: known version,
-// batch id and client_orderid present, exact amount, no card security code.
+// batch id and client_orderid present, exact amount, no card security code,
+// and params whose client_orderid, amount and currency (each at most once)
+// agree with the message's own fields.
 func DecodeJobMessage(data []byte) (JobMessage, error) {
 	var m JobMessage
 	if err := decodeVersioned(data, "job message", JobMessageVersion, &m); err != nil {
@@ -60,15 +62,46 @@ func DecodeJobMessage(data []byte) (JobMessage, error) {
 	case m.ClientOrderID == "":
 		return JobMessage{}, fmt.Errorf("job: decode job message: client_orderid is empty")
 	}
-	if _, err := ParseAmount(m.Amount, m.Currency); err != nil {
+	amount, err := ParseAmount(m.Amount, m.Currency)
+	if err != nil {
 		return JobMessage{}, fmt.Errorf("job: decode job message %s: %w", m.ClientOrderID, err)
 	}
+	seen := map[string]bool{}
 	for _, p := range m.Params {
 		if isCVVName(p.Name) {
 			return JobMessage{}, fmt.Errorf("job: decode job message %s: carries a card security code (%s); refused", m.ClientOrderID, p.Name)
 		}
+		if reason := checkKeyParam(p, m, amount); reason != "" {
+			return JobMessage{}, fmt.Errorf("job: decode job message %s: params: %s", m.ClientOrderID, reason)
+		}
+		if seen[p.Name] && (p.Name == "client_orderid" || p.Name == "amount" || p.Name == "currency") {
+			return JobMessage{}, fmt.Errorf("job: decode job message %s: params: %s given twice", m.ClientOrderID, p.Name)
+		}
+		seen[p.Name] = true
 	}
 	return m, nil
+}
+
+// checkKeyParam compares a client_orderid, amount or currency parameter with the message's
+// own fields: the worker keys its ledger and status lookups by the message's client_orderid
+// and sends the parameters, so a disagreement would pay something other than what was
+// validated, or under another id. It returns the reason, or "".
+func checkKeyParam(p Param, m JobMessage, amount Amount) string {
+	switch p.Name {
+	case "client_orderid":
+		if p.Value != m.ClientOrderID {
+			return fmt.Sprintf("client_orderid %q differs from the message's", safeValue(p.Value))
+		}
+	case "currency":
+		if p.Value != m.Currency {
+			return fmt.Sprintf("currency %q differs from the message's %s", safeValue(p.Value), m.Currency)
+		}
+	case "amount":
+		if a, err := ParseAmount(p.Value, m.Currency); err != nil || a != amount {
+			return fmt.Sprintf("amount %q differs from the message's %s", safeValue(p.Value), amount)
+		}
+	}
+	return ""
 }
 
 // Status is the outcome of one payout in a Result.
