@@ -2,6 +2,7 @@ package payout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -274,8 +275,8 @@ func TestPoolReturnsWhenPullEnds(t *testing.T) {
 	nc.Close()
 	select {
 	case err := <-done:
-		if err == nil {
-			t.Fatal("Run returned nil after its connection closed; want an error")
+		if !errors.Is(err, jetstream.ErrConnectionClosed) {
+			t.Fatalf("Run returned %v after its connection closed; want an error saying so", err)
 		}
 	case <-time.After(10 * time.Second):
 		cancel()
