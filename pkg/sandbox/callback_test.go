@@ -115,3 +115,46 @@ func TestNoCallbackWithoutControlKey(t *testing.T) {
 		t.Errorf("callbacks without control key: %d", n)
 	}
 }
+
+// TestCloseCancelsStalledCallback: a callback target that never answers must not hold Close
+// (nor a goroutine after it) for the callback client's timeout.
+func TestCloseCancelsStalledCallback(t *testing.T) {
+	t.Parallel()
+	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer cb.Close()
+	defer close(release)
+	h := start(t, func(o *sandbox.Options) {
+		o.ControlKey = "k"
+		o.CallbackClient = &http.Client{Timeout: time.Hour}
+	})
+	h.payout("cb-stall", "1234567890", "server_callback_url", cb.URL)
+	select {
+	case <-arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the callback never arrived")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- h.srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waits for a stalled callback")
+	}
+	if st := h.srv.Stats(); st.CallbacksSent != 0 || st.CallbacksFailed != 1 {
+		t.Errorf("stats: sent %d failed %d; want the cancelled callback counted as failed", st.CallbacksSent, st.CallbacksFailed)
+	}
+}
