@@ -158,15 +158,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	log := newLogger(cfg, stderr)
 
-	in := batch.FileInput(f.file)
-	if f.file == "-" {
-		spooled, cleanup, err := batch.SpoolInput(stdin, "-", "")
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-		in = spooled
+	in, cleanup, err := openInput(f.file, stdin)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	plan, err := batch.ValidateInput(in, f.batchID, cfg.Enqueue.MaxErrors)
 	if err != nil {
 		var ife *batch.InvalidFileError
@@ -230,6 +226,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return werr
 	}
 	return result
+}
+
+// openInput copies the batch file (or stdin for "-") to a private temporary file and reads both
+// passes, validation and publishing, from that copy. Reading the original twice would publish
+// whatever it holds by the second pass: a file still being written or replaced in between would
+// get rows published that were never validated with the whole file (the final SHA-256 check only
+// notices after chunks are out).
+func openInput(name string, stdin io.Reader) (batch.Input, func(), error) {
+	src := stdin
+	if name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			return batch.Input{}, nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		defer file.Close()
+		src = file
+	}
+	return batch.SpoolInput(src, name, "")
 }
 
 // waitFor follows the batch's results and writes the report.

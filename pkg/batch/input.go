@@ -19,12 +19,14 @@ type Input struct {
 	Open func() (io.ReadCloser, error)
 }
 
-// FileInput reads the file at path.
+// FileInput reads the file at path, once per pass. If the file can change while a batch is
+// enqueued, use SpoolInput on it instead: Enqueue notices a changed file only at the end of the
+// publish pass, after the chunks read so far are published.
 func FileInput(path string) Input {
 	return Input{Name: path, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
 }
 
-// SpoolInput copies r (stdin) into a temporary file in dir ("" = the system's) so it can be read
+// SpoolInput copies r (stdin, or an open file) into a private temporary file in dir ("" = the system's) so it can be read
 // twice. The returned cleanup removes the file.
 func SpoolInput(r io.Reader, name, dir string) (Input, func(), error) {
 	f, err := os.CreateTemp(dir, "payrun-enqueue-*.csv")
