@@ -258,8 +258,12 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 			}
 			pending = meta.NumPending
 			r, err := job.DecodeResult(msg.Data())
-			if err != nil {
-				return sum, 0, fmt.Errorf("payout: summary: %w", err)
+			if err != nil || r.BatchID != batch {
+				// Not a result of this batch this build can read (another schema version, a
+				// stray publish): it counts for nothing, and failing here would hold every
+				// last row of the batch unacknowledged.
+				s.log.Warn().Err(err).Str("batch", batch).Uint64("seq", meta.Sequence.Stream).Msg("payout: summary: unreadable result skipped")
+				continue
 			}
 			if seen[r.ClientOrderID] {
 				continue

@@ -173,3 +173,25 @@ func (e *env) manifestView(batch string) manifestView {
 	}
 	return viewManifest(m)
 }
+
+// A message on the batch's results subject that is not a result this worker can read (another
+// schema version, garbage) must not hold the rows' acks hostage: the summary counts the results
+// it can read, and the row is reported and acked.
+func TestSummarySkipsUnreadableResults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const batch = "ODD-RESULT"
+	e.putManifest(batch, 1)
+	e.gw.payScript["r1"] = []string{payReject}
+	if _, err := e.js.Publish(context.Background(), e.names.ResultSubject(batch), []byte(`{"version":99}`)); err != nil {
+		t.Fatal(err)
+	}
+	d, msg := e.deliver(batch, "r1", 1)
+	if d.Action != ActionAck || len(msg.replies) != 1 || msg.replies[0] != "double_ack" {
+		t.Fatalf("decision %+v replies %v: want the row reported and acked", d, msg.replies)
+	}
+	sums := e.summaries(batch)
+	if len(sums) != 1 || sums[0].Rows != 1 || sums[0].Counts[job.StatusRejected] != 1 {
+		t.Fatalf("summaries %+v, want one counting the readable result", sums)
+	}
+}
