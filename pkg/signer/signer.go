@@ -80,6 +80,9 @@ func New(key *rsa.PrivateKey, consumerKey string, opts ...Option) (*Signer, erro
 	return s, nil
 }
 
+// ConsumerKey returns the oauth_consumer_key the signer signs with (the merchant login).
+func (s *Signer) ConsumerKey() string { return s.consumerKey }
+
 // Sign signs a request with a fresh nonce and the current time. Call it again for every
 // attempt, retries included.
 func (s *Signer) Sign(method, rawURL string, params []Param) (Debug, error) {

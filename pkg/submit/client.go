@@ -45,6 +45,11 @@ func NewClient(opts Options, sign *signer.Signer, log zerolog.Logger) (*Client, 
 	if err != nil {
 		return nil, err
 	}
+	if o.Login != sign.ConsumerKey() {
+		// Both are the merchant login. Status calls carrying another login are refused as
+		// invalid, and a validation-error to a lookup reads as "no such order".
+		return nil, fmt.Errorf("submit: options: Login %q is not the signer's consumer key %q (both are the merchant login)", o.Login, sign.ConsumerKey())
+	}
 	target := url.PathEscape(o.EndpointID)
 	if o.EndpointGroupID != "" {
 		target = "group/" + url.PathEscape(o.EndpointGroupID)

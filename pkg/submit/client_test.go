@@ -317,6 +317,12 @@ func TestNewClientValidatesOptions(t *testing.T) {
 	if _, err := submit.NewClient(submit.Options{BaseURL: "http://x/paynet", EndpointID: "1", Login: "l"}, nil, zerologNop()); err == nil {
 		t.Error("NewClient accepted a nil signer")
 	}
+	// The status login and the OAuth consumer key are both the merchant login. A client whose
+	// status calls carry another login gets every lookup refused as a validation-error, which
+	// reads as "no such order": each ambiguous payout would be sent again.
+	if _, err := submit.NewClient(submit.Options{BaseURL: "http://x/paynet", EndpointID: "1", Login: login + "-other"}, sg, zerologNop()); err == nil {
+		t.Error("NewClient accepted a Login that is not the signer's consumer key")
+	}
 }
 
 func TestEndpointGroup(t *testing.T) {
