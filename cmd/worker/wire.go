@@ -117,6 +117,11 @@ func checkWorkerRules(cfg config.Config) error {
 		if _, err := embeddedOptions(cfg); err != nil {
 			errs = append(errs, err)
 		}
+		if cfg.Worker.StoreDir == "" && !cfg.Worker.Sandbox {
+			// A temporary store is removed at exit, and with it the ledger and the order
+			// reservations: re-enqueueing the batch would then pay its rows again.
+			errs = append(errs, fieldError("worker.store_dir", "worker.embedded with a real gateway needs a store directory that outlives the process (the ledger that prevents paying a row twice lives there); a temporary store is only for worker.sandbox"))
+		}
 	}
 	if len(errs) == 0 {
 		o := payoutOptions(cfg)
