@@ -53,10 +53,11 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 	})
 }
 
-// Poke looks up the order of every ledger entry for clientOrderID that is submitting or
-// accepted, and records a final status (or a newly seen order) found there. It never submits
-// and never counts a failure against the row: what it cannot learn is left to the job's own
-// deliveries. orderID (from a verified callback) is used when the ledger has none.
+// Poke looks up the order of every ledger entry for clientOrderID that is submitting, accepted
+// or pending_retry (a callback for a request thought unsent proves it was not), and records a
+// final status (or a newly seen order) found there, so that the row is never sent again. It
+// never submits and never counts a failure against the row: what it cannot learn is left to
+// the job's own deliveries. orderID (from a verified callback) is used when the ledger has none.
 func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error {
 	keys, err := m.ledger.kv.ListKeysFiltered(ctx, "*."+queue.Token(clientOrderID))
 	if err != nil {
@@ -75,7 +76,7 @@ func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error
 
 func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) error {
 	entry, rev, err := m.get(ctx, key)
-	if err != nil || entry == nil || (entry.State != StateSubmitting && entry.State != StateAccepted) {
+	if err != nil || entry == nil || (entry.State != StateSubmitting && entry.State != StateAccepted && entry.State != StatePendingRetry) {
 		return err
 	}
 	if entry.OrderID != "" {

@@ -77,3 +77,22 @@ func TestCallbackTriggersLookup(t *testing.T) {
 		t.Fatalf("payouts %d", gw.payouts(coid))
 	}
 }
+
+// A verified callback for a row the ledger holds as definitely not sent (pending_retry) proves
+// an order exists after all: the lookup records it, and the row is never sent again.
+func TestPokeRecordsOrderOfPendingRetry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.gw.statusSeq = []string{"approved"}
+	e.putLedger("B", "c1", &Entry{BatchID: "B", ClientOrderID: "c1", Line: 2, State: StatePendingRetry, Attempts: 1, Failures: 1, SubmittedAt: t0})
+	o := e.gw.createOrder("c1") // the "not sent" request reached the gateway after all
+	if err := e.m.Poke(context.Background(), "c1", o.id); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ledger("B", "c1"); got.State != StateFinal || got.Result != job.StatusApproved || got.OrderID != o.id {
+		t.Fatalf("ledger after the callback %+v, want final approved with order %s", got, o.id)
+	}
+	if d, _ := e.deliver("B", "c1", 2); d.Action != ActionAck || e.gw.payouts("c1") != 0 {
+		t.Fatalf("next delivery %+v, payout calls %d: want the result reported and no payout", d, e.gw.payouts("c1"))
+	}
+}

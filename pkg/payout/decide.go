@@ -261,7 +261,11 @@ func (c *Classifier) onPayout(in Input) Decision {
 
 func (c *Classifier) onStatus(in Input) Decision {
 	e, now, o, g := in.Entry, in.Now, c.opts, in.Gateway
-	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted) {
+	// A pending_retry entry is looked up only after a verified callback: an order found for it
+	// exists after all (the request thought unsent reached the gateway) and must never be sent
+	// again.
+	orderFound := in.Outcome == OutcomeFinal || in.Outcome == OutcomePending
+	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted && (e.State != StatePendingRetry || !orderFound)) {
 		return c.stuck(in, "status outcome without a submitting or accepted ledger entry")
 	}
 	next := *e
@@ -276,7 +280,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 		next.LastStatus, next.Ambiguous = g.Status, false
 		return c.finish(&next, now, finalResult(g.Status), g.ErrorCode, g.ErrorMessage, "final status "+g.Status, zerolog.InfoLevel)
 	case OutcomePending:
-		if e.State == StateSubmitting {
+		if e.State != StateAccepted {
 			return c.accept(&next, g, now, fmt.Sprintf("lookup found order in %q: poll it", g.Status))
 		}
 		since := now.Sub(e.AcceptedAt)

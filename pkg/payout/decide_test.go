@@ -150,7 +150,11 @@ func TestDecide(t *testing.T) {
 			want{action: ActionNakDelay, next: StateAccepted, delay: o.BackoffInitial, attempts: 1, failures: 1}},
 		{"poll failed at max failures: dead letter unresolved", Input{Event: EventStatus, Entry: failingAccepted, Outcome: OutcomeLookupFailed, Now: t0.Add(time.Minute)},
 			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures}},
-		{"status outcome for a pending_retry entry: inconsistent", Input{Event: EventStatus, Entry: pending, Outcome: OutcomeFinal, Now: t0},
+		{"callback lookup finds an order for a pending_retry entry: final", Input{Event: EventStatus, Entry: pending, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "approved", OrderID: "P3"}, Now: t0},
+			want{step: StepReport, next: StateFinal, result: job.StatusApproved, attempts: 1, failures: 1}},
+		{"callback lookup finds a pending order for a pending_retry entry: followed", Input{Event: EventStatus, Entry: pending, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P3"}, Now: t0},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1, failures: 1}},
+		{"status not found for a pending_retry entry: inconsistent", Input{Event: EventStatus, Entry: pending, Outcome: OutcomeNotFound, Now: t0},
 			want{action: ActionNakDelay, delay: o.BackoffMax}},
 
 		// Reported, undecodable, infrastructure.
