@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
 
 // Both passes must read the bytes that were there when enqueue started: a file rewritten (or still
@@ -57,5 +63,37 @@ func TestOpenInputIsASnapshot(t *testing.T) {
 				t.Error("the private copy outlives cleanup")
 			}
 		})
+	}
+}
+
+// A row skipped because an interrupted batch reserved it may never have been published: enqueue
+// must say that the other batch is unfinished and how to finish it, not only "already enqueued".
+func TestCLIDuplicateOfUnfinishedBatch(t *testing.T) {
+	t.Parallel()
+	srv, _, js := queuetest.Start(t)
+	h := queuetest.Provision(t, js)
+	ctx := context.Background()
+	// Batch "crashed" reserved pr-2026-11-0004 and stopped before publishing it.
+	m := batch.Manifest{Version: batch.ManifestVersion, BatchID: "crashed", Source: "old.csv", State: batch.StatePublishing, Rows: 1, ChunkSize: 999, Chunks: 1}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Batches.Create(ctx, queue.Token("crashed"), data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Orders.Create(ctx, queue.Token("pr-2026-11-0004"), []byte("crashed")); err != nil {
+		t.Fatal(err)
+	}
+	r := enqueue(t, natsEnv(srv), "", "--batch", "fresh", "testdata/overlap.csv")
+	r.expect(t, 4, []string{"enqueued:   1", "skipped:    1"}, []string{
+		`client_orderid "pr-2026-11-0004" already enqueued by batch crashed`,
+		"batch crashed is not fully enqueued (state publishing)", "old.csv",
+	})
+	// The same rows under a third id: crashed is still unfinished, fresh (finished) gets no warning.
+	r = enqueue(t, natsEnv(srv), "", "--batch", "dec", "testdata/overlap.csv")
+	r.expect(t, 4, []string{"enqueued:   0"}, []string{"batch crashed is not fully enqueued", "already enqueued by batch fresh"})
+	if strings.Contains(r.stderr, "batch fresh is not") || strings.Contains(r.stderr, "fresh, which") {
+		t.Errorf("warning about a finished batch:\n%s", r.stderr)
 	}
 }

@@ -214,6 +214,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	printReport(stdout, stderr, rep)
+	warnUnfinishedOwners(ctx, stderr, handles.Batches, rep)
 	var result error
 	if rep.Duplicates > 0 {
 		result = fmt.Errorf("%w: %d rows", errDuplicates, rep.Duplicates)
@@ -226,6 +227,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return werr
 	}
 	return result
+}
+
+// warnUnfinishedOwners names every other batch (among the duplicate samples) that owns skipped
+// rows but is not fully enqueued: an interrupted run of it reserved those client_orderids and may
+// not have published them, so they are paid only when that batch's own command is run again.
+// Without this the rows would look enqueued while nothing may carry them.
+func warnUnfinishedOwners(ctx context.Context, w io.Writer, batches jetstream.KeyValue, rep batch.Report) {
+	seen := map[string]bool{}
+	for _, d := range rep.DuplicateSamples {
+		if seen[d.OtherBatch] {
+			continue
+		}
+		seen[d.OtherBatch] = true
+		m, _, err := batch.ReadManifest(ctx, batches, d.OtherBatch)
+		switch {
+		case err != nil:
+			fmt.Fprintf(w, "batch %s, which owns skipped rows, could not be checked (%v): make sure it is fully enqueued\n", d.OtherBatch, err)
+		case m.State == batch.StatePublishing:
+			fmt.Fprintf(w, "batch %s is not fully enqueued (state publishing): rows it reserved, skipped here, may not be published yet;\n"+
+				"  run enqueue again for batch %s with its original file (%s, sha256 %s) to finish it\n", d.OtherBatch, d.OtherBatch, m.Source, m.SHA256)
+		}
+	}
 }
 
 // openInput copies the batch file (or stdin for "-") to a private temporary file and reads both
