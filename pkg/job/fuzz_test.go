@@ -66,3 +66,33 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeJobMessage: any bytes. Decoding never panics; a message it accepts turns into a
+// Job, carries no card security code, and its params agree with its own client_orderid,
+// amount and currency.
+func FuzzDecodeJobMessage(f *testing.F) {
+	f.Add([]byte(`{"version":1,"batch_id":"b","line":2,"client_orderid":"o","amount":"10.50","currency":"USD","params":[{"name":"client_orderid","value":"o"},{"name":"amount","value":"10.50"},{"name":"currency","value":"USD"},{"name":"account_number","value":"1234567890"}]}`))
+	f.Add([]byte(`{"version":1,"batch_id":"b","client_orderid":"o","amount":"1","currency":"JPY","params":[{"name":"CVV2","value":"1"}]}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := DecodeJobMessage(data)
+		if err != nil {
+			return
+		}
+		j, err := m.Job()
+		if err != nil {
+			t.Fatalf("decoded message gives no job: %v", err)
+		}
+		for _, p := range m.Params {
+			if isCVVName(p.Name) {
+				t.Fatalf("accepted a card security code %q", p.Name)
+			}
+			a, aerr := ParseAmount(p.Value, m.Currency)
+			if (p.Name == "client_orderid" && p.Value != m.ClientOrderID) || (p.Name == "currency" && p.Value != m.Currency) ||
+				(p.Name == "amount" && (aerr != nil || a != j.Amount)) {
+				t.Fatalf("param %s=%q disagrees with the message %+v", p.Name, p.Value, m)
+			}
+		}
+	})
+}
