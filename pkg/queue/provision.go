@@ -290,6 +290,11 @@ func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 		return nil, mismatch("history", have.MaxMsgsPerSubject, cfg.History, "history is lower than configured; raise it by hand")
 	}
 	upd, changed := have, false
+	// Discard: Old would drop the oldest entries (ledger, reservations) once a limit is reached;
+	// buckets made by old nats.go versions have it. New refuses writes instead.
+	if have.Discard != jetstream.DiscardNew {
+		upd.Discard, changed = jetstream.DiscardNew, true
+	}
 	if atomic && !have.AllowAtomicPublish {
 		upd.AllowAtomicPublish, changed = true, true
 	}

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -169,5 +170,45 @@ func TestProvisionLiftsPerSubjectLimit(t *testing.T) {
 	}
 	if info.State.Msgs != 2 {
 		t.Errorf("jobs stream holds %d of 2 jobs published on one subject", info.State.Msgs)
+	}
+}
+
+// A bucket whose stream discards old messages (KV buckets made by old nats.go versions, or edited by
+// hand) silently drops the oldest ledger entries or reservations once a limit is reached. Provision
+// switches it to Discard: New, so a full bucket refuses writes instead.
+func TestProvisionBucketDiscardsNew(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	ctx := context.Background()
+	names := queue.DefaultNames()
+	if _, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: names.LedgerBucket, History: 5, MaxBytes: 4096}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(ctx, "KV_"+names.LedgerBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := st.CachedInfo().Config
+	cfg.Discard = jetstream.DiscardOld
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	h, err := queue.Provision(ctx, js, names, queue.DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Ledger.Put(ctx, "first", []byte("paid")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if _, err := h.Ledger.Put(ctx, fmt.Sprintf("k%d", i), make([]byte, 256)); err != nil {
+			break // full: refused, as it must be
+		}
+		if i > 100 {
+			t.Fatal("a 4 KiB bucket accepted 100 entries of 256 bytes")
+		}
+	}
+	if _, err := h.Ledger.Get(ctx, "first"); err != nil {
+		t.Errorf("the oldest ledger entry is gone once the bucket filled up: %v", err)
 	}
 }
