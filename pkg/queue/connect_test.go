@@ -7,34 +7,52 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
+
+// loggingConn starts an embedded server and connects to it with o (URL, name and a log sink
+// filled in); the server is shut down at cleanup.
+func loggingConn(t *testing.T, o queue.ConnectOptions) (*queue.EmbeddedServer, *nats.Conn, *syncBuffer) {
+	t.Helper()
+	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Port: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	logs := &syncBuffer{}
+	o.URL, o.Name, o.Log = srv.ClientURL(), "t", zerolog.New(logs)
+	nc, err := queue.Connect(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return srv, nc, logs
+}
+
+// waitLogged polls the log until it contains msg.
+func waitLogged(t *testing.T, logs *syncBuffer, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), msg) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q not logged: %s", msg, logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // A deliberate Close is not an incident: it must not log a warning (enqueue shows warnings to
 // people, and every clean exit would print "nats disconnected").
 func TestConnectDeliberateCloseIsQuiet(t *testing.T) {
 	t.Parallel()
-	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	var logs syncBuffer
-	nc, err := queue.Connect(context.Background(), queue.ConnectOptions{URL: srv.ClientURL(), Name: "t", Log: zerolog.New(&logs)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, nc, logs := loggingConn(t, queue.ConnectOptions{})
 	nc.Close()
 	// The closed callback runs after the disconnect callback (one ordered callback queue).
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "nats connection closed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("close not logged: %s", logs.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitLogged(t, logs, "nats connection closed")
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var e struct{ Level string }
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
@@ -49,29 +67,25 @@ func TestConnectDeliberateCloseIsQuiet(t *testing.T) {
 // A connection nats.go gives up on (here: reconnects exhausted) is an incident and logs loudly.
 func TestConnectGivingUpIsLoud(t *testing.T) {
 	t.Parallel()
-	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	var logs syncBuffer
-	nc, err := queue.Connect(context.Background(), queue.ConnectOptions{
-		URL: srv.ClientURL(), Name: "t", MaxReconnects: 1, ReconnectWait: 10 * time.Millisecond, Log: zerolog.New(&logs),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	srv, _, logs := loggingConn(t, queue.ConnectOptions{MaxReconnects: 1, ReconnectWait: 10 * time.Millisecond})
 	srv.Stop()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "nats connection closed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("close not logged: %s", logs.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitLogged(t, logs, "nats connection closed")
 	got := logs.String()
 	if !strings.Contains(got, `{"level":"warn","server"`) || !strings.Contains(got, `"level":"error"`) {
 		t.Errorf("lost connection not logged as warn + error: %s", got)
+	}
+}
+
+func TestConnectLogsDisconnectAndReconnect(t *testing.T) {
+	t.Parallel()
+	srv, nc, logs := loggingConn(t, queue.ConnectOptions{ReconnectWait: 20 * time.Millisecond})
+	srv.Stop()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	queuetest.WaitConnected(t, nc, 10*time.Second)
+	waitLogged(t, logs, "nats reconnected")
+	if !strings.Contains(logs.String(), "nats disconnected") {
+		t.Errorf("no disconnect logged: %s", logs.String())
 	}
 }

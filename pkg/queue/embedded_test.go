@@ -165,35 +165,3 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
-
-func TestConnectLogsDisconnectAndReconnect(t *testing.T) {
-	t.Parallel()
-	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	var logs syncBuffer
-	nc, err := queue.Connect(context.Background(), queue.ConnectOptions{
-		URL: srv.ClientURL(), Name: "t", ReconnectWait: 20 * time.Millisecond, Log: zerolog.New(&logs),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	srv.Stop()
-	if err := srv.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	queuetest.WaitConnected(t, nc, 10*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "nats reconnected") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no reconnect logged: %s", logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !strings.Contains(logs.String(), "nats disconnected") {
-		t.Errorf("no disconnect logged: %s", logs.String())
-	}
-}
