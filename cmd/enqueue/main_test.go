@@ -180,7 +180,8 @@ func TestCLIUsageAndInfrastructureErrors(t *testing.T) {
 		{"bad batch id", nil, []string{"--batch", "a b", "testdata/good.csv"}, 2, "invalid batch id"},
 		{"bad env value", []string{"PAYRUN_ENQUEUE_CHUNK_SIZE=5000"}, []string{"testdata/good.csv"}, 2, "enqueue.chunk_size (PAYRUN_ENQUEUE_CHUNK_SIZE)"},
 		{"dry run with wait", nil, []string{"--dry-run", "--wait", "testdata/good.csv"}, 2, "cannot be combined"},
-		{"missing file", nil, []string{"testdata/nope.csv"}, 1, "nope.csv"},
+		{"missing file", nil, []string{"testdata/nope.csv"}, 1, "input: open testdata/nope.csv: no such file"},
+		{"directory", nil, []string{"testdata"}, 1, "input: testdata is a directory"},
 		{"nats unreachable", []string{"PAYRUN_NATS_URL=nats://127.0.0.1:1"}, []string{"testdata/good.csv"}, 1, "nats unavailable"},
 		{"help", nil, []string{"--help"}, 0, "Exit codes:"},
 	}

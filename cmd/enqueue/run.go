@@ -261,9 +261,12 @@ func openInput(name string, stdin io.Reader) (batch.Input, func(), error) {
 	if name != "-" {
 		file, err := os.Open(name)
 		if err != nil {
-			return batch.Input{}, nil, fmt.Errorf("open %s: %w", name, err)
+			return batch.Input{}, nil, fmt.Errorf("input: %w", err)
 		}
 		defer file.Close()
+		if fi, err := file.Stat(); err == nil && fi.IsDir() {
+			return batch.Input{}, nil, fmt.Errorf("input: %s is a directory, want a CSV file", name)
+		}
 		src = file
 	}
 	return batch.SpoolInput(src, name, "")
