@@ -34,7 +34,7 @@ type InvalidFileError struct {
 }
 
 func (e *InvalidFileError) Error() string {
-	return fmt.Sprintf("batch: %s: %d invalid of %d rows, nothing enqueued", e.Summary.Source, e.ErrorCount(), e.Summary.Rows)
+	return fmt.Sprintf("batch: %s: %d errors in %d rows, nothing enqueued", e.Summary.Source, e.ErrorCount(), e.Summary.Rows)
 }
 
 // ErrorCount is how many problems the file has (all counted, some listed).
