@@ -115,9 +115,21 @@ const maxTokenLen = 64
 
 var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
+// hashedTokenLen is the length of a hashed token: "h" + base32 of 32 bytes without padding.
+var hashedTokenLen = 1 + tokenEncoding.EncodedLen(sha256.Size)
+
+// looksHashed reports whether s has the form of a hashed token.
+func looksHashed(s string) bool {
+	if len(s) != hashedTokenLen || s[0] != 'h' {
+		return false
+	}
+	return strings.IndexFunc(s[1:], func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '2' && r <= '7') }) < 0
+}
+
 // Token turns an id (batch id, client_orderid) into a string that is safe as one subject token,
 // as a KV key part and inside a message id. An id that matches [A-Za-z0-9_-]+ and is at most 64
-// bytes is kept as is; anything else becomes "h" + lowercase base32 of its SHA-256 (53 bytes).
+// bytes is kept as is (unless it is spelled like a hashed token, see IsPlainToken); anything else
+// becomes "h" + lowercase base32 of its SHA-256 (53 bytes).
 // The mapping is deterministic, so every process derives the same token.
 func Token(s string) string {
 	if IsPlainToken(s) {
@@ -127,9 +139,11 @@ func Token(s string) string {
 	return "h" + tokenEncoding.EncodeToString(sum[:])
 }
 
-// IsPlainToken reports whether Token keeps s unchanged.
+// IsPlainToken reports whether Token keeps s unchanged: s matches [A-Za-z0-9_-]{1,64} and is not
+// spelled like a hashed token ("h" + 52 lowercase base32 characters), so that no id can share the
+// token of another id.
 func IsPlainToken(s string) bool {
-	if s == "" || len(s) > maxTokenLen {
+	if s == "" || len(s) > maxTokenLen || looksHashed(s) {
 		return false
 	}
 	return strings.IndexFunc(s, func(r rune) bool {

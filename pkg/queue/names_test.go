@@ -41,6 +41,14 @@ func TestToken(t *testing.T) {
 	if queue.Token("a.b") == queue.Token("a b") {
 		t.Error("different ids map to the same token")
 	}
+	// An id spelled like another id's hashed token must not share its key (ledger, reservation,
+	// message id): it is hashed too.
+	if h := queue.Token("x y"); queue.Token(h) == h {
+		t.Errorf("the id %q maps to the same token as %q", h, "x y")
+	}
+	if upper := "h" + strings.Repeat("A", 52); queue.Token(upper) != upper {
+		t.Errorf("Token(%q) hashed an id that cannot be a hashed token", upper)
+	}
 }
 
 func FuzzToken(f *testing.F) {
