@@ -269,7 +269,7 @@ func TestValidateInput(t *testing.T) {
 	if _, err := batch.ValidateInput(stringInput("e.csv", "client_orderid,amount,currency,account_number\n"), "", 10); !errors.Is(err, job.ErrInvalidBatch) && !errors.Is(err, batch.ErrEmptyBatch) {
 		t.Errorf("empty file: %v", err)
 	}
-	for _, id := range []string{"a b", "x.y", strings.Repeat("z", 65), "ü"} {
+	for _, id := range []string{"a b", "x.y", strings.Repeat("z", 65), "ü", queue.Token("a b")} {
 		if _, err := batch.ValidateInput(stringInput("f.csv", csvRows("o", 0, 1)), id, 10); !errors.Is(err, batch.ErrInvalidBatchID) {
 			t.Errorf("batch id %q: %v", id, err)
 		}

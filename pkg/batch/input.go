@@ -60,7 +60,7 @@ type Plan struct {
 // rows ErrEmptyBatch.
 func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
 	if batchID != "" && !queue.IsPlainToken(batchID) {
-		return Plan{}, fmt.Errorf("batch: %q: %w: want 1-64 letters, digits, '_' or '-'", batchID, ErrInvalidBatchID)
+		return Plan{}, fmt.Errorf("batch: %q: %w: want 1-64 letters, digits, '_' or '-', not 'h' + 52 lowercase base32 characters (the form of a hashed id)", batchID, ErrInvalidBatchID)
 	}
 	rc, err := in.Open()
 	if err != nil {
