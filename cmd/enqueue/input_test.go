@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/queue"
@@ -95,5 +96,24 @@ func TestCLIDuplicateOfUnfinishedBatch(t *testing.T) {
 	r.expect(t, 4, []string{"enqueued:   0"}, []string{"batch crashed is not fully enqueued", "already enqueued by batch fresh"})
 	if strings.Contains(r.stderr, "batch fresh is not") || strings.Contains(r.stderr, "fresh, which") {
 		t.Errorf("warning about a finished batch:\n%s", r.stderr)
+	}
+}
+
+// enqueue runs with its own config; it must not rewrite the consumer the running workers use.
+func TestCLIKeepsWorkersConsumer(t *testing.T) {
+	t.Parallel()
+	srv, _, js := queuetest.Start(t)
+	s := queue.DefaultSettings()
+	s.AckWait = 2 * time.Minute
+	if _, err := queue.Provision(context.Background(), js, queue.DefaultNames(), s); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, natsEnv(srv), "", "--batch", "b1", "testdata/good.csv").expect(t, 0, []string{"enqueued:   5"}, nil)
+	c, err := js.Consumer(context.Background(), "PAYOUTS", queue.DefaultNames().Consumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.CachedInfo().Config.AckWait; got != 2*time.Minute {
+		t.Errorf("after enqueue the workers' ack wait is %s, want 2m", got)
 	}
 }

@@ -190,7 +190,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	handles, err := queue.Provision(ctx, js, cfg.QueueNames(), cfg.QueueSettings())
+	settings := cfg.QueueSettings()
+	settings.ConsumerCreateOnly = true // the workers own their consumer's settings
+	handles, err := queue.Provision(ctx, js, cfg.QueueNames(), settings)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ var ErrMismatch = errors.New("existing configuration differs")
 // wants in a way it refuses to change silently (it would lose, expire or stop deduplicating data,
 // or cannot be changed in place). Fix the existing object by hand or change the configuration.
 type MismatchError struct {
-	Kind    string // "stream" or "bucket"
+	Kind    string // "stream", "bucket" or "consumer"
 	Name    string // stream or bucket name
 	Setting string // e.g. "storage", "discard", "retention", "max_msgs", "duplicates"
 	Have    string
@@ -59,8 +59,8 @@ func Provision(ctx context.Context, js jetstream.JetStream, names Names, s Setti
 	if h.Results, err = ensureStream(ctx, js, "stream", ResultStreamConfig(names, s)); err != nil {
 		return nil, err
 	}
-	if h.Consumer, err = js.CreateOrUpdateConsumer(ctx, names.JobStream, ConsumerConfig(names, s)); err != nil {
-		return nil, fmt.Errorf("queue: provision: consumer %s: %w", names.Consumer, wrapUnavailable(err))
+	if h.Consumer, err = ensureConsumer(ctx, js, names, s); err != nil {
+		return nil, err
 	}
 	buckets := []struct {
 		dst    *jetstream.KeyValue
@@ -140,6 +140,41 @@ func ConsumerConfig(n Names, s Settings) jetstream.ConsumerConfig {
 		MaxAckPending: s.MaxAckPending,
 		ReplayPolicy:  jetstream.ReplayInstantPolicy,
 	}
+}
+
+// ensureConsumer creates or updates the workers' consumer; with s.ConsumerCreateOnly an existing
+// one is only checked for its filter.
+func ensureConsumer(ctx context.Context, js jetstream.JetStream, names Names, s Settings) (jetstream.Consumer, error) {
+	op := "queue: provision: consumer " + names.Consumer
+	want := ConsumerConfig(names, s)
+	if !s.ConsumerCreateOnly {
+		c, err := js.CreateOrUpdateConsumer(ctx, names.JobStream, want)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
+		}
+		return c, nil
+	}
+	c, err := js.Consumer(ctx, names.JobStream, names.Consumer)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		c, err = js.CreateConsumer(ctx, names.JobStream, want)
+		if errors.Is(err, jetstream.ErrConsumerExists) { // created concurrently by a worker
+			c, err = js.Consumer(ctx, names.JobStream, names.Consumer)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
+	}
+	have := c.CachedInfo().Config
+	filters := have.FilterSubjects
+	if have.FilterSubject != "" {
+		filters = append(filters, have.FilterSubject)
+	}
+	if len(filters) != 1 || filters[0] != want.FilterSubject {
+		return nil, &MismatchError{Kind: "consumer", Name: names.Consumer, Setting: "filter_subject",
+			Have: fmt.Sprint(filters), Want: want.FilterSubject,
+			Reason: "the workers' consumer must see job subjects only, never enqueue's commit markers; start a worker with this config to fix it"}
+	}
+	return c, nil
 }
 
 func ensureStream(ctx context.Context, js jetstream.JetStream, kind string, want jetstream.StreamConfig) (jetstream.Stream, error) {

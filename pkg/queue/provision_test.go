@@ -212,3 +212,52 @@ func TestProvisionBucketDiscardsNew(t *testing.T) {
 		t.Errorf("the oldest ledger entry is gone once the bucket filled up: %v", err)
 	}
 }
+
+// enqueue provisions with ConsumerCreateOnly: the workers own their consumer's settings, and an
+// enqueue run with another config (say the default ack_wait) must not rewrite them under running
+// workers. It still refuses a consumer whose filter would hand it the commit markers.
+func TestProvisionConsumerCreateOnly(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	ctx := context.Background()
+	names := queue.DefaultNames()
+	worker := queue.DefaultSettings()
+	worker.AckWait = 2 * time.Minute
+	if _, err := queue.Provision(ctx, js, names, worker); err != nil {
+		t.Fatal(err)
+	}
+	enq := queue.DefaultSettings()
+	enq.ConsumerCreateOnly = true
+	h, err := queue.Provision(ctx, js, names, enq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Consumer.CachedInfo().Config.AckWait; got != 2*time.Minute {
+		t.Errorf("enqueue's provision changed the workers' ack wait to %s", got)
+	}
+	// A consumer that would also receive the markers (no filter) is refused, not used.
+	cfg := queue.ConsumerConfig(names, worker)
+	cfg.FilterSubject = ""
+	if _, err := js.UpdateConsumer(ctx, names.JobStream, cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err = queue.Provision(ctx, js, names, enq)
+	var me *queue.MismatchError
+	if !errors.As(err, &me) || me.Setting != "filter_subject" || me.Name != names.Consumer {
+		t.Errorf("Provision with an unfiltered consumer = %v, want a filter_subject mismatch", err)
+	}
+	// Without the option (the workers' own start-up) the consumer is brought to the settings.
+	h, err = queue.Provision(ctx, js, names, queue.DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := h.Consumer.CachedInfo().Config; c.AckWait != 30*time.Second || c.FilterSubject != names.JobSubjects() {
+		t.Errorf("worker provision left consumer %+v", c)
+	}
+	// On a fresh server create-only creates it.
+	_, _, js2 := queuetest.Start(t)
+	h, err = queue.Provision(ctx, js2, names, enq)
+	if err != nil || h.Consumer.CachedInfo().Config.FilterSubject != names.JobSubjects() {
+		t.Fatalf("create-only on a fresh server = %v", err)
+	}
+}

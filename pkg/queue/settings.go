@@ -47,6 +47,12 @@ type Settings struct {
 	// size it above the number of payouts expected to be in flight at the gateway. Default 10000.
 	MaxAckPending int
 
+	// ConsumerCreateOnly makes Provision create the workers' consumer if it is missing but leave an
+	// existing one's settings alone (checking only that its filter is the job subjects, so commit
+	// markers never reach it). For enqueue: the workers own AckWait, MaxDeliver and MaxAckPending,
+	// and a run with another config must not change them under running workers.
+	ConsumerCreateOnly bool
+
 	// History per key of the KV buckets (1-64). Defaults: batches 5, orders 1, ledger 5, ratelimit 1.
 	BatchesHistory   uint8
 	OrdersHistory    uint8
