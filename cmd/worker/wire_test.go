@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -245,7 +246,7 @@ func TestStartLogReadableWithoutSecrets(t *testing.T) {
 	cfg := parseConfig(t, "worker: {sandbox: true}\n",
 		"PAYRUN_NATS_URL=nats://svc:"+urlPass+"@127.0.0.1:1", "PAYRUN_NATS_USER=svc", "PAYRUN_NATS_PASSWORD="+password,
 		"PAYRUN_CONTROL_KEY="+controlKey)
-	var buf bytes.Buffer
+	var buf lockedBuffer // the NATS connection logs its close from its own goroutine
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // serve logs the configuration, then stops before anything runs
 	if err := serve(ctx, cfg, zerolog.New(&buf)); err != nil {
@@ -278,4 +279,22 @@ func TestStartLogReadableWithoutSecrets(t *testing.T) {
 	if logged["nats.password"] != "***" || logged["gateway.control_key"] != "***" {
 		t.Errorf("secrets not shown as set: password %v, control key %v", logged["nats.password"], logged["gateway.control_key"])
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
