@@ -14,8 +14,13 @@ import (
 	"github.com/payrun/payrun/pkg/queue"
 )
 
-// ErrNotEnqueued: Wait was asked to follow a batch whose publishing has not finished.
-var ErrNotEnqueued = errors.New("batch is not fully enqueued")
+var (
+	// ErrNotEnqueued: Wait was asked to follow a batch whose publishing has not finished.
+	ErrNotEnqueued = errors.New("batch is not fully enqueued")
+	// ErrResultsMissing: the batch is completed (every result was published) but some results are
+	// no longer in the results stream (older than its max age, or deleted), so waiting cannot end.
+	ErrResultsMissing = errors.New("batch completed but some results are no longer in the results stream")
+)
 
 // WaitOptions configure Wait.
 type WaitOptions struct {
@@ -81,6 +86,21 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 		defer cancel()
 	}
 	resultSubj, summarySubj := o.Names.ResultSubject(batchID), o.Names.SummarySubject(batchID)
+	// Once the batch is completed every result was published before its summary; if the stream then
+	// holds fewer results than rows, they expired: say so instead of waiting for ever.
+	complete := m.State == StateCompleted
+	missing := func() (WaitResult, error) {
+		return flush(fmt.Errorf("batch: wait %s: %w: %d of %d rows have results in stream %s", batchID, ErrResultsMissing, res.Results, res.Expected, o.Names.ResultStream))
+	}
+	if complete {
+		n, err := storedResults(ctx, js, o.Names.ResultStream, resultSubj)
+		if err != nil {
+			return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+		}
+		if n < uint64(res.Expected) {
+			return missing()
+		}
+	}
 	cons, err := js.OrderedConsumer(ctx, o.Names.ResultStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{resultSubj, summarySubj},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
@@ -101,7 +121,11 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 	}()
 	defer func() { cancel(); <-stopped }()
 	seen := make(map[string]struct{}, res.Expected)
+	caughtUp := false // the last message was the last one in the stream so far
 	for res.Results < res.Expected {
+		if complete && caughtUp {
+			return missing()
+		}
 		msg, err := it.Next()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -112,7 +136,12 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 			}
 			return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
 		}
+		caughtUp = false
+		if meta, err := msg.Metadata(); err == nil {
+			caughtUp = meta.NumPending == 0
+		}
 		if msg.Subject() == summarySubj {
+			complete = true
 			if s, err := job.DecodeBatchSummary(msg.Data()); err == nil {
 				res.Summary = &s
 			} else {
@@ -149,4 +178,17 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 		}
 	}
 	return flush(nil)
+}
+
+// storedResults is how many messages the results stream holds on subject.
+func storedResults(ctx context.Context, js jetstream.JetStream, stream, subject string) (uint64, error) {
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, err
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return 0, err
+	}
+	return info.State.Subjects[subject], nil
 }

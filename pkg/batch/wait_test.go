@@ -147,3 +147,36 @@ func FuzzEscapeCell(f *testing.F) {
 		}
 	})
 }
+
+// A completed batch whose results are no longer all in the stream (older than the results' max
+// age, or deleted) must end Wait with an error, not block forever (the default has no timeout).
+func TestWaitCompletedBatchWithMissingResults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 3))
+	p := plan(t, in, "b1")
+	if _, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), in, p); err != nil {
+		t.Fatal(err)
+	}
+	m := manifest(t, e, "b1")
+	m.State = batch.StateCompleted
+	data, _ := json.Marshal(m)
+	if _, err := e.h.Batches.Put(context.Background(), "b1", data); err != nil {
+		t.Fatal(err)
+	}
+	// No result left at all, then two of three (one of them twice).
+	_, err := batch.Wait(ctxTimeout(t, 10*time.Second), e.js, e.h.Batches, "b1", batch.WaitOptions{})
+	if !errors.Is(err, batch.ErrResultsMissing) {
+		t.Fatalf("no results: Wait = %v, want ErrResultsMissing", err)
+	}
+	for _, id := range []string{"o-0", "o-1", "o-1"} {
+		dup, _ := json.Marshal(job.Result{Version: job.ResultVersion, BatchID: "b1", ClientOrderID: id, Status: job.StatusApproved, Amount: "1.00", Currency: "USD"})
+		if err := e.nc.Publish(queue.DefaultNames().ResultSubject("b1"), dup); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := batch.Wait(ctxTimeout(t, 10*time.Second), e.js, e.h.Batches, "b1", batch.WaitOptions{})
+	if !errors.Is(err, batch.ErrResultsMissing) || res.Results != 2 || res.Expected != 3 {
+		t.Fatalf("two of three: Wait = %+v, %v, want ErrResultsMissing with 2 of 3", res, err)
+	}
+}
