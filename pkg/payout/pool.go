@@ -83,9 +83,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		if err := m.sum.watch(runCtx); err != nil {
-			log.Error().Err(err).Msg("payout: batch summaries rely on results only")
-		}
+		m.sum.watch(runCtx)
 	}()
 
 	fetched := make(chan struct{})

@@ -23,6 +23,7 @@ type summarizer struct {
 	log     zerolog.Logger
 	met     *metrics
 	now     func() time.Time
+	retry   time.Duration // wait before watching the manifests again
 
 	mu      sync.Mutex
 	rows    map[string]int // batch -> rows, cached (an enqueued manifest's count never changes)
@@ -45,7 +46,8 @@ func (s *summarizer) resultStream(ctx context.Context) (jetstream.Stream, error)
 }
 
 func newSummarizer(js jetstream.JetStream, batches jetstream.KeyValue, names queue.Names, log zerolog.Logger, met *metrics, now func() time.Time) *summarizer {
-	return &summarizer{js: js, batches: batches, names: names, log: log, met: met, now: now, rows: map[string]int{}, done: map[string]bool{}}
+	return &summarizer{js: js, batches: batches, names: names, log: log, met: met, now: now, retry: 2 * time.Second,
+		rows: map[string]int{}, done: map[string]bool{}}
 }
 
 // Manifest fields (pkg/batch's Manifest, JSON) the worker reads and writes. The worker reads
@@ -293,9 +295,25 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 
 // watch re-checks a batch whenever its manifest changes to "enqueued" (and, at start, every
 // batch already enqueued): the last result may have been published before enqueue finished
-// writing the manifest, and then no later result would trigger the summary. It returns when ctx
-// is cancelled.
-func (s *summarizer) watch(ctx context.Context) error {
+// writing the manifest, and then no later result would trigger the summary. A watch that fails
+// or ends is started again (after retry); watch returns when ctx is cancelled.
+func (s *summarizer) watch(ctx context.Context) {
+	for {
+		err := s.watchOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn().Err(err).Dur("retry_in", s.retry).Msg("payout: summary: manifest watch ended; watching again")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.retry):
+		}
+	}
+}
+
+// watchOnce is one watch of the batches bucket, until ctx ends or the watch does.
+func (s *summarizer) watchOnce(ctx context.Context) error {
 	w, err := s.batches.WatchAll(ctx)
 	if err != nil {
 		return fmt.Errorf("payout: summary: watch manifests: %w", err)
@@ -307,7 +325,7 @@ func (s *summarizer) watch(ctx context.Context) error {
 			return nil
 		case e, ok := <-w.Updates():
 			if !ok {
-				return nil
+				return errors.New("payout: summary: manifest watch closed")
 			}
 			if e == nil || e.Operation() != jetstream.KeyValuePut {
 				continue // nil marks the end of the initial values

@@ -3,9 +3,13 @@ package payout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -194,4 +198,47 @@ func TestSummarySkipsUnreadableResults(t *testing.T) {
 	if len(sums) != 1 || sums[0].Rows != 1 || sums[0].Counts[job.StatusRejected] != 1 {
 		t.Fatalf("summaries %+v, want one counting the readable result", sums)
 	}
+}
+
+// flakyWatchKV fails its first WatchAll calls (JetStream busy or unreachable for a moment).
+type flakyWatchKV struct {
+	jetstream.KeyValue
+	mu    sync.Mutex
+	fails int
+}
+
+func (kv *flakyWatchKV) WatchAll(ctx context.Context, opts ...jetstream.WatchOpt) (jetstream.KeyWatcher, error) {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	if kv.fails > 0 {
+		kv.fails--
+		return nil, errors.New("watch: timeout")
+	}
+	return kv.KeyValue.WatchAll(ctx, opts...)
+}
+
+// The manifest watcher does not give up when its first watch fails: a batch whose last result
+// came before its manifest said "enqueued" still gets its summary.
+func TestSummaryWatcherRetries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const batch = "WATCH-RETRY"
+	e.gw.payScript["r1"] = []string{payReject}
+	rev, err := e.h.Batches.Create(context.Background(), e.names.BatchKey(batch), fmt.Appendf(nil, `{"batch_id":%q,"state":"publishing"}`, batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := e.deliver(batch, "r1", 1); d.Action != ActionAck {
+		t.Fatalf("%+v", d)
+	}
+	e.m.sum.batches = &flakyWatchKV{KeyValue: e.m.sum.batches, fails: 2}
+	e.m.sum.retry = time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { defer close(watched); e.m.sum.watch(ctx) }()
+	defer func() { cancel(); <-watched }()
+	if _, err := e.h.Batches.Update(context.Background(), e.names.BatchKey(batch), fmt.Appendf(nil, `{"batch_id":%q,"enqueued":1,"state":"enqueued"}`, batch), rev); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "summary", func() bool { return len(e.summaries(batch)) == 1 })
 }
