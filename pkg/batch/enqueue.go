@@ -149,6 +149,7 @@ func (e *Enqueuer) Enqueue(ctx context.Context, in Input, p Plan) (Report, error
 			r.AlreadyEnqueued, r.State = true, m.State
 			r.Enqueued, r.Duplicates, r.DuplicateSamples = m.Enqueued, m.Duplicates, m.DuplicateSamples
 			log.Info().Str("state", string(m.State)).Msg("batch already enqueued")
+			e.purgeMarkers(ctx, p.BatchID, log) // left behind if the finishing run died before its purge
 			return r, nil
 		}
 		r.Resumed = true
@@ -177,13 +178,19 @@ func (e *Enqueuer) Enqueue(ctx context.Context, in Input, p Plan) (Report, error
 	if err != nil {
 		return r, err
 	}
-	// The markers have done their job once the manifest says enqueued; a re-run stops at the manifest.
-	if err := e.jobs.Purge(ctx, jetstream.WithPurgeSubject(e.opts.Names.ChunkSubjects(p.BatchID))); err != nil {
-		log.Warn().Err(err).Msg("could not purge chunk markers (harmless)")
-	}
+	e.purgeMarkers(ctx, p.BatchID, log)
 	r.State, r.Enqueued, r.Duplicates, r.DuplicateSamples = final.State, final.Enqueued, final.Duplicates, final.DuplicateSamples
 	log.Info().Int("enqueued", r.Enqueued).Int("duplicates", r.Duplicates).Msg("batch enqueued")
 	return r, nil
+}
+
+// purgeMarkers removes a batch's commit markers. They have done their job once the manifest says
+// enqueued (a re-run stops at the manifest), and no consumer ever takes them from the work-queue
+// stream, so they would stay for good.
+func (e *Enqueuer) purgeMarkers(ctx context.Context, batchID string, log zerolog.Logger) {
+	if err := e.jobs.Purge(ctx, jetstream.WithPurgeSubject(e.opts.Names.ChunkSubjects(batchID))); err != nil {
+		log.Warn().Err(err).Msg("could not purge chunk markers (harmless; the next run of this batch retries)")
+	}
 }
 
 // tally sums chunk outcomes.

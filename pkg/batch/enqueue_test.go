@@ -80,6 +80,36 @@ func TestRerunAfterSuccessPublishesNothing(t *testing.T) {
 	assertExactlyOnce(t, e, "payroll-1", 250)
 }
 
+// A run that died between marking the batch enqueued and purging its markers leaves them in the
+// work-queue stream, where no consumer ever takes them; the next run of the batch purges them.
+func TestRerunPurgesLeftoverMarkers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := stringInput("pay.csv", csvRows("o", 0, 150))
+	p := plan(t, in, "b1")
+	en := e.enqueuer(t, batch.Options{})
+	if _, err := en.Enqueue(context.Background(), in, p); err != nil {
+		t.Fatal(err)
+	}
+	names := queue.DefaultNames()
+	for chunk := range 2 { // as if the purge had not happened
+		if _, err := e.js.Publish(context.Background(), names.ChunkSubject("b1", chunk), []byte(`{"batch_id":"b1"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := en.Enqueue(context.Background(), in, p); err != nil || !r.AlreadyEnqueued {
+		t.Fatalf("re-run = %+v, %v", r, err)
+	}
+	info, err := e.h.Jobs.Info(context.Background(), jetstream.WithSubjectFilter(names.ChunkSubjects("b1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.State.Subjects) != 0 {
+		t.Errorf("markers left after the re-run: %v", info.State.Subjects)
+	}
+	assertExactlyOnce(t, e, "b1", 150)
+}
+
 func TestResumeAfterInterruptedPublish(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
