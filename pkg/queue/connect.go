@@ -206,6 +206,8 @@ func wrapUnavailable(err error) error {
 		errors.Is(err, nats.ErrConnectionClosed),
 		errors.Is(err, nats.ErrConnectionReconnecting),
 		errors.Is(err, nats.ErrDisconnected),
+		errors.Is(err, nats.ErrReconnectBufExceeded), // publishing during an outage, buffer full
+		errors.Is(err, nats.ErrStaleConnection),
 		errors.Is(err, nats.ErrTimeout),
 		errors.Is(err, nats.ErrNoResponders),
 		errors.Is(err, context.DeadlineExceeded),

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,28 @@ func TestConnectLogsDisconnectAndReconnect(t *testing.T) {
 	waitLogged(t, logs, "nats reconnected")
 	if !strings.Contains(logs.String(), "nats disconnected") {
 		t.Errorf("no disconnect logged: %s", logs.String())
+	}
+}
+
+// Errors nats.go gives while the server is away are "unavailable" (enqueue then says: re-run when
+// NATS is back); refusals that a retry cannot fix are not.
+func TestIsUnavailable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nats.ErrReconnectBufExceeded, true}, // publishing while reconnecting, buffer full
+		{nats.ErrStaleConnection, true},
+		{nats.ErrConnectionReconnecting, true},
+		{nats.ErrTimeout, true},
+		{fmt.Errorf("queue: atomic publish: %w", nats.ErrNoServers), true},
+		{nats.ErrMaxPayload, false},
+		{nats.ErrBadSubject, false},
+	}
+	for _, tt := range tests {
+		if got := queue.IsUnavailable(tt.err); got != tt.want {
+			t.Errorf("IsUnavailable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }
