@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -199,12 +201,15 @@ type tally struct {
 	samples    []Duplicate
 }
 
+// add counts a chunk. Chunks finish in any order; samples keeps the duplicates of the lowest
+// lines, sorted.
 func (t *tally) add(c chunkMarker) {
 	t.jobs += c.Jobs
 	t.dups += c.Duplicates
 	for _, d := range c.DuplicateSamples {
-		if len(t.samples) < maxDuplicateSamples {
-			t.samples = append(t.samples, d)
+		i := sort.Search(len(t.samples), func(i int) bool { return t.samples[i].Line > d.Line })
+		if i < maxDuplicateSamples {
+			t.samples = slices.Insert(t.samples, i, d)[:min(len(t.samples)+1, maxDuplicateSamples)]
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/payrun/payrun/pkg/batch"
@@ -261,6 +262,64 @@ func TestDuplicateFromAnotherBatch(t *testing.T) {
 	r, err = en.Enqueue(context.Background(), b, plan(t, b, "batch-b"))
 	if err != nil || !r.AlreadyEnqueued || r.Duplicates != 100 || r.Enqueued != 150 {
 		t.Errorf("re-run of batch-b = %+v, %v", r, err)
+	}
+}
+
+// orderedPublisher holds chunk 0's publish until chunk 1's is done, so chunks finish out of order.
+type orderedPublisher struct {
+	real      batch.Publisher
+	chunk1Out chan struct{}
+}
+
+func (p *orderedPublisher) PublishAtomic(ctx context.Context, n int, fill func(i int, m *nats.Msg)) (queue.AtomicAck, error) {
+	var last nats.Msg
+	last.Header = nats.Header{}
+	fill(n-1, &last)
+	names := queue.DefaultNames()
+	switch last.Subject {
+	case names.ChunkSubject("late", 0):
+		select {
+		case <-p.chunk1Out:
+		case <-ctx.Done():
+			return queue.AtomicAck{}, ctx.Err()
+		}
+	case names.ChunkSubject("late", 1):
+		defer close(p.chunk1Out)
+	}
+	return p.real.PublishAtomic(ctx, n, fill)
+}
+
+// The manifest keeps the first duplicates of the file (lowest lines), whichever chunk finished first.
+func TestDuplicateSamplesAreTheFirstLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner := stringInput("a.csv", csvRows("o", 0, 100))
+	if _, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), owner, plan(t, owner, "owner")); err != nil {
+		t.Fatal(err)
+	}
+	// Chunk 0 (lines 2-101): 5 duplicates; chunk 1 (lines 102-201): 25 duplicates.
+	body := func(prefix string, from, to int) string { return strings.SplitN(csvRows(prefix, from, to), "\n", 2)[1] }
+	file := csvRows("o", 0, 5) + body("n", 0, 95) + body("o", 5, 30) + body("m", 0, 75)
+	in := stringInput("late.csv", file)
+	pub := &orderedPublisher{real: batch.ConnPublisher{NC: e.nc}, chunk1Out: make(chan struct{})}
+	r, err := e.enqueuer(t, batch.Options{Publisher: pub, Window: 2}).Enqueue(ctxTimeout(t, time.Minute), in, plan(t, in, "late"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Duplicates != 30 || len(r.DuplicateSamples) != 20 {
+		t.Fatalf("report = %+v", r)
+	}
+	for i, d := range r.DuplicateSamples {
+		want := 2 + i // lines 2-6, then 102-116
+		if i >= 5 {
+			want = 97 + i
+		}
+		if d.Line != want {
+			t.Errorf("sample %d is line %d, want %d (%v)", i, d.Line, want, r.DuplicateSamples)
+		}
+	}
+	if m := manifest(t, e, "late"); len(m.DuplicateSamples) != 20 || m.DuplicateSamples[0].Line != 2 {
+		t.Errorf("manifest samples = %v", m.DuplicateSamples)
 	}
 }
 
