@@ -42,6 +42,9 @@ var ErrEmbedded = errors.New("queue: embedded server")
 
 // StartEmbedded starts an in-process nats-server with JetStream and sync_interval: always.
 func StartEmbedded(o EmbeddedOptions) (*EmbeddedServer, error) {
+	if o.SyncInterval < 0 { // nats-server would quietly use its 2-minute default
+		return nil, fmt.Errorf("%w: sync interval %s: want 0 (always) or a positive interval", ErrEmbedded, o.SyncInterval)
+	}
 	dir, temp := o.StoreDir, false
 	if dir == "" {
 		d, err := os.MkdirTemp("", "payrun-nats-*")

@@ -165,3 +165,16 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A negative sync interval would silently give the server's default (2 minutes between fsyncs);
+// it is refused.
+func TestEmbeddedRefusesNegativeSyncInterval(t *testing.T) {
+	t.Parallel()
+	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Port: -1, SyncInterval: -time.Second})
+	if err == nil {
+		srv.Shutdown()
+	}
+	if !errors.Is(err, queue.ErrEmbedded) {
+		t.Fatalf("StartEmbedded(SyncInterval -1s) = %v, want ErrEmbedded", err)
+	}
+}
