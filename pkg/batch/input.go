@@ -26,8 +26,9 @@ func FileInput(path string) Input {
 	return Input{Name: path, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
 }
 
-// SpoolInput copies r (stdin, or an open file) into a private temporary file in dir ("" = the system's) so it can be read
-// twice. The returned cleanup removes the file.
+// SpoolInput copies r (stdin, or an open file) into a private temporary file (mode 0600) in dir
+// ("" = the system's) so it can be read twice with the same bytes. The returned cleanup removes
+// the file.
 func SpoolInput(r io.Reader, name, dir string) (Input, func(), error) {
 	f, err := os.CreateTemp(dir, "payrun-enqueue-*.csv")
 	if err != nil {
