@@ -158,7 +158,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	log := newLogger(cfg, stderr)
 
-	in, cleanup, err := openInput(f.file, stdin)
+	in, cleanup, err := batch.FileInput(f.file), func() {}, error(nil)
+	if !f.dryRun || f.file == "-" { // a dry run reads a file once; nothing is published from it
+		in, cleanup, err = openInput(f.file, stdin)
+	}
 	if err != nil {
 		return err
 	}
