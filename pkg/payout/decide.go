@@ -366,13 +366,19 @@ func (c *Classifier) unresolved(e *Entry, now time.Time, reason string) Decision
 	return c.finish(&next, now, job.StatusUnresolved, e.ErrorCode, e.ErrorMessage, reason+": needs a person (ledger keeps the order for reconciliation)", zerolog.ErrorLevel)
 }
 
+// reportDeliveries is how many deliveries are kept for a dead letter's own report: a job is
+// dead-lettered on delivery max_deliver-reportDeliveries, so that a report that fails (NATS
+// briefly unavailable) is retried before the server stops delivering the job for good and the
+// row would be left without a result.
+const reportDeliveries = 3
+
 // deadReason says why the job must be dead-lettered now, or "".
 func (c *Classifier) deadReason(in Input) string {
 	if e := in.Entry; e != nil && e.Failures >= c.opts.MaxFailures {
 		return fmt.Sprintf("failures %d reached max_failures %d", e.Failures, c.opts.MaxFailures)
 	}
-	if m := in.Delivery.MaxDeliver; m > 0 && in.Delivery.NumDelivered >= uint64(m-1) {
-		return fmt.Sprintf("delivery %d reached max_deliver-1 (max_deliver %d)", in.Delivery.NumDelivered, m)
+	if m := in.Delivery.MaxDeliver; m > 0 && in.Delivery.NumDelivered+reportDeliveries >= uint64(m) {
+		return fmt.Sprintf("delivery %d reached max_deliver-%d (max_deliver %d)", in.Delivery.NumDelivered, reportDeliveries, m)
 	}
 	return ""
 }

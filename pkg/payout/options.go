@@ -31,7 +31,8 @@ type Options struct {
 	// whose worker died is redelivered after it.
 	AckWait time.Duration
 	// MaxDeliver is the consumer's delivery limit (read from the consumer; -1 = unlimited). A job
-	// is dead-lettered on its delivery MaxDeliver-1, before the server would drop it silently.
+	// is dead-lettered on its delivery MaxDeliver-3, before the server would drop it silently,
+	// leaving deliveries to retry the dead letter's report.
 	MaxDeliver int
 
 	// SettleDelay is how long after a payout request whose outcome is unknown the machine waits
@@ -162,13 +163,13 @@ func (o Options) Validate() error {
 }
 
 // deliveriesNeeded is how many deliveries one row may need: every poll until the horizon,
-// every allowed failure and attempt, the settles, plus one spare for the dead letter.
+// every allowed failure and attempt, the settles, plus the deliveries kept for the dead letter.
 func (o Options) deliveriesNeeded() int {
 	polls := int(min(o.Poll.FastPhase, o.Poll.Horizon) / o.Poll.FastInterval)
 	if o.Poll.Horizon > o.Poll.FastPhase {
 		polls += int((o.Poll.Horizon - o.Poll.FastPhase) / o.Poll.SlowInterval)
 	}
-	return polls + o.MaxFailures + 2*o.MaxAttempts + 3
+	return polls + o.MaxFailures + 2*o.MaxAttempts + 2 + reportDeliveries
 }
 
 // backoff is the redelivery delay after the n-th failure (n >= 1).
