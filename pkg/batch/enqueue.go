@@ -306,7 +306,7 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 	defer rc.Close()
 	h := sha256.New()
 	tee := io.TeeReader(rc, h)
-	rd := job.NewReader(tee, in.Name)
+	rd := job.NewReader(tee, in.Name, job.WithClock(fixedClock(p.ValidatedAt)))
 	cur := chunkWork{idx: 0, rows: make([]row, 0, size)}
 	send := func() bool {
 		select {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
@@ -53,7 +54,16 @@ type Plan struct {
 	Source  string
 	SHA256  string // hex
 	Summary job.Summary
+	// ValidatedAt is the moment card expiry dates were checked against; the publish pass checks
+	// them against the same moment, so a month that ends between the two passes cannot make the
+	// second refuse a row the first accepted.
+	ValidatedAt time.Time
 }
+
+// fixedClock is a job.Clock that always answers the same time.
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // ValidateInput reads the whole input, validates every row (pkg/job) and hashes the bytes. An
 // empty batchID is derived from the content: "b-" + the first 20 hex digits of the SHA-256. A file
@@ -70,7 +80,8 @@ func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
 	defer rc.Close()
 	h := sha256.New()
 	tee := io.TeeReader(rc, h)
-	sum, err := job.ValidateFile(tee, in.Name, job.WithMaxErrors(maxErrors))
+	now := time.Now().UTC()
+	sum, err := job.ValidateFile(tee, in.Name, job.WithMaxErrors(maxErrors), job.WithClock(fixedClock(now)))
 	if err != nil && !errors.Is(err, job.ErrInvalidBatch) {
 		return Plan{}, fmt.Errorf("batch: read %s: %w", in.Name, err)
 	}
@@ -83,7 +94,7 @@ func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
 	if sum.Valid == 0 {
 		return Plan{}, fmt.Errorf("batch: %s: %w", in.Name, ErrEmptyBatch)
 	}
-	p := Plan{BatchID: batchID, Source: in.Name, SHA256: hex.EncodeToString(h.Sum(nil)), Summary: sum}
+	p := Plan{BatchID: batchID, Source: in.Name, SHA256: hex.EncodeToString(h.Sum(nil)), Summary: sum, ValidatedAt: now}
 	if p.BatchID == "" {
 		p.BatchID = "b-" + p.SHA256[:20]
 	}
