@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -152,6 +153,11 @@ func (c *Classifier) decide(in Input) Decision {
 	case EventUndecodable:
 		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: "job message cannot be decoded", Level: zerolog.ErrorLevel}
 	case EventInfraError:
+		if errors.Is(in.Err, ErrNoGatewaySlot) {
+			// Expected during a pause or under pressure: not a fault, so not a warning per job.
+			return Decision{Action: ActionNakDelay, Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
+				Reason: fmt.Sprintf("waiting for the gateway (rate limit, pause or pressure): handed back: %v", in.Err), Level: zerolog.InfoLevel}
+		}
 		return Decision{Action: ActionNakDelay, Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
 			Reason: fmt.Sprintf("ledger or stream unavailable: %v", in.Err), Level: zerolog.WarnLevel}
 	case EventInterrupted:

@@ -2,6 +2,8 @@ package payout
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -49,5 +51,25 @@ func TestMachineTagsLimiterWaits(t *testing.T) {
 	defer lim.mu.Unlock()
 	if !slices.Equal(lim.waits, want) {
 		t.Fatalf("limiter waits = %q, want %q", lim.waits, want)
+	}
+}
+
+// A job handed back because the limiter gave up waiting (a pause, pressure, a backlog) is
+// expected, not a fault: it is logged at info, while a real infrastructure error stays a warning.
+// Neither writes the ledger, so neither counts as a failure.
+func TestNoGatewaySlotIsNoFault(t *testing.T) {
+	t.Parallel()
+	c := NewClassifier(testOptions(), zerolog.Nop())
+	for _, tt := range []struct {
+		err   error
+		level zerolog.Level
+	}{
+		{fmt.Errorf("%w: %w", ErrNoGatewaySlot, context.DeadlineExceeded), zerolog.InfoLevel},
+		{errors.New("kv down"), zerolog.WarnLevel},
+	} {
+		d := c.Decide(Input{Event: EventInfraError, Delivery: Delivery{NumDelivered: 2}, Err: tt.err, Now: t0})
+		if d.Action != ActionNakDelay || d.Next != nil || d.Level != tt.level {
+			t.Errorf("%v: decision %+v, want a hand-back without a ledger write at %s", tt.err, d, tt.level)
+		}
 	}
 }

@@ -216,10 +216,14 @@ func (m *Machine) wait(ctx context.Context, msg jetstream.Msg) error {
 	}
 	_ = msg.InProgress()
 	if err := m.limiter.Wait(ctx); err != nil {
-		return fmt.Errorf("rate limit: %w", err)
+		return fmt.Errorf("%w: %w", ErrNoGatewaySlot, err)
 	}
 	return nil
 }
+
+// ErrNoGatewaySlot is wrapped by a limiter wait that gave up (rate limit backlog, an operator's
+// pause, gateway pressure): the job is handed back with a delay, which is not a failure.
+var ErrNoGatewaySlot = errors.New("payout: no gateway slot")
 
 // report publishes the dead letter (if the row was dead-lettered) and the result, then checks
 // whether the batch is complete. Every publish carries a message id, so a repeat is harmless.
