@@ -89,6 +89,10 @@ func TestConfigDefaultsArePackageDefaults(t *testing.T) {
 	if po.Poll != pd.Poll {
 		t.Errorf("config poll defaults %+v, pkg/payout %+v", po.Poll, pd.Poll)
 	}
+	if r := cfg.RateLimit; r.Heartbeat != ratelimit.DefaultHeartbeat || r.DeadAfter != ratelimit.DeadAfterHeartbeats*ratelimit.DefaultHeartbeat {
+		t.Errorf("config ratelimit heartbeat %s, dead_after %s; pkg/ratelimit: %s, %d heartbeats",
+			r.Heartbeat, r.DeadAfter, ratelimit.DefaultHeartbeat, ratelimit.DeadAfterHeartbeats)
+	}
 }
 
 func TestCheckWorkerRulesNamesTheKey(t *testing.T) {

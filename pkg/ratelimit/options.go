@@ -17,6 +17,13 @@ import (
 // DefaultBucket is the KV bucket that holds membership, pressure and pause records.
 const DefaultBucket = "PAYRUN_RATELIMIT"
 
+// Membership timing defaults: a member refreshes its record every DefaultHeartbeat and is
+// counted dead after DeadAfterHeartbeats missed heartbeats.
+const (
+	DefaultHeartbeat    = time.Second
+	DeadAfterHeartbeats = 3
+)
+
 // Call kinds the worker uses; any other string is a valid kind too (see Options.Kinds).
 const (
 	KindPayout = "payout"
@@ -88,10 +95,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Burst = 1
 	}
 	if o.Heartbeat == 0 {
-		o.Heartbeat = time.Second
+		o.Heartbeat = DefaultHeartbeat
 	}
 	if o.DeadAfter == 0 {
-		o.DeadAfter = 3 * o.Heartbeat
+		o.DeadAfter = DeadAfterHeartbeats * o.Heartbeat
 	}
 	if o.PressureBase == 0 {
 		o.PressureBase = time.Second
