@@ -76,22 +76,21 @@ func RedactParams(ps []Param) []Param {
 		case IsSensitive(p.Name):
 			out[i] = Param{Name: p.Name, Value: maskKeepLast(p.Value)}
 		default:
-			out[i] = Param{Name: p.Name, Value: maskDigitRuns(p.Value)}
+			out[i] = Param{Name: p.Name, Value: MaskDigitRuns(p.Value)}
 		}
 	}
 	return out
 }
 
-// maskRunMin is the fewest digits in a run that maskDigitRuns treats as a
+// maskRunMin is the fewest digits in a run that MaskDigitRuns treats as a
 // possible card or account number.
 const maskRunMin = 8
 
-// maskDigitRuns masks the digits of every run of maskRunMin or more digits,
-// keeping the last 4 digits of the run. A run may hold single spaces or
-// dashes between digits ("4111 1111 1111 1111"). Text that ended up in the
-// wrong column (an amount column holding a card number) must not print a PAN
-// either.
-func maskDigitRuns(s string) string {
+// MaskDigitRuns masks the digits of every run of 8 or more digits, keeping
+// the last 4 digits of the run: free text (an error message, a value in the
+// wrong column) may hold a card or account number. A run may hold single
+// spaces or dashes between digits ("4111 1111 1111 1111").
+func MaskDigitRuns(s string) string {
 	isDigit := func(i int) bool { return i < len(s) && s[i] >= '0' && s[i] <= '9' }
 	var b []byte
 	for i := 0; i < len(s); {
@@ -136,7 +135,7 @@ const maxShown = 40
 // safeValue is how a value may appear in a message: digit runs masked,
 // shortened to maxShown characters, invalid UTF-8 kept as bytes for %q.
 func safeValue(s string) string {
-	s = maskDigitRuns(s)
+	s = MaskDigitRuns(s)
 	if utf8.RuneCountInString(s) > maxShown {
 		r := []rune(s)
 		s = string(r[:maxShown]) + "…"

@@ -23,8 +23,8 @@ func TestMask(t *testing.T) {
 		if got := MaskAccount(tt.in); got != tt.pan {
 			t.Errorf("MaskAccount(%q) = %q, want %q", tt.in, got, tt.pan)
 		}
-		if got := maskDigitRuns(tt.in); got != tt.redacted {
-			t.Errorf("maskDigitRuns(%q) = %q, want %q", tt.in, got, tt.redacted)
+		if got := MaskDigitRuns(tt.in); got != tt.redacted {
+			t.Errorf("MaskDigitRuns(%q) = %q, want %q", tt.in, got, tt.redacted)
 		}
 	}
 	if got := MaskAccount("ÄÖÜäöüßé9"); got != "*****üßé9" {
@@ -39,8 +39,8 @@ func TestMask(t *testing.T) {
 		"12 34":                        "12 34",
 	}
 	for in, want := range runs {
-		if got := maskDigitRuns(in); got != want {
-			t.Errorf("maskDigitRuns(%q) = %q, want %q", in, got, want)
+		if got := MaskDigitRuns(in); got != want {
+			t.Errorf("MaskDigitRuns(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
