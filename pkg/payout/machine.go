@@ -243,7 +243,10 @@ func (m *Machine) report(ctx context.Context, v jobView, e *Entry, msg jetstream
 		return err
 	}
 	m.met.results.WithLabelValues(string(e.Result)).Inc()
-	return m.sum.afterResult(ioctx, v.BatchID)
+	// The summary check reads the whole batch's results when the last one is in: it gets its
+	// own budget (by row count) and keeps the job's ack deadline alive while it reads. A
+	// shutdown cuts it short; the job is then handed back and the next worker checks again.
+	return m.sum.afterResult(ctx, v.BatchID, func() { _ = msg.InProgress() })
 }
 
 // apply replies to the server as decided.

@@ -82,15 +82,26 @@ func viewManifest(m map[string]json.RawMessage) manifestView {
 	return v
 }
 
+// summaryPerRow is the time budgeted per row for reading a batch's results into its summary
+// (a slow 5,000 results/s), on top of ioTimeout: a million-row batch gets minutes, not the
+// seconds of one publish, so its summary is not starved by a fixed deadline.
+const summaryPerRow = 200 * time.Microsecond
+
+func summaryBudget(rows int) time.Duration { return ioTimeout + time.Duration(rows)*summaryPerRow }
+
 // afterResult publishes the batch summary when the results stream holds a result for every row
 // of the batch's manifest (at once for a manifest of 0 rows). It is idempotent: the summary's
 // message id dedups concurrent publishers, a summary already on the stream is not published
 // again, and the manifest is marked (CAS) so that later checks stop before reading the stream.
-func (s *summarizer) afterResult(ctx context.Context, batch string) error {
-	rows, ok, err := s.expected(ctx, batch)
+func (s *summarizer) afterResult(ctx context.Context, batch string, keepAlive func()) error {
+	ectx, cancel := context.WithTimeout(ctx, ioTimeout)
+	rows, ok, err := s.expected(ectx, batch)
+	cancel()
 	if err != nil || !ok {
 		return err
 	}
+	ctx, cancelBudget := context.WithTimeout(ctx, summaryBudget(rows))
+	defer cancelBudget()
 	subject := s.names.ResultSubject(batch)
 	stream, err := s.resultStream(ctx)
 	if err != nil {
@@ -110,7 +121,7 @@ func (s *summarizer) afterResult(ctx context.Context, batch string) error {
 	sum.FinishedAt = s.now().UTC()
 	if rows > 0 { // a batch whose every row was another batch's duplicate has no results
 		var distinct int
-		if sum, distinct, err = s.collect(ctx, batch, rows, subject); err != nil {
+		if sum, distinct, err = s.collect(ctx, batch, rows, subject, keepAlive); err != nil {
 			return err
 		}
 		if distinct < rows {
@@ -235,7 +246,7 @@ func (s *summarizer) markDone(batch string) {
 
 // collect reads the batch's results with an ordered consumer and summarizes one result per
 // client_orderid.
-func (s *summarizer) collect(ctx context.Context, batch string, rows int, subject string) (job.BatchSummary, int, error) {
+func (s *summarizer) collect(ctx context.Context, batch string, rows int, subject string, keepAlive func()) (job.BatchSummary, int, error) {
 	sum := job.NewBatchSummary(batch, rows)
 	cons, err := s.js.OrderedConsumer(ctx, s.names.ResultStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverAllPolicy,
@@ -280,6 +291,9 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 		}
 		if err := batchMsgs.Error(); err != nil {
 			return sum, 0, fmt.Errorf("payout: summary: read results: %w", err)
+		}
+		if keepAlive != nil {
+			keepAlive()
 		}
 		if n == 0 {
 			// The stream said every row has a result: a short read is transient, retry later.
@@ -338,7 +352,7 @@ func (s *summarizer) watchOnce(ctx context.Context) error {
 			if v.done || v.state != stateEnqueued || v.batchID == "" {
 				continue
 			}
-			if err := s.afterResult(ctx, v.batchID); err != nil && ctx.Err() == nil {
+			if err := s.afterResult(ctx, v.batchID, nil); err != nil && ctx.Err() == nil {
 				s.log.Warn().Err(err).Str("batch", v.batchID).Msg("payout: summary check after manifest update")
 			}
 		}

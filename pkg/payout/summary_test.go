@@ -128,7 +128,7 @@ func TestSummaryOfBatchWithoutRows(t *testing.T) {
 	e := newEnv(t, nil)
 	const batch = "ALL-DUPS"
 	e.putManifest(batch, 0)
-	if err := e.m.sum.afterResult(context.Background(), batch); err != nil {
+	if err := e.m.sum.afterResult(context.Background(), batch, nil); err != nil {
 		t.Fatalf("summary check of a batch without rows: %v", err)
 	}
 	sums := e.summaries(batch)
@@ -241,4 +241,44 @@ func TestSummaryWatcherRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "summary", func() bool { return len(e.summaries(batch)) == 1 })
+}
+
+// A batch whose results take several reads is summarized whole, and the job that triggered the
+// check has its ack deadline renewed while the results are read (a large batch must not lose
+// its job to redelivery, nor its summary to a fixed deadline).
+func TestSummaryOfLargeBatchKeepsJobAlive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const batch, rows = "LARGE", 1234
+	e.putManifest(batch, rows)
+	for i := range rows {
+		r := job.Result{Version: job.ResultVersion, BatchID: batch, ClientOrderID: fmt.Sprintf("r%d", i),
+			Status: job.StatusApproved, Amount: "1.00", Currency: "USD", Attempts: 1}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.js.PublishAsync(e.names.ResultSubject(batch), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-e.js.PublishAsyncComplete():
+	case <-time.After(30 * time.Second):
+		t.Fatal("results not stored")
+	}
+	var renewals int
+	if err := e.m.sum.afterResult(context.Background(), batch, func() { renewals++ }); err != nil {
+		t.Fatal(err)
+	}
+	sums := e.summaries(batch)
+	if len(sums) != 1 || sums[0].Counts[job.StatusApproved] != rows || sums[0].Totals[job.StatusApproved]["USD"].String() != "1234.00" {
+		t.Fatalf("summaries %+v, want one counting %d approved rows, USD 1234.00", sums, rows)
+	}
+	if renewals < 3 {
+		t.Errorf("ack deadline renewed %d times while reading %d results in reads of 500, want at least 3", renewals, rows)
+	}
+	if summaryBudget(1_000_000) < 3*time.Minute {
+		t.Errorf("a million-row batch gets %s to be summarized", summaryBudget(1_000_000))
+	}
 }
