@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 const signTestdata = "../../pkg/signer/testdata/"
@@ -30,40 +31,8 @@ func updateGolden() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-// signVector mirrors pkg/signer/testdata/vectors.json.
-type signVector struct {
-	Name                 string      `json:"name"`
-	Method               string      `json:"method"`
-	URL                  string      `json:"url"`
-	Params               [][2]string `json:"params"`
-	ConsumerKey          string      `json:"consumer_key"`
-	Nonce                string      `json:"nonce"`
-	Timestamp            string      `json:"timestamp"`
-	NormalizedParameters string      `json:"normalized_parameters"`
-	SignatureBaseString  string      `json:"signature_base_string"`
-	SignatureBase64      string      `json:"signature_base64"`
-	SignatureHex         string      `json:"signature_hex"`
-	AuthorizationHeader  string      `json:"authorization_header"`
-}
-
-func loadSignVectors(t *testing.T) []signVector {
-	t.Helper()
-	data, err := os.ReadFile(signTestdata + "vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []signVector
-	if err := json.Unmarshal(data, &vs); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) == 0 {
-		t.Fatal("no vectors")
-	}
-	return vs
-}
-
 // args returns the sign command line for v (without the leading "sign").
-func (v signVector) args(extra ...string) []string {
+func signArgs(v signertest.Vector, extra ...string) []string {
 	a := []string{"--key", signTestdata + "test-rsa2048.pem", "--login", v.ConsumerKey, "--url", v.URL,
 		"--nonce", v.Nonce, "--timestamp", v.Timestamp}
 	a = append(a, extra...)
@@ -75,7 +44,7 @@ func (v signVector) args(extra ...string) []string {
 
 // checkSignJSON decodes the --json output and compares it with the vector, requiring exactly
 // the documented keys.
-func checkSignJSON(t *testing.T, v signVector, out []byte) {
+func checkSignJSON(t *testing.T, v signertest.Vector, out []byte) {
 	t.Helper()
 	var got map[string]string
 	if err := json.Unmarshal(out, &got); err != nil {
@@ -108,11 +77,11 @@ func checkSignJSON(t *testing.T, v signVector, out []byte) {
 
 func TestSignVectorsInProcess(t *testing.T) {
 	t.Parallel()
-	for _, v := range loadSignVectors(t) {
+	for _, v := range signertest.Vectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			if err := runSign(context.Background(), v.args("--json"), nil, &stdout, &stderr); err != nil {
+			if err := runSign(context.Background(), signArgs(v, "--json"), nil, &stdout, &stderr); err != nil {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
 			checkSignJSON(t, v, stdout.Bytes())
@@ -122,11 +91,11 @@ func TestSignVectorsInProcess(t *testing.T) {
 
 func TestSignHumanGolden(t *testing.T) {
 	t.Parallel()
-	for _, v := range loadSignVectors(t) {
+	for _, v := range signertest.Vectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			if err := runSign(context.Background(), v.args(), nil, &stdout, &stderr); err != nil {
+			if err := runSign(context.Background(), signArgs(v), nil, &stdout, &stderr); err != nil {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
 			golden := filepath.Join("testdata", "sign", v.Name+".golden")
@@ -220,7 +189,7 @@ func TestSignErrors(t *testing.T) {
 		{"query in url", []string{"--key", key, "--login", "M", "--url", "https://h/p?x=1"}, true, "query", signer.ErrInvalidURL},
 		{"oauth param", append(base, "oauth_nonce=x"), true, "oauth_nonce", signer.ErrInvalidParam},
 		{"missing key", []string{"--key", "testdata/sign/no-such.pem", "--login", "M", "--url", "https://h/p"}, false, "no-such.pem", signer.ErrKeyMissing},
-		{"not a key", []string{"--key", signTestdata + "vectors.json", "--login", "M", "--url", "https://h/p"}, false, "", signer.ErrNotPEM},
+		{"not a key", []string{"--key", signTestdata + "README.md", "--login", "M", "--url", "https://h/p"}, false, "", signer.ErrNotPEM},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
@@ -255,9 +224,9 @@ func TestSignBinary(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, v := range loadSignVectors(t) {
+	for _, v := range signertest.Vectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
-			cmd := exec.Command(bin, append([]string{"sign"}, v.args("--json")...)...)
+			cmd := exec.Command(bin, append([]string{"sign"}, signArgs(v, "--json")...)...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()

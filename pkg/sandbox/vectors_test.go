@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 // signedRequest is a request signed by an implementation other than pkg/signer.
@@ -19,26 +20,13 @@ type signedRequest struct {
 	timestamp                                   int64
 }
 
-// sharedVectors reads testdata/vectors.json (copied from the project's shared signer vectors,
-// computed by an independent OAuth implementation and each checked with openssl). The body is
-// encoded here with net/url (spaces as '+'), not with pkg/signer.
+// sharedVectors are the project's shared signer vectors (computed by an independent OAuth
+// implementation and each checked with openssl). The body is encoded here with net/url (spaces
+// as '+'), not with pkg/signer.
 func sharedVectors(t *testing.T) []signedRequest {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []struct {
-		Name, URL, Timestamp string
-		ConsumerKey          string     `json:"consumer_key"`
-		Params               [][]string `json:"params"`
-		Authorization        string     `json:"authorization_header"`
-	}
-	if err := json.Unmarshal(b, &vs); err != nil {
-		t.Fatal(err)
-	}
 	var out []signedRequest
-	for _, v := range vs {
+	for _, v := range signertest.Vectors(t) {
 		var body []string
 		for _, p := range v.Params {
 			body = append(body, url.QueryEscape(p[0])+"="+url.QueryEscape(p[1]))
@@ -47,7 +35,7 @@ func sharedVectors(t *testing.T) []signedRequest {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, signedRequest{v.Name, v.URL, v.ConsumerKey, strings.Join(body, "&"), v.Authorization, ts})
+		out = append(out, signedRequest{v.Name, v.URL, v.ConsumerKey, strings.Join(body, "&"), v.AuthorizationHeader, ts})
 	}
 	return out
 }

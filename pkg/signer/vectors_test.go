@@ -2,53 +2,22 @@ package signer
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
-// vector is one entry of testdata/vectors.json (computed with an independent OAuth
-// implementation and checked with openssl).
-type vector struct {
-	Name                 string      `json:"name"`
-	Method               string      `json:"method"`
-	URL                  string      `json:"url"`
-	Params               [][2]string `json:"params"`
-	ConsumerKey          string      `json:"consumer_key"`
-	Nonce                string      `json:"nonce"`
-	Timestamp            string      `json:"timestamp"`
-	NormalizedParameters string      `json:"normalized_parameters"`
-	SignatureBaseString  string      `json:"signature_base_string"`
-	SignatureBase64      string      `json:"signature_base64"`
-	SignatureHex         string      `json:"signature_hex"`
-	AuthorizationHeader  string      `json:"authorization_header"`
-}
-
-func (v vector) params() []Param {
+// vectorParams are v's body parameters as the signer takes them.
+func vectorParams(v signertest.Vector) []Param {
 	ps := make([]Param, len(v.Params))
 	for i, p := range v.Params {
 		ps[i] = Param{p[0], p[1]}
 	}
 	return ps
-}
-
-func loadVectors(t testing.TB) []vector {
-	t.Helper()
-	data, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []vector
-	if err := json.Unmarshal(data, &vs); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) == 0 {
-		t.Fatal("no vectors")
-	}
-	return vs
 }
 
 func loadTestKey(t testing.TB) []byte {
@@ -66,7 +35,7 @@ func TestVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range loadVectors(t) {
+	for _, v := range signertest.Vectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			s, err := New(key, v.ConsumerKey)
@@ -77,7 +46,7 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := s.SignAt(v.Method, v.URL, v.params(), v.Nonce, ts)
+			d, err := s.SignAt(v.Method, v.URL, vectorParams(v), v.Nonce, ts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +56,7 @@ func TestVectors(t *testing.T) {
 				{"signature_base64", d.SignatureBase64, v.SignatureBase64},
 				{"signature_hex", d.SignatureHex, v.SignatureHex},
 				{"authorization_header", d.AuthorizationHeader, v.AuthorizationHeader},
-				{"body", d.Body, FormBody(v.params())},
+				{"body", d.Body, FormBody(vectorParams(v))},
 			} {
 				if c.got != c.want {
 					t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)
@@ -114,13 +83,13 @@ func TestSignUsesInjectedSeams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := loadVectors(t)[0]
+	v := signertest.Vectors(t)[0]
 	ts, _ := strconv.ParseInt(v.Timestamp, 10, 64)
 	s, err := New(key, v.ConsumerKey, WithClock(fixedClock(ts)), WithNonceSource(fixedNonce(v.Nonce)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Sign(v.Method, v.URL, v.params())
+	d, err := s.Sign(v.Method, v.URL, vectorParams(v))
 	if err != nil {
 		t.Fatal(err)
 	}
