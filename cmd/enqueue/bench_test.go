@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/pkg/job/jobtest"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
 
@@ -28,7 +26,7 @@ func BenchmarkBinary(b *testing.B) {
 			var total time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				path := writeRows(b, dir, fmt.Sprintf("m%d", i), rows)
+				path := jobtest.WriteBatch(b, dir, fmt.Sprintf("m%d", i), rows)
 				b.StartTimer()
 				start := time.Now()
 				cmd := exec.CommandContext(context.Background(), binary, "--batch", fmt.Sprintf("mem-%d-%d", rows, i), path)
@@ -45,25 +43,4 @@ func BenchmarkBinary(b *testing.B) {
 			b.ReportMetric(float64(rows*b.N)/total.Seconds(), "rows/s")
 		})
 	}
-}
-
-func writeRows(tb testing.TB, dir, prefix string, n int) string {
-	tb.Helper()
-	path := filepath.Join(dir, prefix+".csv")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintln(w, "client_orderid,amount,currency,account_number,first_name,last_name,country")
-	for i := range n {
-		fmt.Fprintf(w, "%s-%08d,%d.%02d,USD,40817810%012d,Anna,Ivanova,US\n", prefix, i, 1+i%5000, i%100, i)
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return path
 }

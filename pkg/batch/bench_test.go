@@ -1,12 +1,10 @@
 package batch_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,30 +12,9 @@ import (
 
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/job/jobtest"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
-
-// writeCSV writes a valid batch of n rows (ids prefix-0..) to a file, streaming.
-func writeCSV(tb testing.TB, dir, prefix string, n int) string {
-	tb.Helper()
-	path := filepath.Join(dir, prefix+".csv")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintln(w, "client_orderid,amount,currency,account_number,first_name,last_name,country")
-	for i := range n {
-		fmt.Fprintf(w, "%s-%08d,%d.%02d,USD,40817810%012d,Anna,Ivanova,US\n", prefix, i, 1+i%5000, i%100, i)
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
 
 // BenchmarkEnqueue measures enqueue (validation pass + publish pass) against an embedded server
 // with sync_interval: always, beside the broker's own async publish rate for the same message
@@ -61,7 +38,7 @@ func BenchmarkEnqueue(b *testing.B) {
 			var size, baseMsgs int
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				path := writeCSV(b, dir, fmt.Sprintf("r%d", i), rows)
+				path := jobtest.WriteBatch(b, dir, fmt.Sprintf("r%d", i), rows)
 				b.StartTimer()
 				start := time.Now()
 				p, err := batch.ValidateInput(batch.FileInput(path), "", 100)
