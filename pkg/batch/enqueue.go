@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +47,9 @@ type Options struct {
 	// (safe: see processChunk).
 	Timeout time.Duration
 	Log     zerolog.Logger
+	// Seal, if set, seals each job's sensitive parameters (job.JobMessage.Seal; pkg/seal's
+	// Keyring) so that the stream never holds them in clear. nil publishes them in clear.
+	Seal job.Sealer
 	// Progress, if set, is called after each chunk from one goroutine.
 	Progress func(Progress)
 }
@@ -325,9 +327,9 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 		if err != nil {
 			return fmt.Errorf("batch: %s changed since it was validated: %w: %w", in.Name, ErrInconsistent, err)
 		}
-		data, err := json.Marshal(job.NewJobMessage(p.BatchID, j))
+		data, err := e.encodeJob(p.BatchID, j)
 		if err != nil {
-			return fmt.Errorf("batch: encode job line %d: %w", j.Line, err)
+			return err
 		}
 		cur.rows = append(cur.rows, row{id: j.ClientOrderID, line: j.Line, data: data})
 		if len(cur.rows) == size && !send() {

@@ -23,6 +23,8 @@ type JobMessage struct {
 	Amount        string  `json:"amount"` // major units, exactly the currency's fraction digits
 	Currency      string  `json:"currency"`
 	Params        []Param `json:"params"` // canonical names, CSV order, amount as in Amount
+	// Sealed names the parameters whose values are sealed (version 2 only; see Seal).
+	Sealed []string `json:"sealed,omitempty"`
 }
 
 // NewJobMessage builds the stream payload of j in batch batchID.
@@ -47,14 +49,22 @@ func (m JobMessage) Job() (Job, error) {
 	return Job{ClientOrderID: m.ClientOrderID, Amount: a, Params: m.Params, Line: m.Line}, nil
 }
 
-// DecodeJobMessage decodes and checks a job stream payload: known version,
+// DecodeJobMessage decodes and checks a job stream payload: known version (1, or 2 with sealed
+// parameters, see checkSealed),
 // batch id and client_orderid present, exact amount, no card security code,
 // and params whose client_orderid, amount and currency (each at most once)
 // agree with the message's own fields.
 func DecodeJobMessage(data []byte) (JobMessage, error) {
 	var m JobMessage
-	if err := decodeVersioned(data, "job message", JobMessageVersion, &m); err != nil {
+	want := JobMessageVersion
+	if peekVersion(data) == SealedJobMessageVersion {
+		want = SealedJobMessageVersion
+	}
+	if err := decodeVersioned(data, "job message", want, &m); err != nil {
 		return JobMessage{}, err
+	}
+	if reason := checkSealed(m); reason != "" {
+		return JobMessage{}, fmt.Errorf("job: decode job message %s: %s", safeValue(m.ClientOrderID), reason)
 	}
 	switch {
 	case m.BatchID == "":

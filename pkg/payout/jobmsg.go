@@ -11,30 +11,43 @@ import (
 // ErrUndecodable marks a job message the machine cannot decode.
 var ErrUndecodable = errors.New("payout: undecodable job message")
 
-// jobView is what the machine needs from one job message.
+// jobView is what the machine needs from one job message. Job's sealed parameters stay sealed;
+// params opens them right before the request is signed.
 type jobView struct {
-	BatchID    string
-	Job        job.Job
-	EnqueuedAt time.Time // the stream's timestamp of the job message
+	BatchID     string
+	Job         job.Job
+	Destination string    // masked, from the opened parameters
+	EnqueuedAt  time.Time // the stream's timestamp of the job message
+	msg         job.JobMessage
 }
 
 func (v jobView) row() Row {
 	return Row{BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID, Line: v.Job.Line}
 }
 
-// params is the payout request's parameters.
-func (v jobView) params() []Param {
-	ps := v.Job.PayoutParams()
+// params opens the sealed parameters (o may be nil for a message with none) and returns the
+// payout request's parameters.
+func (v jobView) params(o job.Opener) ([]Param, error) {
+	m, err := v.msg.Open(o)
+	if err != nil {
+		return nil, err
+	}
+	j, err := m.Job()
+	if err != nil {
+		return nil, err
+	}
+	ps := j.PayoutParams()
 	out := make([]Param, len(ps))
 	for i, p := range ps {
 		out[i] = Param{Name: p.Name, Value: p.Value}
 	}
-	return out
+	return out, nil
 }
 
-// decodeJob decodes a job message (pkg/job's schema). The error never quotes the payload: it may
-// hold card data.
-func decodeJob(data []byte) (jobView, error) {
+// decodeJob decodes a job message (pkg/job's schema) and checks that its sealed parameters open
+// with o, so that a message this worker cannot pay fails here, before any ledger write. The
+// error never quotes the payload: it may hold card data.
+func decodeJob(data []byte, o job.Opener) (jobView, error) {
 	m, err := job.DecodeJobMessage(data)
 	if err != nil {
 		return jobView{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
@@ -43,5 +56,13 @@ func decodeJob(data []byte) (jobView, error) {
 	if err != nil {
 		return jobView{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
-	return jobView{BatchID: m.BatchID, Job: j}, nil
+	opened, err := m.Open(o)
+	if err != nil {
+		return jobView{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
+	}
+	clearJob, err := opened.Job()
+	if err != nil {
+		return jobView{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
+	}
+	return jobView{BatchID: m.BatchID, Job: j, Destination: clearJob.MaskedDestination(), msg: m}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
@@ -21,7 +22,10 @@ type Deps struct {
 	Classify ErrorClassifier     // files gateway errors; required
 	Limiter  Limiter             // optional: waited on before every gateway call (leave nil when the client limits)
 	Clock    Clock               // optional: system clock
-	Log      zerolog.Logger
+	// Keys opens the sealed parameters of job messages (pkg/seal's Keyring); nil: a job with
+	// sealed parameters is undecodable.
+	Keys job.Opener
+	Log  zerolog.Logger
 	// Registerer receives the metrics (optional). Several pools may share one.
 	Registerer prometheus.Registerer
 }
@@ -41,6 +45,7 @@ type Machine struct {
 	classify ErrorClassifier
 	limiter  Limiter
 	clock    Clock
+	keys     job.Opener
 	cls      *Classifier
 	pub      publisher
 	sum      *summarizer
@@ -75,7 +80,7 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 	pub := publisher{js: deps.JS, names: opts.Names}
 	return &Machine{
 		opts: opts, ledger: NewLedger(ledgerKV), gw: deps.Gateway, classify: deps.Classify,
-		limiter: deps.Limiter, clock: deps.Clock, cls: NewClassifier(opts, deps.Log),
+		limiter: deps.Limiter, clock: deps.Clock, keys: deps.Keys, cls: NewClassifier(opts, deps.Log),
 		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met, deps.Clock.Now),
 		log: deps.Log, met: met,
 	}, nil
@@ -101,7 +106,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	if meta, err := msg.Metadata(); err == nil {
 		dl.NumDelivered, seq, enqueuedAt = meta.NumDelivered, meta.Sequence.Stream, meta.Timestamp
 	}
-	v, err := decodeJob(msg.Data())
+	v, err := decodeJob(msg.Data(), m.keys)
 	v.EnqueuedAt = enqueuedAt
 	if err != nil {
 		row := Row{BatchID: batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())}
@@ -131,6 +136,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	}
 	in := Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
 	var callDeadline time.Time
+	var params []Param // opened right before the attempt's ledger write and request
 	for range maxSteps {
 		d := m.cls.Decide(in)
 		if d.Step == StepSubmit && m.limiter != nil {
@@ -145,6 +151,9 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			// between the write and the request cannot send it after another worker's settle
 			// delay has run out.
 			callDeadline = time.Now().Add(m.opts.CallTimeout)
+			if params, err = v.params(m.keys); err != nil {
+				return infra(err) // decodeJob opened them already: cannot happen with the same keys
+			}
 		}
 		if d.Next != nil {
 			newRev, err := m.put(ctx, key, d.Next, rev)
@@ -168,7 +177,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		case StepSubmit:
 			_ = msg.InProgress() // the ack deadline restarts; AckWait exceeds the HTTP timeout
 			cctx, cancel := context.WithDeadline(limitContext(ctx, ratelimit.KindPayout, row.BatchID), callDeadline)
-			reply, err := m.gw.Payout(cctx, v.params())
+			reply, err := m.gw.Payout(cctx, params)
 			cancel()
 			out, info := payoutOutcome(m.classify, reply, err)
 			m.met.gatewayCalls.WithLabelValues("payout", out.String()).Inc()

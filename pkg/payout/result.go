@@ -20,7 +20,7 @@ func buildResult(v jobView, e *Entry) ([]byte, error) {
 		Status: e.Result, Amount: v.Job.Amount.String(), Currency: v.Job.Amount.Currency,
 		PaynetOrderID: e.OrderID, SerialNumber: e.SerialNumber, ErrorCode: e.ErrorCode,
 		ErrorMessage: e.ErrorMessage, Attempts: e.Attempts, EnqueuedAt: v.EnqueuedAt.UTC(),
-		SubmittedAt: e.SubmittedAt.UTC(), FinishedAt: e.FinishedAt.UTC(), Destination: v.Job.MaskedDestination(),
+		SubmittedAt: e.SubmittedAt.UTC(), FinishedAt: e.FinishedAt.UTC(), Destination: v.Destination,
 	}
 	b, err := json.Marshal(r)
 	if err != nil {

@@ -27,6 +27,11 @@ type EmbeddedOptions struct {
 	ReadyTimeout time.Duration
 	// Logs enables the server's own log on stderr.
 	Logs bool
+	// StoreKey, when set, encrypts the JetStream store at rest (AES-GCM, nats-server's
+	// JetStreamKey). PreviousStoreKey is the key of a store written before a key rotation: the
+	// server re-encrypts it under StoreKey at start (JetStreamOldKey).
+	StoreKey         string
+	PreviousStoreKey string
 }
 
 // EmbeddedServer is a running in-process nats-server.
@@ -73,6 +78,9 @@ func StartEmbedded(o EmbeddedOptions) (*EmbeddedServer, error) {
 		SyncAlways: o.SyncInterval == 0,
 		// Only nonzero when SyncAlways is off.
 		SyncInterval: o.SyncInterval,
+	}
+	if o.StoreKey != "" {
+		opts.JetStreamKey, opts.JetStreamOldKey, opts.JetStreamCipher = o.StoreKey, o.PreviousStoreKey, server.AES
 	}
 	es := &EmbeddedServer{opts: opts, storeDir: dir, tempDir: temp}
 	if err := es.start(o.Logs, o.ReadyTimeout); err != nil {
@@ -147,3 +155,7 @@ func (e *EmbeddedServer) Shutdown() {
 		_ = os.RemoveAll(e.storeDir)
 	}
 }
+
+// StoreKeyInfo names the purpose of the embedded server's store key when it is derived from the
+// data key file (seal.Keyring.Derive): both binaries and the tests derive it the same way.
+const StoreKeyInfo = "nats-store"

@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -25,6 +28,7 @@ type Keyring struct {
 	primary string
 	ids     []string // file order
 	aeads   map[string]cipher.AEAD
+	derive  map[string][]byte // id → HKDF pseudorandom key, for Derive
 }
 
 // LoadFile reads a key file (see the package doc). It refuses a file readable by group or others
@@ -58,7 +62,7 @@ func LoadFile(path string) (*Keyring, error) {
 
 // Parse reads key file content; source names it in errors.
 func Parse(data []byte, source string) (*Keyring, error) {
-	k := &Keyring{aeads: map[string]cipher.AEAD{}}
+	k := newKeyring()
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	line := 0
 	for sc.Scan() {
@@ -86,12 +90,11 @@ func Parse(data []byte, source string) (*Keyring, error) {
 			clear(key)
 			return nil, &KeyFileError{Path: source, Line: line, Reason: fmt.Sprintf("key %s has %d bytes, want %d", id, len(key), KeySize)}
 		}
-		aead, err := newAEAD(key)
+		err = k.add(id, key)
 		clear(key)
 		if err != nil {
 			return nil, &KeyFileError{Path: source, Line: line, Reason: err.Error()}
 		}
-		k.add(id, aead)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, &KeyFileError{Path: source, Line: line + 1, Reason: "line too long"}
@@ -113,12 +116,10 @@ func Ephemeral(id string) (*Keyring, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("seal: ephemeral: %w", err)
 	}
-	aead, err := newAEAD(key)
-	if err != nil {
+	k := newKeyring()
+	if err := k.add(id, key); err != nil {
 		return nil, err
 	}
-	k := &Keyring{aeads: map[string]cipher.AEAD{}}
-	k.add(id, aead)
 	return k, nil
 }
 
@@ -150,20 +151,49 @@ func GenerateFile(path, id string) error {
 	return nil
 }
 
-func (k *Keyring) add(id string, aead cipher.AEAD) {
+func newKeyring() *Keyring {
+	return &Keyring{aeads: map[string]cipher.AEAD{}, derive: map[string][]byte{}}
+}
+
+// add keys the keyring with key (which the caller may clear afterwards).
+func (k *Keyring) add(id string, key []byte) error {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return fmt.Errorf("seal: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return fmt.Errorf("seal: %w", err)
+	}
+	prk, err := hkdf.Extract(sha256.New, key, []byte("payrun/seal"))
+	if err != nil {
+		return fmt.Errorf("seal: %w", err)
+	}
 	if k.primary == "" {
 		k.primary = id
 	}
 	k.ids = append(k.ids, id)
-	k.aeads[id] = aead
+	k.aeads[id], k.derive[id] = aead, prk
+	return nil
 }
 
-func newAEAD(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("seal: %w", err)
+// Derive returns a secret for another purpose (info names it), derived with HKDF-SHA256 from the
+// primary key, and the same derived from the key of the file's second line ("" with one key):
+// the embedded server's store key and the one it re-keys from after a rotation. Keys sealing job
+// parameters are never handed out as they are.
+func (k *Keyring) Derive(info string) (current, previous string, err error) {
+	d := func(id string) (string, error) {
+		b, err := hkdf.Expand(sha256.New, k.derive[id], "payrun/"+info, 32)
+		if err != nil {
+			return "", fmt.Errorf("seal: derive: %w", err)
+		}
+		return hex.EncodeToString(b), nil
 	}
-	return cipher.NewGCM(block)
+	if current, err = d(k.ids[0]); err != nil || len(k.ids) < 2 {
+		return current, "", err
+	}
+	previous, err = d(k.ids[1])
+	return current, previous, err
 }
 
 func checkID(id string) error {

@@ -3,6 +3,7 @@ package seal_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -178,4 +179,25 @@ func ExampleKeyring_Seal() {
 	_, moved := k.Open(sealed, []byte("batch-7\x00order-2\x00credit_card_number"))
 	fmt.Println(strings.Split(sealed, ":")[0], string(clear), moved != nil)
 	// Output: k1 4111111111111111 true
+}
+
+func TestDeriveFollowsRotation(t *testing.T) {
+	t.Parallel()
+	old, _ := seal.Parse([]byte(keyLine("k1", 1)), "old")
+	rotated, _ := seal.Parse([]byte(keyLine("k2", 2)+"\n"+keyLine("k1", 1)), "new")
+	oldCur, oldPrev, err := old.Derive("store")
+	if err != nil || oldPrev != "" || len(oldCur) != 64 {
+		t.Fatalf("old: %q %q %v", oldCur, oldPrev, err)
+	}
+	cur, prev, err := rotated.Derive("store")
+	if err != nil || prev != oldCur || cur == oldCur {
+		t.Errorf("rotated: current %q previous %q, want previous = old current %q", cur, prev, oldCur)
+	}
+	other, _, _ := old.Derive("other")
+	if other == oldCur {
+		t.Error("two purposes derive the same secret")
+	}
+	if strings.Contains(oldCur, hex.EncodeToString(bytes.Repeat([]byte{1}, seal.KeySize))) {
+		t.Error("derived secret is the key itself")
+	}
 }
