@@ -184,6 +184,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 
+	keys, err := loadDataKeys(cfg, stderr)
+	if err != nil {
+		return err
+	}
 	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-enqueue", log))
 	if err != nil {
 		return err
@@ -202,7 +206,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	bar := newProgress(stderr, plan.Summary.Valid, "enqueue")
 	en, err := batch.New(js, handles, batch.Options{
 		Names: cfg.QueueNames(), ChunkSize: cfg.Enqueue.ChunkSize, Window: cfg.Enqueue.PublishWindow,
-		Log: log, Progress: bar.update,
+		Log: log, Progress: bar.update, Seal: keys,
 	})
 	if err != nil {
 		return err

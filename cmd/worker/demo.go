@@ -13,6 +13,7 @@ import (
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/seal"
 )
 
 const (
@@ -63,7 +64,12 @@ func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stder
 		return err
 	}
 	cfg.NATS.URL = emb.ClientURL()
-	s, err := buildStack(ctx, cfg, log, stackOptions{embedded: emb, processingPolls: 1})
+	keys, err := seal.Ephemeral("demo") // the demo enqueues in this process: the key never leaves it
+	if err != nil {
+		emb.Shutdown()
+		return err
+	}
+	s, err := buildStack(ctx, cfg, log, stackOptions{embedded: emb, keys: keys, processingPolls: 1})
 	if err != nil {
 		return err
 	}
@@ -86,7 +92,7 @@ func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stder
 		return fmt.Errorf("demo: %w", err)
 	}
 	enq, err := batch.New(s.js, s.handles, batch.Options{Names: cfg.QueueNames(), ChunkSize: cfg.Enqueue.ChunkSize,
-		Window: cfg.Enqueue.PublishWindow, Log: component(log, "enqueue")})
+		Window: cfg.Enqueue.PublishWindow, Log: component(log, "enqueue"), Seal: keys})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/seal"
 )
 
 // testEnv is what the process tests host in the test process: a restartable embedded NATS
@@ -43,6 +44,7 @@ type testEnv struct {
 	cfgFile string
 	environ []string // PAYRUN_* overrides given to every worker
 	cfg     config.Config
+	keys    *seal.Keyring // the workers' data key file: enqueue seals with it
 }
 
 type envOptions struct {
@@ -79,6 +81,8 @@ worker:
 log:
   level: info
   format: json
+security:
+  data_key_file: %s
 `
 
 func newTestEnv(t *testing.T, o envOptions) *testEnv {
@@ -110,8 +114,15 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 		_ = e.sb.Close()
 	})
 
+	dataKeyFile := filepath.Join(e.dir, "payrun.key")
+	if err := seal.GenerateFile(dataKeyFile, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if e.keys, err = seal.LoadFile(dataKeyFile); err != nil {
+		t.Fatal(err)
+	}
 	e.cfgFile = filepath.Join(e.dir, "payrun.yaml")
-	text := fmt.Sprintf(baseYAML, e.nats.ClientURL(), ts.URL+sandbox.BasePath, testLogin, keyFile) + o.yaml
+	text := fmt.Sprintf(baseYAML, e.nats.ClientURL(), ts.URL+sandbox.BasePath, testLogin, keyFile, dataKeyFile) + o.yaml
 	if err := os.WriteFile(e.cfgFile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +176,11 @@ func (e *testEnv) enqueue(batchID string, csv []byte) int {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	enq, err := batch.New(e.js, e.h, batch.Options{Names: e.cfg.QueueNames()})
+	o := batch.Options{Names: e.cfg.QueueNames()}
+	if e.keys != nil {
+		o.Seal = e.keys
+	}
+	enq, err := batch.New(e.js, e.h, o)
 	if err != nil {
 		e.t.Fatal(err)
 	}

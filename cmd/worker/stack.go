@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -18,6 +19,7 @@ import (
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/ratelimit"
 	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/seal"
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/submit"
 )
@@ -36,11 +38,13 @@ type stack struct {
 	lim      *ratelimit.Limiter
 	client   *submit.Client
 	pool     *payout.Pool
+	keys     dataKeys
 }
 
 // stackOptions adjust buildStack for the demo.
 type stackOptions struct {
 	embedded        *queue.EmbeddedServer // already started (the demo's); owned by the stack from now on
+	keys            *seal.Keyring         // the demo's ephemeral data key; nil: loadDataKeys
 	processingPolls int                   // the built-in sandbox's "processing" answers per order
 }
 
@@ -56,16 +60,25 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	}()
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	s.keys.keys = so.keys
+	if so.keys == nil {
+		if s.keys, err = loadDataKeys(&s.cfg, component(log, "datakey")); err != nil {
+			return nil, err
+		}
+	}
 	if s.embedded == nil && cfg.Worker.Embedded {
 		eo, err := embeddedOptions(cfg)
 		if err != nil {
+			return nil, err
+		}
+		if err := s.keys.storeKeys(&eo); err != nil {
 			return nil, err
 		}
 		if s.embedded, err = queue.StartEmbedded(eo); err != nil {
 			return nil, err
 		}
 		logOf(component(log, "nats-embedded")).Info().Str("url", s.embedded.ClientURL()).Str("store_dir", s.embedded.StoreDir()).
-			Msg("embedded JetStream server started (sync_interval: always)")
+			Bool("store_encrypted", eo.StoreKey != "").Msg("embedded JetStream server started (sync_interval: always)")
 	}
 
 	var key *rsa.PrivateKey
@@ -83,6 +96,10 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 		}
 		if err != nil {
 			return nil, fieldError("gateway.private_key_file", "%v", err)
+		}
+		if u, err := url.Parse(cfg.Gateway.URL); err == nil && u.Scheme == "http" && cfg.Gateway.AllowInsecureHTTP {
+			logOf(component(log, "submit")).Warn().Str("gateway", u.Host).
+				Msg("INSECURE: plain http:// gateway (gateway.allow_insecure_http): card data and signed requests cross the network in clear")
 		}
 	}
 	sign, err := signer.New(key, s.cfg.Gateway.Login)
@@ -111,6 +128,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 		Gateway:    prepaidGateway{payout.SubmitGateway(s.client)},
 		Classify:   payout.ClassifySubmitError,
 		Limiter:    holdLimiter{lim: s.lim, hold: holdFor(s.cfg)},
+		Keys:       openerOf(s.keys.keys),
 		Log:        component(log, "payout"),
 		Registerer: s.reg,
 	})
@@ -174,4 +192,5 @@ func (s *stack) close() {
 	if s.embedded != nil {
 		s.embedded.Shutdown()
 	}
+	s.keys.close()
 }

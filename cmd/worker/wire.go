@@ -123,6 +123,9 @@ func checkWorkerRules(cfg config.Config) error {
 			errs = append(errs, fieldError("worker.store_dir", "worker.embedded with a real gateway needs a store directory that outlives the process (the ledger that prevents paying a row twice lives there); a temporary store is only for worker.sandbox"))
 		}
 	}
+	if cfg.Security.DataKeyFile == "" && !cfg.Worker.Sandbox && !cfg.Security.AllowCleartextJobs {
+		errs = append(errs, fieldError("security.data_key_file", "required with a real gateway: without it job messages hold card and account numbers in clear; create one (docs/security.md) or opt out with security.allow_cleartext_jobs: true"))
+	}
 	if len(errs) == 0 {
 		o := payoutOptions(cfg)
 		if err := o.Validate(); err != nil {

@@ -107,7 +107,9 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 		{"max_deliver too small for the poll cadence", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", "worker"},
 		{"embedded on the URL's default port", "worker: {sandbox: true, settle_delay: 30s, embedded: true}\nnats: {url: nats://127.0.0.1}\n", ""},
 		{"embedded real gateway with a temporary store", "worker: {settle_delay: 30s, embedded: true}\n", "worker.store_dir"},
-		{"embedded real gateway with a store", "worker: {settle_delay: 30s, embedded: true, store_dir: /var/lib/payrun}\n", ""},
+		{"embedded real gateway with a store", "worker: {settle_delay: 30s, embedded: true, store_dir: /var/lib/payrun}\nsecurity: {data_key_file: /etc/payrun/payrun.key}\n", ""},
+		{"real gateway without a data key", "worker: {settle_delay: 30s}\n", "security.data_key_file"},
+		{"real gateway, cleartext jobs opted into", "worker: {settle_delay: 30s}\nsecurity: {allow_cleartext_jobs: true}\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

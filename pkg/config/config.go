@@ -19,8 +19,9 @@ type Config struct {
 	RateLimit RateLimit `yaml:"ratelimit"`
 	// HTTPAddr is the worker's listen address for /metrics, /healthz, /readyz; empty turns it off
 	// (so several workers can share a host).
-	HTTPAddr string `yaml:"http_addr"`
-	Log      Log    `yaml:"log"`
+	HTTPAddr string   `yaml:"http_addr"`
+	Log      Log      `yaml:"log"`
+	Security Security `yaml:"security"`
 }
 
 // NATS is how both binaries reach the NATS server.
@@ -88,6 +89,8 @@ type Enqueue struct {
 	MaxErrors int `yaml:"max_errors"`
 	// WaitTimeout bounds --wait; 0 waits until the batch is complete.
 	WaitTimeout time.Duration `yaml:"wait_timeout"`
+	// MaxFileBytes bounds the input file (and enqueue's private copy of it).
+	MaxFileBytes int64 `yaml:"max_file_bytes"`
 }
 
 // Gateway is the ConnPay gateway the worker pays through.
@@ -100,6 +103,9 @@ type Gateway struct {
 	ControlKey      string        `yaml:"control_key" secret:"true"` // merchant control key (callbacks)
 	HTTPTimeout     time.Duration `yaml:"http_timeout"`              // one HTTP call; must be below worker.ack_wait
 	MaxConns        int           `yaml:"max_conns"`                 // keep-alive connections per host
+	// AllowInsecureHTTP accepts a plain http:// url to a host other than loopback (card data
+	// would cross the network in clear); off, such a url is refused.
+	AllowInsecureHTTP bool `yaml:"allow_insecure_http"`
 }
 
 // Worker configures the worker pool.
@@ -152,6 +158,18 @@ type Log struct {
 	Format string `yaml:"format"` // json or console
 }
 
+// Security is how card data is protected at rest (docs/security.md).
+type Security struct {
+	// DataKeyFile holds the data keys that seal card and account numbers in job messages (and
+	// encrypt the embedded server's store): "<key-id> <32 bytes in standard base64>" per line,
+	// the first seals, all open; mode 0600. Env PAYRUN_DATA_KEY_FILE.
+	DataKeyFile string `yaml:"data_key_file"`
+	// AllowCleartextJobs lets a worker with a real gateway run without a data key file (and
+	// enqueue publish without one without a warning): job messages then hold card and account
+	// numbers in clear. The documented opt-out; off by default.
+	AllowCleartextJobs bool `yaml:"allow_cleartext_jobs"`
+}
+
 // Default returns the documented defaults (configs/payrun.yaml shows them).
 func Default() Config {
 	n, s := queue.DefaultNames(), queue.DefaultSettings()
@@ -192,6 +210,7 @@ func Default() Config {
 			PublishWindow: 16,
 			ChunkSize:     999,
 			MaxErrors:     100,
+			MaxFileBytes:  1 << 30,
 		},
 		Gateway: Gateway{
 			HTTPTimeout: 10 * time.Second,

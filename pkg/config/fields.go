@@ -35,6 +35,7 @@ func Aliases() []Alias {
 		{"PAYRUN_SETTLE_DELAY", "worker.settle_delay"},
 		{"PAYRUN_POLL_INTERVAL", "worker.poll.first_interval"},
 		{"PAYRUN_RATE_LIMIT", "ratelimit.rate"},
+		{"PAYRUN_DATA_KEY_FILE", "security.data_key_file"},
 	}
 }
 

@@ -123,6 +123,9 @@ func (c Config) Validate() error {
 	if c.Enqueue.MaxErrors < 1 {
 		add("enqueue.max_errors", "must be >= 1")
 	}
+	if c.Enqueue.MaxFileBytes < 1 {
+		add("enqueue.max_file_bytes", "must be >= 1")
+	}
 	if c.Enqueue.WaitTimeout < 0 {
 		add("enqueue.wait_timeout", "must not be negative (0 waits without limit)")
 	}
@@ -136,6 +139,8 @@ func (c Config) Validate() error {
 			add("gateway.url", "must be the base URL ending in /paynet (e.g. https://gateway.example/paynet)")
 		} else if pu.User != nil {
 			add("gateway.url", "must not carry credentials")
+		} else if pu.Scheme == "http" && !isLoopback(pu.Hostname()) && !c.Gateway.AllowInsecureHTTP {
+			add("gateway.url", "plain http:// to %s would send card data and the signed request in clear: use https://, or set gateway.allow_insecure_http: true (PAYRUN_GATEWAY_ALLOW_INSECURE_HTTP) for a test gateway", pu.Hostname())
 		}
 	}
 	if c.Gateway.EndpointID != "" && c.Gateway.EndpointGroupID != "" {
@@ -255,4 +260,13 @@ func redactURL(u string) string {
 		return pu.String()
 	}
 	return u
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
