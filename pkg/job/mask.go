@@ -2,6 +2,7 @@ package job
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -76,66 +77,179 @@ func RedactParams(ps []Param) []Param {
 		case IsSensitive(p.Name):
 			out[i] = Param{Name: p.Name, Value: maskKeepLast(p.Value)}
 		default:
-			out[i] = Param{Name: p.Name, Value: MaskDigitRuns(p.Value)}
+			out[i] = Param{Name: p.Name, Value: MaskText(p.Value)}
 		}
 	}
 	return out
 }
 
-// maskRunMin is the fewest digits in a run that MaskDigitRuns treats as a
-// possible card or account number.
+// maskRunMin is the fewest digits in a run that MaskText treats as a possible card or account
+// number.
 const maskRunMin = 8
 
-// MaskDigitRuns masks the digits of every run of 8 or more digits, keeping
-// the last 4 digits of the run: free text (an error message, a value in the
-// wrong column) may hold a card or account number. A run may hold single
-// spaces or dashes between digits ("4111 1111 1111 1111").
-func MaskDigitRuns(s string) string {
-	isDigit := func(i int) bool { return i < len(s) && s[i] >= '0' && s[i] <= '9' }
-	var b []byte
-	for i := 0; i < len(s); {
-		if !isDigit(i) {
+// maxSepRun is the most separator characters MaskText lets stand between two digits of one run.
+const maxSepRun = 3
+
+// MaskText makes a text that came from outside (a gateway's error code or message, a callback
+// field, a CSV header or value quoted in an error) safe to log, store and show. It is the one
+// masking function of payrun:
+//
+//   - every run of 8 or more digits — any Unicode decimal digits (full-width, Arabic-Indic, ...),
+//     or '*' (a digit masked already, as in "411111******1111"), joined by up to 3 separators (spaces of any kind, '-', '–', '.', '/', '_', ',', '\', ':',
+//     invisible and control characters) — shows only its last 4 digits, each other digit becoming
+//     '*': "4111.1111.1111.1111" → "****.****.****.1111";
+//   - except an amount-shaped run: digits with a decimal separator followed by 1-3 digits, the
+//     integer part plain or grouped by 3 ("12345678.90", "1,234,567.89", "1.234.567,89"), or an
+//     integer grouped by 3 with ',' or '\” ("12,345,678");
+//   - control characters (escape sequences, line breaks, NUL, C1), invisible and bidirectional
+//     format characters and invalid UTF-8 become U+FFFD.
+//
+// MaskText(MaskText(s)) == MaskText(s).
+func MaskText(s string) string {
+	rs := []rune(strings.ToValidUTF8(s, "\ufffd"))
+	hide := make([]bool, len(rs))
+	for i := 0; i < len(rs); {
+		if !isDigitOrMasked(rs[i]) {
 			i++
 			continue
 		}
-		j, digits := i, 0
-		for j < len(s) {
-			if isDigit(j) {
-				digits++
-				j++
-			} else if (s[j] == ' ' || s[j] == '-') && isDigit(j+1) {
-				j++
-			} else {
-				break
-			}
-		}
-		if digits >= maskRunMin {
-			if b == nil {
-				b = []byte(s)
-			}
-			hide := digits - maskKeep
-			for k := i; k < j && hide > 0; k++ {
-				if isDigit(k) {
-					b[k] = '*'
-					hide--
+		j := runEnd(rs, i, isDigitOrMasked)
+		run := rs[i:j]
+		if n := countRunDigits(run); n >= maskRunMin && !amountShaped(run) {
+			// Only the last 4 digits stay; a '*' counts as a digit masked already.
+			visible := 0
+			for k := j - 1; k >= i; k-- {
+				if !unicode.IsDigit(rs[k]) {
+					continue
 				}
+				if visible < maskKeep && countRunDigits(rs[k:j]) <= maskKeep {
+					visible++
+					continue
+				}
+				hide[k] = true
 			}
 		}
 		i = j
 	}
-	if b == nil {
-		return s
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range rs {
+		switch {
+		case hide[i]:
+			b.WriteByte('*')
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
 	}
-	return string(b)
+	return b.String()
+}
+
+// MaskDigitRuns is MaskText.
+//
+// Deprecated: use MaskText, the one masking function.
+func MaskDigitRuns(s string) string { return MaskText(s) }
+
+// runEnd returns the end of the run that starts with the digit at rs[i]: digits joined by at most
+// maxSepRun separators.
+func runEnd(rs []rune, i int, digit func(rune) bool) int {
+	j := i
+	for j < len(rs) {
+		if digit(rs[j]) {
+			j++
+			continue
+		}
+		k := j
+		for k < len(rs) && k-j < maxSepRun && isMaskSep(rs[k]) {
+			k++
+		}
+		if k == j || k == len(rs) || !digit(rs[k]) {
+			break
+		}
+		j = k
+	}
+	return j
+}
+
+// isMaskSep reports whether r may stand between the digits of one number.
+func isMaskSep(r rune) bool {
+	switch r {
+	case '-', '.', '/', '_', ',', '\\', ':', '\'', utf8.RuneError:
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+func isDigitOrMasked(r rune) bool { return r == '*' || unicode.IsDigit(r) }
+
+func countRunDigits(run []rune) int {
+	n := 0
+	for _, r := range run {
+		if isDigitOrMasked(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// amountShaped reports whether a digit run is written as an amount (see MaskText). A masked
+// digit ('*') counts as a digit.
+func amountShaped(run []rune) bool {
+	var groups []int // digits per group
+	var seps []rune  // the single separator after each group but the last
+	n := 0
+	for i, r := range run {
+		if isDigitOrMasked(r) {
+			n++
+			continue
+		}
+		if i > 0 && !isDigitOrMasked(run[i-1]) {
+			return false // two separators in a row: not an amount
+		}
+		groups, seps, n = append(groups, n), append(seps, r), 0
+	}
+	groups = append(groups, n)
+	if len(groups) == 1 {
+		return false
+	}
+	last := seps[len(seps)-1]
+	if (last == '.' || last == ',') && groups[len(groups)-1] <= 3 &&
+		groupedBy3(groups[:len(groups)-1], seps[:len(seps)-1], last) {
+		return true // a decimal fraction after a plain integer part or one grouped by 3
+	}
+	// an integer grouped by 3 with ',' or '\''
+	return (last == ',' || last == '\'') && groupedBy3(groups, seps, 0)
+}
+
+// groupedBy3 reports whether groups (joined by seps) are one group, or a first group of 1-3
+// digits and further groups of exactly 3 joined by one separator other than not.
+func groupedBy3(groups []int, seps []rune, not rune) bool {
+	if len(groups) == 1 {
+		return groups[0] > 0
+	}
+	if groups[0] < 1 || groups[0] > 3 {
+		return false
+	}
+	for i, g := range groups[1:] {
+		if g != 3 || seps[i] != seps[0] || seps[i] == not {
+			return false
+		}
+	}
+	switch seps[0] {
+	case ',', '.', '\'', ' ', '\u00a0', '\u202f', '\u2009':
+		return true
+	}
+	return false
 }
 
 // maxShown is how many characters of a value an error message quotes.
 const maxShown = 40
 
-// safeValue is how a value may appear in a message: digit runs masked,
-// shortened to maxShown characters, invalid UTF-8 kept as bytes for %q.
+// safeValue is how a value may appear in a message: MaskText, shortened to
+// maxShown characters.
 func safeValue(s string) string {
-	s = MaskDigitRuns(s)
+	s = MaskText(s)
 	if utf8.RuneCountInString(s) > maxShown {
 		r := []rune(s)
 		s = string(r[:maxShown]) + "…"

@@ -48,7 +48,7 @@ func TestDecodeRejects(t *testing.T) {
 		version bool // want ErrUnknownVersion
 		reason  string
 	}{
-		{"job v2", decJob, `{"version":2,"batch_id":"b","client_orderid":"o","amount":"1","currency":"USD"}`, true, "version 2, this build reads version 1"},
+		{"job v3", decJob, `{"version":3,"batch_id":"b","client_orderid":"o","amount":"1","currency":"USD"}`, true, "version 3"},
 		{"job no version", decJob, `{"batch_id":"b"}`, true, "no version"},
 		{"job bad json", decJob, `{`, false, "unexpected end"},
 		{"job no batch", decJob, `{"version":1,"client_orderid":"o","amount":"1","currency":"USD"}`, false, "batch_id is empty"},

@@ -34,7 +34,7 @@ func TestReaderEdgeInputs(t *testing.T) {
 		{"short row", header + "o1,10.00,USD\no2,1.00,USD,1234567890\n", 1, []string{"2:1::does not have the header's 4 fields"}},
 		{"long row", header + "o1,10.00,USD,1234567890,x\n", 0, []string{"2:1::does not have the header's 4 fields"}},
 		{"NUL bytes", header + "o1\x00,10.00,USD,1234567890\n", 0, []string{"2:1:client_orderid:NUL"}},
-		{"NUL in header", "client_orderid\x00,amount,currency,account_number\n", 0, []string{"1:1:client_orderid\x00:unknown column", "1:1:client_orderid:required column", "1:0::header but no payout rows"}},
+		{"NUL in header", "client_orderid\x00,amount,currency,account_number\n", 0, []string{"1:1:client_orderid\ufffd:unknown column", "1:1:client_orderid:required column", "1:0::header but no payout rows"}},
 		{"invalid utf8", header + "o\xff\xfe,10.00,USD,1234567890\n", 0, []string{"2:1:client_orderid:UTF-8"}},
 		{"all empty row", header + ",,,\n", 0, []string{"2:1:client_orderid:is required", "2:2:amount:is required", "2:3:currency:is required", "2:1:destination:no payout destination"}},
 	}

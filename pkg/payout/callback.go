@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/ratelimit"
 	"github.com/payrun/payrun/pkg/signer"
@@ -47,7 +48,7 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 			return
 		}
 		if err := m.Poke(r.Context(), coid, orderID); err != nil {
-			m.log.Warn().Err(err).Str("client_orderid", coid).Str("order_id", orderID).Msg("payout: callback lookup")
+			m.log.Warn().Err(err).Str("client_orderid", job.MaskText(coid)).Str("order_id", job.MaskText(orderID)).Msg("payout: callback lookup")
 		}
 		w.WriteHeader(http.StatusOK)
 	})

@@ -1,6 +1,10 @@
 package payout
 
-import "time"
+import (
+	"time"
+
+	"github.com/payrun/payrun/pkg/job"
+)
 
 // Outcome is the class of one gateway call's result, as the classifier sees it.
 type Outcome int
@@ -41,6 +45,13 @@ type GatewayInfo struct {
 	RetryAfter   time.Duration
 }
 
+// masked returns g with the texts the gateway wrote passed through job.MaskText: they reach the
+// ledger, results, reports and logs, and may echo card numbers or carry control characters.
+func (g GatewayInfo) masked() GatewayInfo {
+	g.Status, g.ErrorCode, g.ErrorMessage = job.MaskText(g.Status), job.MaskText(g.ErrorCode), job.MaskText(g.ErrorMessage)
+	return g
+}
+
 // ErrorClass is how an ErrorClassifier files a gateway error.
 type ErrorClass int
 
@@ -61,6 +72,11 @@ type ErrorClassifier func(err error) (ErrorClass, GatewayInfo)
 
 // payoutOutcome turns a payout call's result into an Outcome.
 func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
+	out, info := payoutOutcomeRaw(classify, reply, err)
+	return out, info.masked()
+}
+
+func payoutOutcomeRaw(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
 	if err == nil {
 		return OutcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
 	}
@@ -85,6 +101,11 @@ func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outc
 
 // statusOutcome turns a status call's result into an Outcome.
 func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
+	out, info := statusOutcomeRaw(classify, reply, err)
+	return out, info.masked()
+}
+
+func statusOutcomeRaw(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
 	if err == nil {
 		info := GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber, Status: reply.Status,
 			ErrorCode: reply.ErrorCode, ErrorMessage: reply.ErrorMessage}

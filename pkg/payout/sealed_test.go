@@ -142,3 +142,43 @@ func TestUnopenableSealedJobIsNeverSent(t *testing.T) {
 		})
 	}
 }
+
+// echoingGateway answers every status call with a final decline whose code and message echo a
+// card number in disguise, with a terminal escape.
+type echoingGateway struct{ *fakeGateway }
+
+func (g echoingGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, error) {
+	r, err := g.fakeGateway.Status(ctx, q)
+	r.Status, r.Final = "declined", true
+	r.ErrorCode, r.ErrorMessage = "4111111111111111", "card 4111.1111.1111.1111 \x1b[31mdeclined\x1b[0m"
+	return r, err
+}
+
+// What a gateway echoes reaches the ledger and the result masked (issue 16: error_code was never
+// masked, error_message missed '.'-separated numbers).
+func TestGatewayEchoMaskedInLedgerAndResult(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	m := e.machineWithKeys(nil, echoingGateway{e.gw})
+	data := jobBytes(t, "B1", testJob("echo-1", 2))
+	for n := uint64(1); n < 10; n++ {
+		if d := e.handleData(m, "B1", data, n); d.Action == ActionAck {
+			break
+		}
+		e.clock.Advance(time.Minute)
+	}
+	rs := e.results("B1")
+	if len(rs) != 1 {
+		t.Fatalf("results %+v", rs)
+	}
+	entry, _ := json.Marshal(e.ledger("B1", "echo-1"))
+	for _, text := range []string{rs[0].ErrorCode, rs[0].ErrorMessage, string(entry)} {
+		if strings.Contains(text, "4111") && !strings.Contains(text, "****") || strings.Contains(text, "1111.1111") ||
+			strings.Contains(text, "4111111111111111") || strings.ContainsRune(text, '\x1b') {
+			t.Errorf("unmasked gateway text: %q", text)
+		}
+	}
+	if rs[0].ErrorCode != "************1111" {
+		t.Errorf("error_code %q", rs[0].ErrorCode)
+	}
+}

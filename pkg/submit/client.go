@@ -180,7 +180,7 @@ func errorFrom(class Class, a attempt, cause error) *Error {
 		Class:        class,
 		HTTPStatus:   a.httpStatus,
 		Code:         a.resp.ErrorCode,
-		Message:      maskDigits(a.resp.ErrorMessage),
+		Message:      a.resp.ErrorMessage,
 		OrderID:      a.resp.OrderID,
 		SerialNumber: a.resp.SerialNumber,
 		Err:          cause,

@@ -2,11 +2,14 @@ package submit
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 )
 
-func TestMaskDigits(t *testing.T) {
+// TestGatewayTextsMasked: the error code and message of every answer go through job.MaskText
+// when the answer is parsed, so no caller sees a card number the gateway echoed.
+func TestGatewayTextsMasked(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
 		"":                                  "",
@@ -18,14 +21,22 @@ func TestMaskDigits(t *testing.T) {
 		"card 4111 1111 1111 1111 declined": "card **** **** **** 1111 declined",
 		"card 4111-1111-1111-1111":          "card ****-****-****-1111",
 		"iban DE89 3704 0044 0532 0130 00":  "iban DE** **** **** **** **30 00",
-		"at 2026-11-27 10:00":               "at ****-**-27 10:00",
+		"at 2026-11-27 10:00":               "at ****-**-** 10:00",
 		"ids 1234 5678":                     "ids **** 5678",
-		"trailing 12345678 ":                "trailing ****5678 ",
-		"double  space 1234  5678":          "double  space 1234  5678",
+		"trailing 12345678.":                "trailing ****5678.",
+		"double  space 1234  5678":          "double  space ****  5678",
+		"card 4111.1111.1111.1111":          "card ****.****.****.1111",
+		"\x1b[2J4111_1111_1111_1111":        "\ufffd[2J****_****_****_1111",
 	}
 	for in, want := range tests {
-		if got := maskDigits(in); got != want {
-			t.Errorf("maskDigits(%q) = %q, want %q", in, got, want)
+		for _, field := range []string{"error-message", "error_code"} {
+			r, err := ParseResponse([]byte("type=error&" + field + "=" + url.QueryEscape(in)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.ErrorMessage + r.ErrorCode; got != want {
+				t.Errorf("%s %q parsed as %q, want %q", field, in, got, want)
+			}
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/payrun/payrun/pkg/job"
 )
 
 // DefaultMaxBodyBytes bounds a gateway answer read by the client and ParseResponse.
@@ -35,8 +37,8 @@ type Response struct {
 	MerchantOrderID string // merchant-order-id (= client_orderid)
 	SerialNumber    string // serial-number
 	EndpointID      string // end-point-id
-	ErrorCode       string // error-code or error_code
-	ErrorMessage    string // error-message or error_message
+	ErrorCode       string // error-code or error_code, through job.MaskText
+	ErrorMessage    string // error-message or error_message, through job.MaskText
 	Raw             map[string]string
 }
 
@@ -83,9 +85,10 @@ func parseResponse(body []byte, limit int64) (Response, error) {
 		MerchantOrderID: raw["merchant-order-id"],
 		SerialNumber:    raw["serial-number"],
 		EndpointID:      raw["end-point-id"],
-		ErrorCode:       first(raw, "error-code", "error_code"),
-		ErrorMessage:    first(raw, "error-message", "error_message"),
-		Raw:             raw,
+		// Texts the gateway writes may echo card or account numbers, escapes or controls.
+		ErrorCode:    job.MaskText(first(raw, "error-code", "error_code")),
+		ErrorMessage: job.MaskText(first(raw, "error-message", "error_message")),
+		Raw:          raw,
 	}
 	if r.Type == "" {
 		return Response{}, fmt.Errorf("submit: parse response: %w: no type field", ErrMalformedResponse)

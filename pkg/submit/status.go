@@ -123,7 +123,7 @@ func statusOutcome(a attempt, q StatusQuery, notFoundOnError bool) (StatusResult
 			OrderID:      r.OrderID,
 			SerialNumber: r.SerialNumber,
 			ErrorCode:    r.ErrorCode,
-			ErrorMessage: maskDigits(r.ErrorMessage),
+			ErrorMessage: r.ErrorMessage,
 			Raw:          r.Raw,
 		}, nil
 	case TypeValidationError, TypeError:
