@@ -88,7 +88,7 @@ func TestCLIDuplicateOfUnfinishedBatch(t *testing.T) {
 	}
 	r := enqueue(t, natsEnv(srv), "", "--batch", "fresh", "testdata/overlap.csv")
 	r.expect(t, 4, []string{"enqueued:   1", "skipped:    1"}, []string{
-		`client_orderid "pr-2026-11-0004" already enqueued by batch crashed`,
+		`client_orderid "pr-****-**-0004" already enqueued by batch crashed`,
 		"batch crashed is not fully enqueued (state publishing)", "old.csv",
 	})
 	// The same rows under a third id: crashed is still unfinished, fresh (finished) gets no warning.

@@ -127,7 +127,7 @@ func TestCLIEnqueueThenRerun(t *testing.T) {
 	}
 	// The same rows in another file: reported with the owning batch, exit 4.
 	r = enqueue(t, env, "", "--batch", "dec-payroll", "testdata/overlap.csv")
-	r.expect(t, 4, []string{"enqueued:   1", "skipped:    1"}, []string{`testdata/overlap.csv:2: client_orderid "pr-2026-11-0004" already enqueued by batch nov-payroll`})
+	r.expect(t, 4, []string{"enqueued:   1", "skipped:    1"}, []string{`testdata/overlap.csv:2: client_orderid "pr-****-**-0004" already enqueued by batch nov-payroll`})
 	// The same file content under another --batch pays nothing twice.
 	r = enqueue(t, env, "", "--batch", "nov-payroll-again", "testdata/good.csv")
 	r.expect(t, 4, []string{"enqueued:   0", "skipped:    5"}, nil)

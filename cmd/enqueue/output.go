@@ -53,7 +53,7 @@ func printPlan(w io.Writer, p batch.Plan) {
 
 func printReport(stdout, stderr io.Writer, r batch.Report) {
 	for _, d := range r.DuplicateSamples {
-		fmt.Fprintf(stderr, "%s:%d: client_orderid %q already enqueued by batch %s; skipped\n", r.Source, d.Line, d.ClientOrderID, d.OtherBatch)
+		fmt.Fprintf(stderr, "%s:%d: client_orderid %q already enqueued by batch %s; skipped\n", r.Source, d.Line, job.MaskText(d.ClientOrderID), d.OtherBatch)
 	}
 	if more := r.Duplicates - len(r.DuplicateSamples); more > 0 {
 		fmt.Fprintf(stderr, "... and %d more rows already enqueued by other batches; skipped\n", more)

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 )
 
@@ -46,7 +47,7 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 		if len(mk.DuplicateSamples) < maxDuplicateSamples {
 			mk.DuplicateSamples = append(mk.DuplicateSamples, d)
 		}
-		log.Warn().Int("line", d.Line).Str("client_orderid", d.ClientOrderID).Str("other_batch", d.OtherBatch).Msg("row already enqueued by another batch; skipped")
+		log.Warn().Int("line", d.Line).Str("client_orderid", job.MaskText(d.ClientOrderID)).Str("other_batch", d.OtherBatch).Msg("row already enqueued by another batch; skipped")
 	}
 	marker, err := json.Marshal(mk)
 	if err != nil {

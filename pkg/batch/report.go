@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/payrun/payrun/pkg/job"
@@ -41,8 +42,11 @@ func (rw *ReportWriter) Write(r job.Result) error {
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt.UTC().Format(time.RFC3339)
 	}
-	row := []string{r.ClientOrderID, string(r.Status), r.PaynetOrderID, r.Amount, r.Currency, r.ErrorCode, r.ErrorMessage,
-		r.SerialNumber, strconv.Itoa(r.Attempts), r.Destination, finished}
+	// Gateway texts through the one masking function (a result may come from any publisher);
+	// gateway ids keep their digits but lose control and invisible characters.
+	row := []string{r.ClientOrderID, string(r.Status), noControls(r.PaynetOrderID), r.Amount, r.Currency,
+		job.MaskText(r.ErrorCode), job.MaskText(r.ErrorMessage), noControls(r.SerialNumber), strconv.Itoa(r.Attempts),
+		r.Destination, finished}
 	for i, c := range row {
 		row[i] = EscapeCell(c)
 	}
@@ -64,7 +68,8 @@ func (rw *ReportWriter) Flush() error {
 
 // EscapeCell neutralises spreadsheet formulas: a cell whose first character, or first character
 // after leading spaces, is '=', '+', '-', '@', tab, CR, LF, NUL or a full-width '＝', '＋', '－',
-// '＠' is prefixed with "'".
+// '＠' is prefixed with "'"; so is a cell starting with "'" itself, so the escaping is reversible
+// (drop one leading "'") and "=1+1" and "'=1+1" stay distinct.
 func EscapeCell(s string) string {
 	if r, _ := utf8.DecodeRuneInString(strings.TrimLeft(s, " ")); strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
@@ -73,4 +78,14 @@ func EscapeCell(s string) string {
 }
 
 // formulaStarts are the first characters a spreadsheet may read as the start of a formula.
-const formulaStarts = "=+-@\t\r\n\x00＝＋－＠"
+const formulaStarts = "=+-@\t\r\n\x00＝＋－＠'"
+
+// noControls replaces control and invisible format characters with U+FFFD.
+func noControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\ufffd"))
+}

@@ -125,6 +125,9 @@ func TestEscapeCell(t *testing.T) {
 		// that trim spaces on import), and the full-width forms some spreadsheets accept as formulas.
 		"\x00=1": "'\x00=1", "\n=1": "'\n=1", "  =1+1": "'  =1+1", " -5": "' -5", "＝1+1": "'＝1+1",
 		"＋1": "'＋1", "－1": "'－1", "＠SUM(A1)": "'＠SUM(A1)", " plain": " plain", "x ": "x ",
+		// A cell that starts with the escape character itself is escaped too, so "=1+1" and
+		// "'=1+1" stay distinct in the report (issue 16).
+		"'=1+1": "''=1+1", "'plain": "''plain", " 'x": "' 'x",
 	}
 	for in, want := range tests {
 		if got := batch.EscapeCell(in); got != want {
@@ -144,6 +147,13 @@ func FuzzEscapeCell(f *testing.F) {
 		}
 		if got != s && got != "'"+s {
 			t.Fatalf("EscapeCell(%q) = %q changed more than a prefix", s, got)
+		}
+		// Reversible: a reader drops one leading "'" and has the value back, so two values
+		// never escape alike.
+		if back := strings.TrimPrefix(got, "'"); back != s && got != s {
+			t.Fatalf("EscapeCell(%q) = %q does not unescape", s, got)
+		} else if got == s && strings.HasPrefix(s, "'") {
+			t.Fatalf("EscapeCell(%q) left a leading quote: unescaping would drop it", s)
 		}
 	})
 }

@@ -61,7 +61,7 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 		case name == "":
 			r.add(line, col, "", fmt.Sprintf("header field %d has no name", i+1))
 		case isCVVName(name):
-			r.add(line, col, name, cvvReason)
+			r.add(line, col, safeValue(name), cvvReason)
 		case !ok:
 			reason := fmt.Sprintf("unknown column %q", safeValue(name))
 			if sg := suggest(name); sg != "" {

@@ -32,6 +32,9 @@ func checkCommon(s *paramSpec, v string) string {
 			}
 			return fmt.Sprintf("contains the control character %U", r)
 		}
+		if reason := invisibleReason(s.name, r); reason != "" {
+			return reason
+		}
 	}
 	if strings.TrimSpace(v) != v {
 		return "has leading or trailing white space"
