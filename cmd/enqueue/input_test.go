@@ -35,7 +35,7 @@ func TestOpenInputIsASnapshot(t *testing.T) {
 			if err := os.WriteFile(path, []byte(validated), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			in, cleanup, err := openInput(tt.file, strings.NewReader(tt.stdin))
+			in, cleanup, err := openInput(context.Background(), tt.file, strings.NewReader(tt.stdin), 1<<20)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -158,9 +158,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	log := newLogger(cfg, stderr)
 
-	in, cleanup, err := batch.FileInput(f.file), func() {}, error(nil)
+	in, cleanup, err := batch.WithContext(ctx, batch.FileInput(f.file), cfg.Enqueue.MaxFileBytes), func() {}, error(nil)
 	if !f.dryRun || f.file == "-" { // a dry run reads a file once; nothing is published from it
-		in, cleanup, err = openInput(f.file, stdin)
+		in, cleanup, err = openInput(ctx, f.file, stdin, cfg.Enqueue.MaxFileBytes)
 	}
 	if err != nil {
 		return err
@@ -260,12 +260,13 @@ func warnUnfinishedOwners(ctx context.Context, w io.Writer, batches jetstream.Ke
 	}
 }
 
-// openInput copies the batch file (or stdin for "-") to a private temporary file and reads both
-// passes, validation and publishing, from that copy. Reading the original twice would publish
-// whatever it holds by the second pass: a file still being written or replaced in between would
+// openInput copies the batch file (or stdin for "-"), at most maxBytes, to a private temporary
+// file that is unlinked at once (it vanishes with the process) and reads both passes, validation
+// and publishing, from that copy; every stage stops when ctx ends. Reading the original twice
+// would publish whatever it holds by the second pass: a file still being written or replaced in between would
 // get rows published that were never validated with the whole file (the final SHA-256 check only
 // notices after chunks are out).
-func openInput(name string, stdin io.Reader) (batch.Input, func(), error) {
+func openInput(ctx context.Context, name string, stdin io.Reader, maxBytes int64) (batch.Input, func(), error) {
 	src := stdin
 	if name != "-" {
 		file, err := os.Open(name)
@@ -275,10 +276,16 @@ func openInput(name string, stdin io.Reader) (batch.Input, func(), error) {
 		defer file.Close()
 		if fi, err := file.Stat(); err == nil && fi.IsDir() {
 			return batch.Input{}, nil, fmt.Errorf("input: %s is a directory, want a CSV file", name)
+		} else if err == nil && fi.Mode().IsRegular() && fi.Size() > maxBytes {
+			return batch.Input{}, nil, fmt.Errorf("input: %s has %d bytes, more than enqueue.max_file_bytes (%d): %w", name, fi.Size(), maxBytes, batch.ErrInputTooLarge)
 		}
 		src = file
 	}
-	return batch.SpoolInput(src, name, "")
+	in, cleanup, err := batch.SpoolInput(ctx, src, name, "", maxBytes)
+	if errors.Is(err, batch.ErrInputTooLarge) {
+		err = fmt.Errorf("input: %w (enqueue.max_file_bytes, PAYRUN_ENQUEUE_MAX_FILE_BYTES)", err)
+	}
+	return in, cleanup, err
 }
 
 // waitFor follows the batch's results and writes the report.

@@ -27,27 +27,6 @@ func FileInput(path string) Input {
 	return Input{Name: path, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
 }
 
-// SpoolInput copies r (stdin, or an open file) into a private temporary file (mode 0600) in dir
-// ("" = the system's) so it can be read twice with the same bytes. The returned cleanup removes
-// the file.
-func SpoolInput(r io.Reader, name, dir string) (Input, func(), error) {
-	f, err := os.CreateTemp(dir, "payrun-enqueue-*.csv")
-	if err != nil {
-		return Input{}, nil, fmt.Errorf("batch: spool %s: %w", name, err)
-	}
-	cleanup := func() { _ = os.Remove(f.Name()) }
-	_, err = io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		cleanup()
-		return Input{}, nil, fmt.Errorf("batch: spool %s: %w", name, err)
-	}
-	path := f.Name()
-	return Input{Name: name, Open: func() (io.ReadCloser, error) { return os.Open(path) }}, cleanup, nil
-}
-
 // Plan is a validated batch file, ready to enqueue.
 type Plan struct {
 	BatchID string
