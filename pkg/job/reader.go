@@ -132,17 +132,19 @@ func (r *Reader) readHeader() {
 	r.started = true
 	today := r.now().UTC()
 	r.thisYear, r.thisMon = today.Year(), today.Month()
-	r.limit = &lineLimiter{r: r.in, max: MaxLineBytes, line: 1}
+	r.limit = newLineLimiter(r.in)
 	br := bufio.NewReader(r.limit)
 	if b, err := br.Peek(len(bom)); err == nil && string(b) == string(bom) {
 		_, _ = br.Discard(len(bom))
 	}
 	r.csv = csv.NewReader(br)
 	r.csv.ReuseRecord = true
+	r.limit.comma = byte(r.csv.Comma) // keep equal to the csv.Reader's separator
 	// A pointer type makes gocsv return the struct it filled, not a copy.
 	um, err := gocsv.NewUnmarshaller(r.csv, reflect.New(rowType).Interface())
 	if err != nil {
 		var pe *csv.ParseError
+		var le *limitError
 		switch {
 		case errors.Is(err, io.EOF):
 			r.add(1, 0, "", "the file is empty; the first line must be the header naming the columns")
@@ -150,8 +152,8 @@ func (r *Reader) readHeader() {
 		case errors.As(err, &pe):
 			r.add(pe.Line, pe.Column, "", "header: "+r.csvReason(pe))
 			r.err = io.EOF
-		case errors.Is(err, errLineTooLong):
-			r.lineTooLong()
+		case errors.As(err, &le):
+			r.overLimit(le)
 		default:
 			r.err = fmt.Errorf("job: read %s: %w", r.source, err)
 		}
@@ -164,10 +166,10 @@ func (r *Reader) readHeader() {
 	}
 }
 
-// lineTooLong reports a line over MaxLineBytes and ends the file: nothing
+// overLimit reports a bound of the file exceeded (see lineLimiter) and ends the file: nothing
 // after it can be trusted to be where it seems.
-func (r *Reader) lineTooLong() {
-	r.add(r.limit.line, 0, "", fmt.Sprintf("line is longer than %d bytes; the rest of the file is not read", MaxLineBytes))
+func (r *Reader) overLimit(le *limitError) {
+	r.add(le.line, le.col, "", le.reason)
 	r.err = io.EOF
 }
 
@@ -185,6 +187,7 @@ func (r *Reader) readRow() (Job, bool) {
 	out, err := r.um.Read()
 	if err != nil {
 		var pe *csv.ParseError
+		var le *limitError
 		switch {
 		case errors.Is(err, io.EOF):
 			if r.rows == 0 {
@@ -197,8 +200,8 @@ func (r *Reader) readRow() (Job, bool) {
 			if r.csv.InputOffset() == before {
 				r.err = io.EOF // no progress: never loop on the same bytes
 			}
-		case errors.Is(err, errLineTooLong):
-			r.lineTooLong()
+		case errors.As(err, &le):
+			r.overLimit(le)
 		default:
 			r.err = fmt.Errorf("job: read %s: %w", r.source, err)
 		}

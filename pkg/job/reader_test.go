@@ -30,7 +30,7 @@ func TestReaderEdgeInputs(t *testing.T) {
 		{"quoted newline moves lines", header + "\"o\n1\",10.00,USD,1234567890\no2,1x,USD,1234567890\n", 0,
 			[]string{"2:1:client_orderid:control character", "4:4:amount:only digits"}},
 		{"bare quote", header + "o\"1,10.00,USD,1234567890\no2,1.00,USD,1234567890\n", 1, []string{"2:2::bare \""}},
-		{"unterminated quote", header + "\"o1,10.00,USD,1234567890\n", 0, []string{"2:26::extraneous or missing \""}},
+		{"unterminated quote", header + "\"o1,10.00,USD,1234567890\n", 0, []string{"2:1::the quote that opens this field is never closed"}},
 		{"short row", header + "o1,10.00,USD\no2,1.00,USD,1234567890\n", 1, []string{"2:1::does not have the header's 4 fields"}},
 		{"long row", header + "o1,10.00,USD,1234567890,x\n", 0, []string{"2:1::does not have the header's 4 fields"}},
 		{"NUL bytes", header + "o1\x00,10.00,USD,1234567890\n", 0, []string{"2:1:client_orderid:NUL"}},
