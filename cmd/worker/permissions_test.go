@@ -93,7 +93,7 @@ func TestNATSPermissions(t *testing.T) {
 	}()
 
 	dir := t.TempDir()
-	w := startProc(t, "worker", []string{"--sandbox", "--store-dir", "", "--config", writeYAML(t, dir, fmt.Sprintf(
+	w := startProc(t, "worker", []string{"--sandbox", "--config", writeYAML(t, dir, fmt.Sprintf(
 		"nats: {url: %q, user: payrun-worker, password: change-me-worker, reconnect_wait: 100ms}\n"+
 			"gateway: {http_timeout: 1s}\n"+
 			"worker: {ack_wait: 3s, settle_delay: 2s, shutdown_timeout: 3s, poll: {first_interval: 100ms, fast_phase: 10s, slow_interval: 1s, horizon: 30s}}\n", url))}, nil)
