@@ -14,6 +14,15 @@ type Summary struct {
 	// Errors is nil for a valid file; else the first errors (up to the cap)
 	// and the total count.
 	Errors *Errors
+	// ErrorRows is how many data rows have at least one error; the other
+	// errors (Errors.Total minus those in rows) are about the file or header.
+	ErrorRows int
+	RowErrors int // errors in data rows
+	// Layout is how the file was read (delimiter, header line, mapping).
+	Layout Layout
+	// Warnings are the first MaxWarnings warnings; WarningTotal counts all.
+	Warnings     []*ValidationError
+	WarningTotal int
 }
 
 // ValidateFile reads the whole CSV in r and returns its Summary. The error is
@@ -53,6 +62,9 @@ func ValidateFile(r io.Reader, source string, opts ...Option) (Summary, error) {
 		}
 	}
 	s.Rows = rd.Rows()
+	s.Layout = rd.Layout()
+	s.Warnings, s.WarningTotal = rd.Warnings()
+	s.ErrorRows, s.RowErrors = rd.badRows, rd.total-rd.fileErrs
 	if errs.Total > 0 {
 		s.Errors = errs
 		return s, errs
