@@ -56,6 +56,8 @@ func ValidateFile(r io.Reader, source string, opts ...Option) (Summary, error) {
 		s.Valid++
 		if err := s.Totals.Add(j.Amount); err != nil {
 			errs.Total++
+			s.ErrorRows++
+			s.RowErrors++
 			if o.maxErrors < 1 || len(errs.List) < o.maxErrors {
 				errs.List = append(errs.List, &ValidationError{File: source, Line: j.Line, Column: 0, Key: "amount", Reason: "the control total of " + j.Amount.Currency + " overflows"})
 			}
@@ -64,7 +66,8 @@ func ValidateFile(r io.Reader, source string, opts ...Option) (Summary, error) {
 	s.Rows = rd.Rows()
 	s.Layout = rd.Layout()
 	s.Warnings, s.WarningTotal = rd.Warnings()
-	s.ErrorRows, s.RowErrors = rd.badRows, rd.total-rd.fileErrs
+	s.ErrorRows += rd.badRows
+	s.RowErrors += rd.total - rd.fileErrs
 	if errs.Total > 0 {
 		s.Errors = errs
 		return s, errs
