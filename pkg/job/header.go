@@ -8,7 +8,8 @@ import (
 
 // column is one header field as the Reader understands it.
 type column struct {
-	spec int // index into specs, or -1 for a column whose values are ignored
+	spec    int  // index into specs, or -1 for a column whose values are ignored
+	unnamed bool // an empty name after the last named column (Excel's padding): values must be empty
 }
 
 // headerKey is how header names are compared: lower case, letters and
@@ -74,6 +75,10 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 	}
 	r.layout.Columns = make([]ColumnMapping, len(header))
 	known, suggested := 0, 0
+	named := len(header) // fields up to the last one with a name
+	for named > 0 && strings.TrimSpace(header[named-1]) == "" {
+		named--
+	}
 	firstCol := map[int]int{} // spec → first header field index
 	firstName := map[int]string{}
 	for i, raw := range header {
@@ -82,6 +87,8 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 		s, name, ok := lookupHeader(raw)
 		r.layout.Columns[i] = ColumnMapping{Field: i + 1, Header: safeValue(name)}
 		switch {
+		case i >= named:
+			r.cols[i].unnamed = true
 		case name == "" || headerKey(name) == "" && !ok:
 			r.add(line, col, "", fmt.Sprintf("header field %d has no name", i+1))
 		case isCVVName(name):

@@ -35,6 +35,7 @@ func TestHeader(t *testing.T) {
 		{"missing amount", "client_orderid,currency,account_number\no1,USD,1234567890\n", []string{"amount"}, "required column is missing", 1},
 		{"no destination column", "client_orderid,amount,currency\no1,10.00,USD\n", []string{"destination"}, "no payout destination column", 1},
 		{"empty header field", "client_orderid,amount,,currency,account_number\no1,10.00,x,USD,1234567890\n", []string{""}, "header field 3 has no name", 23},
+		{"unnamed trailing columns (Excel's padding)", "client_orderid,amount,currency,account_number,,\n" + row + ",,\n", nil, "", 0},
 		{"no header", "o1,10.00,USD,4111111111111111\no2,10.00,USD,1234567890\n", []string{""}, "the first line is not a header", 1},
 		{"spaces and zero width", "client_orderid, amount ,\u200bcurrency,account_number\n" + row + "\n", nil, "", 0},
 		{"bom", "\ufeffclient_orderid,amount,currency,account_number\n" + row + "\n", nil, "", 0},

@@ -340,6 +340,10 @@ func (r *Reader) checkRow(rec []string) (Job, bool) {
 	}
 	params := make([]Param, 0, nonEmpty)
 	for i, c := range r.cols {
+		if c.unnamed && rec[i] != "" {
+			_, col := r.pos(i)
+			r.add(line, col, "", fmt.Sprintf("field %d has a value but its column has no header name; name the column or remove the value", i+1))
+		}
 		if c.spec < 0 {
 			continue
 		}

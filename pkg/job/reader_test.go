@@ -34,6 +34,8 @@ func TestReaderEdgeInputs(t *testing.T) {
 		{"short row", header + "o1,10.00,USD\no2,1.00,USD,1234567890\n", 1, []string{"2:1::the row has 3 fields, the header 4"}},
 		{"long row", header + "o1,10.00,USD,1234567890,x\n", 0, []string{"2:1::the row has 5 fields, the header 4"}},
 		{"decimal comma split", header + "o1,10,50,USD,1234567890\n", 0, []string{"2:1::the row has 5 fields, the header 4: a decimal comma? the amount 10,50 split into two fields; write 10.50"}},
+		{"value under an unnamed trailing column", "client_orderid,amount,currency,account_number,,\no1,10.00,USD,1234567890,,x\n", 0,
+			[]string{"2:26::field 6 has a value but its column has no header name"}},
 		{"NUL bytes", header + "o1\x00,10.00,USD,1234567890\n", 0, []string{"2:1:client_orderid:NUL"}},
 		{"NUL in header", "client_orderid\x00,amount,currency,account_number\n", 0, []string{"1:1:client_orderid\x00:unknown column", "1:1:client_orderid:required column", "1:0::header but no payout rows"}},
 		{"invalid utf8", header + "o\xff\xfe,10.00,USD,1234567890\n", 0, []string{`2:2::byte 0xFF is not UTF-8 (in Windows-1252 it is 'ÿ')`}},
