@@ -168,7 +168,7 @@ func reportRow(r job.Result, j job.Job) []string {
 		amount = a.String() // always the currency's number of fraction digits
 	}
 	attempts := ""
-	if r.Attempts > 0 || job.Status(r.Status).Valid() {
+	if r.Attempts > 0 || r.Status.Valid() {
 		attempts = strconv.Itoa(r.Attempts)
 	}
 	return []string{r.ClientOrderID, string(r.Status), r.PaynetOrderID, amount, r.Currency, r.ErrorCode, r.ErrorMessage,

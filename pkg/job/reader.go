@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -220,7 +219,6 @@ func (r *Reader) readHeader() {
 		}
 		return
 	}
-	header = slices.Clone(header)
 	r.layout.HeaderLine, _ = r.csv.FieldPos(0)
 	r.layout.HeaderLine += r.offset
 	r.checkHeader(header, r.pos)
@@ -264,6 +262,7 @@ func (r *Reader) readRow() (Job, bool) {
 				r.err = io.EOF // no progress: never loop on the same bytes
 			}
 		case errors.Is(err, errLineTooLong):
+			r.badRows++
 			r.lineTooLong()
 		default:
 			r.err = fmt.Errorf("job: read %s: %w", r.source, err)

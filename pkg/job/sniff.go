@@ -53,9 +53,10 @@ func sniff(sample []byte, complete bool) (sniffed, *sniffProblem) {
 	cands := []rune{',', ';', '\t'}
 	rest := sample[s.skip:]
 	if line, ok := sepLine(rest); ok {
-		d, _ := utf8.DecodeRuneInString(strings.TrimPrefix(strings.TrimRight(line, "\r\n"), "sep="))
-		if !strings.ContainsRune(",;\t", d) || len(strings.TrimRight(line, "\r\n")) != len("sep=")+utf8.RuneLen(d) {
-			return s, &sniffProblem{1, 1, fmt.Sprintf("the first line %q names a delimiter this reader does not take; use sep=, sep=; or a tab", safeValue(strings.TrimRight(line, "\r\n")))}
+		text := strings.TrimRight(line, "\r\n")
+		d, n := utf8.DecodeRuneInString(text[len("sep="):])
+		if !strings.ContainsRune(",;\t", d) || len(text) != len("sep=")+n {
+			return s, &sniffProblem{1, 1, fmt.Sprintf("the first line %q names a delimiter this reader does not take; use sep=, sep=; or a tab", safeValue(text))}
 		}
 		s.skip += len(line)
 		s.sepLine = true

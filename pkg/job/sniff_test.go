@@ -57,6 +57,7 @@ func TestLayoutDetection(t *testing.T) {
 		{"sep line wins", "sep=;\r\n" + strings.ReplaceAll(h, ",", ";") + "\r\no1;1.00;USD;1234567890\r\n", "semicolon [] 2", nil},
 		{"sep line against the header", "sep=;\n" + h + "\no1,1.00,USD,1234567890\n", "semicolon [] 2",
 			[]string{"2:1::the first line is not a header"}},
+		{"SEP= in capitals", "SEP=;\n" + strings.ReplaceAll(h, ",", ";") + "\no1;1.00;USD;1234567890\n", "semicolon [] 2", nil},
 		{"sep pipe refused", "sep=|\n" + h + "\n", "", []string{`1:1::the first line "sep=|" names a delimiter`}},
 		{"three title lines", "Payroll\n,,,\nNovember\n" + h + "\no1,1.00,USD,1234567890\n", "comma [1 2 3] 4", nil},
 		{"four title lines are too many", "A\nB\nC\nD\n" + h + "\no1,1.00,USD,1234567890\n", "comma [] 1",
