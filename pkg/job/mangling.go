@@ -8,7 +8,7 @@ import (
 // textParams are free-text parameters: a card number typed into one of them
 // would be sent to the gateway and kept in the queue as written.
 var textParams = map[string]bool{
-	"client_orderid": true, "order_desc": true, "purpose": true, "merchant_data": true,
+	"order_desc": true, "purpose": true, "merchant_data": true,
 	"card_printed_name": true, "account_name": true, "receiver_first_name": true, "receiver_last_name": true,
 	"receiver_address1": true, "receiver_city": true, "bank_name": true, "bank_branch": true, "bank_address1": true,
 	"legal_person_name": true, "merchant_customer_identifier": true,
@@ -27,13 +27,17 @@ var fiveDigitZIP = map[string]bool{"US": true, "USA": true, "DE": true, "DEU": t
 
 // checkMangling looks at a valid value for what spreadsheets do to data
 // without saying so. A number in scientific notation lost its digits for
-// good and is an error; the rest are warnings (errors with WithStrict).
+// good and is an error, and so is a card number as client_orderid; the rest
+// are warnings (errors with WithStrict).
 func (r *Reader) checkMangling(line, col, si int, v string, val func(int) string) {
 	name := specs[si].name
 	switch {
 	case numberParams[name] && isScientific(v):
 		r.add(line, col, name, fmt.Sprintf("%q is a number in scientific notation: the spreadsheet shortened it and its digits are lost; "+
 			"format the column as Text in the spreadsheet and type the number again", safeValue(v)))
+	case name == "client_orderid" && cardNumberIn(v) != "":
+		// The id is logged, reported and kept by every part of payrun: never a card number.
+		r.add(line, col, name, fmt.Sprintf("holds what looks like a card number (%s): the id appears in every log and report; use another id", MaskPAN(cardNumberIn(v))))
 	case textParams[name]:
 		if pan := cardNumberIn(v); pan != "" {
 			r.warn(line, col, name, fmt.Sprintf("holds what looks like a card number (%s): it would be sent to the gateway and stored as written; remove it", MaskPAN(pan)))

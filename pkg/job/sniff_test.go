@@ -71,6 +71,8 @@ func TestLayoutDetection(t *testing.T) {
 			[]string{"1:1::cannot tell the delimiter: the header reads as 2 parameter names with comma and as 2 parameter names with semicolon"}},
 		{"no header at all", "a;b;c\n", "comma [] 1", []string{"1:1::the first line is not a header"}},
 		{"utf-16 without BOM", "c\x00l\x00i\x00e\x00n\x00t\x00_\x00o\x00", "", []string{"1:0::UTF-16 text without a byte order mark"}},
+		{"card number as client_orderid", h + "\nref-4111-1111-1111-1111,1.00,USD,1234567890\n", "comma [] 1",
+			[]string{"2:1:client_orderid:holds what looks like a card number (************1111)"}},
 		{"ods", "PK\x03\x04\x14\x00\x00\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "",
 			[]string{"1:0::this is an OpenDocument spreadsheet (.ods)"}},
 		{"not UTF-8 beyond the sniffed start", h + "\n" + fillRows(sniffBytes) + "last,1.00,USD,12345\xe9\n", "comma [] 1",
