@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"time"
 )
 
@@ -21,16 +22,18 @@ import (
 // names payout parameters, and a header that does so under two delimiters
 // is refused; up to three title lines above the header are skipped. Header
 // names are matched ignoring case, spaces and punctuation, with synonyms
-// (see Layout for what was decided). Then every record is mapped by its
-// header position; CRLF line ends and RFC 4180 quoting are understood;
-// blank lines and rows whose fields are all empty (Excel's ",,,,") are
-// skipped.
+// (see Layout for what was decided). Then gocsv maps every record onto the
+// parameters, by the canonical names the header was mapped to (see
+// rowMapper); CRLF line ends and RFC 4180 quoting are understood; blank
+// lines and rows whose fields are all empty (Excel's ",,,,") are skipped.
 type Reader struct {
 	source string
 	in     io.Reader
 	limit  *lineLimiter
 	csv    *csv.Reader
-	offset int // lines before the csv reader's first line (Excel's sep= line)
+	replay *replay    // the bytes csv has read, for mapper
+	mapper *rowMapper // gocsv: record → row
+	offset int        // lines before the csv reader's first line (Excel's sep= line)
 	layout Layout
 	strict bool
 
@@ -191,10 +194,8 @@ func (r *Reader) readHeader() {
 	if sn.sepLine {
 		r.offset, r.layout.SepLine = 1, 1
 	}
-	r.csv = csv.NewReader(br)
-	r.csv.Comma = sn.delim
-	r.csv.FieldsPerRecord = -1 // checked here, so that a title row and ragged rows get their own messages
-	r.csv.ReuseRecord = true
+	r.replay = &replay{}
+	r.csv = newCSVReader(io.TeeReader(br, r.replay), sn.delim)
 	for range sn.titles {
 		if _, err := r.csv.Read(); err != nil {
 			break // cannot happen: sniff read the same records
@@ -224,6 +225,10 @@ func (r *Reader) readHeader() {
 	r.checkHeader(header, r.pos)
 	if r.noRows {
 		r.err = io.EOF
+		return
+	}
+	if r.mapper, err = newRowMapper(r.replay, r.cols, sn.delim); err != nil {
+		r.err = fmt.Errorf("job: read %s: %w", r.source, err)
 	}
 }
 
@@ -244,6 +249,7 @@ func (r *Reader) lineTooLong() {
 // queues the row's problems (or sets r.err at the end).
 func (r *Reader) readRow() (Job, bool) {
 	before := r.csv.InputOffset()
+	r.replay.forget(before)
 	rec, err := r.csv.Read()
 	if err != nil {
 		var pe *csv.ParseError
@@ -280,7 +286,12 @@ func (r *Reader) readRow() (Job, bool) {
 		line, col := r.pos(0)
 		r.add(line, col, "", r.fieldCountReason(rec))
 	} else {
-		j, ok = r.checkRow(rec)
+		row, err := r.mapper.row(before, r.csv.InputOffset())
+		if err != nil {
+			r.err = fmt.Errorf("job: read %s: %w", r.source, err)
+			return Job{}, false
+		}
+		j, ok = r.checkRow(rec, row)
 	}
 	if r.total != startErrs {
 		r.badRows++
@@ -310,9 +321,10 @@ func (r *Reader) fieldCountReason(rec []string) string {
 	return reason
 }
 
-// checkRow validates one record (as many fields as the header); positions
-// come from the csv.Reader's last record.
-func (r *Reader) checkRow(rec []string) (Job, bool) {
+// checkRow validates one record (as many fields as the header) and the row
+// gocsv mapped it to (field i = specs[i]); positions come from the
+// csv.Reader's last record.
+func (r *Reader) checkRow(rec []string, row reflect.Value) (Job, bool) {
 	line, firstCol := r.pos(0)
 	startErrs := r.total
 	colPos := func(si int) int {
@@ -322,18 +334,13 @@ func (r *Reader) checkRow(rec []string) (Job, bool) {
 		}
 		return firstCol
 	}
-	val := func(si int) string {
-		if c := r.colOf[si]; c >= 0 {
-			return rec[c]
-		}
-		return ""
-	}
+	val := func(si int) string { return row.Field(si).String() }
 
 	currency := val(idxCurrency)
 	var amount Amount
 	nonEmpty := 0
-	for i, c := range r.cols {
-		if c.spec >= 0 && rec[i] != "" {
+	for _, c := range r.cols {
+		if c.spec >= 0 && val(c.spec) != "" {
 			nonEmpty++
 		}
 	}
@@ -347,7 +354,7 @@ func (r *Reader) checkRow(rec []string) (Job, bool) {
 			continue
 		}
 		s := &specs[c.spec]
-		value := rec[i]
+		value := val(c.spec)
 		if value == "" {
 			if s.required {
 				r.add(line, colPos(c.spec), s.name, "is required")
