@@ -1,15 +1,19 @@
 package batch
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gocarina/gocsv"
 
 	"github.com/payrun/payrun/pkg/job"
 )
@@ -47,15 +51,46 @@ const (
 	ReportSkipped = "skipped"
 )
 
-// reportHeader is the header of a results report. The first eleven columns are those of earlier
-// reports, in the same order; the input's line and the payee's name columns follow.
-var reportHeader = []string{"client_orderid", "status", "paynet_order_id", "amount", "currency", "error_code",
-	"error_message", "serial_number", "attempts", "destination", "finished_at",
-	"line", "receiver_first_name", "receiver_last_name", "account_name", "card_printed_name", "legal_person_name",
-	"enqueued_at", "submitted_at"}
+// reportLine is one row of a results report, written by gocsv: its csv tags are the report's
+// header, in order. The first eleven columns are those of earlier reports, in the same order; the
+// input's line and the payee's name columns follow.
+type reportLine struct {
+	ClientOrderID     reportCell `csv:"client_orderid"`
+	Status            reportCell `csv:"status"`
+	PaynetOrderID     reportCell `csv:"paynet_order_id"`
+	Amount            reportCell `csv:"amount"`
+	Currency          reportCell `csv:"currency"`
+	ErrorCode         reportCell `csv:"error_code"`
+	ErrorMessage      reportCell `csv:"error_message"`
+	SerialNumber      reportCell `csv:"serial_number"`
+	Attempts          reportCell `csv:"attempts"`
+	Destination       reportCell `csv:"destination"`
+	FinishedAt        reportCell `csv:"finished_at"`
+	Line              reportCell `csv:"line"`
+	ReceiverFirstName reportCell `csv:"receiver_first_name"`
+	ReceiverLastName  reportCell `csv:"receiver_last_name"`
+	AccountName       reportCell `csv:"account_name"`
+	CardPrintedName   reportCell `csv:"card_printed_name"`
+	LegalPersonName   reportCell `csv:"legal_person_name"`
+	EnqueuedAt        reportCell `csv:"enqueued_at"`
+	SubmittedAt       reportCell `csv:"submitted_at"`
+}
+
+// reportCell is a report value; gocsv writes it escaped against formula injection (EscapeCell).
+type reportCell string
+
+// MarshalCSV implements gocsv.TypeMarshaller.
+func (c reportCell) MarshalCSV() (string, error) { return EscapeCell(string(c)), nil }
 
 // ReportHeader returns the columns of a results report, in order.
-func ReportHeader() []string { return append([]string(nil), reportHeader...) }
+func ReportHeader() []string {
+	t := reflect.TypeFor[reportLine]()
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i] = t.Field(i).Tag.Get("csv")
+	}
+	return out
+}
 
 // ReportInfo describes the batch a report is about.
 type ReportInfo struct {
@@ -88,20 +123,25 @@ func WriteReport(w io.Writer, info ReportInfo, results map[string]job.Result, o 
 	if o.Delimiter == 0 || o.Format == ReportCSV {
 		o.Delimiter = ','
 	}
+	// gocsv flushes cw after each call: bw keeps that from being a write to w per row.
+	bw := bufio.NewWriter(w)
 	if o.Format == ReportExcel {
-		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		_, _ = bw.WriteString("\ufeff") // an error is kept by bw and returned by Flush
+	}
+	cw := csv.NewWriter(bw)
+	cw.Comma = o.Delimiter
+	// The header: the tags of reportLine, written by gocsv from no rows.
+	if err := gocsv.MarshalCSV([]reportLine(nil), cw); err != nil {
+		return fmt.Errorf("batch: report: %w", err)
+	}
+	// Rows one at a time (the report streams like the input; gocsv has no
+	// row writer that does not start a goroutine).
+	writeRow := func(l reportLine) error {
+		if err := gocsv.MarshalCSVWithoutHeaders([]reportLine{l}, cw); err != nil {
 			return fmt.Errorf("batch: report: %w", err)
 		}
+		return nil
 	}
-	cw := csv.NewWriter(w)
-	cw.Comma = o.Delimiter
-	write := func(row []string) {
-		for i, c := range row {
-			row[i] = EscapeCell(c)
-		}
-		_ = cw.Write(row) // the error is kept by cw and returned at the end
-	}
-	write(ReportHeader())
 	totals := map[job.Status]job.Totals{}
 	counts := map[string]int{}
 	listed := make(map[string]bool, len(results))
@@ -133,7 +173,9 @@ func WriteReport(w io.Writer, info ReportInfo, results map[string]job.Result, o 
 				Destination: j.MaskedDestination()}
 		}
 		listed[j.ClientOrderID] = true
-		write(reportRow(r, j))
+		if err := writeRow(reportRow(r, j)); err != nil {
+			return err
+		}
 		count(totals, counts, r)
 	}
 	var rest []string
@@ -144,21 +186,32 @@ func WriteReport(w io.Writer, info ReportInfo, results map[string]job.Result, o 
 	}
 	slices.Sort(rest)
 	for _, id := range rest {
-		write(reportRow(results[id], job.Job{}))
+		if err := writeRow(reportRow(results[id], job.Job{})); err != nil {
+			return err
+		}
 		count(totals, counts, results[id])
 	}
 	if o.Format == ReportExcel {
-		writeFooter(write, info, totals, counts)
+		// The footer is not a table of reportLines: written cell by cell.
+		writeFooter(func(row []string) {
+			for i, c := range row {
+				row[i] = EscapeCell(c)
+			}
+			_ = cw.Write(row) // the error is kept by cw and returned below
+		}, info, totals, counts)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
+		return fmt.Errorf("batch: report: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("batch: report: %w", err)
 	}
 	return nil
 }
 
 // reportRow is one report line: the result's columns, then the row's.
-func reportRow(r job.Result, j job.Job) []string {
+func reportRow(r job.Result, j job.Job) reportLine {
 	line := ""
 	if j.Line > 0 {
 		line = strconv.Itoa(j.Line)
@@ -171,11 +224,16 @@ func reportRow(r job.Result, j job.Job) []string {
 	if r.Attempts > 0 || r.Status.Valid() {
 		attempts = strconv.Itoa(r.Attempts)
 	}
-	return []string{r.ClientOrderID, string(r.Status), r.PaynetOrderID, amount, r.Currency, r.ErrorCode, r.ErrorMessage,
-		r.SerialNumber, attempts, r.Destination, reportTime(r.FinishedAt),
-		line, j.Param("receiver_first_name"), j.Param("receiver_last_name"), j.Param("account_name"),
-		j.Param("card_printed_name"), j.Param("legal_person_name"),
-		reportTime(r.EnqueuedAt), reportTime(r.SubmittedAt)}
+	return reportLine{
+		ClientOrderID: reportCell(r.ClientOrderID), Status: reportCell(r.Status), PaynetOrderID: reportCell(r.PaynetOrderID),
+		Amount: reportCell(amount), Currency: reportCell(r.Currency), ErrorCode: reportCell(r.ErrorCode),
+		ErrorMessage: reportCell(r.ErrorMessage), SerialNumber: reportCell(r.SerialNumber), Attempts: reportCell(attempts),
+		Destination: reportCell(r.Destination), FinishedAt: reportCell(reportTime(r.FinishedAt)), Line: reportCell(line),
+		ReceiverFirstName: reportCell(j.Param("receiver_first_name")), ReceiverLastName: reportCell(j.Param("receiver_last_name")),
+		AccountName: reportCell(j.Param("account_name")), CardPrintedName: reportCell(j.Param("card_printed_name")),
+		LegalPersonName: reportCell(j.Param("legal_person_name")),
+		EnqueuedAt:      reportCell(reportTime(r.EnqueuedAt)), SubmittedAt: reportCell(reportTime(r.SubmittedAt)),
+	}
 }
 
 func reportTime(t time.Time) string {

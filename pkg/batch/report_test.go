@@ -3,6 +3,7 @@ package batch_test
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -172,5 +173,35 @@ func reportGolden(t *testing.T, name, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("report differs from %s (run with -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// failAfter is a writer that takes n bytes, then fails.
+type failAfter struct{ n int }
+
+var errDiskFull = errors.New("disk full")
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		n := f.n
+		f.n = 0
+		return n, errDiskFull
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriteReportWriteError: a report that cannot be written all says so; it never ends in nil
+// with rows missing.
+func TestWriteReportWriteError(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 100, 1000} {
+		for _, f := range []batch.ReportFormat{batch.ReportCSV, batch.ReportExcel} {
+			info := batch.ReportInfo{BatchID: "nov", Input: stringInput("nov.csv", reportBatch), SHA256: "ab12", ReadAt: reportTime}
+			err := batch.WriteReport(&failAfter{n: n}, info, reportResults(), batch.ReportOptions{Format: f})
+			if !errors.Is(err, errDiskFull) {
+				t.Errorf("%s, fails after %d bytes: err %v, want %v", f, n, err, errDiskFull)
+			}
+		}
 	}
 }
