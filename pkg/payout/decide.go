@@ -55,10 +55,11 @@ const (
 	EventUndecodable              // the message could not be decoded
 	EventInfraError               // the ledger or the stream failed (Err)
 	EventInterrupted              // the worker is shutting down before the step finished
+	EventNotEnqueued              // the job was not published by enqueue (Err says why): never sent
 )
 
 func (e Event) String() string {
-	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted"}[e]
+	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted", "not_enqueued"}[e]
 }
 
 // Row identifies the job being decided.
@@ -152,6 +153,8 @@ func (c *Classifier) decide(in Input) Decision {
 	switch in.Event {
 	case EventUndecodable:
 		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: "job message cannot be decoded", Level: zerolog.ErrorLevel}
+	case EventNotEnqueued:
+		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: fmt.Sprintf("never sent: %v", in.Err), Level: zerolog.ErrorLevel}
 	case EventInfraError:
 		if errors.Is(in.Err, ErrNoGatewaySlot) {
 			// Expected during a pause or under pressure: not a fault, so not a warning per job.
