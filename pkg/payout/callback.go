@@ -35,10 +35,9 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
-		coid := f.Get("client_orderid")
-		if coid == "" {
-			coid = merchantOrder
-		}
+		// The row is the one the signature covers: merchant_order (= client_orderid). The
+		// callback's other fields, client_orderid included, are not signed and never used.
+		coid := merchantOrder
 		p.mu.Lock()
 		m := p.machine
 		p.mu.Unlock()
@@ -93,8 +92,8 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 	cancel()
 	out, info := statusOutcome(m.classify, reply, err)
 	m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
-	if out != OutcomeFinal && out != OutcomePending {
-		return nil // not found or failed: the job's deliveries decide, with their own counting
+	if (out != OutcomeFinal && out != OutcomePending) || foreignOrder(entry, info) {
+		return nil // not found, failed or about another order: the job's deliveries decide, with their own counting
 	}
 	row := Row{BatchID: entry.BatchID, ClientOrderID: entry.ClientOrderID, Line: entry.Line}
 	d := m.cls.Decide(Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})

@@ -274,6 +274,12 @@ func (c *Classifier) onStatus(in Input) Decision {
 	// exists after all (the request thought unsent reached the gateway) and must never be sent
 	// again.
 	orderFound := in.Outcome == OutcomeFinal || in.Outcome == OutcomePending
+	failed := in.Outcome.String()
+	if orderFound && foreignOrder(e, g) {
+		// An answer about another order is no answer: the known order id is never replaced.
+		in.Outcome, orderFound = OutcomeLookupFailed, false
+		failed = fmt.Sprintf("the answer is about order %s, the ledger's is %s", g.OrderID, e.OrderID)
+	}
 	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted && (e.State != StatePendingRetry || !orderFound)) {
 		return c.stuck(in, "status outcome without a submitting or accepted ledger entry")
 	}
@@ -323,7 +329,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 		return c.stuck(in, fmt.Sprintf("status outcome %s is not a status outcome", in.Outcome))
 	}
 	next.Failures = e.Failures + 1
-	reason := fmt.Sprintf("status lookup failed (%s): failure %d", in.Outcome, next.Failures)
+	reason := fmt.Sprintf("status lookup failed (%s): failure %d", failed, next.Failures)
 	if next.Failures >= o.MaxFailures {
 		return c.deadLetter(in, &next, reason+" reached max_failures")
 	}
@@ -407,6 +413,12 @@ func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
 			"dead letter: "+reason+"; a payout may exist: needs a person", zerolog.ErrorLevel)
 	}
 	return c.finish(&next, in.Now, job.StatusError, CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+}
+
+// foreignOrder reports whether a status answer names another order than the one the ledger
+// already knows for the row.
+func foreignOrder(e *Entry, g GatewayInfo) bool {
+	return e != nil && e.OrderID != "" && g.OrderID != "" && g.OrderID != e.OrderID
 }
 
 // mayHavePaid reports whether a payout may exist for the entry.

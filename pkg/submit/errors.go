@@ -34,6 +34,11 @@ var (
 	ErrInvalidRequest = errors.New("submit: invalid request")
 )
 
+// ErrForeignAnswer is the cause of an ErrAmbiguous answer that names another order than the one
+// the call was about: its merchant-order-id is not the request's client_orderid, or (status) its
+// paynet-order-id is not the one asked for. It is no answer about this order at all.
+var ErrForeignAnswer = errors.New("submit: the answer is about another order")
+
 var classSentinel = map[Class]error{
 	ClassRejected:       ErrRejected,
 	ClassGatewayError:   ErrGatewayError,
