@@ -247,19 +247,22 @@ func (c *Classifier) onPayout(in Input) Decision {
 		next.State = StatePendingRetry
 		next.Reason = fmt.Sprintf("attempt %d throttled, not processed: retry after the pressure", e.Attempts)
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.BackoffInitial, g.RetryAfter), Reason: next.Reason, Level: zerolog.InfoLevel}
-	case OutcomeRetryable, OutcomeAuth:
+	case OutcomeAuth:
+		// 401/403: the pool's credentials are refused, which is no fault of the row. The pool
+		// stops sending (the gateway client reports it to the limiter) and the row waits for
+		// the fix, never counting a failure (I4).
+		next.State = StatePendingRetry
+		next.Reason = fmt.Sprintf("attempt %d refused authentication, not processed: waiting for the credentials to be fixed", e.Attempts)
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.BackoffMax, Reason: next.Reason, Level: zerolog.WarnLevel}
+	case OutcomeRetryable:
 		next.State, next.Failures = StatePendingRetry, e.Failures+1
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-		level, what := zerolog.WarnLevel, "not sent"
-		if in.Outcome == OutcomeAuth {
-			level, what = zerolog.ErrorLevel, "authentication refused (check key and login)"
-		}
-		reason := fmt.Sprintf("attempt %d %s: failure %d", e.Attempts, what, next.Failures)
+		reason := fmt.Sprintf("attempt %d not sent: failure %d", e.Attempts, next.Failures)
 		if next.Failures >= o.MaxFailures {
 			return c.deadLetter(in, &next, reason+" reached max_failures")
 		}
 		next.Reason = reason
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.backoff(next.Failures), g.RetryAfter), Reason: reason, Level: level}
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.backoff(next.Failures), g.RetryAfter), Reason: reason, Level: zerolog.WarnLevel}
 	case OutcomeAmbiguous:
 		next.Ambiguous = true
 		next.Reason = fmt.Sprintf("attempt %d outcome unknown: settle, then look the order up", e.Attempts)
@@ -324,6 +327,10 @@ func (c *Classifier) onStatus(in Input) Decision {
 			return Decision{Step: StepSubmit, Next: &next, Reason: next.Reason, Level: zerolog.WarnLevel}
 		}
 		// An accepted order the status call does not know: a lookup failure, never a re-send.
+	case OutcomeAuth:
+		// The pool's credentials are refused: nothing was learned, nothing is counted (I4).
+		return Decision{Action: ActionNakDelay, Delay: o.BackoffMax, Level: zerolog.WarnLevel,
+			Reason: "status lookup refused authentication: waiting for the credentials to be fixed"}
 	case OutcomeLookupFailed:
 	default:
 		return c.stuck(in, fmt.Sprintf("status outcome %s is not a status outcome", in.Outcome))

@@ -12,7 +12,7 @@ const (
 	OutcomeRejected             // payout: validation-error, no payout exists
 	OutcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
 	OutcomeThrottled            // payout: 429, not processed
-	OutcomeAuth                 // payout: 401/403, rejected before processing; retrying will not fix it
+	OutcomeAuth                 // payout or status: 401/403, refused before processing; the pool waits for the credentials to be fixed
 	OutcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
 	OutcomeGatewayError         // payout: type=error; an order may exist
 	OutcomeFinal                // status: a final status
@@ -94,8 +94,11 @@ func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outc
 		return OutcomePending, info
 	}
 	class, info := classify(err)
-	if class == ClassNotFound {
+	switch class {
+	case ClassNotFound:
 		return OutcomeNotFound, info
+	case ClassAuth:
+		return OutcomeAuth, info
 	}
 	return OutcomeLookupFailed, info
 }
