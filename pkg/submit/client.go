@@ -192,7 +192,7 @@ func errorFrom(class Class, a attempt, cause error) *Error {
 		Class:        class,
 		HTTPStatus:   a.httpStatus,
 		Code:         a.resp.ErrorCode,
-		Message:      maskDigits(a.resp.ErrorMessage),
+		Message:      gatewayText(a.resp.ErrorMessage),
 		OrderID:      a.resp.OrderID,
 		SerialNumber: a.resp.SerialNumber,
 		Err:          cause,

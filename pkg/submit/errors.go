@@ -60,7 +60,7 @@ type Error struct {
 	// HTTPStatus is the HTTP status code, 0 when no response was received.
 	HTTPStatus int
 	// Code and Message are the gateway's error-code and error-message (either spelling).
-	// Message has long digit runs masked (last 4 kept).
+	// Message has long digit runs masked (last 4 kept) and is at most job.MaxErrorText bytes.
 	Code, Message string
 	// OrderID is the paynet-order-id when the answer carried one.
 	OrderID string

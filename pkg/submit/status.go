@@ -51,7 +51,7 @@ type StatusResult struct {
 	OrderID      string // paynet-order-id
 	SerialNumber string
 	ErrorCode    string
-	ErrorMessage string // masked (long digit runs keep their last 4)
+	ErrorMessage string // masked (long digit runs keep their last 4), at most job.MaxErrorText bytes
 	Attempts     int
 	Raw          map[string]string
 }
@@ -128,7 +128,7 @@ func statusOutcome(a attempt, q StatusQuery, notFoundOnError bool) (StatusResult
 			OrderID:      r.OrderID,
 			SerialNumber: r.SerialNumber,
 			ErrorCode:    r.ErrorCode,
-			ErrorMessage: maskDigits(r.ErrorMessage),
+			ErrorMessage: gatewayText(r.ErrorMessage),
 			Raw:          r.Raw,
 		}, nil
 	case TypeValidationError, TypeError:
