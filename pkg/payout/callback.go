@@ -73,9 +73,14 @@ func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error
 	return errors.Join(errs...)
 }
 
+// pokable reports whether a callback's lookup may teach the entry something.
+func pokable(e *Entry) bool {
+	return e != nil && (e.State == StateSubmitting || e.State == StateAccepted || e.State == StatePendingRetry)
+}
+
 func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) error {
 	entry, rev, err := m.get(ctx, key)
-	if err != nil || entry == nil || (entry.State != StateSubmitting && entry.State != StateAccepted && entry.State != StatePendingRetry) {
+	if err != nil || !pokable(entry) {
 		return err
 	}
 	if entry.OrderID != "" {
@@ -96,12 +101,21 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 		return nil // not found, failed or about another order: the job's deliveries decide, with their own counting
 	}
 	row := Row{BatchID: entry.BatchID, ClientOrderID: entry.ClientOrderID, Line: entry.Line}
-	d := m.cls.Decide(Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})
-	if d.Next == nil || d.Step == StepSubmit {
-		return nil
+	for range maxSteps {
+		d := m.cls.Decide(Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})
+		if d.Next == nil || d.Step == StepSubmit {
+			return nil
+		}
+		_, err := m.put(ctx, key, d.Next, rev)
+		if !errors.Is(err, ErrConflict) {
+			return err
+		}
+		// The row moved meanwhile (a delivery, a re-send starting): the order the lookup found
+		// is still evidence, so decide again on the new state rather than drop it.
+		m.met.conflicts.Inc()
+		if entry, rev, err = m.get(ctx, key); err != nil || !pokable(entry) || foreignOrder(entry, info) {
+			return err
+		}
 	}
-	if _, err := m.put(ctx, key, d.Next, rev); err != nil && !errors.Is(err, ErrConflict) {
-		return err
-	}
-	return nil
+	return fmt.Errorf("payout: poke %s: %w", key, ErrConflict)
 }

@@ -80,3 +80,51 @@ func TestCallbackRowOnlyFromSignedMerchantOrder(t *testing.T) {
 		t.Fatalf("another row changed by a callback that was not about it: %+v", got)
 	}
 }
+
+// racingGateway answers status calls with the fake, but first lets the row's own delivery
+// write the ledger entry (as a re-send in progress does), so that the caller's write conflicts.
+type racingGateway struct {
+	*fakeGateway
+	race func()
+}
+
+func (g racingGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, error) {
+	g.race()
+	return g.fakeGateway.Status(ctx, q)
+}
+
+// A callback whose ledger write loses a compare-and-set race (the row is being re-sent at that
+// moment) re-reads the entry and records its evidence on the new state instead of dropping it.
+//
+// Protects I3 (positive evidence before any possible second send: the order the callback proves
+// is recorded, so the row is followed, not sent again).
+func TestCallbackEvidenceSurvivesConflict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.gw.statusSeq = []string{"approved"}
+	e.putLedger("B", "c1", &Entry{BatchID: "B", ClientOrderID: "c1", Line: 2, State: StatePendingRetry, Attempts: 1, Failures: 1, SubmittedAt: t0})
+	o := e.gw.createOrder("c1") // the request thought unsent reached the gateway
+	raced := false
+	e.m.gw = racingGateway{fakeGateway: e.gw, race: func() {
+		if raced {
+			return
+		}
+		raced = true
+		key := e.names.LedgerKey("B", "c1")
+		en, rev, err := e.m.ledger.Get(context.Background(), key)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		en.State, en.Attempts = StateSubmitting, en.Attempts+1 // the re-send starts
+		if _, err := e.m.ledger.Put(context.Background(), key, en, rev); err != nil {
+			t.Error(err)
+		}
+	}}
+	if err := e.m.Poke(context.Background(), "c1", o.id); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ledger("B", "c1"); got.State != StateFinal || got.Result != job.StatusApproved || got.OrderID != o.id {
+		t.Fatalf("ledger after a callback that lost a race: %+v, want final approved with order %s", got, o.id)
+	}
+}
