@@ -19,7 +19,14 @@ import (
 // delivery then publishes the result without waiting for the poll cadence's next lookup to
 // change anything. Verified callbacks are answered 200 (the gateway retries anything else),
 // 503 while the pool is not running.
+//
+// Verified callbacks are de-duplicated per (merchant_order, orderid, status): a replay of one
+// already looked up is answered 200 at once. Lookups are bounded by Options.CallbackRate and
+// CallbackBurst: a callback beyond them, or whose lookup failed, is answered 503 with
+// Retry-After (the gateway sends it again), so no evidence is lost and replays cannot starve
+// payouts of the gateway budget.
 func (p *Pool) CallbackHandler(controlKey string) http.Handler {
+	gate := newCallbackGate(p.opts.WithDefaults())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -45,9 +52,23 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 			http.Error(w, "not running", http.StatusServiceUnavailable)
 			return
 		}
-		if err := m.Poke(r.Context(), coid, orderID); err != nil {
-			m.log.Warn().Err(err).Str("client_orderid", coid).Str("order_id", orderID).Msg("payout: callback lookup")
+		key := callbackKey(coid, orderID, status)
+		if gate.duplicate(key) {
+			w.WriteHeader(http.StatusOK)
+			return
 		}
+		if !gate.allow() {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		if err := m.Poke(r.Context(), coid, orderID); err != nil {
+			m.log.Warn().Err(err).Str("client_orderid", coid).Str("order_id", orderID).Msg("payout: callback lookup failed: asking the gateway to send it again")
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "lookup failed", http.StatusServiceUnavailable)
+			return
+		}
+		gate.done(key)
 		w.WriteHeader(http.StatusOK)
 	})
 }
@@ -55,8 +76,13 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 // Poke looks up the order of every ledger entry for clientOrderID that is submitting, accepted
 // or pending_retry (a callback for a request thought unsent proves it was not), and records a
 // final status (or a newly seen order) found there, so that the row is never sent again. It
-// never submits and never counts a failure against the row: what it cannot learn is left to
-// the job's own deliveries. orderID (from a verified callback) is used when the ledger has none.
+// never submits and never counts a failure against the row: a lookup that teaches nothing is
+// returned as an error (the caller asks the gateway to send the callback again) and otherwise
+// left to the job's own deliveries. orderID (from a verified callback) is used when the ledger
+// has none.
+// errNothingLearned is Poke's error when a lookup taught nothing about an entry.
+var errNothingLearned = errors.New("nothing learned")
+
 func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error {
 	keys, err := m.ledger.kv.ListKeysFiltered(ctx, "*."+queue.Token(clientOrderID))
 	if err != nil {
@@ -98,7 +124,9 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 	out, info := statusOutcome(m.classify, reply, err)
 	m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
 	if (out != OutcomeFinal && out != OutcomePending) || foreignOrder(entry, info) {
-		return nil // not found, failed or about another order: the job's deliveries decide, with their own counting
+		// Not found, failed or about another order: nothing learned, nothing counted against the
+		// row (its own deliveries decide); the error makes the gateway send the callback again.
+		return fmt.Errorf("payout: poke %s: lookup %s: %w", key, out, errNothingLearned)
 	}
 	row := Row{BatchID: entry.BatchID, ClientOrderID: entry.ClientOrderID, Line: entry.Line}
 	for range maxSteps {
