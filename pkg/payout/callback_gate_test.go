@@ -23,7 +23,8 @@ func callback(h http.Handler, status, orderID, merchantOrder string) int {
 // Verified callbacks replayed for the same (order, status) cost one lookup, not one each: a
 // replay cannot spend the pool's gateway budget.
 //
-// Protects I1/I2 indirectly: payouts and their lookups are not starved by callback replays.
+// Protects I3 (the lookups that give positive evidence before a possible second send are not
+// starved of the gateway budget by callback replays).
 func TestCallbackReplaysDeduplicated(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -47,6 +48,8 @@ func TestCallbackReplaysDeduplicated(t *testing.T) {
 
 // Callbacks beyond the callback rate are answered 503 without a lookup (the gateway retries
 // them later, so no evidence is lost), whatever orders they name.
+//
+// Protects I3 (as above) and I4 (a callback beyond the rate is deferred, never dropped).
 func TestCallbackRateLimited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
