@@ -328,8 +328,8 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 	return sum, len(seen), nil
 }
 
-// watch re-checks a batch whenever its manifest changes to "enqueued" (and, at start, every
-// batch already enqueued): the last result may have been published before enqueue finished
+// watch checks a batch when its manifest changes to "enqueued" (and, at start, every batch
+// already enqueued): the last result may have been published before enqueue finished
 // writing the manifest, and then no later result would trigger the summary. A watch that fails
 // or ends is started again (after retry); watch returns when ctx is cancelled.
 func (s *summarizer) watch(ctx context.Context) {
@@ -354,6 +354,10 @@ func (s *summarizer) watchOnce(ctx context.Context) error {
 		return fmt.Errorf("payout: summary: watch manifests: %w", err)
 	}
 	defer func() { _ = w.Stop() }()
+	// Each enqueued batch is checked until one check succeeds: later updates of its manifest
+	// (the summary claim and its release) must not start a check each, which would re-claim
+	// and re-read a batch whose rows are not all in, on and on.
+	checked := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -370,12 +374,14 @@ func (s *summarizer) watchOnce(ctx context.Context) error {
 				continue
 			}
 			v := viewManifest(m)
-			if v.done || v.state != stateEnqueued || v.batchID == "" {
+			if v.done || v.state != stateEnqueued || v.batchID == "" || checked[v.batchID] {
 				continue
 			}
-			if err := s.afterResult(ctx, v.batchID, nil); err != nil && ctx.Err() == nil {
+			err := s.afterResult(ctx, v.batchID, nil)
+			if err != nil && ctx.Err() == nil {
 				s.log.Warn().Err(err).Str("batch", v.batchID).Msg("payout: summary check after manifest update")
 			}
+			checked[v.batchID] = err == nil
 		}
 	}
 }
