@@ -17,8 +17,9 @@ import (
 // status: it looks the order up at once and, when the lookup finds a final status (or an order
 // the ledger did not know was accepted yet), records it in the ledger with CAS. The job's next
 // delivery then publishes the result without waiting for the poll cadence's next lookup to
-// change anything. Verified callbacks are answered 200 (the gateway retries anything else),
-// 503 while the pool is not running.
+// change anything. The row is the one the signed merchant_order names (the callback's unsigned
+// fields are never used). A verified callback is answered 200 once its lookup was made (the
+// gateway retries anything else), 503 while the pool is not running.
 //
 // Verified callbacks are de-duplicated per (merchant_order, orderid, status): a replay of one
 // already looked up is answered 200 at once. Lookups are bounded by Options.CallbackRate and
@@ -73,6 +74,9 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 	})
 }
 
+// errNothingLearned is Poke's error when a lookup taught nothing about an entry.
+var errNothingLearned = errors.New("nothing learned")
+
 // Poke looks up the order of every ledger entry for clientOrderID that is submitting, accepted
 // or pending_retry (a callback for a request thought unsent proves it was not), and records a
 // final status (or a newly seen order) found there, so that the row is never sent again. It
@@ -80,9 +84,6 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 // returned as an error (the caller asks the gateway to send the callback again) and otherwise
 // left to the job's own deliveries. orderID (from a verified callback) is used when the ledger
 // has none.
-// errNothingLearned is Poke's error when a lookup taught nothing about an entry.
-var errNothingLearned = errors.New("nothing learned")
-
 func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error {
 	keys, err := m.ledger.kv.ListKeysFiltered(ctx, "*."+queue.Token(clientOrderID))
 	if err != nil {
