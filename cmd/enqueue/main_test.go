@@ -189,6 +189,7 @@ func TestCLIUsageAndInfrastructureErrors(t *testing.T) {
 		{"report over the input", unreachable, []string{"--report", "testdata/good.csv", "testdata/good.csv"}, 2, "is the input file"},
 		{"report format", nil, []string{"--report-format", "xlsx", "testdata/good.csv"}, 2, `report format "xlsx"`},
 		{"report delimiter without excel", nil, []string{"--report-delimiter", ";", "testdata/good.csv"}, 2, "--report-delimiter"},
+		{"retry with wait", nil, []string{"--retry", "b1", "--wait", "testdata/good.csv"}, 2, "--retry cannot be combined"},
 		{"directory", nil, []string{"testdata"}, 1, "input: testdata is a directory"},
 		{"nats unreachable", []string{"PAYRUN_NATS_URL=nats://127.0.0.1:1"}, []string{"testdata/good.csv"}, 1, "nats unavailable"},
 		{"help", nil, []string{"--help"}, 0, "Exit codes:"},

@@ -166,3 +166,15 @@ func plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// printRetry lists every refused row (file:line: client_orderid: reason) on stderr and the rows
+// put back on stdout.
+func printRetry(stdout, stderr io.Writer, source string, r batch.RetryReport) {
+	for _, row := range r.Refused {
+		fmt.Fprintf(stderr, "%s:%d: client_orderid %q not put back: %s\n", source, row.Line, row.ClientOrderID, row.Reason)
+	}
+	for _, row := range r.PutBack {
+		fmt.Fprintf(stdout, "%s:%d: client_orderid %q put back (generation %d)\n", source, row.Line, row.ClientOrderID, row.Generation)
+	}
+	fmt.Fprintf(stdout, "batch %s: %d rows put back, %d refused\n", r.BatchID, len(r.PutBack), len(r.Refused))
+}

@@ -30,6 +30,7 @@ type flags struct {
 	tlsCert    string
 	tlsKey     string
 	batchID    string
+	retry      string
 	dryRun     bool
 	wait       bool
 	report     string
@@ -57,6 +58,9 @@ Flags:
 		fmt.Fprint(stderr, `
 NATS user/password/token: nats.user, nats.password, nats.token in the config file or
 PAYRUN_NATS_USER, PAYRUN_NATS_PASSWORD, PAYRUN_NATS_TOKEN (never on the command line).
+enqueue --retry BATCH FILE.csv puts back the rows of the completed batch BATCH that were written
+off with proof that no request was ever sent (FILE holds those rows, corrected or not); every
+other row of FILE is listed with the reason it stays as it is.
 Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 4 rows skipped as duplicates of another batch, 5 --wait: not all approved, 6 --wait timed out.
 `)
@@ -69,6 +73,7 @@ Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS client certificate (nats.tls.cert_file)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS client key (nats.tls.key_file)")
 	fs.StringVar(&f.batchID, "batch", "", "batch id (1-64 of A-Z a-z 0-9 _ -); default: derived from the file's content")
+	fs.StringVar(&f.retry, "retry", "", "put back the rows of the completed batch `BATCH` whose ledger proves nothing was sent (see docs/enqueue.md)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate and print the summary only; do not connect")
 	fs.BoolVar(&f.wait, "wait", false, "follow the batch's results until every row has one (also for a batch enqueued earlier)")
 	fs.StringVar(&f.report, "report", "", "write the results, one row per payout row in file order, to `FILE` (implies --wait)")
@@ -104,6 +109,12 @@ Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 	}
 	if f.dryRun && f.wait {
 		return f, fmt.Errorf("%w: --dry-run cannot be combined with --wait or --report", errUsage)
+	}
+	if f.retry != "" {
+		if f.dryRun || f.wait || f.set["batch"] {
+			return f, fmt.Errorf("%w: --retry cannot be combined with --dry-run, --wait, --report or --batch", errUsage)
+		}
+		f.batchID = f.retry
 	}
 	if f.timeout < 0 {
 		return f, fmt.Errorf("%w: --timeout must not be negative", errUsage)
@@ -223,6 +234,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	settings.ConsumerCreateOnly = true // the workers own their consumer's settings
 	handles, err := queue.Provision(ctx, js, cfg.QueueNames(), settings)
 	if err != nil {
+		return err
+	}
+	if f.retry != "" {
+		en, err := batch.New(js, handles, batch.Options{Names: cfg.QueueNames(), Log: log})
+		if err != nil {
+			return err
+		}
+		rep, err := en.Retry(ctx, in, plan)
+		printRetry(stdout, stderr, in.Name, rep)
 		return err
 	}
 	bar := newProgress(stderr, plan.Summary.Valid, "enqueue")

@@ -145,3 +145,14 @@ func ExampleReader_Layout() {
 	// "IBAN" -> account_number
 	// 4 lohn-1 1234.56 <nil>
 }
+
+func ExampleBoundErrorText() {
+	short := "Invalid account"
+	long := strings.Repeat("x", 20_000)
+	fmt.Println(job.BoundErrorText(short))
+	b := job.BoundErrorText(long)
+	fmt.Println(len(b) <= job.MaxErrorText, strings.TrimLeft(b, "x"))
+	// Output:
+	// Invalid account
+	// true … [11844 bytes cut]
+}
