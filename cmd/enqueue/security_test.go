@@ -22,19 +22,19 @@ func writeFile(t *testing.T, name, content string, mode os.FileMode) string {
 	return p
 }
 
-// A client_orderid shaped like a card number, enqueued before by another batch, is reported
-// masked (the in-file duplicate message always was).
-func TestAlreadyEnqueuedMessageMasksPANLikeID(t *testing.T) {
+// A client_orderid holding an account-like number, enqueued before by another batch, is reported
+// masked (the in-file duplicate message always was; a card-like id is refused at validation).
+func TestAlreadyEnqueuedMessageMasksAccountLikeID(t *testing.T) {
 	t.Parallel()
 	srv, _, _ := queuetest.Start(t)
 	env := append(natsEnv(srv), "PAYRUN_SECURITY_ALLOW_CLEARTEXT_JOBS=true")
-	csv := "client_orderid,amount,currency,account_number\n4111111111111111,10.00,USD,1234567890\n"
+	csv := "client_orderid,amount,currency,account_number\nref-0987654321-x,10.00,USD,1234567890\n"
 	a := writeFile(t, "a.csv", csv, 0o600)
 	b := writeFile(t, "b.csv", csv+"other-1,1.00,USD,1234567890\n", 0o600)
 	enqueue(t, env, "", "--batch", "first", a).expect(t, 0, nil, nil)
 	r := enqueue(t, env, "", "--batch", "second", b)
-	r.expect(t, 4, nil, []string{`client_orderid "************1111" already enqueued by batch first`})
-	if strings.Contains(r.stdout+r.stderr, "4111111111111111") {
+	r.expect(t, 4, nil, []string{`client_orderid "ref-******4321-x" already enqueued by batch first`})
+	if strings.Contains(r.stdout+r.stderr, "0987654321") {
 		t.Errorf("output shows the card-like id:\n%s\n%s", r.stdout, r.stderr)
 	}
 }

@@ -117,9 +117,18 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	if s.lim, err = ratelimit.New(ctx, s.js, lo); err != nil {
 		return nil, err
 	}
+	// A pool stopped because the gateway refused other credentials runs again once a worker
+	// starts with these (the config was fixed); the same credentials keep it stopped.
+	rlog := logOf(component(log, "ratelimit"))
+	if cleared, err := s.lim.ClearAuthStop(ctx, s.cfg.Gateway.Login, sign.KeyFingerprint()); err != nil {
+		rlog.Warn().Err(err).Msg("could not check the pool's auth stop")
+	} else if cleared {
+		rlog.Info().Str("login", s.cfg.Gateway.Login).Str("key_fingerprint", sign.KeyFingerprint()).
+			Msg("the pool was stopped for other gateway credentials; resumed with these")
+	}
 
 	sopts := submitOptions(s.cfg)
-	sopts.Limiter, sopts.Pressure = retryLimiter{s.lim}, s.lim
+	sopts.Limiter, sopts.Pressure, sopts.Auth = retryLimiter{s.lim}, s.lim, s.lim
 	if s.client, err = submit.NewClient(sopts, sign, component(log, "submit")); err != nil {
 		return nil, err
 	}

@@ -80,6 +80,7 @@ type Enqueuer struct {
 	jobs    jetstream.Stream
 	batches jetstream.KeyValue
 	orders  jetstream.KeyValue
+	ledger  jetstream.KeyValue // for Retry; may be nil
 	opts    Options
 }
 
@@ -112,7 +113,7 @@ func New(js jetstream.JetStream, h *queue.Handles, o Options) (*Enqueuer, error)
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	return &Enqueuer{js: js, jobs: h.Jobs, batches: h.Batches, orders: h.Orders, opts: o}, nil
+	return &Enqueuer{js: js, jobs: h.Jobs, batches: h.Batches, orders: h.Orders, ledger: h.Ledger, opts: o}, nil
 }
 
 // Enqueue publishes the validated plan's jobs: it creates (or resumes) the batch manifest,

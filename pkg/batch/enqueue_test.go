@@ -351,7 +351,7 @@ func TestValidateInput(t *testing.T) {
 	}
 	// Two problems in one row are two errors, not two invalid rows.
 	_, err = batch.ValidateInput(stringInput("two.csv", "client_orderid,amount,currency,account_number,ipaddress\nx,10.001,USD,1234567890,not-an-ip\n"), "", 100)
-	if !errors.As(err, &ife) || ife.ErrorCount() != 2 || err.Error() != "batch: two.csv: 2 errors in 1 rows, nothing enqueued" {
+	if !errors.As(err, &ife) || ife.ErrorCount() != 2 || err.Error() != "batch: two.csv: 2 errors in 1 row, nothing enqueued" {
 		t.Errorf("one row with two problems: %v", err)
 	}
 	// A file without rows enqueues nothing (pkg/job reports it as invalid; ErrEmptyBatch is the backstop).

@@ -24,6 +24,8 @@ var (
 	errCompletedElsewhere = errors.New("batch completed by a concurrent run")
 	// ErrWaitTimeout: --wait ended before every row had a result.
 	ErrWaitTimeout = errors.New("wait timed out")
+	// ErrReportFormat: an unknown report format.
+	ErrReportFormat = errors.New("unknown report format")
 )
 
 // InvalidFileError is returned when validation fails: nothing was enqueued. It matches
@@ -34,7 +36,34 @@ type InvalidFileError struct {
 }
 
 func (e *InvalidFileError) Error() string {
-	return fmt.Sprintf("batch: %s: %d errors in %d rows, nothing enqueued", e.Summary.Source, e.ErrorCount(), e.Summary.Rows)
+	return fmt.Sprintf("batch: %s: %s, nothing enqueued", e.Summary.Source, e.Counts())
+}
+
+// Counts says how many errors the file has and where, in words: "1 error in 1 row",
+// "3 errors in 2 rows", "1 error in the header", "4 errors: 1 in the header, 3 in 2 rows".
+func (e *InvalidFileError) Counts() string {
+	total, inRows := e.ErrorCount(), e.Summary.RowErrors
+	other := total - inRows
+	where := "the file"
+	if e.Summary.Layout.HeaderLine > 0 {
+		where = "the header"
+	}
+	rows := fmt.Sprintf("%s in %s", plural(inRows, "error"), plural(e.Summary.ErrorRows, "row"))
+	switch {
+	case other <= 0:
+		return rows
+	case inRows == 0:
+		return plural(other, "error") + " in " + where
+	}
+	return fmt.Sprintf("%s: %d in %s, %d in %s", plural(total, "error"), other, where, inRows, plural(e.Summary.ErrorRows, "row"))
+}
+
+// plural is "1 row", "2 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // ErrorCount is how many problems the file has (all counted, some listed).

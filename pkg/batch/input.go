@@ -47,8 +47,9 @@ func (c fixedClock) Now() time.Time { return time.Time(c) }
 // ValidateInput reads the whole input, validates every row (pkg/job) and hashes the bytes. An
 // empty batchID is derived from the content: "b-" + the first 20 hex digits of the SHA-256. A file
 // with any invalid row returns an *InvalidFileError (matching job.ErrInvalidBatch); a file without
-// rows ErrEmptyBatch.
-func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
+// rows ErrEmptyBatch. opts go to job.ValidateFile after the error cap and the clock (e.g.
+// job.WithStrict).
+func ValidateInput(in Input, batchID string, maxErrors int, opts ...job.Option) (Plan, error) {
 	if batchID != "" && !queue.IsPlainToken(batchID) {
 		return Plan{}, fmt.Errorf("batch: %q: %w: want 1-64 letters, digits, '_' or '-', not 'h' + 52 lowercase base32 characters (the form of a hashed id)", batchID, ErrInvalidBatchID)
 	}
@@ -60,7 +61,7 @@ func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
 	h := sha256.New()
 	tee := io.TeeReader(rc, h)
 	now := time.Now().UTC()
-	sum, err := job.ValidateFile(tee, in.Name, job.WithMaxErrors(maxErrors), job.WithClock(fixedClock(now)))
+	sum, err := job.ValidateFile(tee, in.Name, append([]job.Option{job.WithMaxErrors(maxErrors), job.WithClock(fixedClock(now))}, opts...)...)
 	if err != nil && !errors.Is(err, job.ErrInvalidBatch) {
 		return Plan{}, fmt.Errorf("batch: read %s: %w", in.Name, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/job"
@@ -14,11 +15,11 @@ import (
 func TestReportNeutralisesGatewayTexts(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
-	rw := batch.NewReportWriter(&b)
-	err := rw.Write(job.Result{ClientOrderID: "o1", Status: job.StatusDeclined, Amount: "1.00", Currency: "USD",
+	in := stringInput("f.csv", "client_orderid,amount,currency,account_number\no1,1.00,USD,1234567890\n")
+	results := map[string]job.Result{"o1": {ClientOrderID: "o1", Status: job.StatusDeclined, Amount: "1.00", Currency: "USD",
 		PaynetOrderID: "69\x1b[2J82", SerialNumber: "s\u202e1", ErrorCode: "4111111111111111",
-		ErrorMessage: "card 4111.1111.1111.1111\r\n=cmd|' /C calc'!A0", Destination: "card ************1111 12/2030"})
-	if err != nil || rw.Flush() != nil {
+		ErrorMessage: "card 4111.1111.1111.1111\r\n=cmd|' /C calc'!A0", Destination: "card ************1111 12/2030"}}
+	if err := batch.WriteReport(&b, batch.ReportInfo{BatchID: "b", Input: in, ReadAt: time.Now()}, results, batch.ReportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()

@@ -21,6 +21,7 @@ func FuzzReader(f *testing.F) {
 		header + "o1,1\n,,,,\n",
 		"a,a,a\n\x00,\xff,\"",
 		"first_name,receiver_first_name,amout\nx,y,z\n",
+		header + "o1,1,USD,12\n\n,,,\no2,1\no3,1,USD,\"1\r\r\n2\"\no4,1,\"U\"SD,1\no5,2,USD,12",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

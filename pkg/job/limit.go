@@ -30,7 +30,7 @@ func (e *limitError) Error() string { return fmt.Sprintf("line %d: %s", e.line, 
 // physical lines, records (a quoted field may hold line breaks), fields per record; and, at the
 // end of the input, it reports a quote that was never closed at the line where it opened (the
 // csv.Reader would report it at the end of the file, after holding all of it in one field).
-// comma must be the csv.Reader's field separator.
+// comma is the csv.Reader's field separator (',' until the Reader has detected it).
 type lineLimiter struct {
 	r     io.Reader
 	comma byte
@@ -81,10 +81,14 @@ func (l *lineLimiter) step(c byte) error {
 		l.quoteSeen = c == '"'
 	case c == '"' && !l.inField:
 		l.inQuotes, l.inField, l.quoteLine, l.quoteCol = true, true, l.line, l.lineBytes+1
-	case c == l.comma:
-		l.fields++
+	case c == ',' || c == ';' || c == '\t':
+		// Any delimiter the Reader may detect starts a field: in a valid file a quote only
+		// follows the real one, and the real one is not known while the first bytes are sniffed.
 		l.inField = false
-		if l.fields >= MaxFields {
+		if c != l.comma {
+			break
+		}
+		if l.fields++; l.fields >= MaxFields {
 			return &limitError{line: l.recLine, reason: fmt.Sprintf("a row with more than %d fields; the rest of the file is not read", MaxFields)}
 		}
 	case c == '\n':

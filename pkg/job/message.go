@@ -161,6 +161,10 @@ type Result struct {
 	SubmittedAt   time.Time `json:"submitted_at,omitzero"`
 	FinishedAt    time.Time `json:"finished_at,omitzero"`
 	Destination   string    `json:"destination"` // Job.MaskedDestination
+	// Generation is 0 for the row as enqueued and n for its result after the n-th
+	// `enqueue --retry` put it back (it had been written off with proof that nothing was sent).
+	// A result of a higher generation supersedes the row's earlier ones.
+	Generation int `json:"generation,omitempty"`
 }
 
 // DecodeResult decodes and checks a result payload.

@@ -55,10 +55,11 @@ const (
 	EventUndecodable              // the message could not be decoded
 	EventInfraError               // the ledger or the stream failed (Err)
 	EventInterrupted              // the worker is shutting down before the step finished
+	EventNotEnqueued              // the job was not published by enqueue (Err says why): never sent
 )
 
 func (e Event) String() string {
-	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted"}[e]
+	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted", "not_enqueued"}[e]
 }
 
 // Row identifies the job being decided.
@@ -152,6 +153,8 @@ func (c *Classifier) decide(in Input) Decision {
 	switch in.Event {
 	case EventUndecodable:
 		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: "job message cannot be decoded", Level: zerolog.ErrorLevel}
+	case EventNotEnqueued:
+		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: fmt.Sprintf("never sent: %v", in.Err), Level: zerolog.ErrorLevel}
 	case EventInfraError:
 		if errors.Is(in.Err, ErrNoGatewaySlot) {
 			// Expected during a pause or under pressure: not a fault, so not a warning per job.
@@ -244,19 +247,22 @@ func (c *Classifier) onPayout(in Input) Decision {
 		next.State = StatePendingRetry
 		next.Reason = fmt.Sprintf("attempt %d throttled, not processed: retry after the pressure", e.Attempts)
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.BackoffInitial, g.RetryAfter), Reason: next.Reason, Level: zerolog.InfoLevel}
-	case OutcomeRetryable, OutcomeAuth:
+	case OutcomeAuth:
+		// 401/403: the pool's credentials are refused, which is no fault of the row. The pool
+		// stops sending (the gateway client reports it to the limiter) and the row waits for
+		// the fix, never counting a failure (I4).
+		next.State = StatePendingRetry
+		next.Reason = fmt.Sprintf("attempt %d refused authentication, not processed: waiting for the credentials to be fixed", e.Attempts)
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.BackoffMax, Reason: next.Reason, Level: zerolog.WarnLevel}
+	case OutcomeRetryable:
 		next.State, next.Failures = StatePendingRetry, e.Failures+1
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-		level, what := zerolog.WarnLevel, "not sent"
-		if in.Outcome == OutcomeAuth {
-			level, what = zerolog.ErrorLevel, "authentication refused (check key and login)"
-		}
-		reason := fmt.Sprintf("attempt %d %s: failure %d", e.Attempts, what, next.Failures)
+		reason := fmt.Sprintf("attempt %d not sent: failure %d", e.Attempts, next.Failures)
 		if next.Failures >= o.MaxFailures {
 			return c.deadLetter(in, &next, reason+" reached max_failures")
 		}
 		next.Reason = reason
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.backoff(next.Failures), g.RetryAfter), Reason: reason, Level: level}
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.backoff(next.Failures), g.RetryAfter), Reason: reason, Level: zerolog.WarnLevel}
 	case OutcomeAmbiguous:
 		next.Ambiguous = true
 		next.Reason = fmt.Sprintf("attempt %d outcome unknown: settle, then look the order up", e.Attempts)
@@ -271,6 +277,12 @@ func (c *Classifier) onStatus(in Input) Decision {
 	// exists after all (the request thought unsent reached the gateway) and must never be sent
 	// again.
 	orderFound := in.Outcome == OutcomeFinal || in.Outcome == OutcomePending
+	failed := in.Outcome.String()
+	if orderFound && foreignOrder(e, g) {
+		// An answer about another order is no answer: the known order id is never replaced.
+		in.Outcome, orderFound = OutcomeLookupFailed, false
+		failed = fmt.Sprintf("the answer is about order %s, the ledger's is %s", g.OrderID, e.OrderID)
+	}
 	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted && (e.State != StatePendingRetry || !orderFound)) {
 		return c.stuck(in, "status outcome without a submitting or accepted ledger entry")
 	}
@@ -315,12 +327,16 @@ func (c *Classifier) onStatus(in Input) Decision {
 			return Decision{Step: StepSubmit, Next: &next, Reason: next.Reason, Level: zerolog.WarnLevel}
 		}
 		// An accepted order the status call does not know: a lookup failure, never a re-send.
+	case OutcomeAuth:
+		// The pool's credentials are refused: nothing was learned, nothing is counted (I4).
+		return Decision{Action: ActionNakDelay, Delay: o.BackoffMax, Level: zerolog.WarnLevel,
+			Reason: "status lookup refused authentication: waiting for the credentials to be fixed"}
 	case OutcomeLookupFailed:
 	default:
 		return c.stuck(in, fmt.Sprintf("status outcome %s is not a status outcome", in.Outcome))
 	}
 	next.Failures = e.Failures + 1
-	reason := fmt.Sprintf("status lookup failed (%s): failure %d", in.Outcome, next.Failures)
+	reason := fmt.Sprintf("status lookup failed (%s): failure %d", failed, next.Failures)
 	if next.Failures >= o.MaxFailures {
 		return c.deadLetter(in, &next, reason+" reached max_failures")
 	}
@@ -404,6 +420,12 @@ func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
 			"dead letter: "+reason+"; a payout may exist: needs a person", zerolog.ErrorLevel)
 	}
 	return c.finish(&next, in.Now, job.StatusError, CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+}
+
+// foreignOrder reports whether a status answer names another order than the one the ledger
+// already knows for the row.
+func foreignOrder(e *Entry, g GatewayInfo) bool {
+	return e != nil && e.OrderID != "" && g.OrderID != "" && g.OrderID != e.OrderID
 }
 
 // mayHavePaid reports whether a payout may exist for the entry.

@@ -65,6 +65,10 @@ type Entry struct {
 	DeadLetter string `json:"dead_letter,omitempty"`
 	// Reason is the classifier's last reason, for a person reading the ledger.
 	Reason string `json:"reason,omitempty"`
+	// Generation counts the times an operator put the row back (`enqueue --retry`) after it was
+	// written off with proof that nothing was sent (ProvenUnsent); 0 for the enqueued row. The
+	// row's result and dead letter carry it (see docs/job.md).
+	Generation int `json:"generation,omitempty"`
 }
 
 // ErrConflict means another worker changed the entry since it was read (a CAS failure).

@@ -54,12 +54,17 @@ func TestMachineTransitions(t *testing.T) {
 				{2 * time.Second, ActionNakDelay, StateAccepted, fast},
 				{fast, ActionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 2, orders: 1},
-		{name: "auth refused until dead letter: error, no payout", mutate: func(o *Options) { o.MaxFailures = 2 },
-			payouts: []string{payAuth, payAuth},
+		// I4: a wrong key or login is a pool-wide condition, not the row's failure: the row
+		// waits (more refusals than max_failures) and is paid once the credentials are fixed.
+		{name: "auth refused: waits, never dead-lettered, paid after the fix", mutate: func(o *Options) { o.MaxFailures = 2 },
+			payouts: []string{payAuth, payAuth, payAuth, payAccept}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StatePendingRetry, o.BackoffInitial},
-				{o.BackoffInitial, ActionAck, StateReported, 0},
-			}, result: job.StatusError, code: CodeDeadLetter, payoutCalls: 2, dead: true},
+				{0, ActionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, ActionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, ActionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, ActionNakDelay, StateAccepted, fast},
+				{fast, ActionAck, StateReported, 0},
+			}, result: job.StatusApproved, payoutCalls: 4, orders: 1},
 		{name: "ambiguous, committed: settle, lookup finds it, no second payout", payouts: []string{payAmbiguousCommit}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
 				{0, ActionNakDelay, StateSubmitting, settle},

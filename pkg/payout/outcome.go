@@ -16,7 +16,7 @@ const (
 	OutcomeRejected             // payout: validation-error, no payout exists
 	OutcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
 	OutcomeThrottled            // payout: 429, not processed
-	OutcomeAuth                 // payout: 401/403, rejected before processing; retrying will not fix it
+	OutcomeAuth                 // payout or status: 401/403, refused before processing; the pool waits for the credentials to be fixed
 	OutcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
 	OutcomeGatewayError         // payout: type=error; an order may exist
 	OutcomeFinal                // status: a final status
@@ -70,6 +70,14 @@ const (
 // Anything it cannot file must be ClassAmbiguous: a payout may exist.
 type ErrorClassifier func(err error) (ErrorClass, GatewayInfo)
 
+// classified files err with classify and bounds the error text it carried (job.BoundErrorText):
+// whatever the gateway answered, the row's ledger entry and result must fit a message.
+func classified(classify ErrorClassifier, err error) (ErrorClass, GatewayInfo) {
+	class, info := classify(err)
+	info.ErrorMessage = job.BoundErrorText(info.ErrorMessage)
+	return class, info
+}
+
 // payoutOutcome turns a payout call's result into an Outcome.
 func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
 	out, info := payoutOutcomeRaw(classify, reply, err)
@@ -82,7 +90,7 @@ func payoutOutcomeRaw(classify ErrorClassifier, reply PayoutReply, err error) (O
 	}
 	// A bare cancellation or deadline is ambiguous through the classifier's default: the
 	// request may have been written before it.
-	class, info := classify(err)
+	class, info := classified(classify, err)
 	switch class {
 	case ClassRejected:
 		return OutcomeRejected, info
@@ -108,15 +116,18 @@ func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outc
 func statusOutcomeRaw(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
 	if err == nil {
 		info := GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber, Status: reply.Status,
-			ErrorCode: reply.ErrorCode, ErrorMessage: reply.ErrorMessage}
+			ErrorCode: reply.ErrorCode, ErrorMessage: job.BoundErrorText(reply.ErrorMessage)}
 		if reply.Final {
 			return OutcomeFinal, info
 		}
 		return OutcomePending, info
 	}
-	class, info := classify(err)
-	if class == ClassNotFound {
+	class, info := classified(classify, err)
+	switch class {
+	case ClassNotFound:
 		return OutcomeNotFound, info
+	case ClassAuth:
+		return OutcomeAuth, info
 	}
 	return OutcomeLookupFailed, info
 }

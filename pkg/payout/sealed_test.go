@@ -71,6 +71,10 @@ func (e *env) machineWithKeys(keys job.Opener, gw Gateway) *Machine {
 }
 
 func (e *env) handleData(m *Machine, batch string, data []byte, n uint64) Decision {
+	e.t.Helper()
+	if jm, err := job.DecodeJobMessage(data); err == nil && n == 1 {
+		e.enqueued(batch, jm.ClientOrderID)
+	}
 	msg := &fakeMsg{data: data, subject: e.names.JobSubject(batch),
 		meta: jetstream.MsgMetadata{NumDelivered: n, Sequence: jetstream.SequencePair{Stream: 7}, Timestamp: t0}}
 	return m.Handle(context.Background(), msg)

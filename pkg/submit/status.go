@@ -51,7 +51,7 @@ type StatusResult struct {
 	OrderID      string // paynet-order-id
 	SerialNumber string
 	ErrorCode    string
-	ErrorMessage string // masked (long digit runs keep their last 4)
+	ErrorMessage string // masked (long digit runs keep their last 4), at most job.MaxErrorText bytes
 	Attempts     int
 	Raw          map[string]string
 }
@@ -65,7 +65,9 @@ type StatusResult struct {
 // exists), unless Options.NotFoundOnError is set: then the same rule applies to it. With an
 // OrderID in the query (the order is known to exist) the answer is ErrRejected
 // (validation-error) or ErrGatewayError (error), never ErrNotFound. An error answer carrying a
-// paynet-order-id is ErrGatewayError.
+// paynet-order-id is ErrGatewayError. Any answer whose merchant-order-id is not the query's
+// client_orderid, or whose paynet-order-id is not the query's OrderID, is about another order:
+// ErrAmbiguous wrapping ErrForeignAnswer (a failed lookup, retried like one).
 func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error) {
 	lg := c.log.With().Str("call", CallStatus).Str("client_orderid", q.ClientOrderID).Logger()
 	if q.ClientOrderID == "" {
@@ -111,6 +113,9 @@ func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error
 // notFoundOnError is Options.NotFoundOnError.
 func statusOutcome(a attempt, q StatusQuery, notFoundOnError bool) (StatusResult, *Error) {
 	r := a.resp
+	if e := foreignAnswer(a, q.ClientOrderID, q.OrderID); e != nil {
+		return StatusResult{}, e
+	}
 	switch r.Type {
 	case TypeStatusResponse:
 		if r.Status == "" {
@@ -123,7 +128,7 @@ func statusOutcome(a attempt, q StatusQuery, notFoundOnError bool) (StatusResult
 			OrderID:      r.OrderID,
 			SerialNumber: r.SerialNumber,
 			ErrorCode:    r.ErrorCode,
-			ErrorMessage: r.ErrorMessage,
+			ErrorMessage: gatewayText(r.ErrorMessage),
 			Raw:          r.Raw,
 		}, nil
 	case TypeValidationError, TypeError:
