@@ -9,7 +9,7 @@ import (
 // looks like another must be the other (client_orderid, card, account and the other sealed
 // numbers).
 func isIdentifier(name string) bool {
-	return name == "client_orderid" || sealedNames[name] || sensitive[name]
+	return name == "client_orderid" || IsSealedParam(name)
 }
 
 // invisibleReason returns why r may not appear in the value of parameter name, or "". Every

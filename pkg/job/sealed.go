@@ -22,29 +22,21 @@ type Opener interface {
 	Open(sealed string, aad []byte) ([]byte, error)
 }
 
-// sealedNames are the parameters a job message carries sealed: card data (number, expiry,
-// cardholder name), account and routing numbers (IBAN-like values go in account_number), and the
-// other account-like identifiers.
-var sealedNames = map[string]bool{
-	"credit_card_number":                true,
-	"expire_month":                      true,
-	"expire_year":                       true,
-	"card_printed_name":                 true,
-	"account_number":                    true,
-	"routing_number":                    true,
-	"bank_code":                         true,
-	"bank_bic":                          true,
-	"card_recurring_payment_id":         true,
-	"recurring-payment-id":              true,
-	"ewallet_wallet":                    true,
-	"crypto_wallet_address":             true,
-	"receiver_identity_document_number": true,
-	"legal_person_document_number":      true,
-	"receiver_inn":                      true,
+// sealedAlso are the parameters a job message carries sealed besides the sensitive ones (card and
+// account numbers, wallet and document numbers, see IsSensitive): the rest of the card data
+// (expiry, cardholder name) and the bank routing codes. IBANs go in account_number.
+var sealedAlso = map[string]bool{
+	"expire_month":      true,
+	"expire_year":       true,
+	"card_printed_name": true,
+	"routing_number":    true,
+	"bank_code":         true,
+	"bank_bic":          true,
+	"receiver_inn":      true,
 }
 
 // IsSealedParam reports whether a job message carries the canonical parameter name sealed.
-func IsSealedParam(name string) bool { return sealedNames[name] }
+func IsSealedParam(name string) bool { return sensitive[name] || sealedAlso[name] }
 
 // ParamAAD is the associated data a parameter's value is sealed with: batch id, client_orderid
 // and parameter name, each length-prefixed. A sealed value moved to another batch, row or
@@ -68,7 +60,7 @@ func (m JobMessage) Seal(s Sealer) (JobMessage, error) {
 	out := m
 	out.Params = slices.Clone(m.Params)
 	for i, p := range out.Params {
-		if !sealedNames[p.Name] {
+		if !IsSealedParam(p.Name) {
 			continue
 		}
 		v, err := s.Seal([]byte(p.Value), ParamAAD(m.BatchID, m.ClientOrderID, p.Name))
@@ -129,7 +121,7 @@ func checkSealed(m JobMessage) string {
 	listed := map[string]bool{}
 	for _, name := range m.Sealed {
 		switch {
-		case !sealedNames[name]:
+		case !IsSealedParam(name):
 			return fmt.Sprintf("%q is not a sealed parameter", safeValue(name))
 		case listed[name]:
 			return fmt.Sprintf("%s listed as sealed twice", name)
@@ -139,7 +131,7 @@ func checkSealed(m JobMessage) string {
 		listed[name] = true
 	}
 	for name := range count {
-		if sealedNames[name] && !listed[name] {
+		if IsSealedParam(name) && !listed[name] {
 			return fmt.Sprintf("%s is in clear in a sealed message", name)
 		}
 	}
