@@ -94,17 +94,18 @@ const maxSepRun = 3
 // field, a CSV header or value quoted in an error) safe to log, store and show. It is the one
 // masking function of payrun:
 //
-//   - every run of 8 or more digits — any Unicode decimal digits (full-width, Arabic-Indic, ...),
-//     or '*' (a digit masked already, as in "411111******1111"), joined by up to 3 separators (spaces of any kind, '-', '–', '.', '/', '_', ',', '\', ':',
-//     invisible and control characters) — shows only its last 4 digits, each other digit becoming
-//     '*': "4111.1111.1111.1111" → "****.****.****.1111";
-//   - except an amount-shaped run: digits with a decimal separator followed by 1-3 digits, the
-//     integer part plain or grouped by 3 ("12345678.90", "1,234,567.89", "1.234.567,89"), or an
-//     integer grouped by 3 with ',' or '\” ("12,345,678");
+//   - every run of 8 or more digits shows only its last 4 digits, each other digit becoming '*':
+//     "4111.1111.1111.1111" → "****.****.****.1111". A digit is any Unicode decimal digit
+//     (full-width, Arabic-Indic, ...) or a '*' (masked already, as in "411111******1111"); up to 3
+//     separators may stand between two digits of a run: spaces of any kind, dashes, '.', '/',
+//     '_', ',', backslash, ':', an apostrophe, invisible and control characters;
+//   - except an amount-shaped run: a decimal separator followed by 1-3 digits after a plain
+//     integer or one grouped by 3 ("12345678.90", "1,234,567.89", "1.234.567,89"), or an integer
+//     grouped by 3 with commas or apostrophes ("12,345,678");
 //   - control characters (escape sequences, line breaks, NUL, C1), invisible and bidirectional
 //     format characters and invalid UTF-8 become U+FFFD.
 //
-// MaskText(MaskText(s)) == MaskText(s).
+// MaskText(MaskText(s)) == MaskText(s). It takes time linear in len(s).
 func MaskText(s string) string {
 	rs := []rune(strings.ToValidUTF8(s, "\ufffd"))
 	hide := make([]bool, len(rs))
@@ -116,17 +117,13 @@ func MaskText(s string) string {
 		j := runEnd(rs, i, isDigitOrMasked)
 		run := rs[i:j]
 		if n := countRunDigits(run); n >= maskRunMin && !amountShaped(run) {
-			// Only the last 4 digits stay; a '*' counts as a digit masked already.
-			visible := 0
+			// Only the last 4 digit positions stay; a '*' counts as a digit masked already.
+			seen := 0
 			for k := j - 1; k >= i; k-- {
-				if !unicode.IsDigit(rs[k]) {
-					continue
+				if isDigitOrMasked(rs[k]) {
+					seen++
+					hide[k] = seen > maskKeep && rs[k] != '*'
 				}
-				if visible < maskKeep && countRunDigits(rs[k:j]) <= maskKeep {
-					visible++
-					continue
-				}
-				hide[k] = true
 			}
 		}
 		i = j

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -111,4 +112,18 @@ func FuzzMaskText(f *testing.F) {
 			t.Fatalf("card number survives next to %q", s)
 		}
 	})
+}
+
+// BenchmarkMaskTextLongRun masks one digit run of 1 KiB and of 1 MiB (a gateway answer may be
+// that long): ns/byte must stay flat (linear time), compare the two sub-benchmarks.
+func BenchmarkMaskTextLongRun(b *testing.B) {
+	for _, n := range []int{1 << 10, 1 << 20} {
+		s := strings.Repeat("4111 ", n/5)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(s)))
+			for b.Loop() {
+				MaskText(s)
+			}
+		})
+	}
 }
