@@ -309,9 +309,9 @@ func warnUnfinishedOwners(ctx context.Context, w io.Writer, batches jetstream.Ke
 // openInput copies the batch file (or stdin for "-"), at most maxBytes, to a private temporary
 // file that is unlinked at once (it vanishes with the process) and reads both passes, validation
 // and publishing, from that copy; every stage stops when ctx ends. Reading the original twice
-// would publish whatever it holds by the second pass: a file still being written or replaced in between would
-// get rows published that were never validated with the whole file (the final SHA-256 check only
-// notices after chunks are out).
+// would publish whatever it holds by the second pass: a file still being written or replaced in
+// between would get rows published that were never validated with the whole file (the final
+// SHA-256 check only notices after chunks are out).
 func openInput(ctx context.Context, name string, stdin io.Reader, maxBytes int64) (batch.Input, func(), error) {
 	src := stdin
 	if name != "-" {
