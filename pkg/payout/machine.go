@@ -104,9 +104,10 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	v, err := decodeJob(msg.Data())
 	v.EnqueuedAt = enqueuedAt
 	if err != nil {
-		row := Row{BatchID: batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())}
+		row := v.row() // what the payload tells of the row; the subject names the batch
+		row.BatchID = batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())
 		d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
-		dead := DeadLetter{BatchID: row.BatchID, Reason: d.Reason + ": " + err.Error(), Subject: msg.Subject(),
+		dead := DeadLetter{BatchID: row.BatchID, ClientOrderID: row.ClientOrderID, Line: row.Line, Reason: d.Reason + ": " + err.Error(), Subject: msg.Subject(),
 			StreamSeq: seq, NumDelivered: dl.NumDelivered, PayloadBytes: len(msg.Data()), At: m.clock.Now()}
 		ioctx, cancel := m.io(ctx)
 		defer cancel()
