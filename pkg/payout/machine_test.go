@@ -464,4 +464,12 @@ func TestMachineUndecodableRowIsNamedInItsDeadLetter(t *testing.T) {
 	if len(dl) != 1 || dl[0].BatchID != "B" || dl[0].ClientOrderID != "c7" || dl[0].Line != 7 || !strings.Contains(dl[0].Reason, "amount") {
 		t.Fatalf("dead letters %+v, want one naming B/c7 line 7 and the amount", dl)
 	}
+	// What a payload claims does not take the row's own dead-letter id: the real row c7,
+	// dead-lettered later, still gets its dead letter.
+	if d, _ := e.deliver("B", "c7", uint64(e.opts.MaxDeliver-1)); d.Action != ActionAck {
+		t.Fatalf("real row at max deliver: %+v", d)
+	}
+	if dl := e.deadLetters("B"); len(dl) != 2 || dl[1].Ledger == nil {
+		t.Fatalf("dead letters %+v, want the undecodable one and the row's own", dl)
+	}
 }

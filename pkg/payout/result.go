@@ -68,7 +68,8 @@ func (p publisher) result(ctx context.Context, v jobView, e *Entry) error {
 }
 
 // deadLetter publishes d on the batch's dead-letter subject. Its message id is per row, or per
-// stream sequence for a message without a row.
+// stream sequence for a message that was never a row's (no ledger entry: it could not be
+// decoded), so that what such a payload claims to be never takes a real row's dead-letter id.
 func (p publisher) deadLetter(ctx context.Context, d DeadLetter) error {
 	d.Version = DeadLetterVersion
 	b, err := json.Marshal(d)
@@ -76,7 +77,7 @@ func (p publisher) deadLetter(ctx context.Context, d DeadLetter) error {
 		return fmt.Errorf("payout: encode dead letter: %w", err)
 	}
 	id := "dead:" + queue.Token(d.BatchID) + ":" + queue.Token(d.ClientOrderID)
-	if d.ClientOrderID == "" {
+	if d.ClientOrderID == "" || d.Ledger == nil {
 		id = "dead:seq:" + strconv.FormatUint(d.StreamSeq, 10)
 	}
 	batch := d.BatchID
