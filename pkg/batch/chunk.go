@@ -114,6 +114,17 @@ func (e *Enqueuer) refused(ctx context.Context, batchID string, w chunkWork, our
 	if err := e.release(ctx, batchID, ours); err != nil {
 		return chunkMarker{}, fmt.Errorf("batch: chunk %d refused (%w), and releasing its rows failed: %w", w.idx, cause, err)
 	}
+	// A concurrent run of this batch may have stored the chunk meanwhile: then its rows are
+	// enqueued and must stay reserved for this batch.
+	if mk, ok, err := e.readMarker(ctx, e.opts.Names.ChunkSubject(batchID, w.idx)); err != nil || ok {
+		if err != nil {
+			return chunkMarker{}, err
+		}
+		if _, dups, err := e.reserve(ctx, batchID, ours); err != nil || len(dups) > 0 {
+			return chunkMarker{}, fmt.Errorf("batch: chunk %d stored by a concurrent run while its reservations were released; re-reserving: %w (%d taken by other batches)", w.idx, errors.Join(err, ErrInconsistent), len(dups))
+		}
+		return mk, nil
+	}
 	rf := ChunkRefusal{Chunk: w.idx, FirstLine: w.rows[0].line, LastLine: w.rows[len(w.rows)-1].line, Rows: len(w.rows),
 		Reason: cause.Error(), At: e.opts.Now().UTC()}
 	_, err := updateManifest(ctx, e.batches, batchID, e.opts.Now, func(m *Manifest) bool {
