@@ -47,6 +47,11 @@ func TestProvisionRefusesStorageThatLosesAcknowledgedWrites(t *testing.T) {
 		{"batches async", names.BatchesBucket, "persist_mode", kvStream(names.BatchesBucket, async)},
 		{"ledger message TTLs", names.LedgerBucket, "allow_msg_ttl", kvStream(names.LedgerBucket, msgTTL)},
 		{"orders message TTLs", names.OrdersBucket, "allow_msg_ttl", kvStream(names.OrdersBucket, msgTTL)},
+		{"jobs stream message TTLs", names.JobStream, "allow_msg_ttl", func() jetstream.StreamConfig {
+			c := queue.JobStreamConfig(names, s)
+			c.AllowMsgTTL = true
+			return c
+		}()},
 		{"results stream async", names.ResultStream, "persist_mode", func() jetstream.StreamConfig {
 			c := queue.ResultStreamConfig(names, s)
 			c.PersistMode = jetstream.AsyncPersistMode

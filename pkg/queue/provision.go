@@ -226,6 +226,9 @@ func reconcileStream(kind string, have, want jetstream.StreamConfig) (jetstream.
 	if have.PersistMode == jetstream.AsyncPersistMode {
 		return have, false, mismatch("persist_mode", "async", "default", errAsyncPersist)
 	}
+	if have.AllowMsgTTL && !want.AllowMsgTTL {
+		return have, false, mismatch("allow_msg_ttl", true, false, "a message published with a Nats-TTL header would expire before it is processed or read; message TTLs cannot be turned off: recreate the stream")
+	}
 	upd := have
 	changed := false
 	limit := func(setting string, h, w int64) error {
