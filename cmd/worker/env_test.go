@@ -161,7 +161,7 @@ func batchCSV(prefix string, n int) ([]byte, map[string]job.Status) {
 func (e *testEnv) enqueue(batchID string, csv []byte) int {
 	e.t.Helper()
 	in := batch.Input{Name: batchID + ".csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(csv)), nil }}
-	plan, err := batch.ValidateInput(in, batchID, 10)
+	plan, err := batch.ValidateInput(in, batchID, 10, batch.JobLimit{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
