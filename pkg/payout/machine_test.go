@@ -440,6 +440,7 @@ func TestMachinePaysFullDigitAmountOfOlderMessages(t *testing.T) {
 	data := `{"version":1,"batch_id":"B","line":2,"client_orderid":"c1","amount":"10000000.00","currency":"IDR","params":[` +
 		`{"name":"client_orderid","value":"c1"},{"name":"amount","value":"10000000.00"},{"name":"currency","value":"IDR"},` +
 		`{"name":"account_number","value":"1234567890"}]}`
+	e.enqueued("B", "c1")
 	msg := &fakeMsg{data: []byte(data), subject: e.names.JobSubject("B"),
 		meta: jetstream.MsgMetadata{NumDelivered: 1, Sequence: jetstream.SequencePair{Stream: 7}, Timestamp: t0}}
 	d := m.Handle(context.Background(), msg)
