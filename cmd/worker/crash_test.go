@@ -41,7 +41,7 @@ var crashServerErrors = []int{500, 502}
 func TestCrashKillsAndNATSRestarts(t *testing.T) {
 	sc := crashScenario{batch: "crash", rows: 1000, workers: 3, kills: 32, natsRestarts: 3, timeout: 5 * time.Minute}
 	if testing.Short() {
-		sc.rows, sc.kills, sc.natsRestarts, sc.timeout = 200, 6, 1, 2*time.Minute
+		sc.rows, sc.kills, sc.natsRestarts, sc.timeout = 100, 4, 1, 2*time.Minute
 	}
 	sc.faults = sandbox.Faults{Error5xxBefore: 0.05, Error5xxAfter: 0.05, Error5xxCodes: crashServerErrors, DropAfter: 0.05}
 	r := runCrash(t, sc)
