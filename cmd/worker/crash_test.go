@@ -196,14 +196,14 @@ func runCrash(t *testing.T, sc crashScenario) crashRun {
 				start(i)
 				continue
 			}
-			kill := (natsKills+natsStops)%2 == 0
-			t.Logf("%s NATS at %d results (%s)", map[bool]string{true: "SIGKILL", false: "SIGTERM"}[kill], progress, time.Since(began).Round(time.Millisecond))
-			e.natsP.stop(kill)
+			kill, sig := (natsKills+natsStops)%2 == 0, "SIGTERM"
 			if kill {
-				natsKills++
+				natsKills, sig = natsKills+1, "SIGKILL"
 			} else {
 				natsStops++
 			}
+			t.Logf("%s NATS at %d results (%s)", sig, progress, time.Since(began).Round(time.Millisecond))
+			e.natsP.stop(kill)
 			natsUpAt = time.Now().Add(time.Duration(200+rng.IntN(1800)) * time.Millisecond)
 			return
 		}

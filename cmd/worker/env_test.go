@@ -367,9 +367,9 @@ func (e *testEnv) checkRow(id string, want job.Status, rs []job.Result) bool {
 }
 
 // dumpRowLogs prints every worker's log lines that mention one of the rows (at most the first
-// max rows), oldest worker first: a failing row's history across crashes.
-func (e *testEnv) dumpRowLogs(rows []string, max int) {
-	for _, id := range rows[:min(len(rows), max)] {
+// limit rows), oldest worker first: a failing row's history across crashes.
+func (e *testEnv) dumpRowLogs(rows []string, limit int) {
+	for _, id := range rows[:min(len(rows), limit)] {
 		var b strings.Builder
 		for _, w := range e.workers {
 			for _, line := range logLines(w.log, `"`+id+`"`) {

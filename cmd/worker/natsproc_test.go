@@ -28,16 +28,29 @@ func startNATSProcess(t *testing.T) *natsProcess {
 	return n
 }
 
-// start runs the server (on the first start's port) and waits until it accepts clients.
+// start runs the server (on the first start's port) and waits until it accepts clients. A
+// server that exits at once (its port briefly taken by another socket after a SIGKILL) is
+// started again, up to 10 times within 30 seconds.
 func (n *natsProcess) start() {
 	n.t.Helper()
-	n.starts++
 	args := []string{"--store-dir", n.storeDir}
 	if n.url != "" {
 		args = append(args, "--port", n.url[strings.LastIndex(n.url, ":")+1:])
 	}
-	n.p = startBinary(n.t, n.bin, fmt.Sprintf("nats-%d", n.starts), args, nil)
-	line := n.p.waitLog("testnats: ready ", 30*time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	var line string
+	for attempt := 1; ; attempt++ {
+		n.starts++
+		n.p = startBinary(n.t, n.bin, fmt.Sprintf("nats-%d", n.starts), args, nil)
+		var ok bool
+		if line, ok = n.p.pollLog("testnats: ready ", deadline); ok {
+			break
+		}
+		n.p.dumpLog(5)
+		if attempt == 10 || time.Now().After(deadline) || n.p.running() {
+			n.t.Fatalf("NATS (%v) not ready after %d attempts", args, attempt)
+		}
+	}
 	url := strings.TrimSpace(line[strings.Index(line, "ready ")+len("ready "):])
 	if n.url != "" && url != n.url {
 		n.t.Fatalf("NATS restarted on %s, want %s", url, n.url)

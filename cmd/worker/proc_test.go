@@ -110,13 +110,22 @@ func (p *proc) wait(timeout time.Duration) (int, bool) {
 // waitLog polls the process log until a line contains msg, failing after timeout.
 func (p *proc) waitLog(msg string, timeout time.Duration) string {
 	p.t.Helper()
-	deadline := time.Now().Add(timeout)
+	line, ok := p.pollLog(msg, time.Now().Add(timeout))
+	if !ok {
+		p.t.Fatalf("%s: no log line %q (running: %t)", p.name, msg, p.running())
+	}
+	return line
+}
+
+// pollLog polls the process log until a line contains msg; false when the process exited
+// without writing one or the deadline passed.
+func (p *proc) pollLog(msg string, deadline time.Time) (string, bool) {
 	for {
 		if line, ok := logLine(p.log, msg); ok {
-			return line
+			return line, true
 		}
 		if !p.running() || time.Now().After(deadline) {
-			p.t.Fatalf("%s: no log line %q (running: %t)", p.name, msg, p.running())
+			return "", false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
