@@ -10,11 +10,11 @@ import (
 )
 
 // loadDataKeys reads security.data_key_file, whose first key seals every job's card and account
-// numbers. Without one the jobs carry them in clear: said loudly unless
-// security.allow_cleartext_jobs says the operator chose that.
-func loadDataKeys(cfg config.Config, stderr io.Writer) (job.Sealer, error) {
+// numbers. Without one the jobs carry them in clear: said loudly (when warn: something will be
+// published) unless security.allow_cleartext_jobs says the operator chose that.
+func loadDataKeys(cfg config.Config, stderr io.Writer, warn bool) (job.Sealer, error) {
 	if cfg.Security.DataKeyFile == "" {
-		if !cfg.Security.AllowCleartextJobs {
+		if warn && !cfg.Security.AllowCleartextJobs {
 			fmt.Fprintln(stderr, "WARNING: no data key (security.data_key_file, PAYRUN_DATA_KEY_FILE): the job stream will hold card and account numbers in clear (docs/security.md)")
 		}
 		return nil, nil

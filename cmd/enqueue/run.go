@@ -202,7 +202,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	defer cleanup()
-	plan, err := batch.ValidateInput(in, f.batchID, cfg.Enqueue.MaxErrors, job.WithStrict(f.strict))
+	keys, err := loadDataKeys(cfg, stderr, !f.dryRun)
+	if err != nil {
+		return err
+	}
+	// Validation runs before connecting (bad input needs no NATS), against the configured job
+	// size limit, measuring each job sealed as it will be stored; Enqueue checks every row again
+	// if the stream's real limit is smaller.
+	configured := batch.JobLimit{Bytes: int(cfg.Streams.MaxMsgSize), Source: "the configured streams.max_msg_size allows", Seal: keys}
+	plan, err := batch.ValidateInput(in, f.batchID, cfg.Enqueue.MaxErrors, configured, job.WithStrict(f.strict))
 	if err != nil {
 		var ife *batch.InvalidFileError
 		if errors.As(err, &ife) {
@@ -217,14 +225,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	printWarnings(stderr, plan.Summary, true)
 	if f.dryRun {
 		printPlan(stdout, plan)
+		fmt.Fprintf(stdout, "job size:   every job at most %d bytes, the configured streams.max_msg_size (the dry run does not ask NATS; enqueue checks the stream's real limit)\n", configured.Bytes)
 		fmt.Fprintln(stdout, "dry run: valid, nothing enqueued")
 		return nil
 	}
 
-	keys, err := loadDataKeys(cfg, stderr)
-	if err != nil {
-		return err
-	}
 	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-enqueue", log))
 	if err != nil {
 		return err
@@ -241,7 +246,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	if f.retry != "" {
-		en, err := batch.New(js, handles, batch.Options{Names: cfg.QueueNames(), Log: log})
+		en, err := batch.New(js, handles, batch.Options{Names: cfg.QueueNames(), Log: log, Seal: keys})
 		if err != nil {
 			return err
 		}
@@ -259,6 +264,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	rep, err := en.Enqueue(ctx, in, plan)
 	bar.finish()
+	var ife *batch.InvalidFileError
+	if errors.As(err, &ife) { // a row does not fit the stream's real job size limit
+		printInvalid(stderr, ife)
+		return fmt.Errorf("%w: %w", errReported, err)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted; nothing is lost, run the same command again to finish batch %s: %w", plan.BatchID, err)

@@ -110,6 +110,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	if err := s.connect(ctx); err != nil {
 		return nil, err
 	}
+	s.reportSync(ctx)
 
 	lo := limiterOptions(s.cfg)
 	lo.KV, lo.Registerer = s.handles.RateLimit, s.reg
@@ -177,6 +178,19 @@ func (s *stack) connect(ctx context.Context) error {
 		}
 		wait = min(2*wait, 5*time.Second)
 	}
+}
+
+// reportSync logs the JetStream server's fsync setting at start: an error with a real gateway and
+// a server known not to fsync every write (see queue.Sync.Verdict).
+func (s *stack) reportSync(ctx context.Context) {
+	var sync queue.Sync
+	if s.embedded != nil {
+		sync = s.embedded.Sync()
+	} else {
+		sync = queue.ServerSync(ctx, s.nc)
+	}
+	level, msg := sync.Verdict(!s.cfg.Worker.Sandbox)
+	logOf(component(s.log, "nats")).WithLevel(level).Str("jetstream_sync", sync.String()).Str("learned_from", sync.Source).Msg(msg)
 }
 
 // close releases everything buildStack started, in reverse order. Safe on a partial stack.

@@ -26,7 +26,34 @@ var (
 	ErrWaitTimeout = errors.New("wait timed out")
 	// ErrReportFormat: an unknown report format.
 	ErrReportFormat = errors.New("unknown report format")
+	// ErrChunkRefused: the stream refused a chunk; nothing of it was stored (see ChunkRefusedError).
+	ErrChunkRefused = errors.New("chunk refused by the stream")
 )
+
+// ChunkRefusedError is returned by Enqueue when the stream refused a chunk of jobs (a job too
+// large, the stream full, ...): nothing of the chunk was stored, its rows' client_orderid
+// reservations were released so that the rows can be enqueued again, and the manifest, still
+// publishing, records the refusal (Manifest.Refused). Chunks stored before stay stored; running
+// the same command again once the cause is fixed completes the batch. It matches ErrChunkRefused
+// and unwraps to the server's answer.
+type ChunkRefusedError struct {
+	BatchID             string
+	Chunk               int
+	FirstLine, LastLine int
+	Rows                int
+	Err                 error
+}
+
+func (e *ChunkRefusedError) Error() string {
+	return fmt.Sprintf("batch %s: chunk %d (lines %d-%d, %d rows) was refused by the stream: %v; nothing of it was stored and its client_orderids were released; "+
+		"chunks stored before stay enqueued and the batch stays 'publishing': fix the cause and run the same command again to finish it",
+		e.BatchID, e.Chunk, e.FirstLine, e.LastLine, e.Rows, e.Err)
+}
+
+// Is makes errors.Is(err, ErrChunkRefused) true.
+func (e *ChunkRefusedError) Is(target error) bool { return target == ErrChunkRefused }
+
+func (e *ChunkRefusedError) Unwrap() error { return e.Err }
 
 // InvalidFileError is returned when validation fails: nothing was enqueued. It matches
 // job.ErrInvalidBatch and unwraps to the file's *job.Errors.

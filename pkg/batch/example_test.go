@@ -36,12 +36,17 @@ func Example() {
 	}
 	csv := "client_orderid,amount,currency,account_number\nORD-1,10.50,USD,1234567890\nORD-2,2000,JPY,9876543210\n"
 	in := batch.Input{Name: "payroll.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(csv)), nil }}
-	plan, err := batch.ValidateInput(in, "2026-11-payroll", 100)
+	en, _ := batch.New(js, h, batch.Options{})
+	limit, err := en.JobLimit(ctx) // the largest job the stream stores
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	en, _ := batch.New(js, h, batch.Options{})
+	plan, err := batch.ValidateInput(in, "2026-11-payroll", 100, limit)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for range 2 { // a second run is safe: it publishes nothing
 		r, err := en.Enqueue(ctx, in, plan)
 		if err != nil {

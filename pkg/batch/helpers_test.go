@@ -83,7 +83,7 @@ func (e env) enqueuer(t *testing.T, o batch.Options) *batch.Enqueuer {
 
 func plan(t *testing.T, in batch.Input, id string) batch.Plan {
 	t.Helper()
-	p, err := batch.ValidateInput(in, id, 100)
+	p, err := batch.ValidateInput(in, id, 100, batch.JobLimit{Bytes: 64 << 10, Source: "the stream allows"}) // the default stream's
 	if err != nil {
 		t.Fatal(err)
 	}

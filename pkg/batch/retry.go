@@ -132,9 +132,9 @@ func (e *Enqueuer) retryRow(ctx context.Context, batchID string, j job.Job) (Ret
 	default:
 		return refuse("%s", whyNotUnsent(&en))
 	}
-	data, err := json.Marshal(job.NewJobMessage(batchID, j))
+	data, err := e.encodeJob(batchID, j) // sealed as enqueue seals it
 	if err != nil {
-		return row, false, fmt.Errorf("batch: retry: encode job line %d: %w", j.Line, err)
+		return row, false, fmt.Errorf("batch: retry: %w", err)
 	}
 	id := e.opts.Names.GenerationMsgID(e.opts.Names.JobMsgID(batchID, j.ClientOrderID), row.Generation)
 	if _, err := e.js.Publish(ctx, e.opts.Names.JobSubject(batchID), data, jetstream.WithMsgID(id)); err != nil {

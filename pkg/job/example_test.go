@@ -28,6 +28,24 @@ func ExampleParseAmount() {
 	// job: parse amount "1e3" "USD": is in exponent form; write it out, e.g. 1000.00
 }
 
+// The gateway receives an amount's shortest exact form: at most 10 characters for every amount
+// ParseAmount accepts, even when written with all the currency's fraction digits.
+func ExampleAmount_Numeric() {
+	for _, in := range []struct{ s, cur string }{{"10.50", "USD"}, {"10000000.00", "IDR"}, {"1000000.000", "IQD"}, {"0.005", "KWD"}} {
+		a, err := job.ParseAmount(in.s, in.cur)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(a, "is sent as", a.Numeric())
+	}
+	// Output:
+	// 10.50 is sent as 10.5
+	// 10000000.00 is sent as 10000000
+	// 1000000.000 is sent as 1000000
+	// 0.005 is sent as 0.005
+}
+
 func ExampleNewReader() {
 	const file = `client_orderid,amount,currency,account_number,first_name
 pay-1,10.5,USD,1234567890,Ann

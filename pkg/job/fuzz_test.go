@@ -52,8 +52,8 @@ func FuzzReader(f *testing.F) {
 			if j.Line < 2 || j.ClientOrderID == "" || j.Amount.Minor <= 0 || j.MaskedDestination() == "none" {
 				t.Fatalf("bad job %+v", j)
 			}
-			if _, err := ParseAmount(j.Amount.String(), j.Amount.Currency); err != nil && len(j.Amount.String()) <= MaxAmountLength {
-				t.Fatalf("job amount %v does not parse back: %v", j.Amount, err)
+			if a, err := ParseAmount(j.Amount.Numeric(), j.Amount.Currency); err != nil || a != j.Amount || len(j.Amount.Numeric()) > MaxAmountLength {
+				t.Fatalf("job amount %v is not sent as a payable amount: %q, %v", j.Amount, j.Amount.Numeric(), err)
 			}
 			for _, p := range j.Params {
 				if cvvNames[p.Name] || p.Value == "" {

@@ -20,7 +20,7 @@ type JobMessage struct {
 	BatchID       string  `json:"batch_id"`
 	Line          int     `json:"line"`
 	ClientOrderID string  `json:"client_orderid"`
-	Amount        string  `json:"amount"` // major units, exactly the currency's fraction digits
+	Amount        string  `json:"amount"` // major units, shortest exact form (Amount.Numeric)
 	Currency      string  `json:"currency"`
 	Params        []Param `json:"params"` // canonical names, CSV order, amount as in Amount
 	// Sealed names the parameters whose values are sealed (version 2 only; see Seal).
@@ -34,7 +34,7 @@ func NewJobMessage(batchID string, j Job) JobMessage {
 		BatchID:       batchID,
 		Line:          j.Line,
 		ClientOrderID: j.ClientOrderID,
-		Amount:        j.Amount.String(),
+		Amount:        j.Amount.Numeric(),
 		Currency:      j.Amount.Currency,
 		Params:        j.PayoutParams(),
 	}

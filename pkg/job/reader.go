@@ -3,6 +3,7 @@ package job
 import (
 	"bufio"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,7 @@ type Reader struct {
 
 	seen *idSet // client_orderids seen so far
 
+	size     SizeLimit
 	now      func() time.Time // the clock, read once per file
 	thisYear int              // the current UTC year and month, for card expiry
 	thisMon  time.Month
@@ -68,10 +70,24 @@ type options struct {
 	maxErrors int
 	clock     Clock
 	strict    bool
+	size      SizeLimit
 }
 
 // WithStrict turns every warning (see Reader.Warnings) into an error.
 func WithStrict(strict bool) Option { return func(o *options) { o.strict = strict } }
+
+// SizeLimit bounds the stored size of each valid row's job message, so that every row validation
+// accepts can be published. Size measures a job's message as it will be stored (the caller knows
+// the batch id and the headers); a row over Max bytes is refused, at its largest field, with
+// "the job would be N bytes; <Allows> <Max>". Max 0 checks nothing.
+type SizeLimit struct {
+	Max    int
+	Size   func(Job) int
+	Allows string // e.g. "the stream allows"
+}
+
+// WithSizeLimit makes the Reader refuse rows whose job message exceeds l.
+func WithSizeLimit(l SizeLimit) Option { return func(o *options) { o.size = l } }
 
 // Clock tells the time. The Reader reads it once per file, when it reads the
 // header, to check card expiry dates.
@@ -99,7 +115,7 @@ func NewReader(r io.Reader, source string, opts ...Option) *Reader {
 	if o.clock != nil {
 		now = o.clock.Now
 	}
-	return &Reader{source: source, in: r, seen: newIDSet(), now: now, strict: o.strict}
+	return &Reader{source: source, in: r, seen: newIDSet(), now: now, strict: o.strict, size: o.size}
 }
 
 // Rows returns how many data rows (valid or not) have been read so far.
@@ -393,7 +409,26 @@ func (r *Reader) checkRow(rec []string, row reflect.Value) (Job, bool) {
 	if r.total != startErrs || r.noJobs {
 		return Job{}, false
 	}
-	return Job{ClientOrderID: val(idxOrderID), Amount: amount, Params: params, Line: line}, true
+	j := Job{ClientOrderID: val(idxOrderID), Amount: amount, Params: params, Line: line}
+	if r.size.Max > 0 {
+		if n := r.size.Size(j); n > r.size.Max {
+			name := largestParam(params)
+			r.add(line, colPos(specIndex[name]), name, fmt.Sprintf("the job would be %d bytes; %s %d", n, r.size.Allows, r.size.Max))
+			return Job{}, false
+		}
+	}
+	return j, true
+}
+
+// largestParam names the parameter that takes the most room in a job message (JSON-escaped).
+func largestParam(ps []Param) string {
+	name, most := "", -1
+	for _, p := range ps {
+		if b, _ := json.Marshal(p.Value); len(b) > most {
+			name, most = p.Name, len(b)
+		}
+	}
+	return name
 }
 
 // checkAmount parses an amount whose currency may itself be invalid (then

@@ -207,6 +207,9 @@ func (c *Classifier) onDelivery(in Input) Decision {
 			return Decision{Action: ActionNakDelay, Delay: left,
 				Reason: fmt.Sprintf("attempt %d outcome unknown: settling before the lookup", e.Attempts)}
 		}
+		if d, unsafe := unsafeResendWithoutLookup(e, now); unsafe { // test builds only: crash test's negative control
+			return d
+		}
 		return Decision{Step: StepLookup, Reason: "settled: look the order up by client_orderid"}
 	case StateAccepted:
 		if now.Sub(e.AcceptedAt) >= o.Poll.Horizon {

@@ -114,7 +114,8 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	v, err := decodeJob(msg.Data(), m.keys)
 	v.EnqueuedAt = enqueuedAt
 	if err != nil {
-		row := Row{BatchID: batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())}
+		row := v.row() // what the payload tells of the row; the subject names the batch
+		row.BatchID = batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())
 		d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
 		return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason+": "+err.Error())
 	}

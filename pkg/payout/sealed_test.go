@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,20 +15,6 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/seal"
 )
-
-// recordingGateway remembers the parameters of every payout request.
-type recordingGateway struct {
-	*fakeGateway
-	mu   sync.Mutex
-	sent [][]Param
-}
-
-func (g *recordingGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
-	g.mu.Lock()
-	g.sent = append(g.sent, params)
-	g.mu.Unlock()
-	return g.fakeGateway.Payout(ctx, params)
-}
 
 func testKeyring(t *testing.T, lines ...string) *seal.Keyring {
 	t.Helper()
@@ -85,7 +70,7 @@ func (e *env) handleData(m *Machine, batch string, data []byte, n uint64) Decisi
 func TestSealedJobPaidAfterKeyRotation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	gw := &recordingGateway{fakeGateway: e.gw}
+	gw := &recordingGateway{Gateway: e.gw}
 	data := sealedJobBytes(t, "B1", testJob("sealed-1", 2), testKeyring(t, "k1"))
 	m := e.machineWithKeys(testKeyring(t, "k2", "k1"), gw)
 	for n := uint64(1); n < 10; n++ { // submit, then status polls until the result
@@ -131,7 +116,7 @@ func TestUnopenableSealedJobIsNeverSent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, nil)
-			gw := &recordingGateway{fakeGateway: e.gw}
+			gw := &recordingGateway{Gateway: e.gw}
 			d := e.handleData(e.machineWithKeys(tc.keys, gw), "B1", tc.data(t), 1)
 			if len(gw.sent) != 0 {
 				t.Fatalf("payout sent: %v", gw.sent)

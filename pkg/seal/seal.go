@@ -19,6 +19,13 @@ func (k *Keyring) Seal(plaintext, aad []byte) (string, error) {
 	return k.primary + ":" + base64.RawURLEncoding.EncodeToString(buf), nil
 }
 
+// SealedLen is the length of Seal's result for a plaintext of n bytes (it depends only on n and
+// the primary key id): what a size check needs without sealing.
+func (k *Keyring) SealedLen(n int) int {
+	aead := k.aeads[k.primary]
+	return len(k.primary) + 1 + base64.RawURLEncoding.EncodedLen(aead.NonceSize()+n+aead.Overhead())
+}
+
 // Open decrypts a value sealed by Seal under any key of the keyring with the same aad. Errors
 // match ErrMalformed, ErrUnknownKey or ErrAuth and never quote the value.
 func (k *Keyring) Open(sealed string, aad []byte) ([]byte, error) {

@@ -96,6 +96,9 @@ func TestSealOpenBindsAssociatedData(t *testing.T) {
 	if s1 == s2 {
 		t.Error("two seals of one value are equal: the nonce is not fresh")
 	}
+	if len(s1) != k.SealedLen(16) {
+		t.Errorf("SealedLen(16) = %d, sealed form has %d", k.SealedLen(16), len(s1))
+	}
 	if strings.Contains(s1, "4111") || !strings.HasPrefix(s1, "k1:") {
 		t.Errorf("sealed form %q", s1)
 	}
