@@ -30,4 +30,5 @@ func ResultOf(data []byte, e *Entry) ([]byte, error) {
 	}
 	return buildResult(v, e)
 }
+
 const SandboxLogin = sandboxLogin
