@@ -30,6 +30,10 @@ type Stats struct {
 	NotFound         int64 `json:"not_found"`
 	// StatusAnswers counts status-responses by transaction status.
 	StatusAnswers map[string]int64 `json:"status_answers"`
+	// InFlight is the number of API requests being handled now; MaxInFlight the highest
+	// number handled at once.
+	InFlight    int64 `json:"in_flight"`
+	MaxInFlight int64 `json:"max_in_flight"`
 	// Faults counts injected faults by kind; ServerErrors counts the injected 5xx answers
 	// (5xx-before and 5xx-after) by HTTP status ("500", "502", ...).
 	Faults       map[string]int64 `json:"faults"`
