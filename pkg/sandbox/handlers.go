@@ -286,10 +286,12 @@ func (s *Server) afterCommit(w http.ResponseWriter, fault injected) bool {
 
 func (s *Server) writeThrottled(w http.ResponseWriter) { writeRetryAfter(w, s.opts.Faults.RetryAfter) }
 
-// writeRetryAfter answers 429 with Retry-After in whole seconds, rounded up.
+// writeRetryAfter answers 429 with Retry-After in whole seconds, rounded up (none for d <= 0).
 func writeRetryAfter(w http.ResponseWriter, d time.Duration) {
-	secs := int64((d + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	if d > 0 {
+		secs := int64((d + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
 	writeServerError(w, http.StatusTooManyRequests)
 }
 

@@ -15,14 +15,11 @@ type liveFaults struct {
 	retryAfter    time.Duration
 }
 
-// ThrottleFor answers every API request that arrives during the next d with 429 and
-// Retry-After (whole seconds, rounded up; default Faults.RetryAfter when retryAfter <= 0),
-// before anything is committed: a gateway in a throttling storm. Such answers count as
+// ThrottleFor answers every API request that arrives during the next d with 429, before
+// anything is committed: a gateway in a throttling storm. A retryAfter > 0 is sent as
+// Retry-After (whole seconds, rounded up); 0 sends none. Such answers count as
 // FaultThrottleWindow. A later call replaces the window.
 func (s *Server) ThrottleFor(d, retryAfter time.Duration) {
-	if retryAfter <= 0 {
-		retryAfter = s.opts.Faults.RetryAfter
-	}
 	s.live.mu.Lock()
 	defer s.live.mu.Unlock()
 	s.live.throttleUntil, s.live.retryAfter = s.opts.Clock.Now().Add(d), retryAfter

@@ -22,16 +22,20 @@ func TestThrottleFor(t *testing.T) {
 			t.Fatalf("answer %d %q, Retry-After %q; want 429 with 5", a.code, a.body, a.header.Get("Retry-After"))
 		}
 	}
-	h.srv.ThrottleFor(0, 0) // replaces the window: over
+	h.srv.ThrottleFor(time.Hour, 0) // replaces the window: no Retry-After this time
+	if a := h.payout("storm-bare", "1234567890"); a.code != http.StatusTooManyRequests || a.header.Get("Retry-After") != "" {
+		t.Fatalf("answer %d, Retry-After %q; want 429 without", a.code, a.header.Get("Retry-After"))
+	}
+	h.srv.ThrottleFor(0, 0) // over
 	if a := h.payout("after", "1234567890"); a.code != http.StatusOK {
 		t.Fatalf("after the window: %d %q", a.code, a.body)
 	}
 	st := h.srv.Stats()
-	if st.Faults[string(sandbox.FaultThrottleWindow)] != 3 || st.Orders != 1 {
-		t.Errorf("faults %v, orders %d; want 3 throttle-window answers and 1 order", st.Faults, st.Orders)
+	if st.Faults[string(sandbox.FaultThrottleWindow)] != 4 || st.Orders != 1 {
+		t.Errorf("faults %v, orders %d; want 4 throttle-window answers and 1 order", st.Faults, st.Orders)
 	}
-	if got := len(h.srv.Arrivals()); got != 4 {
-		t.Errorf("%d arrivals, want 4", got)
+	if got := len(h.srv.Arrivals()); got != 5 {
+		t.Errorf("%d arrivals, want 5", got)
 	}
 }
 
