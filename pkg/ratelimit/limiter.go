@@ -49,7 +49,7 @@ type Limiter struct {
 	lastReason string          // and its reason
 
 	beatNow    chan struct{}   // buffered 1: the view changed, advertise it now
-	pressureC  chan struct{}   // buffered 1: Pressure was called
+	pressureC  chan struct{}   // buffered 1: an answer was reported
 	beatsOff   atomic.Bool     // test hook: simulate a member that died without Close
 	onGrant    func(time.Time) // test hook: the moment each token is consumed
 	watcher    jetstream.KeyWatcher
