@@ -47,7 +47,7 @@ func timeline(st sandbox.Stats) string {
 // code before issue 10 every 503 paused the whole pool, escalating, and the batch stalled.
 func TestSporadic5xxOnlySlowDown(t *testing.T) {
 	if testing.Short() {
-		t.Skip("process pressure test (about 25s)")
+		t.Skip("process pressure test (about 30s)")
 	}
 	// 10% of the requests answer 500, 502 or 503 (a third each), half of them before the
 	// commit, half after it.
@@ -168,7 +168,7 @@ func TestRetryAfterStormStopsPoolThenRecovers(t *testing.T) {
 // batch completes.
 func TestStormWithoutRetryAfterPausesThenRamps(t *testing.T) {
 	if testing.Short() {
-		t.Skip("process pressure test (about 45s)")
+		t.Skip("process pressure test (about 35s)")
 	}
 	const storm = 6 * time.Second
 	e := pressureEnv(t, sandbox.Faults{})
