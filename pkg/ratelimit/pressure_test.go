@@ -91,7 +91,8 @@ func TestCongestionLowersPoolRateThenRecovers(t *testing.T) {
 	t.Parallel()
 	const r = 30.0
 	srv := startServer(t)
-	ls := pool(t, srv, 3, pressureOptions(r))
+	o := pressureOptions(r)
+	ls := pool(t, srv, 3, o)
 	eventually(t, 5*time.Second, "3 members share", func() bool { return settled(ls, 3, r) })
 
 	ls[0].Pressure(0)
@@ -111,7 +112,7 @@ func TestCongestionLowersPoolRateThenRecovers(t *testing.T) {
 		}
 	}
 	sent := time.Now() // the window closes on its own; give its verdict time to spread
-	eventually(t, 5*time.Second, "three windows later", func() bool { return time.Since(sent) > 3*pressureOptions(r).Window })
+	eventually(t, 5*time.Second, "three windows later", func() bool { return time.Since(sent) > 3*o.Window })
 	for _, l := range ls {
 		if st := l.Stats(); st.Factor != 1 {
 			t.Fatalf("%s: factor %v after sporadic 503s, want 1", st.ID, st.Factor)
@@ -120,6 +121,8 @@ func TestCongestionLowersPoolRateThenRecovers(t *testing.T) {
 
 	// One congested window (3 of 10 pressure) at one member; another member healthy in the
 	// same window: the decrease wins, once for the pool.
+	early := func() bool { return time.Now().UnixNano()%int64(o.Window) < int64(o.Window)/3 }
+	eventually(t, 5*time.Second, "early in a window", early)
 	answers(ls[0], 10, 3)
 	answers(ls[1], 10, 0)
 	eventually(t, 5*time.Second, "every member at 0.7 of the rate, congested", pool(0.7, ratelimit.ReasonCongested))
