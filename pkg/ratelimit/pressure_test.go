@@ -236,3 +236,25 @@ func TestPauseResumeAcrossMembers(t *testing.T) {
 		t.Error("still paused after Resume")
 	}
 }
+
+// Every stop has its own reason in Stats (and so in the metric and the log line).
+func TestStopReasons(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	l := newLimiter(t, connect(t, srv), testOptions(10, 1))
+	reason := func(want string) func() bool { return func() bool { return l.Stats().Reason == want } }
+	eventually(t, 5*time.Second, "configured", reason(ratelimit.ReasonConfigured))
+	if err := l.Pause(context.Background(), "maintenance"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "paused", reason(ratelimit.ReasonPaused))
+	if err := l.Resume(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "configured again", reason(ratelimit.ReasonConfigured))
+	l.AuthRefused("merchant", "SHA256:x", 401)
+	eventually(t, 5*time.Second, "auth", reason(ratelimit.ReasonAuth))
+	if st := l.Stats(); st.PoolRate != 0 {
+		t.Errorf("pool rate %v during the auth stop, want 0", st.PoolRate)
+	}
+}
