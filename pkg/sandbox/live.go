@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"slices"
 	"sync"
 	"time"
 )
@@ -33,13 +32,7 @@ func (s *Server) SetLatency(d time.Duration) {
 }
 
 // Arrivals returns the arrival times of the API requests kept for MaxRequestsIn, oldest first.
-func (s *Server) Arrivals() []time.Time {
-	s.stats.mu.Lock()
-	ts := slices.Clone(s.stats.arrivals)
-	s.stats.mu.Unlock()
-	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
-	return ts
-}
+func (s *Server) Arrivals() []time.Time { return s.stats.sortedArrivals() }
 
 func (s *Server) latency() time.Duration {
 	s.live.mu.Lock()

@@ -165,10 +165,7 @@ func (c *counters) maxInWindow(d time.Duration) int {
 	if d <= 0 {
 		return 0
 	}
-	c.mu.Lock()
-	ts := slices.Clone(c.arrivals)
-	c.mu.Unlock()
-	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	ts := c.sortedArrivals()
 	best, lo := 0, 0
 	for hi := range ts {
 		for ts[hi].Sub(ts[lo]) >= d {
@@ -177,4 +174,13 @@ func (c *counters) maxInWindow(d time.Duration) int {
 		best = max(best, hi-lo+1)
 	}
 	return best
+}
+
+// sortedArrivals copies the kept arrival times, oldest first.
+func (c *counters) sortedArrivals() []time.Time {
+	c.mu.Lock()
+	ts := slices.Clone(c.arrivals)
+	c.mu.Unlock()
+	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	return ts
 }
