@@ -75,7 +75,12 @@ func submitOptions(cfg config.Config) submit.Options {
 // unlimitedRate).
 func limiterOptions(cfg config.Config) ratelimit.Options {
 	r := cfg.RateLimit
-	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst, Heartbeat: r.Heartbeat, DeadAfter: r.DeadAfter}
+	p := r.Pressure
+	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst, Heartbeat: r.Heartbeat, DeadAfter: r.DeadAfter,
+		Window: p.Window, CongestedShare: p.CongestedShare, CongestedMin: p.CongestedMin,
+		Decrease: p.Decrease, Increase: p.Increase, MinFactor: p.MinFactor,
+		StormAnswers: p.StormAnswers, PressureBase: p.StormPause, PressureMax: p.StormPauseMax,
+		PressureReset: p.StormReset, MaxRetryAfter: p.MaxRetryAfter}
 	if o.Rate == 0 {
 		o.Rate, o.Burst = unlimitedRate, max(r.Burst, 1000)
 	}

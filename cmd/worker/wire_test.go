@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,6 +93,19 @@ func TestConfigDefaultsArePackageDefaults(t *testing.T) {
 	if r := cfg.RateLimit; r.Heartbeat != ratelimit.DefaultHeartbeat || r.DeadAfter != ratelimit.DeadAfterHeartbeats*ratelimit.DefaultHeartbeat {
 		t.Errorf("config ratelimit heartbeat %s, dead_after %s; pkg/ratelimit: %s, %d heartbeats",
 			r.Heartbeat, r.DeadAfter, ratelimit.DefaultHeartbeat, ratelimit.DeadAfterHeartbeats)
+	}
+	lo := limiterOptions(cfg)
+	got, err := lo.WithDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ratelimit.Options{Rate: lo.Rate, Burst: lo.Burst, ID: lo.ID}.WithDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.ID = want.ID // random per call
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("config ratelimit.pressure defaults give\n%+v\npkg/ratelimit's defaults\n%+v", got, want)
 	}
 }
 

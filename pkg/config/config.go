@@ -144,6 +144,24 @@ type RateLimit struct {
 	// a silent worker keeps its share before the others take it over (at least 2 * heartbeat).
 	Heartbeat time.Duration `yaml:"heartbeat"`
 	DeadAfter time.Duration `yaml:"dead_after"`
+	// Pressure is how the pool reacts to the gateway's 429/503 answers (docs/ratelimit.md).
+	Pressure Pressure `yaml:"pressure"`
+}
+
+// Pressure tunes the pool's adaptive rate (AIMD over tumbling windows), its Retry-After stops
+// and its storm pauses. The defaults are pkg/ratelimit's.
+type Pressure struct {
+	Window         time.Duration `yaml:"window"`          // each window of answers is judged on its own
+	CongestedShare float64       `yaml:"congested_share"` // share of 429/503 answers that makes a window congested
+	CongestedMin   int           `yaml:"congested_min"`   // ... with at least this many 429/503 answers
+	Decrease       float64       `yaml:"decrease"`        // a congested window multiplies the rate by this
+	Increase       float64       `yaml:"increase"`        // a healthy window adds this fraction of the rate
+	MinFactor      float64       `yaml:"min_factor"`      // the rate never goes below this fraction
+	StormAnswers   int           `yaml:"storm_answers"`   // 429/503 answers in a row that stop the pool
+	StormPause     time.Duration `yaml:"storm_pause"`     // first storm stop; doubles per storm
+	StormPauseMax  time.Duration `yaml:"storm_pause_max"` // longest storm stop
+	StormReset     time.Duration `yaml:"storm_reset"`     // a storm this long after the last stop starts over
+	MaxRetryAfter  time.Duration `yaml:"max_retry_after"` // a longer Retry-After is capped to this
 }
 
 // Log configures zerolog output.
@@ -217,7 +235,13 @@ func Default() Config {
 			ShutdownTimeout: 25 * time.Second,
 		},
 		// Heartbeat and DeadAfter: pkg/ratelimit's defaults (1s, 3 * heartbeat).
-		RateLimit: RateLimit{Burst: 1, Heartbeat: time.Second, DeadAfter: 3 * time.Second},
-		Log:       Log{Level: "info", Format: "json"},
+		RateLimit: RateLimit{Burst: 1, Heartbeat: time.Second, DeadAfter: 3 * time.Second,
+			// pkg/ratelimit's defaults (cmd/worker's tests keep them equal).
+			Pressure: Pressure{
+				Window: 2 * time.Second, CongestedShare: 0.1, CongestedMin: 3, Decrease: 0.7, Increase: 0.1, MinFactor: 0.1,
+				StormAnswers: 8, StormPause: time.Second, StormPauseMax: time.Minute, StormReset: time.Minute,
+				MaxRetryAfter: 15 * time.Minute,
+			}},
+		Log: Log{Level: "info", Format: "json"},
 	}
 }

@@ -204,6 +204,35 @@ func (c Config) Validate() error {
 	if c.RateLimit.DeadAfter < 2*c.RateLimit.Heartbeat {
 		add("ratelimit.dead_after", "must be at least twice ratelimit.heartbeat (%s): one late heartbeat must not count a worker dead", c.RateLimit.Heartbeat)
 	}
+	pr := c.RateLimit.Pressure
+	positive("ratelimit.pressure.window", pr.Window)
+	fraction := func(key string, v float64, upTo1 bool) {
+		if !(v > 0 && (v < 1 || upTo1 && v == 1)) {
+			bound := "1)"
+			if upTo1 {
+				bound = "1]"
+			}
+			add(key, "must be in (0, %s, got %v", bound, v)
+		}
+	}
+	fraction("ratelimit.pressure.congested_share", pr.CongestedShare, true)
+	fraction("ratelimit.pressure.decrease", pr.Decrease, false)
+	fraction("ratelimit.pressure.increase", pr.Increase, true)
+	fraction("ratelimit.pressure.min_factor", pr.MinFactor, true)
+	if pr.CongestedMin < 1 {
+		add("ratelimit.pressure.congested_min", "must be >= 1")
+	}
+	if pr.StormAnswers < 1 {
+		add("ratelimit.pressure.storm_answers", "must be >= 1")
+	}
+	positive("ratelimit.pressure.storm_pause", pr.StormPause)
+	if pr.StormPauseMax < pr.StormPause {
+		add("ratelimit.pressure.storm_pause_max", "must be at least ratelimit.pressure.storm_pause (%s)", pr.StormPause)
+	}
+	positive("ratelimit.pressure.storm_reset", pr.StormReset)
+	if pr.MaxRetryAfter < pr.StormPause {
+		add("ratelimit.pressure.max_retry_after", "must be at least ratelimit.pressure.storm_pause (%s)", pr.StormPause)
+	}
 
 	// http_addr, log
 	if c.HTTPAddr != "" {

@@ -108,6 +108,8 @@ const (
 	FaultErrorAfter  Fault = "error-after"
 	FaultLatency     Fault = "latency"
 	FaultRateLimit   Fault = "rate-limit"
+	// FaultThrottleWindow counts the 429 answers of a ThrottleFor window.
+	FaultThrottleWindow Fault = "throttle-window"
 )
 
 // ParseFault parses a fault kind name (as used by FailNth and the command's flags).

@@ -209,11 +209,16 @@ func TestAmbiguousPayoutsAreNotResent(t *testing.T) {
 			if tc.fault != "" {
 				srv.FailNth(sandbox.CallPayout, 1, tc.fault)
 			}
-			c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.Timeout = 200 * time.Millisecond })
+			pr := &pressure{}
+			c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.Timeout = 200 * time.Millisecond; o.Pressure = pr })
 			_, err := c.Payout(context.Background(), payoutParams("amb-1", "1234567890"))
 			e := asError(t, err)
 			if !errors.Is(err, submit.ErrAmbiguous) || errors.Is(err, submit.ErrRetryable) || e.Attempts != 1 || e.HTTPStatus != tc.http {
 				t.Fatalf("err %v (attempts %d)", err, e.Attempts)
+			}
+			// None of these is pressure; a request without an answer reports nothing at all.
+			if wantAnswers := min(tc.http, 1); pr.count() != 0 || pr.answers() != wantAnswers {
+				t.Errorf("pressure reports %d, other answers %d; want 0 and %d", pr.count(), pr.answers(), wantAnswers)
 			}
 			if n := srv.Stats().RequestsByCall["payout"]; n != 1 {
 				t.Errorf("sandbox saw %d payout requests, want 1: an ambiguous payout was re-sent", n)
@@ -247,6 +252,10 @@ func TestUnusableAnswersAreAmbiguous(t *testing.T) {
 		{"async-response without order id", 200, nil, "type=async-response\n&serial-number=1\n", submit.ClassAmbiguous, 0},
 		{"body too large", 200, nil, "type=async-response&paynet-order-id=1&pad=" + strings.Repeat("x", 2<<20), submit.ClassAmbiguous, 0},
 		{"404", 404, nil, "not found", submit.ClassAmbiguous, 0},
+		// A plain 500/502/504 is one call's failure, not the gateway asking for less.
+		{"500", 500, nil, "", submit.ClassAmbiguous, 0},
+		{"502", 502, nil, "", submit.ClassAmbiguous, 0},
+		{"504", 504, nil, "", submit.ClassAmbiguous, 0},
 		// A redirect is never followed (following it would send the payout again; the canned
 		// server counts a second request if it were).
 		{"302 redirect", 302, map[string]string{"Location": "/paynet/api/v4/payout/39915"}, "", submit.ClassAmbiguous, 0},
@@ -266,8 +275,8 @@ func TestUnusableAnswersAreAmbiguous(t *testing.T) {
 			if e.Class != tc.class || e.RetryAfter != tc.retry || e.Attempts != 1 || calls.Load() != 1 {
 				t.Errorf("err %v (class %s, retry-after %s, attempts %d, requests %d)", err, e.Class, e.RetryAfter, e.Attempts, calls.Load())
 			}
-			if wantPressure := tc.code == 429 || tc.code == 503; (pr.count() == 1) != wantPressure {
-				t.Errorf("pressure reports %d", pr.count())
+			if wantPressure := tc.code == 429 || tc.code == 503; (pr.count() == 1) != wantPressure || (pr.answers() == 1) == wantPressure {
+				t.Errorf("pressure reports %d, other answers %d; want exactly one of them (pressure: %t)", pr.count(), pr.answers(), wantPressure)
 			}
 		})
 	}

@@ -18,10 +18,13 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// PressureReporter is told about every 429 and 503 answer, with the parsed Retry-After (zero
-// when absent), so that a pool-wide limiter can slow everyone down.
+// PressureReporter is told about every HTTP answer of the gateway, so that a pool-wide limiter
+// can adapt its rate: Pressure for a 429 or 503 with the parsed Retry-After (zero when absent),
+// Answered for any other status (200, 4xx, 500, 502, 504, ...: one call's outcome, not the
+// gateway asking for less). A request without an answer (timeout, reset) reports nothing.
 type PressureReporter interface {
 	Pressure(retryAfter time.Duration)
+	Answered()
 }
 
 // AuthReporter is told about every 401/403 answer, with the merchant login and the signing
@@ -95,7 +98,7 @@ type Options struct {
 
 	// Limiter, when set, is waited on before every HTTP request.
 	Limiter Limiter
-	// Pressure, when set, is told about every 429/503.
+	// Pressure, when set, is told about every HTTP answer (429/503 as pressure).
 	Pressure PressureReporter
 	// Auth, when set, is told about every 401/403.
 	Auth AuthReporter
