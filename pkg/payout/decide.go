@@ -241,11 +241,11 @@ func (c *Classifier) onPayout(in Input) Decision {
 	case OutcomeThrottled:
 		// The gateway pushed back before processing: the pool's limiter backs off, and waiting
 		// out pressure is not the row's failure, so it never counts towards max_failures.
-		next.State = StatePendingRetry
+		next.State, next.NotSent = StatePendingRetry, e.NotSent+1
 		next.Reason = fmt.Sprintf("attempt %d throttled, not processed: retry after the pressure", e.Attempts)
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.BackoffInitial, g.RetryAfter), Reason: next.Reason, Level: zerolog.InfoLevel}
 	case OutcomeRetryable, OutcomeAuth:
-		next.State, next.Failures = StatePendingRetry, e.Failures+1
+		next.State, next.Failures, next.NotSent = StatePendingRetry, e.Failures+1, e.NotSent+1
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
 		level, what := zerolog.WarnLevel, "not sent"
 		if in.Outcome == OutcomeAuth {

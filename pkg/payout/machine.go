@@ -64,9 +64,9 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 	if err != nil {
 		return nil, err
 	}
-	ledgerKV, err := deps.JS.KeyValue(ctx, opts.Names.LedgerBucket)
+	ledger, err := openLedger(ctx, deps.JS, opts.Names.LedgerBucket)
 	if err != nil {
-		return nil, fmt.Errorf("payout: ledger bucket %s: %w", opts.Names.LedgerBucket, err)
+		return nil, err
 	}
 	batchesKV, err := deps.JS.KeyValue(ctx, opts.Names.BatchesBucket)
 	if err != nil {
@@ -74,7 +74,7 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 	}
 	pub := publisher{js: deps.JS, names: opts.Names}
 	return &Machine{
-		opts: opts, ledger: NewLedger(ledgerKV), gw: deps.Gateway, classify: deps.Classify,
+		opts: opts, ledger: ledger, gw: deps.Gateway, classify: deps.Classify,
 		limiter: deps.Limiter, clock: deps.Clock, cls: NewClassifier(opts, deps.Log),
 		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met, deps.Clock.Now),
 		log: deps.Log, met: met,
