@@ -181,15 +181,20 @@ func (o Options) backoff(n int) time.Duration {
 	return min(d, o.BackoffMax)
 }
 
-// pollInterval is the delay before the next status poll of an order accepted `since` ago,
-// never past the horizon by more than needed to notice it.
-func (o Options) pollInterval(since time.Duration) time.Duration {
+// pollInterval is the delay before the next status poll of an order accepted sinceAccepted ago
+// whose status last changed sinceChange ago: the fast interval during the fast phase, then the
+// slow one, never past the horizon by more than needed to notice it.
+func (o Options) pollInterval(sinceAccepted, sinceChange time.Duration) time.Duration {
 	d := o.Poll.SlowInterval
-	if since < o.Poll.FastPhase {
+	if sinceAccepted < o.Poll.FastPhase {
 		d = o.Poll.FastInterval
 	}
-	if left := o.Poll.Horizon - since; left > 0 && left < d {
+	if left := o.Poll.Horizon - sinceChange; left > 0 && left < d {
 		d = left
 	}
 	return d
 }
+
+// capped bounds a per-row delay by BackoffMax: a longer wait (a Retry-After of a day) is the
+// pool-wide pressure's to carry, never one row's.
+func (o Options) capped(d time.Duration) time.Duration { return min(d, o.BackoffMax) }
