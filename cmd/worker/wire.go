@@ -64,6 +64,7 @@ func submitOptions(cfg config.Config) submit.Options {
 		Login:           g.Login,
 		Timeout:         g.HTTPTimeout,
 		MaxConnsPerHost: g.MaxConns,
+		NotFoundCodes:   g.NotFoundCodes,
 		UserAgent:       "payrun-worker",
 	}
 	o.MaxIdleConnsPerHost = g.MaxConns

@@ -100,6 +100,11 @@ type Gateway struct {
 	ControlKey      string        `yaml:"control_key" secret:"true"` // merchant control key (callbacks)
 	HTTPTimeout     time.Duration `yaml:"http_timeout"`              // one HTTP call; must be below worker.ack_wait
 	MaxConns        int           `yaml:"max_conns"`                 // keep-alive connections per host
+	// NotFoundCodes are the gateway's error-code values that mean "no such order" in a status
+	// answer (env: comma-separated). Empty (the default): no lookup can prove that an order
+	// does not exist, so a payout whose outcome is unknown ends unresolved, never re-sent.
+	// worker.sandbox presets the sandbox's code. See docs/gateway.md.
+	NotFoundCodes []string `yaml:"not_found_codes"`
 }
 
 // Worker configures the worker pool.

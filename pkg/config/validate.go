@@ -145,6 +145,11 @@ func (c Config) Validate() error {
 	if c.Gateway.MaxConns < 1 {
 		add("gateway.max_conns", "must be >= 1")
 	}
+	for _, code := range c.Gateway.NotFoundCodes {
+		if code == "" || strings.ContainsAny(code, " \t\r\n,") {
+			add("gateway.not_found_codes", "%q: want error-code values without spaces or commas", code)
+		}
+	}
 
 	// worker
 	w := c.Worker
