@@ -138,7 +138,7 @@ func (s *stack) connect(ctx context.Context) error {
 	wait := 250 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), s.cfg.QueueSettings())
+		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), queueSettings(s.cfg))
 		cancel()
 		if err == nil {
 			return nil

@@ -111,7 +111,7 @@ type Gateway struct {
 type Worker struct {
 	Concurrency   int           `yaml:"concurrency"`     // jobs processed at once per process
 	AckWait       time.Duration `yaml:"ack_wait"`        // consumer ack deadline; must exceed gateway.http_timeout
-	MaxDeliver    int           `yaml:"max_deliver"`     // consumer delivery bound (status polls are deliveries)
+	MaxDeliver    int           `yaml:"max_deliver"`     // consumer delivery bound; -1 unbounded (the ledger bounds each row)
 	MaxAckPending int           `yaml:"max_ack_pending"` // jobs held by all workers together
 	MaxFailures   int           `yaml:"max_failures"`    // failed attempts before dead-lettering a job
 	SettleDelay   time.Duration `yaml:"settle_delay"`    // wait before a status lookup after an ambiguous send

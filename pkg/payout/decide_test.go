@@ -263,7 +263,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"concurrency", func(o *Options) { o.Concurrency = -1 }},
 		{"ack_wait", func(o *Options) { o.AckWait = o.CallTimeout }},
 		{"settle_delay", func(o *Options) { o.SettleDelay = o.CallTimeout }},
-		{"max_deliver", func(o *Options) { o.MaxDeliver = 50 }},
+		{"max_deliver", func(o *Options) { o.MaxDeliver = 2 }},
 		{"max_attempts", func(o *Options) { o.MaxAttempts = -1 }},
 		{"backoff_max", func(o *Options) { o.BackoffMax = o.BackoffInitial / 2 }},
 		{"poll.horizon", func(o *Options) { o.Poll.Horizon = o.Poll.FastInterval }},
