@@ -274,4 +274,3 @@ func ExampleLoad() {
 	// 4 1m0s nats://127.0.0.1:4222
 	// config: worker.ack_wait (PAYRUN_WORKER_ACK_WAIT): must exceed gateway.http_timeout (10s): a job must not be redelivered while its HTTP call may still be running
 }
-
