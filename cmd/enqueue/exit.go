@@ -36,7 +36,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, batch.ErrInvalidBatchID):
 		return exitUsage
-	case errors.Is(err, job.ErrInvalidBatch), errors.Is(err, batch.ErrEmptyBatch), errors.Is(err, batch.ErrBatchConflict):
+	case errors.Is(err, job.ErrInvalidBatch), errors.Is(err, batch.ErrEmptyBatch), errors.Is(err, batch.ErrBatchConflict),
+		errors.Is(err, batch.ErrBatchRunning), errors.Is(err, batch.ErrUnknownBatch):
 		return exitInvalid
 	case errors.Is(err, batch.ErrWaitTimeout):
 		return exitWaitTimeout

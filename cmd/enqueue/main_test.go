@@ -167,6 +167,8 @@ func TestCLIInvalidFileEnqueuesNothing(t *testing.T) {
 
 func TestCLIUsageAndInfrastructureErrors(t *testing.T) {
 	t.Parallel()
+	// With NATS unreachable, a check that came after connecting would exit 1, not 2.
+	unreachable := []string{"PAYRUN_NATS_URL=nats://127.0.0.1:1"}
 	tests := []struct {
 		name   string
 		env    []string
@@ -180,7 +182,14 @@ func TestCLIUsageAndInfrastructureErrors(t *testing.T) {
 		{"bad batch id", nil, []string{"--batch", "a b", "testdata/good.csv"}, 2, "invalid batch id"},
 		{"bad env value", []string{"PAYRUN_ENQUEUE_CHUNK_SIZE=5000"}, []string{"testdata/good.csv"}, 2, "enqueue.chunk_size (PAYRUN_ENQUEUE_CHUNK_SIZE)"},
 		{"dry run with wait", nil, []string{"--dry-run", "--wait", "testdata/good.csv"}, 2, "cannot be combined"},
-		{"missing file", nil, []string{"testdata/nope.csv"}, 1, "input: open testdata/nope.csv: no such file"},
+		{"missing file", nil, []string{"testdata/nope.csv"}, 2, "usage: input file testdata/nope.csv does not exist"},
+		{"missing file, dry run", nil, []string{"--dry-run", "testdata/nope.csv"}, 2, "input file testdata/nope.csv does not exist"},
+		{"report in a missing directory", unreachable, []string{"--report", "testdata/nodir/r.csv", "testdata/good.csv"}, 2, "--report testdata/nodir/r.csv cannot be written"},
+		{"report is a directory", unreachable, []string{"--report", "testdata", "testdata/good.csv"}, 2, "--report testdata is a directory"},
+		{"report over the input", unreachable, []string{"--report", "testdata/good.csv", "testdata/good.csv"}, 2, "is the input file"},
+		{"report format", nil, []string{"--report-format", "xlsx", "testdata/good.csv"}, 2, `report format "xlsx"`},
+		{"report delimiter without excel", nil, []string{"--report-delimiter", ";", "testdata/good.csv"}, 2, "--report-delimiter"},
+		{"retry with wait", nil, []string{"--retry", "b1", "--wait", "testdata/good.csv"}, 2, "--retry cannot be combined"},
 		{"directory", nil, []string{"testdata"}, 1, "input: testdata is a directory"},
 		{"nats unreachable", []string{"PAYRUN_NATS_URL=nats://127.0.0.1:1"}, []string{"testdata/good.csv"}, 1, "nats unavailable"},
 		{"help", nil, []string{"--help"}, 0, "Exit codes:"},

@@ -25,7 +25,44 @@ func printInvalid(w io.Writer, e *batch.InvalidFileError) {
 			fmt.Fprintf(w, "... and %d more errors\n", more)
 		}
 	}
-	fmt.Fprintf(w, "enqueue: %s: %d errors in %d rows; nothing enqueued\n", e.Summary.Source, e.ErrorCount(), e.Summary.Rows)
+	printWarnings(w, e.Summary, false)
+	fmt.Fprintf(w, "enqueue: %s: %s; nothing enqueued\n", e.Summary.Source, e.Counts())
+}
+
+// printWarnings prints what a spreadsheet may have done to the data (the rows are valid) and, with
+// advice, what to do about it.
+func printWarnings(w io.Writer, s job.Summary, advice bool) {
+	for _, ve := range s.Warnings {
+		fmt.Fprintln(w, "warning: "+ve.Error())
+	}
+	if more := s.WarningTotal - len(s.Warnings); more > 0 {
+		fmt.Fprintf(w, "warning: ... and %d more\n", more)
+	}
+	if advice && s.WarningTotal > 0 {
+		fmt.Fprintf(w, "enqueue: %s: %s; check them, or run with --strict to refuse the file\n", s.Source, plural(s.WarningTotal, "warning"))
+	}
+}
+
+// printLayout shows how the file was read, so a person can check it before enqueueing.
+func printLayout(w io.Writer, l job.Layout) {
+	format := fmt.Sprintf("%s-separated (%s)", job.DelimiterName(l.Delimiter), map[string]string{
+		"sep= line": "from the sep= line", "header": "detected from the header", "default": "default"}[l.DelimFrom])
+	if l.BOM {
+		format += ", UTF-8 with BOM"
+	} else {
+		format += ", UTF-8"
+	}
+	if len(l.TitleLines) > 0 {
+		format += fmt.Sprintf("; title lines %v skipped", l.TitleLines)
+	}
+	fmt.Fprintf(w, "format:     %s; header on line %d\n", format, l.HeaderLine)
+	for i, c := range l.Columns {
+		label := "columns:"
+		if i > 0 {
+			label = ""
+		}
+		fmt.Fprintf(w, "%-11s %2d %-24q -> %s\n", label, c.Field, c.Header, c.Param)
+	}
 }
 
 func totalsString(t job.Totals) string {
@@ -47,6 +84,7 @@ func totalsString(t job.Totals) string {
 func printPlan(w io.Writer, p batch.Plan) {
 	fmt.Fprintf(w, "batch:      %s\n", p.BatchID)
 	fmt.Fprintf(w, "source:     %s (sha256 %s)\n", p.Source, p.SHA256)
+	printLayout(w, p.Summary.Layout)
 	fmt.Fprintf(w, "rows:       %d\n", p.Summary.Valid)
 	fmt.Fprintf(w, "totals:     %s\n", totalsString(p.Summary.Totals))
 }
@@ -119,4 +157,24 @@ func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 	}
+}
+
+// plural is "1 warning", "2 warnings".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// printRetry lists every refused row (file:line: client_orderid: reason) on stderr and the rows
+// put back on stdout.
+func printRetry(stdout, stderr io.Writer, source string, r batch.RetryReport) {
+	for _, row := range r.Refused {
+		fmt.Fprintf(stderr, "%s:%d: client_orderid %q not put back: %s\n", source, row.Line, row.ClientOrderID, row.Reason)
+	}
+	for _, row := range r.PutBack {
+		fmt.Fprintf(stdout, "%s:%d: client_orderid %q put back (generation %d)\n", source, row.Line, row.ClientOrderID, row.Generation)
+	}
+	fmt.Fprintf(stdout, "batch %s: %d rows put back, %d refused\n", r.BatchID, len(r.PutBack), len(r.Refused))
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"time"
@@ -29,9 +30,13 @@ type flags struct {
 	tlsCert    string
 	tlsKey     string
 	batchID    string
+	retry      string
 	dryRun     bool
 	wait       bool
 	report     string
+	reportFmt  string
+	reportSep  string
+	strict     bool
 	timeout    time.Duration
 	file       string
 	set        map[string]bool // flags given explicitly
@@ -53,6 +58,9 @@ Flags:
 		fmt.Fprint(stderr, `
 NATS user/password/token: nats.user, nats.password, nats.token in the config file or
 PAYRUN_NATS_USER, PAYRUN_NATS_PASSWORD, PAYRUN_NATS_TOKEN (never on the command line).
+enqueue --retry BATCH FILE.csv puts back the rows of the completed batch BATCH that were written
+off with proof that no request was ever sent (FILE holds those rows, corrected or not); every
+other row of FILE is listed with the reason it stays as it is.
 Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 4 rows skipped as duplicates of another batch, 5 --wait: not all approved, 6 --wait timed out.
 `)
@@ -65,9 +73,13 @@ Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS client certificate (nats.tls.cert_file)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS client key (nats.tls.key_file)")
 	fs.StringVar(&f.batchID, "batch", "", "batch id (1-64 of A-Z a-z 0-9 _ -); default: derived from the file's content")
+	fs.StringVar(&f.retry, "retry", "", "put back the rows of the completed batch `BATCH` whose ledger proves nothing was sent (see docs/enqueue.md)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate and print the summary only; do not connect")
 	fs.BoolVar(&f.wait, "wait", false, "follow the batch's results until every row has one (also for a batch enqueued earlier)")
-	fs.StringVar(&f.report, "report", "", "write the results as CSV to `FILE` (implies --wait)")
+	fs.StringVar(&f.report, "report", "", "write the results, one row per payout row in file order, to `FILE` (implies --wait)")
+	fs.StringVar(&f.reportFmt, "report-format", "csv", "report format: csv (one header, one row per payout) or excel (UTF-8 BOM, totals, batch id and sha256 below the rows)")
+	fs.StringVar(&f.reportSep, "report-delimiter", ",", "delimiter of an excel report: , or ;")
+	fs.BoolVar(&f.strict, "strict", false, "treat warnings (card number in a text field, leading zero dropped by a spreadsheet) as errors")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up waiting after this long (default: enqueue.wait_timeout, 0 = no limit)")
 	// Flags may come before or after the file.
 	var positional []string
@@ -98,8 +110,20 @@ Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 	if f.dryRun && f.wait {
 		return f, fmt.Errorf("%w: --dry-run cannot be combined with --wait or --report", errUsage)
 	}
+	if f.retry != "" {
+		if f.dryRun || f.wait || f.set["batch"] {
+			return f, fmt.Errorf("%w: --retry cannot be combined with --dry-run, --wait, --report or --batch", errUsage)
+		}
+		f.batchID = f.retry
+	}
 	if f.timeout < 0 {
 		return f, fmt.Errorf("%w: --timeout must not be negative", errUsage)
+	}
+	if _, err := batch.ParseReportFormat(f.reportFmt); err != nil {
+		return f, fmt.Errorf("%w: --report-format: %w", errUsage, err)
+	}
+	if f.reportSep != "," && f.reportSep != ";" || f.reportSep == ";" && f.reportFmt != string(batch.ReportExcel) {
+		return f, fmt.Errorf("%w: --report-delimiter must be , or ; (and ; only with --report-format excel)", errUsage)
 	}
 	return f, nil
 }
@@ -157,6 +181,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if f.file != "-" {
+		if _, err := os.Stat(f.file); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: input file %s does not exist", errUsage, f.file)
+		}
+	}
+	// The report's place is checked before anything is published: a run must not pay a batch and
+	// then fail to say how it went.
+	report, err := newReportFile(f.report, f.file)
+	if err != nil {
+		return err
+	}
+	defer report.discard()
 
 	in, cleanup, err := batch.FileInput(f.file), func() {}, error(nil)
 	if !f.dryRun || f.file == "-" { // a dry run reads a file once; nothing is published from it
@@ -166,7 +202,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	defer cleanup()
-	plan, err := batch.ValidateInput(in, f.batchID, cfg.Enqueue.MaxErrors)
+	// Validation runs before connecting (bad input needs no NATS), against the configured job
+	// size limit; Enqueue checks every row again if the stream's real limit is smaller.
+	configured := batch.JobLimit{Bytes: int(cfg.Streams.MaxMsgSize), Source: "the configured streams.max_msg_size allows"}
+	plan, err := batch.ValidateInput(in, f.batchID, cfg.Enqueue.MaxErrors, configured, job.WithStrict(f.strict))
 	if err != nil {
 		var ife *batch.InvalidFileError
 		if errors.As(err, &ife) {
@@ -178,8 +217,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// The validation pass's duplicate-check table is garbage now; give it back before the publish
 	// pass builds its own, so peak memory is one pass's, not two.
 	debug.FreeOSMemory()
+	printWarnings(stderr, plan.Summary, true)
 	if f.dryRun {
 		printPlan(stdout, plan)
+		fmt.Fprintf(stdout, "job size:   every job at most %d bytes, the configured streams.max_msg_size (the dry run does not ask NATS; enqueue checks the stream's real limit)\n", configured.Bytes)
 		fmt.Fprintln(stdout, "dry run: valid, nothing enqueued")
 		return nil
 	}
@@ -199,6 +240,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	if f.retry != "" {
+		en, err := batch.New(js, handles, batch.Options{Names: cfg.QueueNames(), Log: log})
+		if err != nil {
+			return err
+		}
+		rep, err := en.Retry(ctx, in, plan)
+		printRetry(stdout, stderr, in.Name, rep)
+		return err
+	}
 	bar := newProgress(stderr, plan.Summary.Valid, "enqueue")
 	en, err := batch.New(js, handles, batch.Options{
 		Names: cfg.QueueNames(), ChunkSize: cfg.Enqueue.ChunkSize, Window: cfg.Enqueue.PublishWindow,
@@ -209,6 +259,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	rep, err := en.Enqueue(ctx, in, plan)
 	bar.finish()
+	var ife *batch.InvalidFileError
+	if errors.As(err, &ife) { // a row does not fit the stream's real job size limit
+		printInvalid(stderr, ife)
+		return fmt.Errorf("%w: %w", errReported, err)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted; nothing is lost, run the same command again to finish batch %s: %w", plan.BatchID, err)
@@ -227,7 +282,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if !f.wait {
 		return result
 	}
-	werr := waitFor(ctx, f, cfg, js, handles, plan.BatchID, stdout, stderr, log)
+	werr := waitFor(ctx, f, cfg, js, handles, plan, in, report, stdout, stderr, log)
 	if werr != nil {
 		return werr
 	}
@@ -277,36 +332,33 @@ func openInput(name string, stdin io.Reader) (batch.Input, func(), error) {
 	return batch.SpoolInput(src, name, "")
 }
 
-// waitFor follows the batch's results and writes the report.
-func waitFor(ctx context.Context, f flags, cfg config.Config, js jetstream.JetStream, h *queue.Handles, batchID string, stdout, stderr io.Writer, log zerolog.Logger) (err error) {
-	var report io.Writer
-	if f.report != "" {
-		file, err := os.Create(f.report)
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		defer func() {
-			if cerr := file.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("report: %w", cerr)
-			}
-		}()
-		report = file
-	}
-	m, _, err := batch.ReadManifest(ctx, h.Batches, batchID)
+// waitFor follows the batch's results and writes the report, also after a timeout (rows without a
+// result are then pending).
+func waitFor(ctx context.Context, f flags, cfg config.Config, js jetstream.JetStream, h *queue.Handles, plan batch.Plan, in batch.Input,
+	report *reportFile, stdout, stderr io.Writer, log zerolog.Logger) error {
+	m, _, err := batch.ReadManifest(ctx, h.Batches, plan.BatchID)
 	if err != nil {
 		return err
 	}
+	results := map[string]job.Result{}
 	bar := newProgress(stderr, m.Enqueued, "results")
-	res, err := batch.Wait(ctx, js, h.Batches, batchID, batch.WaitOptions{
-		Names: cfg.QueueNames(), Timeout: cfg.Enqueue.WaitTimeout, Report: report, Progress: bar.update, Log: log,
+	res, err := batch.Wait(ctx, js, h.Batches, plan.BatchID, batch.WaitOptions{
+		Names: cfg.QueueNames(), Timeout: cfg.Enqueue.WaitTimeout, Progress: bar.update, Log: log,
+		OnResult: func(r job.Result) { results[r.ClientOrderID] = r },
 	})
 	bar.finish()
 	printWait(stdout, res)
+	if report != nil && !errors.Is(err, batch.ErrNotEnqueued) {
+		format, _ := batch.ParseReportFormat(f.reportFmt) // checked by parseFlags
+		info := batch.ReportInfo{BatchID: plan.BatchID, Input: in, SHA256: plan.SHA256, ReadAt: plan.ValidatedAt,
+			Complete: err == nil, Written: time.Now()}
+		if rerr := report.write(info, results, batch.ReportOptions{Format: format, Delimiter: []rune(f.reportSep)[0]}); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		fmt.Fprintf(stdout, "report:     %s\n", f.report)
+	}
 	if err != nil {
 		return err
-	}
-	if f.report != "" {
-		fmt.Fprintf(stdout, "report:     %s\n", f.report)
 	}
 	if !res.AllApproved() {
 		return fmt.Errorf("%w: %d of %d approved", errNotApproved, res.Counts[job.StatusApproved], res.Expected)

@@ -34,6 +34,8 @@ func TestUsageErrors(t *testing.T) {
 		{"--public-key", "x"},
 		{"--no-such-flag"},
 		{"extra-arg"},
+		{"--public-key", "x", "--login", "x", "--fault-5xx-codes", "500,404"},
+		{"--public-key", "x", "--login", "x", "--fault-5xx-codes", "5o3"},
 	} {
 		err := run(context.Background(), args, nil, io.Discard, io.Discard)
 		if !errors.Is(err, errUsage) {
@@ -158,7 +160,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--public-key", filepath.Join(dir, publicKeyFile), "--login", "m", "--fault-5xx-before", "1"}, nil, pw, io.Discard)
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--public-key", filepath.Join(dir, publicKeyFile), "--login", "m", "--fault-5xx-before", "1", "--fault-5xx-codes", "503"}, nil, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -173,8 +175,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusInternalServerError {
-		t.Errorf("with --fault-5xx-before 1: HTTP %d", res.StatusCode)
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("with --fault-5xx-before 1 --fault-5xx-codes 503: HTTP %d", res.StatusCode)
 	}
 	go io.Copy(io.Discard, pr)
 	cancel()

@@ -7,12 +7,29 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
 )
+
+// parseCodes parses "500,502,503" (empty: none).
+func parseCodes(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var codes []int
+	for _, f := range strings.Split(s, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 500 || c > 599 {
+			return nil, fmt.Errorf("%q is not a 5xx HTTP status", f)
+		}
+		codes = append(codes, c)
+	}
+	return codes, nil
+}
 
 // errUsage marks command-line mistakes (exit code 2).
 var errUsage = errors.New("usage")
@@ -36,6 +53,7 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 		throttle    = fs.Float64("fault-429", 0, "share of API requests answered 429 with Retry-After")
 		dropAfter   = fs.Float64("fault-drop-after", 0, "share of API requests whose connection is dropped after commit")
 		err5After   = fs.Float64("fault-5xx-after", 0, "share of API requests answered 502 after commit")
+		err5Codes   = fs.String("fault-5xx-codes", "", "comma-separated HTTP `statuses` the 5xx faults answer, drawn at random (default: 500 before, 502 after commit)")
 		retryAfter  = fs.Duration("fault-retry-after", time.Second, "Retry-After sent with a 429")
 		rateLimit   = fs.Int("rate-limit", 0, "answer 429 beyond this many API requests per second (0: off)")
 		seed        = fs.Uint64("seed", 1, "seed of the fault RNG")
@@ -46,6 +64,10 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	codes, err := parseCodes(*err5Codes)
+	if err != nil {
+		return fmt.Errorf("%w: --fault-5xx-codes: %w", errUsage, err)
 	}
 	if *genDir != "" {
 		return generateKey(*genDir, stdout)
@@ -76,6 +98,7 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 			Throttle:       *throttle,
 			DropAfter:      *dropAfter,
 			Error5xxAfter:  *err5After,
+			Error5xxCodes:  codes,
 			RetryAfter:     *retryAfter,
 			RateLimit:      *rateLimit,
 			Seed:           *seed,

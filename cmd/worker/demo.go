@@ -81,12 +81,16 @@ func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stder
 	in := batch.Input{Name: demoSource, Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(configs.ExamplePayroll)), nil
 	}}
-	plan, err := batch.ValidateInput(in, demoBatchID, cfg.Enqueue.MaxErrors)
+	enq, err := batch.New(s.js, s.handles, batch.Options{Names: cfg.QueueNames(), ChunkSize: cfg.Enqueue.ChunkSize,
+		Window: cfg.Enqueue.PublishWindow, Log: component(log, "enqueue")})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	enq, err := batch.New(s.js, s.handles, batch.Options{Names: cfg.QueueNames(), ChunkSize: cfg.Enqueue.ChunkSize,
-		Window: cfg.Enqueue.PublishWindow, Log: component(log, "enqueue")})
+	limit, err := enq.JobLimit(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	plan, err := batch.ValidateInput(in, demoBatchID, cfg.Enqueue.MaxErrors, limit)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,13 +30,15 @@ import (
 	"github.com/payrun/payrun/pkg/sandbox"
 )
 
-// testEnv is what the process tests host in the test process: a restartable embedded NATS
-// server, the sandbox gateway (optionally behind a wrapping handler), a key file and the
-// worker configuration file, loaded here too so both sides provision the same way.
+// testEnv is what the process tests host in the test process: a NATS server (embedded, or in
+// a process of its own when the test must SIGKILL it), the sandbox gateway (optionally behind
+// a wrapping handler), a key file and the worker configuration file, loaded here too so both
+// sides provision the same way.
 type testEnv struct {
 	t       *testing.T
 	dir     string
-	nats    *queue.EmbeddedServer
+	nats    *queue.EmbeddedServer // nil with envOptions.natsProcess
+	natsP   *natsProcess          // set with envOptions.natsProcess
 	nc      *nats.Conn
 	js      jetstream.JetStream
 	h       *queue.Handles
@@ -43,6 +46,8 @@ type testEnv struct {
 	cfgFile string
 	environ []string // PAYRUN_* overrides given to every worker
 	cfg     config.Config
+	bin     string  // the worker binary
+	workers []*proc // every worker started, in order
 }
 
 type envOptions struct {
@@ -50,6 +55,10 @@ type envOptions struct {
 	wrap    func(http.Handler) http.Handler // wraps the sandbox's handler (429 test)
 	yaml    string                          // extra worker/ratelimit keys, appended to the base file
 	environ []string                        // PAYRUN_* overrides for the workers
+	// natsProcess runs NATS in a process of its own (internal/testnats) instead of embedded.
+	natsProcess bool
+	// workerTags are build tags of the worker binary (the crash test's negative control).
+	workerTags []string
 }
 
 const testLogin = "payrun-test"
@@ -83,8 +92,16 @@ log:
 
 func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, dir: t.TempDir(), environ: o.environ}
-	e.nats, e.nc, e.js = queuetest.Start(t)
+	e := &testEnv{t: t, dir: t.TempDir(), environ: o.environ, bin: testBinary(t, ".", o.workerTags...)}
+	var natsURL string
+	if o.natsProcess {
+		e.natsP = startNATSProcess(t)
+		natsURL = e.natsP.url
+		e.nc, e.js = connectNATS(t, natsURL)
+	} else {
+		e.nats, e.nc, e.js = queuetest.Start(t)
+		natsURL = e.nats.ClientURL()
+	}
 
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -111,7 +128,7 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	})
 
 	e.cfgFile = filepath.Join(e.dir, "payrun.yaml")
-	text := fmt.Sprintf(baseYAML, e.nats.ClientURL(), ts.URL+sandbox.BasePath, testLogin, keyFile) + o.yaml
+	text := fmt.Sprintf(baseYAML, natsURL, ts.URL+sandbox.BasePath, testLogin, keyFile) + o.yaml
 	if err := os.WriteFile(e.cfgFile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -126,10 +143,30 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	return e
 }
 
+// connectNATS opens the test's client to url; it reconnects forever (NATS restarts) and is
+// closed at cleanup.
+func connectNATS(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: url, Name: t.Name(), ReconnectWait: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
+}
+
 // startWorker starts a worker process with the env's config file.
 func (e *testEnv) startWorker(name string, args ...string) *proc {
 	e.t.Helper()
-	return startProc(e.t, name, append([]string{"--config", e.cfgFile}, args...), e.environ)
+	p := startBinary(e.t, e.bin, name, append([]string{"--config", e.cfgFile}, args...), e.environ)
+	e.workers = append(e.workers, p)
+	return p
 }
 
 // Scenario accounts of the sandbox and the status each one ends in.
@@ -161,7 +198,7 @@ func batchCSV(prefix string, n int) ([]byte, map[string]job.Status) {
 func (e *testEnv) enqueue(batchID string, csv []byte) int {
 	e.t.Helper()
 	in := batch.Input{Name: batchID + ".csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(csv)), nil }}
-	plan, err := batch.ValidateInput(in, batchID, 10)
+	plan, err := batch.ValidateInput(in, batchID, 10, batch.JobLimit{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -241,35 +278,37 @@ func (e *testEnv) allMessages(subj string) [][]byte {
 	return out
 }
 
-// checkBatch asserts exactly one result message per row with the scenario's status, one batch
-// summary with matching counts, and exactly one sandbox payout per row.
-func (e *testEnv) checkBatch(batchID string, want map[string]job.Status) {
+// checkBatch asserts, for every row, exactly one result message whose status is the
+// scenario's and which names the one order the sandbox committed for the row (its own record:
+// order id, amount, currency and final status), no unresolved row, and one batch summary with
+// matching counts. It returns the rows that failed a check, sorted.
+func (e *testEnv) checkBatch(batchID string, want map[string]job.Status) []string {
 	e.t.Helper()
 	names := e.cfg.QueueNames()
-	perRow := map[string]int{}
+	results := map[string][]job.Result{}
 	counts := map[job.Status]int{}
 	for _, data := range e.allMessages(names.ResultSubject(batchID)) {
 		r, err := job.DecodeResult(data)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		perRow[r.ClientOrderID]++
+		results[r.ClientOrderID] = append(results[r.ClientOrderID], r)
 		counts[r.Status]++
-		if w, ok := want[r.ClientOrderID]; !ok {
+		if _, ok := want[r.ClientOrderID]; !ok {
 			e.t.Errorf("result for unknown row %q", r.ClientOrderID)
-		} else if r.Status != w {
-			e.t.Errorf("%s: status %s (%s %s), want %s", r.ClientOrderID, r.Status, r.ErrorCode, r.ErrorMessage, w)
 		}
 	}
 	wantCounts := map[job.Status]int{}
+	var bad []string
 	for id, st := range want {
 		wantCounts[st]++
-		if perRow[id] != 1 {
-			e.t.Errorf("%s: %d result messages, want exactly 1", id, perRow[id])
+		if !e.checkRow(id, st, results[id]) {
+			bad = append(bad, id)
 		}
-		if n := e.sb.PayoutCount(id); n != 1 {
-			e.t.Errorf("%s: the sandbox committed %d payouts, want exactly 1", id, n)
-		}
+	}
+	slices.Sort(bad)
+	if counts[job.StatusUnresolved] > 0 {
+		e.t.Errorf("%d rows unresolved, want 0 (the sandbox knows every order)", counts[job.StatusUnresolved])
 	}
 	st := e.sb.Stats()
 	if st.Duplicates != 0 || st.Orders != int64(len(want)) {
@@ -277,7 +316,8 @@ func (e *testEnv) checkBatch(batchID string, want map[string]job.Status) {
 	}
 	sums := e.allMessages(names.SummarySubject(batchID))
 	if len(sums) != 1 {
-		e.t.Fatalf("%d batch summaries, want 1", len(sums))
+		e.t.Errorf("%d batch summaries, want 1", len(sums))
+		return bad
 	}
 	s, err := job.DecodeBatchSummary(sums[0])
 	if err != nil {
@@ -291,6 +331,75 @@ func (e *testEnv) checkBatch(batchID string, want map[string]job.Status) {
 			e.t.Errorf("status %s: summary counts %d, results %d, want %d", stt, s.Counts[stt], counts[stt], n)
 		}
 	}
+	return bad
+}
+
+// checkRow checks one row's results against the scenario (want) and the sandbox's own record:
+// exactly one committed order (I1) and exactly one result (I2) that reports that order's
+// final status (I5: the row ended on the gateway's answer). It reports whether all held.
+func (e *testEnv) checkRow(id string, want job.Status, rs []job.Result) bool {
+	e.t.Helper()
+	orders := e.sb.Orders(id)
+	ok := len(orders) == 1 && len(rs) == 1
+	if len(orders) != 1 {
+		e.t.Errorf("%s: the sandbox committed %d payouts, want exactly 1 (%+v)", id, len(orders), orders)
+	}
+	if len(rs) != 1 {
+		e.t.Errorf("%s: %d result messages, want exactly 1", id, len(rs))
+	}
+	if len(orders) == 0 || len(rs) == 0 {
+		return false
+	}
+	r, o := rs[0], orders[0]
+	switch {
+	case r.Status != want:
+		e.t.Errorf("%s: status %s (%s %s), want %s", id, r.Status, r.ErrorCode, r.ErrorMessage, want)
+	case string(r.Status) != o.FinalStatus || o.Status != o.FinalStatus:
+		e.t.Errorf("%s: result %s, but the sandbox's order %s is %s (final %s)", id, r.Status, o.OrderID, o.Status, o.FinalStatus)
+	case r.PaynetOrderID != o.OrderID:
+		e.t.Errorf("%s: result names order %q, the sandbox committed %q", id, r.PaynetOrderID, o.OrderID)
+	case !sameAmount(r.Amount, r.Currency, o.Amount, o.Currency):
+		e.t.Errorf("%s: result %s %s, the sandbox's order %s %s", id, r.Amount, r.Currency, o.Amount, o.Currency)
+	default:
+		return ok
+	}
+	return false
+}
+
+// dumpRowLogs prints every worker's log lines that mention one of the rows (at most the first
+// limit rows), oldest worker first: a failing row's history across crashes.
+func (e *testEnv) dumpRowLogs(rows []string, limit int) {
+	for _, id := range rows[:min(len(rows), limit)] {
+		var b strings.Builder
+		for _, w := range e.workers {
+			for _, line := range logLines(w.log, `"`+id+`"`) {
+				fmt.Fprintf(&b, "%s: %s\n", w.name, line)
+			}
+		}
+		e.t.Logf("--- log lines of row %s ---\n%s", id, b.String())
+	}
+}
+
+// sameAmount reports whether two decimal amounts are the same money ("10.50" and "10.5" are).
+func sameAmount(a, aCur, b, bCur string) bool {
+	x, errA := job.ParseAmount(a, aCur)
+	y, errB := job.ParseAmount(b, bCur)
+	return errA == nil && errB == nil && x == y
+}
+
+// logLines returns the lines of a process log that contain s.
+func logLines(path, s string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		if strings.Contains(line, s) {
+			out = append(out, strings.TrimSuffix(line, "\n"))
+		}
+	}
+	return out
 }
 
 // logLine finds the first JSON log line of a process log containing msg.

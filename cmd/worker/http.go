@@ -11,10 +11,29 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
 // readiness answers /readyz: nil when the worker can work (NATS connected, consumer reachable).
 type readiness func(ctx context.Context) error
+
+// pauseViewer is what readiness needs from the pool-wide limiter (*ratelimit.Limiter).
+type pauseViewer interface{ Stats() ratelimit.Stats }
+
+// withAuthStop makes ready fail while the pool is stopped because the gateway refused its
+// credentials: the worker is up but cannot pay anything until a person fixes the config.
+func withAuthStop(ready readiness, lim pauseViewer) readiness {
+	return func(ctx context.Context) error {
+		if err := ready(ctx); err != nil {
+			return err
+		}
+		if st := lim.Stats(); st.Paused && st.PauseKind == ratelimit.PauseKindAuth {
+			return fmt.Errorf("pool stopped: %s", st.PauseReason)
+		}
+		return nil
+	}
+}
 
 // opsServer serves /metrics, /healthz, /readyz and, when a control key is configured, the
 // gateway's server callbacks on /callback.

@@ -78,6 +78,7 @@ http_addr: 127.0.0.1:0
 	if err := json.Unmarshal([]byte(w.waitLog("http listening", 30*time.Second)), &addr); err != nil || addr.Addr == "" {
 		t.Fatalf("http address not logged: %v", err)
 	}
+	w.waitLog("JetStream server fsyncs every write (sync_interval: always)", time.Second) // the embedded server's own
 	base := "http://" + addr.Addr
 	httpGet(t, base+"/healthz", http.StatusOK, 10*time.Second)
 	httpGet(t, base+"/readyz", http.StatusOK, 10*time.Second)

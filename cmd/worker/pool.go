@@ -60,7 +60,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		if cfg.Gateway.ControlKey != "" {
 			callback = s.pool.CallbackHandler(cfg.Gateway.ControlKey)
 		}
-		if ops, err = startOps(cfg.HTTPAddr, s.reg, s.pool.Ready, callback, component(log, "http")); err != nil {
+		if ops, err = startOps(cfg.HTTPAddr, s.reg, withAuthStop(s.pool.Ready, s.lim), callback, component(log, "http")); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// proc is one worker process; its stderr (the JSON log) goes to a file.
+// proc is one process of a test binary; its stderr (the worker's JSON log) goes to a file.
 type proc struct {
 	t      testing.TB
 	name   string
@@ -20,6 +20,7 @@ type proc struct {
 	stdout *strings.Builder
 	done   chan struct{}
 	state  *os.ProcessState
+	killed bool // SIGKILLed by the test (its log ends mid-work on purpose)
 }
 
 // processEnv is the test's environment without PAYRUN_* variables, plus extra.
@@ -33,11 +34,16 @@ func processEnv(extra []string) []string {
 	return append(env, extra...)
 }
 
-// startProc runs the worker binary with args; the process is killed at cleanup if it still runs,
-// and its log is printed if the test failed.
+// startProc runs the worker binary with args; see startBinary.
 func startProc(t testing.TB, name string, args, environ []string) *proc {
 	t.Helper()
-	bin := workerBinary(t)
+	return startBinary(t, workerBinary(t), name, args, environ)
+}
+
+// startBinary runs bin with args; the process is killed at cleanup if it still runs, and the
+// end of its log is printed if the test failed, unless the test itself SIGKILLed it.
+func startBinary(t testing.TB, bin, name string, args, environ []string) *proc {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -58,8 +64,10 @@ func startProc(t testing.TB, name string, args, environ []string) *proc {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
+		killedByTest := p.killed
+		p.signal(syscall.SIGKILL)
+		<-p.done
+		if t.Failed() && !killedByTest {
 			p.dumpLog(40)
 		}
 	})
@@ -83,6 +91,7 @@ func (p *proc) running() bool {
 
 // kill sends SIGKILL and waits for the process to be gone.
 func (p *proc) kill() {
+	p.killed = true
 	p.signal(syscall.SIGKILL)
 	<-p.done
 }
@@ -101,13 +110,22 @@ func (p *proc) wait(timeout time.Duration) (int, bool) {
 // waitLog polls the process log until a line contains msg, failing after timeout.
 func (p *proc) waitLog(msg string, timeout time.Duration) string {
 	p.t.Helper()
-	deadline := time.Now().Add(timeout)
+	line, ok := p.pollLog(msg, time.Now().Add(timeout))
+	if !ok {
+		p.t.Fatalf("%s: no log line %q (running: %t)", p.name, msg, p.running())
+	}
+	return line
+}
+
+// pollLog polls the process log until a line contains msg; false when the process exited
+// without writing one or the deadline passed.
+func (p *proc) pollLog(msg string, deadline time.Time) (string, bool) {
 	for {
 		if line, ok := logLine(p.log, msg); ok {
-			return line
+			return line, true
 		}
 		if !p.running() || time.Now().After(deadline) {
-			p.t.Fatalf("%s: no log line %q (running: %t)", p.name, msg, p.running())
+			return "", false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -35,6 +35,9 @@ func TestSIGTERMFinishesOrHandsBack(t *testing.T) {
 			csv, want := batchCSV("term", 24)
 			w := e.startWorker("term-1")
 			w.waitLog("payout: pool started", 30*time.Second)
+			// Invariant 1: a real gateway on a server whose sync setting this connection cannot
+			// read is said so at start (the test server's clients are not in the system account).
+			w.waitLog("cannot tell whether the JetStream server fsyncs every write", time.Second)
 			e.enqueue("term", csv)
 			// Signal once 8 requests are in flight (the sandbox counts them on arrival).
 			for deadline := time.Now().Add(20 * time.Second); e.sb.Stats().Requests < 8; time.Sleep(5 * time.Millisecond) {

@@ -97,6 +97,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	if err := s.connect(ctx); err != nil {
 		return nil, err
 	}
+	s.reportSync(ctx)
 
 	lo := limiterOptions(s.cfg)
 	lo.KV, lo.Registerer = s.handles.RateLimit, s.reg
@@ -104,9 +105,18 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	if s.lim, err = ratelimit.New(ctx, s.js, lo); err != nil {
 		return nil, err
 	}
+	// A pool stopped because the gateway refused other credentials runs again once a worker
+	// starts with these (the config was fixed); the same credentials keep it stopped.
+	rlog := logOf(component(log, "ratelimit"))
+	if cleared, err := s.lim.ClearAuthStop(ctx, s.cfg.Gateway.Login, sign.KeyFingerprint()); err != nil {
+		rlog.Warn().Err(err).Msg("could not check the pool's auth stop")
+	} else if cleared {
+		rlog.Info().Str("login", s.cfg.Gateway.Login).Str("key_fingerprint", sign.KeyFingerprint()).
+			Msg("the pool was stopped for other gateway credentials; resumed with these")
+	}
 
 	sopts := submitOptions(s.cfg)
-	sopts.Limiter, sopts.Pressure = retryLimiter{s.lim}, s.lim
+	sopts.Limiter, sopts.Pressure, sopts.Auth = retryLimiter{s.lim}, s.lim, s.lim
 	if s.client, err = submit.NewClient(sopts, sign, component(log, "submit")); err != nil {
 		return nil, err
 	}
@@ -154,6 +164,19 @@ func (s *stack) connect(ctx context.Context) error {
 		}
 		wait = min(2*wait, 5*time.Second)
 	}
+}
+
+// reportSync logs the JetStream server's fsync setting at start: an error with a real gateway and
+// a server known not to fsync every write (see queue.Sync.Verdict).
+func (s *stack) reportSync(ctx context.Context) {
+	var sync queue.Sync
+	if s.embedded != nil {
+		sync = s.embedded.Sync()
+	} else {
+		sync = queue.ServerSync(ctx, s.nc)
+	}
+	level, msg := sync.Verdict(!s.cfg.Worker.Sandbox)
+	logOf(component(s.log, "nats")).WithLevel(level).Str("jetstream_sync", sync.String()).Str("learned_from", sync.Source).Msg(msg)
 }
 
 // close releases everything buildStack started, in reverse order. Safe on a partial stack.

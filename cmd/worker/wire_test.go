@@ -104,7 +104,7 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 	}{
 		{"valid", base, ""},
 		{"status rate", base + "ratelimit: {status_rate: 5}\n", ""},
-		// Issue 9 item 8 (I7): derived limits are computed, never demanded, and an error names
+		// Issue 9 item 8 (I4): derived limits are computed, never demanded, and an error names
 		// a key that exists.
 		{"max_deliver below the poll cadence's needs: raised, not refused", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", ""},
 		{"horizon equal to the first poll interval", "worker: {sandbox: true, settle_delay: 30s, poll: {first_interval: 1m, horizon: 1m}}\n", "worker.poll.horizon"},
@@ -130,7 +130,7 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 	}
 }
 
-// TestFastPollIntervalStarts protects I7 (every documented setting the user may change starts
+// TestFastPollIntervalStarts protects I4 (waiting, polling included, is never failing; every documented setting the user may change starts
 // the worker): PAYRUN_POLL_INTERVAL=200ms needs thousands of deliveries per row, which the
 // worker computes (an unbounded consumer by default, or a raised bound) instead of refusing to
 // start with an error about a key that does not exist.

@@ -41,7 +41,7 @@ func BenchmarkEnqueue(b *testing.B) {
 				path := jobtest.WriteBatch(b, dir, fmt.Sprintf("r%d", i), rows)
 				b.StartTimer()
 				start := time.Now()
-				p, err := batch.ValidateInput(batch.FileInput(path), "", 100)
+				p, err := batch.ValidateInput(batch.FileInput(path), "", 100, batch.JobLimit{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -88,11 +89,88 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 		case errors.Is(err, queue.ErrBatchIncomplete), queue.IsUnavailable(err) && ctx.Err() == nil:
 			lastErr = err
 			log.Warn().Err(err).Int("chunk", w.idx).Int("attempt", attempt+1).Msg("chunk publish not confirmed; retrying")
+		case queue.IsRefused(err):
+			return e.refused(ctx, batchID, w, ours, err, log)
 		default:
 			return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w", w.idx, unavailable(err))
 		}
 	}
+	if errors.Is(lastErr, queue.ErrBatchIncomplete) {
+		// The server dropped a message of every try (one over its size limit does that): nothing
+		// was stored, so the chunk is refused like one answered with an error.
+		return e.refused(ctx, batchID, w, ours, lastErr, log)
+	}
 	return chunkMarker{}, fmt.Errorf("batch: chunk %d: %w", w.idx, unavailable(lastErr))
+}
+
+// refused handles a chunk the server refused, of which nothing was stored: unless its marker
+// shows it stored after all, it releases the reservations the chunk's rows hold for this batch
+// (so the rows can be enqueued again, by this batch or a corrected file), records the refusal in
+// the manifest and returns a *ChunkRefusedError.
+func (e *Enqueuer) refused(ctx context.Context, batchID string, w chunkWork, ours []row, cause error, log zerolog.Logger) (chunkMarker, error) {
+	if mk, ok, err := e.readMarker(ctx, e.opts.Names.ChunkSubject(batchID, w.idx)); err != nil || ok {
+		return mk, err
+	}
+	if err := e.release(ctx, batchID, ours); err != nil {
+		return chunkMarker{}, fmt.Errorf("batch: chunk %d refused (%w), and releasing its rows failed: %w", w.idx, cause, err)
+	}
+	// A concurrent run of this batch may have stored the chunk meanwhile: then its rows are
+	// enqueued and must stay reserved for this batch.
+	if mk, ok, err := e.readMarker(ctx, e.opts.Names.ChunkSubject(batchID, w.idx)); err != nil || ok {
+		if err != nil {
+			return chunkMarker{}, err
+		}
+		if _, dups, err := e.reserve(ctx, batchID, ours); err != nil || len(dups) > 0 {
+			return chunkMarker{}, fmt.Errorf("batch: chunk %d stored by a concurrent run while its reservations were released; re-reserving: %w (%d taken by other batches)", w.idx, errors.Join(err, ErrInconsistent), len(dups))
+		}
+		return mk, nil
+	}
+	rf := ChunkRefusal{Chunk: w.idx, FirstLine: w.rows[0].line, LastLine: w.rows[len(w.rows)-1].line, Rows: len(w.rows),
+		Reason: cause.Error(), At: e.opts.Now().UTC()}
+	_, err := updateManifest(ctx, e.batches, batchID, e.opts.Now, func(m *Manifest) bool {
+		if m.State != StatePublishing {
+			return false
+		}
+		m.Refused = append(slices.DeleteFunc(m.Refused, func(r ChunkRefusal) bool { return r.Chunk == w.idx }), rf)
+		return true
+	})
+	if err != nil {
+		return chunkMarker{}, fmt.Errorf("batch: chunk %d refused (%w), and recording it failed: %w", w.idx, cause, err)
+	}
+	log.Error().Err(cause).Int("chunk", w.idx).Int("first_line", rf.FirstLine).Int("last_line", rf.LastLine).Int("released", len(ours)).
+		Msg("chunk refused by the stream; nothing of it was stored and its rows were released")
+	return chunkMarker{}, &ChunkRefusedError{BatchID: batchID, Chunk: w.idx, FirstLine: rf.FirstLine, LastLine: rf.LastLine, Rows: rf.Rows, Err: cause}
+}
+
+// release deletes the client_orderid reservations rows hold for batchID (a reservation another
+// batch holds is left alone). Only for rows none of whose jobs was stored.
+func (e *Enqueuer) release(ctx context.Context, batchID string, rows []row) error {
+	for _, r := range rows {
+		if err := e.releaseOne(ctx, batchID, r.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Enqueuer) releaseOne(ctx context.Context, batchID, orderID string) error {
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	key := e.opts.Names.OrderKey(orderID)
+	entry, err := e.orders.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("batch: release %q: %w", orderID, unavailable(err))
+	}
+	if string(entry.Value()) != batchID {
+		return nil
+	}
+	if err := e.orders.Delete(ctx, key, jetstream.LastRevision(entry.Revision())); err != nil {
+		return fmt.Errorf("batch: release %q: %w", orderID, unavailable(err))
+	}
+	return nil
 }
 
 // publishChunk publishes the chunk's job messages and its marker (last) as one atomic batch,

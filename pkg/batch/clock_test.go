@@ -20,7 +20,7 @@ func TestPublishPassUsesTheValidationClock(t *testing.T) {
 	content := "client_orderid,amount,currency,credit_card_number,card_printed_name,expire_month,expire_year\n" +
 		"c-1,10.00,USD,4111111111111111,ANN EXAMPLE," + last.Format("01") + "," + last.Format("2006") + "\n"
 	in := stringInput("cards.csv", content)
-	if _, err := batch.ValidateInput(in, "", 10); err == nil {
+	if _, err := batch.ValidateInput(in, "", 10, batch.JobLimit{}); err == nil {
 		t.Fatal("a card that expired last month passed validation today")
 	}
 	before := time.Now()

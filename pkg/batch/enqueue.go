@@ -78,6 +78,7 @@ type Enqueuer struct {
 	jobs    jetstream.Stream
 	batches jetstream.KeyValue
 	orders  jetstream.KeyValue
+	ledger  jetstream.KeyValue // for Retry; may be nil
 	opts    Options
 }
 
@@ -110,16 +111,23 @@ func New(js jetstream.JetStream, h *queue.Handles, o Options) (*Enqueuer, error)
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	return &Enqueuer{js: js, jobs: h.Jobs, batches: h.Batches, orders: h.Orders, opts: o}, nil
+	return &Enqueuer{js: js, jobs: h.Jobs, batches: h.Batches, orders: h.Orders, ledger: h.Ledger, opts: o}, nil
 }
 
-// Enqueue publishes the validated plan's jobs: it creates (or resumes) the batch manifest,
-// reserves every client_orderid in the orders bucket, publishes the jobs in atomic chunks with
-// bounded in-flight chunks, and marks the batch enqueued once every chunk is stored. Re-running it
-// after success publishes nothing (Report.AlreadyEnqueued); after an interruption it completes the
-// batch without duplicates. in must be the input the plan was validated from.
+// Enqueue publishes the validated plan's jobs: it checks that every job fits the stream's real
+// size limit (validating the input again when the plan was checked against a larger or no limit:
+// a row that does not fit gives an *InvalidFileError and nothing is enqueued), creates (or
+// resumes) the batch manifest, reserves every client_orderid in the orders bucket, publishes the
+// jobs in atomic chunks with bounded in-flight chunks, and marks the batch enqueued once every
+// chunk is stored. A chunk the stream refuses gives a *ChunkRefusedError and leaves its rows
+// enqueueable. Re-running it after success publishes nothing (Report.AlreadyEnqueued); after an
+// interruption or a refusal it completes the batch without duplicates. in must be the input the
+// plan was validated from.
 func (e *Enqueuer) Enqueue(ctx context.Context, in Input, p Plan) (Report, error) {
 	log := e.opts.Log.With().Str("batch", p.BatchID).Logger()
+	if err := e.checkLimit(ctx, in, p); err != nil {
+		return Report{BatchID: p.BatchID, Source: p.Source, SHA256: p.SHA256}, err
+	}
 	now := e.opts.Now().UTC()
 	r := Report{BatchID: p.BatchID, Source: p.Source, SHA256: p.SHA256, Rows: p.Summary.Valid, Totals: p.Summary.Totals}
 	chunks := (p.Summary.Valid + e.opts.ChunkSize - 1) / e.opts.ChunkSize
@@ -175,6 +183,7 @@ func (e *Enqueuer) Enqueue(ctx context.Context, in Input, p Plan) (Report, error
 			return false
 		}
 		m.State, m.Enqueued, m.Duplicates, m.DuplicateSamples = StateEnqueued, tally.jobs, tally.dups, tally.samples
+		m.Refused = nil
 		return true
 	})
 	if err != nil {
@@ -184,6 +193,30 @@ func (e *Enqueuer) Enqueue(ctx context.Context, in Input, p Plan) (Report, error
 	r.State, r.Enqueued, r.Duplicates, r.DuplicateSamples = final.State, final.Enqueued, final.Duplicates, final.DuplicateSamples
 	log.Info().Int("enqueued", r.Enqueued).Int("duplicates", r.Duplicates).Msg("batch enqueued")
 	return r, nil
+}
+
+// checkLimit validates the input again against the stream's real job size limit when the plan
+// was checked against a larger one (or none), before anything is reserved or published.
+func (e *Enqueuer) checkLimit(ctx context.Context, in Input, p Plan) error {
+	real, err := e.JobLimit(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Limit.Bytes > 0 && p.Limit.Bytes <= real.Bytes {
+		return nil
+	}
+	maxErrors := p.maxErrors
+	if maxErrors == 0 {
+		maxErrors = job.DefaultMaxErrors
+	}
+	again, err := validateInput(in, p.BatchID, maxErrors, real, p.ValidatedAt, p.opts)
+	if err != nil {
+		return err
+	}
+	if again.SHA256 != p.SHA256 {
+		return fmt.Errorf("batch: %s changed since it was validated: %w", in.Name, ErrInconsistent)
+	}
+	return nil
 }
 
 // purgeMarkers removes a batch's commit markers. They have done their job once the manifest says

@@ -341,7 +341,7 @@ func TestBatchIDReusedForOtherFile(t *testing.T) {
 func TestValidateInput(t *testing.T) {
 	t.Parallel()
 	bad := "client_orderid,amount,currency,account_number\nok-1,10.00,USD,1234567890\nbad-1,10.001,USD,1234567890\nbad-2,1,XXX,1234567890\n"
-	_, err := batch.ValidateInput(stringInput("bad.csv", bad), "", 100)
+	_, err := batch.ValidateInput(stringInput("bad.csv", bad), "", 100, batch.JobLimit{})
 	var ife *batch.InvalidFileError
 	if !errors.As(err, &ife) || !errors.Is(err, job.ErrInvalidBatch) {
 		t.Fatalf("err = %v, want *InvalidFileError", err)
@@ -350,16 +350,16 @@ func TestValidateInput(t *testing.T) {
 		t.Errorf("summary = %+v", ife.Summary)
 	}
 	// Two problems in one row are two errors, not two invalid rows.
-	_, err = batch.ValidateInput(stringInput("two.csv", "client_orderid,amount,currency,account_number,ipaddress\nx,10.001,USD,1234567890,not-an-ip\n"), "", 100)
-	if !errors.As(err, &ife) || ife.ErrorCount() != 2 || err.Error() != "batch: two.csv: 2 errors in 1 rows, nothing enqueued" {
+	_, err = batch.ValidateInput(stringInput("two.csv", "client_orderid,amount,currency,account_number,ipaddress\nx,10.001,USD,1234567890,not-an-ip\n"), "", 100, batch.JobLimit{})
+	if !errors.As(err, &ife) || ife.ErrorCount() != 2 || err.Error() != "batch: two.csv: 2 errors in 1 row, nothing enqueued" {
 		t.Errorf("one row with two problems: %v", err)
 	}
 	// A file without rows enqueues nothing (pkg/job reports it as invalid; ErrEmptyBatch is the backstop).
-	if _, err := batch.ValidateInput(stringInput("e.csv", "client_orderid,amount,currency,account_number\n"), "", 10); !errors.Is(err, job.ErrInvalidBatch) && !errors.Is(err, batch.ErrEmptyBatch) {
+	if _, err := batch.ValidateInput(stringInput("e.csv", "client_orderid,amount,currency,account_number\n"), "", 10, batch.JobLimit{}); !errors.Is(err, job.ErrInvalidBatch) && !errors.Is(err, batch.ErrEmptyBatch) {
 		t.Errorf("empty file: %v", err)
 	}
 	for _, id := range []string{"a b", "x.y", strings.Repeat("z", 65), "ü", queue.Token("a b")} {
-		if _, err := batch.ValidateInput(stringInput("f.csv", csvRows("o", 0, 1)), id, 10); !errors.Is(err, batch.ErrInvalidBatchID) {
+		if _, err := batch.ValidateInput(stringInput("f.csv", csvRows("o", 0, 1)), id, 10, batch.JobLimit{}); !errors.Is(err, batch.ErrInvalidBatchID) {
 			t.Errorf("batch id %q: %v", id, err)
 		}
 	}

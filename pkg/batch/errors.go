@@ -24,7 +24,36 @@ var (
 	errCompletedElsewhere = errors.New("batch completed by a concurrent run")
 	// ErrWaitTimeout: --wait ended before every row had a result.
 	ErrWaitTimeout = errors.New("wait timed out")
+	// ErrReportFormat: an unknown report format.
+	ErrReportFormat = errors.New("unknown report format")
+	// ErrChunkRefused: the stream refused a chunk; nothing of it was stored (see ChunkRefusedError).
+	ErrChunkRefused = errors.New("chunk refused by the stream")
 )
+
+// ChunkRefusedError is returned by Enqueue when the stream refused a chunk of jobs (a job too
+// large, the stream full, ...): nothing of the chunk was stored, its rows' client_orderid
+// reservations were released so that the rows can be enqueued again, and the manifest, still
+// publishing, records the refusal (Manifest.Refused). Chunks stored before stay stored; running
+// the same command again once the cause is fixed completes the batch. It matches ErrChunkRefused
+// and unwraps to the server's answer.
+type ChunkRefusedError struct {
+	BatchID             string
+	Chunk               int
+	FirstLine, LastLine int
+	Rows                int
+	Err                 error
+}
+
+func (e *ChunkRefusedError) Error() string {
+	return fmt.Sprintf("batch %s: chunk %d (lines %d-%d, %d rows) was refused by the stream: %v; nothing of it was stored and its client_orderids were released; "+
+		"chunks stored before stay enqueued and the batch stays 'publishing': fix the cause and run the same command again to finish it",
+		e.BatchID, e.Chunk, e.FirstLine, e.LastLine, e.Rows, e.Err)
+}
+
+// Is makes errors.Is(err, ErrChunkRefused) true.
+func (e *ChunkRefusedError) Is(target error) bool { return target == ErrChunkRefused }
+
+func (e *ChunkRefusedError) Unwrap() error { return e.Err }
 
 // InvalidFileError is returned when validation fails: nothing was enqueued. It matches
 // job.ErrInvalidBatch and unwraps to the file's *job.Errors.
@@ -34,7 +63,34 @@ type InvalidFileError struct {
 }
 
 func (e *InvalidFileError) Error() string {
-	return fmt.Sprintf("batch: %s: %d errors in %d rows, nothing enqueued", e.Summary.Source, e.ErrorCount(), e.Summary.Rows)
+	return fmt.Sprintf("batch: %s: %s, nothing enqueued", e.Summary.Source, e.Counts())
+}
+
+// Counts says how many errors the file has and where, in words: "1 error in 1 row",
+// "3 errors in 2 rows", "1 error in the header", "4 errors: 1 in the header, 3 in 2 rows".
+func (e *InvalidFileError) Counts() string {
+	total, inRows := e.ErrorCount(), e.Summary.RowErrors
+	other := total - inRows
+	where := "the file"
+	if e.Summary.Layout.HeaderLine > 0 {
+		where = "the header"
+	}
+	rows := fmt.Sprintf("%s in %s", plural(inRows, "error"), plural(e.Summary.ErrorRows, "row"))
+	switch {
+	case other <= 0:
+		return rows
+	case inRows == 0:
+		return plural(other, "error") + " in " + where
+	}
+	return fmt.Sprintf("%s: %d in %s, %d in %s", plural(total, "error"), other, where, inRows, plural(e.Summary.ErrorRows, "row"))
+}
+
+// plural is "1 row", "2 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // ErrorCount is how many problems the file has (all counted, some listed).

@@ -58,6 +58,11 @@ type Plan struct {
 	// them against the same moment, so a month that ends between the two passes cannot make the
 	// second refuse a row the first accepted.
 	ValidatedAt time.Time
+	// Limit is the job size every row was checked against; Enqueue checks again against the
+	// stream's real limit when that is smaller (or Limit.Bytes is 0).
+	Limit     JobLimit
+	maxErrors int
+	opts      []job.Option // the options validation ran with, for a second check
 }
 
 // fixedClock is a job.Clock that always answers the same time.
@@ -65,11 +70,20 @@ type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
-// ValidateInput reads the whole input, validates every row (pkg/job) and hashes the bytes. An
-// empty batchID is derived from the content: "b-" + the first 20 hex digits of the SHA-256. A file
-// with any invalid row returns an *InvalidFileError (matching job.ErrInvalidBatch); a file without
-// rows ErrEmptyBatch.
-func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
+// ValidateInput reads the whole input, validates every row (pkg/job), checks that each row's job
+// message fits limit (a row that does not is invalid: "the job would be N bytes; the stream allows
+// M") and hashes the bytes. An empty batchID is derived from the content: "b-" + the first 20 hex
+// digits of the SHA-256. A file with any invalid row returns an *InvalidFileError (matching
+// job.ErrInvalidBatch); a file without rows ErrEmptyBatch. Pass the stream's real limit
+// (Enqueuer.JobLimit) when connected; without NATS, the configured one, which Enqueue checks
+// again against the real one. opts go to job.ValidateFile after the error cap, the clock and the
+// size limit (e.g. job.WithStrict).
+func ValidateInput(in Input, batchID string, maxErrors int, limit JobLimit, opts ...job.Option) (Plan, error) {
+	return validateInput(in, batchID, maxErrors, limit, time.Now().UTC(), opts)
+}
+
+// validateInput is ValidateInput with card expiry dates checked against now.
+func validateInput(in Input, batchID string, maxErrors int, limit JobLimit, now time.Time, opts []job.Option) (Plan, error) {
 	if batchID != "" && !queue.IsPlainToken(batchID) {
 		return Plan{}, fmt.Errorf("batch: %q: %w: want 1-64 letters, digits, '_' or '-', not 'h' + 52 lowercase base32 characters (the form of a hashed id)", batchID, ErrInvalidBatchID)
 	}
@@ -80,8 +94,8 @@ func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
 	defer rc.Close()
 	h := sha256.New()
 	tee := io.TeeReader(rc, h)
-	now := time.Now().UTC()
-	sum, err := job.ValidateFile(tee, in.Name, job.WithMaxErrors(maxErrors), job.WithClock(fixedClock(now)))
+	sum, err := job.ValidateFile(tee, in.Name, append([]job.Option{job.WithMaxErrors(maxErrors), job.WithClock(fixedClock(now)),
+		job.WithSizeLimit(limit.sizeLimit(batchID))}, opts...)...)
 	if err != nil && !errors.Is(err, job.ErrInvalidBatch) {
 		return Plan{}, fmt.Errorf("batch: read %s: %w", in.Name, err)
 	}
@@ -94,7 +108,8 @@ func ValidateInput(in Input, batchID string, maxErrors int) (Plan, error) {
 	if sum.Valid == 0 {
 		return Plan{}, fmt.Errorf("batch: %s: %w", in.Name, ErrEmptyBatch)
 	}
-	p := Plan{BatchID: batchID, Source: in.Name, SHA256: hex.EncodeToString(h.Sum(nil)), Summary: sum, ValidatedAt: now}
+	p := Plan{BatchID: batchID, Source: in.Name, SHA256: hex.EncodeToString(h.Sum(nil)), Summary: sum, ValidatedAt: now,
+		Limit: limit, maxErrors: maxErrors, opts: opts}
 	if p.BatchID == "" {
 		p.BatchID = "b-" + p.SHA256[:20]
 	}

@@ -47,8 +47,21 @@ type Manifest struct {
 	Duplicates       int         `json:"duplicates"`
 	DuplicateSamples []Duplicate `json:"duplicate_samples,omitempty"`
 	Attempts         int         `json:"attempts"` // enqueue runs that started publishing
-	CreatedAt        time.Time   `json:"created_at"`
-	UpdatedAt        time.Time   `json:"updated_at"`
+	// Refused lists the chunks the stream refused in the last run (nothing of them stored, their
+	// reservations released); cleared when the batch is enqueued.
+	Refused   []ChunkRefusal `json:"refused,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+// ChunkRefusal records a chunk the stream refused: which rows, and the server's reason.
+type ChunkRefusal struct {
+	Chunk     int       `json:"chunk"`
+	FirstLine int       `json:"first_line"`
+	LastLine  int       `json:"last_line"`
+	Rows      int       `json:"rows"`
+	Reason    string    `json:"reason"`
+	At        time.Time `json:"at"`
 }
 
 // Duplicate is a row whose client_orderid another batch had already reserved.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,8 +25,9 @@ var (
 type WaitOptions struct {
 	Names   queue.Names   // default queue.DefaultNames()
 	Timeout time.Duration // 0: until every row has a result (or ctx ends)
-	// Report, if set, receives every row's result as CSV (first result per client_orderid).
-	Report io.Writer
+	// OnResult, if set, is called with each row's result (the first per client_orderid), e.g. to
+	// collect them for WriteReport.
+	OnResult func(job.Result)
 	// Progress, if set, is called after each new result.
 	Progress func(Progress)
 	Log      zerolog.Logger
@@ -65,20 +65,8 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 		return res, fmt.Errorf("batch: wait %s: %w (re-run enqueue to finish it)", batchID, ErrNotEnqueued)
 	}
 	res.Expected = m.Enqueued
-	var rw *ReportWriter
-	if o.Report != nil {
-		rw = NewReportWriter(o.Report)
-	}
-	flush := func(err error) (WaitResult, error) {
-		if rw != nil {
-			if ferr := rw.Flush(); err == nil {
-				err = ferr
-			}
-		}
-		return res, err
-	}
 	if res.Expected == 0 {
-		return flush(nil)
+		return res, nil
 	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -90,12 +78,12 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 	// holds fewer results than rows, they expired: say so instead of waiting for ever.
 	complete := m.State == StateCompleted
 	missing := func() (WaitResult, error) {
-		return flush(fmt.Errorf("batch: wait %s: %w: %d of %d rows have results in stream %s", batchID, ErrResultsMissing, res.Results, res.Expected, o.Names.ResultStream))
+		return res, fmt.Errorf("batch: wait %s: %w: %d of %d rows have results in stream %s", batchID, ErrResultsMissing, res.Results, res.Expected, o.Names.ResultStream)
 	}
 	if complete {
 		n, err := storedResults(ctx, js, o.Names.ResultStream, resultSubj)
 		if err != nil {
-			return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+			return res, fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err))
 		}
 		if n < uint64(res.Expected) {
 			return missing()
@@ -106,11 +94,11 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
-		return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+		return res, fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err))
 	}
 	it, err := cons.Messages()
 	if err != nil {
-		return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+		return res, fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
@@ -130,11 +118,11 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 		if err != nil {
 			if ctx.Err() != nil {
 				if errors.Is(ctx.Err(), context.DeadlineExceeded) && o.Timeout > 0 {
-					return flush(fmt.Errorf("batch: wait %s: %w after %s: %d of %d rows have results", batchID, ErrWaitTimeout, o.Timeout, res.Results, res.Expected))
+					return res, fmt.Errorf("batch: wait %s: %w after %s: %d of %d rows have results", batchID, ErrWaitTimeout, o.Timeout, res.Results, res.Expected)
 				}
-				return flush(fmt.Errorf("batch: wait %s: %w", batchID, ctx.Err()))
+				return res, fmt.Errorf("batch: wait %s: %w", batchID, ctx.Err())
 			}
-			return flush(fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err)))
+			return res, fmt.Errorf("batch: wait %s: %w", batchID, unavailable(err))
 		}
 		caughtUp = false
 		if meta, err := msg.Metadata(); err == nil {
@@ -168,16 +156,14 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 			}
 			_ = t.Add(a) // overflow of a control total cannot happen for validated batches
 		}
-		if rw != nil {
-			if err := rw.Write(r); err != nil {
-				return flush(err)
-			}
+		if o.OnResult != nil {
+			o.OnResult(r)
 		}
 		if o.Progress != nil {
 			o.Progress(Progress{Rows: res.Results, Total: res.Expected})
 		}
 	}
-	return flush(nil)
+	return res, nil
 }
 
 // storedResults is how many messages the results stream holds on subject.

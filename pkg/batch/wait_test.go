@@ -1,9 +1,7 @@
 package batch_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -17,7 +15,7 @@ import (
 	"github.com/payrun/payrun/pkg/queue"
 )
 
-func TestWaitFollowsResultsAndWritesReport(t *testing.T) {
+func TestWaitFollowsResults(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	in := stringInput("pay.csv", csvRows("o", 0, 4))
@@ -31,13 +29,13 @@ func TestWaitFollowsResultsAndWritesReport(t *testing.T) {
 	// A result for another batch and a re-published duplicate are ignored.
 	publishResult(t, e, job.Result{BatchID: "other", ClientOrderID: "o-2", Status: job.StatusApproved, Amount: "1.00", Currency: "USD"})
 
-	var report bytes.Buffer
+	var got []job.Result // OnResult runs on Wait's goroutine, read after done
 	done := make(chan struct{})
 	var res batch.WaitResult
 	var werr error
 	go func() {
 		defer close(done)
-		res, werr = batch.Wait(ctxTimeout(t, 30*time.Second), e.js, e.h.Batches, "b1", batch.WaitOptions{Report: &report})
+		res, werr = batch.Wait(ctxTimeout(t, 30*time.Second), e.js, e.h.Batches, "b1", batch.WaitOptions{OnResult: func(r job.Result) { got = append(got, r) }})
 	}()
 	// The rest arrives while Wait follows (a duplicate without msg id included).
 	dup, _ := json.Marshal(job.Result{Version: 1, BatchID: "b1", ClientOrderID: "o-0", Status: job.StatusApproved, Amount: "10.00", Currency: "USD"})
@@ -56,25 +54,15 @@ func TestWaitFollowsResultsAndWritesReport(t *testing.T) {
 	if got := res.Totals[job.StatusApproved]["USD"].String(); got != "20.00" {
 		t.Errorf("approved USD = %s", got)
 	}
-	rows, err := csv.NewReader(&report).ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	byID := map[string]job.Result{}
+	for _, r := range got {
+		if _, dup := byID[r.ClientOrderID]; dup {
+			t.Errorf("OnResult called twice for %s", r.ClientOrderID)
+		}
+		byID[r.ClientOrderID] = r
 	}
-	if len(rows) != 5 || rows[0][0] != "client_orderid" || rows[0][6] != "error_message" {
-		t.Fatalf("report rows = %v", rows)
-	}
-	byID := map[string][]string{}
-	for _, r := range rows[1:] {
-		byID[r[0]] = r
-	}
-	if r := byID["o-1"]; r[1] != "declined" || r[5] != "'-1" || r[6] != "'=HYPERLINK(\"x\")" {
-		t.Errorf("declined row = %q", r)
-	}
-	if r := byID["o-3"]; r[6] != "'+status unknown" || r[8] != "40" {
-		t.Errorf("unresolved row = %q", r)
-	}
-	if r := byID["o-0"]; r[2] != "901" || r[3] != "10.00" || r[4] != "USD" || r[10] != "2026-11-27T03:00:00Z" {
-		t.Errorf("approved row = %q", r)
+	if len(byID) != 4 || byID["o-1"].Status != job.StatusDeclined || byID["o-3"].Attempts != 40 || byID["o-0"].PaynetOrderID != "901" {
+		t.Errorf("results passed to OnResult = %+v", got)
 	}
 }
 

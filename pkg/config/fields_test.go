@@ -53,7 +53,7 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 	}
 }
 
-// TestNotFoundCodesFromEnv protects I1 (only positive evidence of absence licenses a second
+// TestNotFoundCodesFromEnv protects I3 (only positive evidence of absence licenses a second
 // send): gateway.not_found_codes is a comma-separated list in its variable, empty by default (a
 // real gateway's not-found answer must be confirmed, docs/gateway.md), and a code with a space
 // is refused with the key's name.

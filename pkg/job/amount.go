@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// MaxAmountLength is the gateway's maximum length of the amount parameter.
+// MaxAmountLength is the gateway's maximum length of the amount parameter. An amount is sent in
+// its shortest exact form (Numeric), so this bounds that form, not how the amount was written.
 const MaxAmountLength = 10
 
 // Amount is an exact amount of money: an integer count of the currency's
@@ -30,8 +32,10 @@ func MinorUnits(currency string) (int, bool) {
 // ParseAmount parses s, a decimal in major units with '.' as the decimal
 // separator ("10.5" is ten dollars fifty for USD), into an exact Amount.
 // It accepts what the gateway documents and nothing looser: digits with at
-// most one '.', at most MaxAmountLength characters, no more fraction digits
-// than the currency has minor units, greater than zero. Signs, exponents,
+// most one '.', no more fraction digits than the currency has minor units,
+// greater than zero, and a value whose shortest exact form (Numeric, what
+// the gateway receives) has at most MaxAmountLength characters: "10000000.00"
+// IDR is accepted and sent as "10000000"; "123456789.5" is refused. Signs, exponents,
 // spaces, thousands separators, a leading or trailing '.', and leading zeros
 // are refused with a reason. Errors are *AmountError matching ErrInvalidAmount.
 func ParseAmount(s, currency string) (Amount, error) {
@@ -77,8 +81,12 @@ func checkAmountSyntax(s string) (intPart, frac string, reason string) {
 		return "", "", "ends with '.'; write the fraction digits or drop the '.'"
 	case len(intPart) > 1 && intPart[0] == '0':
 		return "", "", "has leading zeros"
-	case len(s) > MaxAmountLength:
-		return "", "", fmt.Sprintf("is %d characters long; the gateway allows at most %d", len(s), MaxAmountLength)
+	}
+	if n := numericLen(intPart, frac); n > MaxAmountLength {
+		if n == len(s) {
+			return "", "", fmt.Sprintf("is %d characters long; the gateway allows at most %d", n, MaxAmountLength)
+		}
+		return "", "", fmt.Sprintf("is %d characters long even without trailing zeros; the gateway allows at most %d", n, MaxAmountLength)
 	}
 	return intPart, frac, ""
 }
@@ -95,7 +103,7 @@ func parseAmount(s, currency string, minor int) (Amount, string) {
 		}
 		return Amount{}, fmt.Sprintf("has %d fraction digits, %s allows %s", len(frac), currency, allows)
 	}
-	// At most 10 digits in all and at most 4 minor units: no overflow.
+	// At most 10 integer digits and at most 4 minor units: no overflow.
 	var v int64
 	for _, c := range intPart + frac + strings.Repeat("0", minor-len(frac)) {
 		v = v*10 + int64(c-'0')
@@ -128,6 +136,30 @@ func (a Amount) String() string {
 		return "-" + digits
 	}
 	return digits
+}
+
+// numericLen is the length of the shortest exact form of intPart.frac: trailing fraction zeros
+// and then a bare '.' dropped.
+func numericLen(intPart, frac string) int {
+	if frac = strings.TrimRight(frac, "0"); frac != "" {
+		return len(intPart) + 1 + len(frac)
+	}
+	return len(intPart)
+}
+
+// Numeric formats the amount in major units in its shortest exact form, the form the gateway's
+// Numeric amount parameter receives: no trailing fraction zeros, no bare '.' ("10.5" USD,
+// "10000000" IDR, "0.005" KWD). For every amount ParseAmount returns it has at most
+// MaxAmountLength characters, and ParseAmount(a.Numeric(), a.Currency) == a.
+func (a Amount) Numeric() string {
+	s := a.String()
+	if intPart, frac, ok := strings.Cut(s, "."); ok {
+		if frac = strings.TrimRight(frac, "0"); frac == "" {
+			return intPart
+		}
+		return intPart + "." + frac
+	}
+	return s
 }
 
 // ErrAmountOverflow is returned by Add when a sum leaves the int64 range.
@@ -239,4 +271,14 @@ func currencyReason(c string) string {
 		}
 	}
 	return fmt.Sprintf("%s is not an active ISO 4217 currency code", strconv.Quote(safeValue(c)))
+}
+
+// Currencies returns every currency code ParseAmount accepts, sorted.
+func Currencies() []string {
+	out := make([]string, 0, len(iso4217))
+	for c := range iso4217 {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }

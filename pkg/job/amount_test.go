@@ -30,6 +30,9 @@ func TestParseAmount(t *testing.T) {
 		{"1.5", "KWD", 1500, "1.500", ""},
 		{"0.001", "KWD", 1, "0.001", ""},
 		{"1.2345", "CLF", 12345, "1.2345", ""},
+		{"10000000.00", "IDR", 1000000000, "10000000.00", ""}, // sent as "10000000"
+		{"1000000.000", "IQD", 1000000000, "1000000.000", ""}, // sent as "1000000"
+		{"12345678.90", "USD", 1234567890, "12345678.90", ""}, // sent as "12345678.9"
 		{"10.555", "USD", 0, "", "has 3 fraction digits, USD allows 2"},
 		{"10.5", "JPY", 0, "", "has 1 fraction digits, JPY allows none"},
 		{"1.0001", "KWD", 0, "", "KWD allows 3"},
@@ -86,6 +89,24 @@ func TestParseAmount(t *testing.T) {
 				t.Fatalf("reason %q, want it to contain %q", ae.Reason, tt.reason)
 			}
 		})
+	}
+}
+
+// Invariant 3: Numeric is the shortest exact form, the one the gateway receives.
+func TestAmountNumeric(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, cur, want string }{
+		{"10.50", "USD", "10.5"}, {"10.5", "USD", "10.5"}, {"10.00", "USD", "10"}, {"0.01", "USD", "0.01"},
+		{"10000000.00", "IDR", "10000000"}, {"1000000.000", "IQD", "1000000"}, {"0.500", "KWD", "0.5"},
+		{"1000", "JPY", "1000"}, {"9999999999", "JPY", "9999999999"}, {"1.2340", "CLF", "1.234"},
+	} {
+		a, err := ParseAmount(tt.in, tt.cur)
+		if err != nil {
+			t.Fatalf("ParseAmount(%q, %s): %v", tt.in, tt.cur, err)
+		}
+		if got := a.Numeric(); got != tt.want {
+			t.Errorf("ParseAmount(%q, %s).Numeric() = %q, want %q", tt.in, tt.cur, got, tt.want)
+		}
 	}
 }
 
@@ -228,16 +249,14 @@ func FuzzParseAmount(f *testing.F) {
 			return
 		}
 		m, _ := MinorUnits(cur)
-		if a.Minor <= 0 || a.Currency != cur || len(s) > MaxAmountLength {
-			t.Fatalf("ParseAmount(%q, %q) = %+v accepted", s, cur, a)
+		if a.Minor <= 0 || a.Currency != cur || len(a.Numeric()) > MaxAmountLength || len(a.Numeric()) > len(s) {
+			t.Fatalf("ParseAmount(%q, %q) = %+v (sent as %q) accepted", s, cur, a, a.Numeric())
 		}
-		// Canonical form parses back to the same amount.
-		b, err := ParseAmount(a.String(), cur)
-		if err != nil && len(a.String()) <= MaxAmountLength {
-			t.Fatalf("ParseAmount(String()=%q): %v", a.String(), err)
-		}
-		if err == nil && b != a {
-			t.Fatalf("round trip %q → %+v → %q → %+v", s, a, a.String(), b)
+		// Both printed forms parse back to the same amount.
+		for _, form := range []string{a.String(), a.Numeric()} {
+			if b, err := ParseAmount(form, cur); err != nil || b != a {
+				t.Fatalf("round trip %q → %+v → %q → %+v, %v", s, a, form, b, err)
+			}
 		}
 		// The decimal value is preserved exactly: s has no more fraction
 		// digits than m, and padding s's fraction gives String().

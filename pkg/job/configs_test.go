@@ -25,6 +25,8 @@ var invalidKeys = map[string]string{
 	"invalid-currency.csv":            "currency",
 	"invalid-cvv2.csv":                "cvv2",
 	"invalid-duplicate-id.csv":        "client_orderid",
+	"invalid-excel-account.csv":       "account_number",
+	"invalid-excel-amounts.csv":       "amount",
 	"invalid-expired-card.csv":        "expire_year",
 	"invalid-missing-destination.csv": "destination",
 	"invalid-ragged-row.csv":          "",

@@ -28,6 +28,24 @@ func ExampleParseAmount() {
 	// job: parse amount "1e3" "USD": is in exponent form; write it out, e.g. 1000.00
 }
 
+// The gateway receives an amount's shortest exact form: at most 10 characters for every amount
+// ParseAmount accepts, even when written with all the currency's fraction digits.
+func ExampleAmount_Numeric() {
+	for _, in := range []struct{ s, cur string }{{"10.50", "USD"}, {"10000000.00", "IDR"}, {"1000000.000", "IQD"}, {"0.005", "KWD"}} {
+		a, err := job.ParseAmount(in.s, in.cur)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(a, "is sent as", a.Numeric())
+	}
+	// Output:
+	// 10.50 is sent as 10.5
+	// 10000000.00 is sent as 10000000
+	// 1000000.000 is sent as 1000000
+	// 0.005 is sent as 0.005
+}
+
 func ExampleNewReader() {
 	const file = `client_orderid,amount,currency,account_number,first_name
 pay-1,10.5,USD,1234567890,Ann
@@ -124,4 +142,35 @@ card-1,75.10,USD,4111111111111111,CHEN WEI,11,2026
 	// Output:
 	// 2026-11-30 1 <nil>
 	// 2026-12-01 0 cards.csv:2:47: expire_year: the card expired at the end of 11/2026 (today is 12/2026 UTC); a card is valid through its expiry month
+}
+
+// A semicolon file as Excel saves it in Europe, with a title above the header.
+func ExampleReader_Layout() {
+	file := "sep=;\r\nPayroll November 2026;;;\r\nClient OrderID;Amount;Currency;IBAN\r\nlohn-1;1234.56;EUR;DE89370400440532013000\r\n"
+	r := job.NewReader(strings.NewReader(file), "lohn.csv")
+	j, err := r.Next()
+	l := r.Layout()
+	fmt.Println(job.DelimiterName(l.Delimiter), l.DelimFrom, "title", l.TitleLines, "header", l.HeaderLine)
+	for _, c := range l.Columns {
+		fmt.Printf("%q -> %s\n", c.Header, c.Param)
+	}
+	fmt.Println(j.Line, j.ClientOrderID, j.Amount, err)
+	// Output:
+	// semicolon sep= line title [2] header 3
+	// "Client OrderID" -> client_orderid
+	// "Amount" -> amount
+	// "Currency" -> currency
+	// "IBAN" -> account_number
+	// 4 lohn-1 1234.56 <nil>
+}
+
+func ExampleBoundErrorText() {
+	short := "Invalid account"
+	long := strings.Repeat("x", 20_000)
+	fmt.Println(job.BoundErrorText(short))
+	b := job.BoundErrorText(long)
+	fmt.Println(len(b) <= job.MaxErrorText, strings.TrimLeft(b, "x"))
+	// Output:
+	// Invalid account
+	// true … [11844 bytes cut]
 }

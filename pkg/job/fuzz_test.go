@@ -21,6 +21,7 @@ func FuzzReader(f *testing.F) {
 		header + "o1,1\n,,,,\n",
 		"a,a,a\n\x00,\xff,\"",
 		"first_name,receiver_first_name,amout\nx,y,z\n",
+		header + "o1,1,USD,12\n\n,,,\no2,1\no3,1,USD,\"1\r\r\n2\"\no4,1,\"U\"SD,1\no5,2,USD,12",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -51,8 +52,8 @@ func FuzzReader(f *testing.F) {
 			if j.Line < 2 || j.ClientOrderID == "" || j.Amount.Minor <= 0 || j.MaskedDestination() == "none" {
 				t.Fatalf("bad job %+v", j)
 			}
-			if _, err := ParseAmount(j.Amount.String(), j.Amount.Currency); err != nil && len(j.Amount.String()) <= MaxAmountLength {
-				t.Fatalf("job amount %v does not parse back: %v", j.Amount, err)
+			if a, err := ParseAmount(j.Amount.Numeric(), j.Amount.Currency); err != nil || a != j.Amount || len(j.Amount.Numeric()) > MaxAmountLength {
+				t.Fatalf("job amount %v is not sent as a payable amount: %q, %v", j.Amount, j.Amount.Numeric(), err)
 			}
 			for _, p := range j.Params {
 				if cvvNames[p.Name] || p.Value == "" {

@@ -24,8 +24,9 @@ func TestHeader(t *testing.T) {
 			[]string{"amount"}, "duplicate column: it is also header field 2", 47},
 		{"unknown with suggestion", "client_orderid,amout,currency,account_number\n" + row + "\n",
 			[]string{"amout", "amount"}, `unknown column "amout"; did you mean "amount"?`, 16},
-		{"unknown case", "client_orderid,Amount,currency,account_number\n" + row + "\n",
-			[]string{"Amount", "amount"}, `did you mean "amount"?`, 16},
+		{"title case and synonyms", "Client OrderID,Amount,Currency Code,IBAN\n" + row + "\n", nil, "", 0},
+		{"unknown far, none known, with suggestion", "amout,curency\n" + row + "\n",
+			[]string{"amout", "curency"}, `did you mean "amount"?`, 1},
 		{"unknown far", "client_orderid,amount,currency,account_number,favourite_colour\n" + row + ",blue\n",
 			[]string{"favourite_colour"}, "not a parameter of the payout request", 47},
 		{"cvv2", "client_orderid,amount,currency,credit_card_number,card_printed_name,expire_month,expire_year,cvv2\n" +
@@ -34,6 +35,7 @@ func TestHeader(t *testing.T) {
 		{"missing amount", "client_orderid,currency,account_number\no1,USD,1234567890\n", []string{"amount"}, "required column is missing", 1},
 		{"no destination column", "client_orderid,amount,currency\no1,10.00,USD\n", []string{"destination"}, "no payout destination column", 1},
 		{"empty header field", "client_orderid,amount,,currency,account_number\no1,10.00,x,USD,1234567890\n", []string{""}, "header field 3 has no name", 23},
+		{"unnamed trailing columns (Excel's padding)", "client_orderid,amount,currency,account_number,,\n" + row + ",,\n", nil, "", 0},
 		{"no header", "o1,10.00,USD,4111111111111111\no2,10.00,USD,1234567890\n", []string{""}, "the first line is not a header", 1},
 		{"spaces and zero width", "client_orderid, amount ,\u200bcurrency,account_number\n" + row + "\n", nil, "", 0},
 		{"bom", "\ufeffclient_orderid,amount,currency,account_number\n" + row + "\n", nil, "", 0},
@@ -98,9 +100,9 @@ func TestAliasesResolved(t *testing.T) {
 func TestSuggest(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
-		"amout": "amount", "ammount": "amount", "curency": "currency", "client_order_id": "client_orderid",
-		"acount_number": "account_number", "Currency": "currency", "firstname": "first_name",
-		"expiry_month": "expire_month", "zzz": "", "note": "", "foo_bar_baz_qux": "",
+		"amout": "amount", "ammount": "amount", "curency": "currency", "Client Oder ID": "client_orderid",
+		"acount_number": "account_number", "Curreny": "currency", "frist name": "receiver_first_name",
+		"expiry_mnth": "expire_month", "zzz": "", "note": "", "foo_bar_baz_qux": "",
 	}
 	for in, want := range tests {
 		if got := suggest(in); got != want {

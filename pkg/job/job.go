@@ -20,8 +20,8 @@ type Job struct {
 }
 
 // PayoutParams returns what the gateway receives: every non-empty parameter
-// in CSV order, with amount formatted exactly from Amount (so "10.5" USD is
-// sent as "10.50").
+// in CSV order, with amount in its shortest exact form (Amount.Numeric: "10.50" USD is sent as
+// "10.5", "10000000.00" IDR as "10000000"), which never exceeds MaxAmountLength.
 func (j Job) PayoutParams() []Param {
 	out := make([]Param, 0, len(j.Params))
 	for _, p := range j.Params {
@@ -29,7 +29,7 @@ func (j Job) PayoutParams() []Param {
 			continue
 		}
 		if p.Name == "amount" {
-			p.Value = j.Amount.String()
+			p.Value = j.Amount.Numeric()
 		}
 		out = append(out, p)
 	}

@@ -142,12 +142,3 @@ func safeValue(s string) string {
 	}
 	return s
 }
-
-// shownValue is safeValue for a named parameter: sensitive ones are fully
-// masked except the last 4.
-func shownValue(name, v string) string {
-	if IsSensitive(name) {
-		return maskKeepLast(v)
-	}
-	return safeValue(v)
-}

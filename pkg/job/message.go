@@ -20,7 +20,7 @@ type JobMessage struct {
 	BatchID       string  `json:"batch_id"`
 	Line          int     `json:"line"`
 	ClientOrderID string  `json:"client_orderid"`
-	Amount        string  `json:"amount"` // major units, exactly the currency's fraction digits
+	Amount        string  `json:"amount"` // major units, shortest exact form (Amount.Numeric)
 	Currency      string  `json:"currency"`
 	Params        []Param `json:"params"` // canonical names, CSV order, amount as in Amount
 }
@@ -32,7 +32,7 @@ func NewJobMessage(batchID string, j Job) JobMessage {
 		BatchID:       batchID,
 		Line:          j.Line,
 		ClientOrderID: j.ClientOrderID,
-		Amount:        j.Amount.String(),
+		Amount:        j.Amount.Numeric(),
 		Currency:      j.Amount.Currency,
 		Params:        j.PayoutParams(),
 	}
@@ -151,6 +151,10 @@ type Result struct {
 	SubmittedAt   time.Time `json:"submitted_at,omitzero"`
 	FinishedAt    time.Time `json:"finished_at,omitzero"`
 	Destination   string    `json:"destination"` // Job.MaskedDestination
+	// Generation is 0 for the row as enqueued and n for its result after the n-th
+	// `enqueue --retry` put it back (it had been written off with proof that nothing was sent).
+	// A result of a higher generation supersedes the row's earlier ones.
+	Generation int `json:"generation,omitempty"`
 }
 
 // DecodeResult decodes and checks a result payload.

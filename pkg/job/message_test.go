@@ -20,8 +20,8 @@ func TestJobMessageRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"version":1,"batch_id":"batch-1","line":2,"client_orderid":"o1","amount":"10.50","currency":"USD","params":[` +
-		`{"name":"client_orderid","value":"o1"},{"name":"amount","value":"10.50"},{"name":"currency","value":"USD"},` +
+	want := `{"version":1,"batch_id":"batch-1","line":2,"client_orderid":"o1","amount":"10.5","currency":"USD","params":[` +
+		`{"name":"client_orderid","value":"o1"},{"name":"amount","value":"10.5"},{"name":"currency","value":"USD"},` +
 		`{"name":"account_number","value":"1234567890"},{"name":"receiver_first_name","value":"Ann"}]}`
 	if string(data) != want {
 		t.Fatalf("json\n%s\nwant\n%s", data, want)

@@ -1,11 +1,5 @@
 package job
 
-import (
-	"reflect"
-	"strconv"
-	"strings"
-)
-
 // paramSpec is one request parameter of the gateway's /api/v4/payout page.
 type paramSpec struct {
 	name     string   // canonical name, sent to the gateway
@@ -78,14 +72,13 @@ var specs = []paramSpec{
 var (
 	specIndex   = map[string]int{}        // canonical name → index
 	specByName  = map[string]*paramSpec{} // canonical or alias → spec
-	rowType     reflect.Type              // the gocsv row struct, field i = specs[i]
+	specByKey   = map[string]*paramSpec{} // headerKey of a canonical name, alias or synonym → spec
 	idxOrderID  = mustIndex("client_orderid")
 	idxAmount   = mustIndex("amount")
 	idxCurrency = mustIndex("currency")
 )
 
 func init() {
-	fields := make([]reflect.StructField, len(specs))
 	for i := range specs {
 		s := &specs[i]
 		specIndex[s.name] = i
@@ -93,15 +86,20 @@ func init() {
 		for _, a := range s.aliases {
 			specByName[a] = s
 		}
-		// gocsv accepts several header names for one field, separated by ','.
-		tag := strings.Join(append([]string{s.name}, s.aliases...), ",")
-		fields[i] = reflect.StructField{
-			Name: "F" + strconv.Itoa(i),
-			Type: reflect.TypeFor[string](),
-			Tag:  reflect.StructTag(`csv:"` + tag + `"`),
+	}
+	for i := range specs {
+		s := &specs[i]
+		for _, n := range append(append([]string{s.name}, s.aliases...), synonyms[s.name]...) {
+			k := headerKey(n)
+			if other, ok := specByKey[k]; ok && other != s {
+				panic("job: header name " + n + " would map to " + other.name + " and " + s.name) // programming error in the tables
+			}
+			specByKey[k] = s
 		}
 	}
-	rowType = reflect.StructOf(fields)
+	for name := range synonyms {
+		mustIndex(name)
+	}
 }
 
 func mustIndex(name string) int {

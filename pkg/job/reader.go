@@ -3,36 +3,40 @@ package job
 import (
 	"bufio"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"reflect"
 	"time"
-
-	"github.com/gocarina/gocsv"
 )
 
 // Reader reads payout jobs from a CSV stream, one row at a time: memory does
 // not grow with the file, except for about 26 bytes per row that remember
 // client_orderid hashes for the duplicate check (see idSet).
 //
-// The first line is the header: parameter names of the payout request (or
-// their documented aliases). A leading UTF-8 byte order mark is skipped; CRLF
-// line ends and RFC 4180 quoting are understood; blank lines are skipped.
-//
-// Mapping: gocsv's Unmarshaller fills a struct (one string field per payout
-// parameter, tagged with the parameter name and its aliases) from each
-// record. It runs synchronously over the encoding/csv.Reader owned here, so
-// csv.Reader.FieldPos still describes the record just mapped, which gives
-// every error its exact line and column. (gocsv's channel and callback APIs
-// read ahead in a goroutine and would lose that.)
+// Before any row, the Reader looks at the first 64 KiB (sniff): a workbook
+// (.xlsx, .xls, .ods) or a file that is not UTF-8 is refused with what to
+// do; a UTF-8 byte order mark and Excel's "sep=;" first line are skipped;
+// the delimiter (comma, semicolon or tab) is the one under which the header
+// names payout parameters, and a header that does so under two delimiters
+// is refused; up to three title lines above the header are skipped. Header
+// names are matched ignoring case, spaces and punctuation, with synonyms
+// (see Layout for what was decided). Then gocsv maps every record onto the
+// parameters, by the canonical names the header was mapped to (see
+// rowMapper); CRLF line ends and RFC 4180 quoting are understood; blank
+// lines and rows whose fields are all empty (Excel's ",,,,") are skipped.
 type Reader struct {
 	source string
 	in     io.Reader
 	limit  *lineLimiter
 	csv    *csv.Reader
-	um     *gocsv.Unmarshaller
+	replay *replay    // the bytes csv has read, for mapper
+	mapper *rowMapper // gocsv: record → row
+	offset int        // lines before the csv reader's first line (Excel's sep= line)
+	layout Layout
+	strict bool
 
 	cols    []column
 	colOf   []int // per spec: the header field that fills it, or -1
@@ -42,15 +46,20 @@ type Reader struct {
 
 	seen *idSet // client_orderids seen so far
 
+	size     SizeLimit
 	now      func() time.Time // the clock, read once per file
 	thisYear int              // the current UTC year and month, for card expiry
 	thisMon  time.Month
 
-	started bool
-	rows    int
-	total   int                // validation errors found so far
-	pending []*ValidationError // errors not yet returned by Next
-	err     error              // sticky: io.EOF or a read error
+	started   bool
+	rows      int
+	total     int                // validation errors found so far
+	fileErrs  int                // of which not in a data row (layout, header)
+	badRows   int                // data rows with at least one error
+	pending   []*ValidationError // errors not yet returned by Next
+	warnings  []*ValidationError // the first warnings (see Warnings)
+	warnTotal int
+	err       error // sticky: io.EOF or a read error
 }
 
 // Option configures ValidateFile and NewReader (one list can be passed to
@@ -60,7 +69,25 @@ type Option func(*options)
 type options struct {
 	maxErrors int
 	clock     Clock
+	strict    bool
+	size      SizeLimit
 }
+
+// WithStrict turns every warning (see Reader.Warnings) into an error.
+func WithStrict(strict bool) Option { return func(o *options) { o.strict = strict } }
+
+// SizeLimit bounds the stored size of each valid row's job message, so that every row validation
+// accepts can be published. Size measures a job's message as it will be stored (the caller knows
+// the batch id and the headers); a row over Max bytes is refused, at its largest field, with
+// "the job would be N bytes; <Allows> <Max>". Max 0 checks nothing.
+type SizeLimit struct {
+	Max    int
+	Size   func(Job) int
+	Allows string // e.g. "the stream allows"
+}
+
+// WithSizeLimit makes the Reader refuse rows whose job message exceeds l.
+func WithSizeLimit(l SizeLimit) Option { return func(o *options) { o.size = l } }
 
 // Clock tells the time. The Reader reads it once per file, when it reads the
 // header, to check card expiry dates.
@@ -88,7 +115,7 @@ func NewReader(r io.Reader, source string, opts ...Option) *Reader {
 	if o.clock != nil {
 		now = o.clock.Now
 	}
-	return &Reader{source: source, in: r, seen: newIDSet(), now: now}
+	return &Reader{source: source, in: r, seen: newIDSet(), now: now, strict: o.strict, size: o.size}
 }
 
 // Rows returns how many data rows (valid or not) have been read so far.
@@ -121,26 +148,78 @@ func (r *Reader) Next() (Job, error) {
 	}
 }
 
+// Layout tells how the file is being read: valid once Next has returned
+// for the first time.
+func (r *Reader) Layout() Layout { return r.layout }
+
+// MaxWarnings is how many warnings a Reader keeps (it counts them all).
+const MaxWarnings = 100
+
+// Warnings returns the first MaxWarnings warnings found so far, and how
+// many there were. A warning is something a spreadsheet often does to data
+// without saying so (a card number in a text field, a postal code that lost
+// its leading zero): the row is still a valid job, unless WithStrict made
+// warnings errors.
+func (r *Reader) Warnings() ([]*ValidationError, int) { return r.warnings, r.warnTotal }
+
 func (r *Reader) add(line, col int, key, reason string) {
 	r.total++
 	r.pending = append(r.pending, &ValidationError{File: r.source, Line: line, Column: col, Key: key, Reason: reason})
+}
+
+// warn records a warning, or an error when the Reader is strict.
+func (r *Reader) warn(line, col int, key, reason string) {
+	if r.strict {
+		r.add(line, col, key, reason+" (an error because of --strict)")
+		return
+	}
+	r.warnTotal++
+	if len(r.warnings) < MaxWarnings {
+		r.warnings = append(r.warnings, &ValidationError{File: r.source, Line: line, Column: col, Key: key, Reason: reason})
+	}
 }
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
 func (r *Reader) readHeader() {
 	r.started = true
+	before := r.total
+	defer func() { r.fileErrs += r.total - before }()
 	today := r.now().UTC()
 	r.thisYear, r.thisMon = today.Year(), today.Month()
 	r.limit = &lineLimiter{r: r.in, max: MaxLineBytes, line: 1}
-	br := bufio.NewReader(r.limit)
-	if b, err := br.Peek(len(bom)); err == nil && string(b) == string(bom) {
-		_, _ = br.Discard(len(bom))
+	br := bufio.NewReaderSize(r.limit, sniffBytes)
+	sample, err := br.Peek(sniffBytes)
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+	case errors.Is(err, errLineTooLong):
+		r.lineTooLong()
+		return
+	default:
+		r.err = fmt.Errorf("job: read %s: %w", r.source, err)
+		return
 	}
-	r.csv = csv.NewReader(br)
-	r.csv.ReuseRecord = true
-	// A pointer type makes gocsv return the struct it filled, not a copy.
-	um, err := gocsv.NewUnmarshaller(r.csv, reflect.New(rowType).Interface())
+	sn, problem := sniff(sample, err != nil)
+	if problem != nil {
+		r.add(problem.line, problem.col, "", problem.reason)
+		r.err = io.EOF
+		return
+	}
+	_, _ = br.Discard(sn.skip)
+	r.layout = Layout{BOM: sn.bom, Delimiter: sn.delim, DelimFrom: sn.delimFrom}
+	if sn.sepLine {
+		r.offset, r.layout.SepLine = 1, 1
+	}
+	r.replay = &replay{}
+	r.csv = newCSVReader(io.TeeReader(br, r.replay), sn.delim)
+	for range sn.titles {
+		if _, err := r.csv.Read(); err != nil {
+			break // cannot happen: sniff read the same records
+		}
+		line, _ := r.csv.FieldPos(0)
+		r.layout.TitleLines = append(r.layout.TitleLines, line+r.offset)
+	}
+	header, err := r.csv.Read()
 	if err != nil {
 		var pe *csv.ParseError
 		switch {
@@ -148,7 +227,7 @@ func (r *Reader) readHeader() {
 			r.add(1, 0, "", "the file is empty; the first line must be the header naming the columns")
 			r.err = io.EOF
 		case errors.As(err, &pe):
-			r.add(pe.Line, pe.Column, "", "header: "+r.csvReason(pe))
+			r.add(pe.Line+r.offset, pe.Column, "", "header: "+pe.Err.Error())
 			r.err = io.EOF
 		case errors.Is(err, errLineTooLong):
 			r.lineTooLong()
@@ -157,11 +236,22 @@ func (r *Reader) readHeader() {
 		}
 		return
 	}
-	r.um = um
-	r.checkHeader(um.Headers, r.csv.FieldPos)
+	r.layout.HeaderLine, _ = r.csv.FieldPos(0)
+	r.layout.HeaderLine += r.offset
+	r.checkHeader(header, r.pos)
 	if r.noRows {
 		r.err = io.EOF
+		return
 	}
+	if r.mapper, err = newRowMapper(r.replay, r.cols, sn.delim); err != nil {
+		r.err = fmt.Errorf("job: read %s: %w", r.source, err)
+	}
+}
+
+// pos is the line and column of field i of the last record read.
+func (r *Reader) pos(i int) (int, int) {
+	line, col := r.csv.FieldPos(i)
+	return line + r.offset, col
 }
 
 // lineTooLong reports a line over MaxLineBytes and ends the file: nothing
@@ -171,77 +261,116 @@ func (r *Reader) lineTooLong() {
 	r.err = io.EOF
 }
 
-func (r *Reader) csvReason(pe *csv.ParseError) string {
-	if errors.Is(pe.Err, csv.ErrFieldCount) {
-		return fmt.Sprintf("the row does not have the header's %d fields", len(r.cols))
-	}
-	return pe.Err.Error()
-}
-
 // readRow reads one record; it returns a Job when the row is valid, else
 // queues the row's problems (or sets r.err at the end).
 func (r *Reader) readRow() (Job, bool) {
 	before := r.csv.InputOffset()
-	out, err := r.um.Read()
+	r.replay.forget(before)
+	rec, err := r.csv.Read()
 	if err != nil {
 		var pe *csv.ParseError
 		switch {
 		case errors.Is(err, io.EOF):
 			if r.rows == 0 {
-				r.add(1, 0, "", "the file has a header but no payout rows")
+				r.add(r.layout.HeaderLine, 0, "", "the file has a header but no payout rows")
+				r.fileErrs++
 			}
 			r.err = io.EOF
 		case errors.As(err, &pe):
 			r.rows++
-			r.add(pe.Line, pe.Column, "", r.csvReason(pe))
+			r.badRows++
+			r.add(pe.Line+r.offset, pe.Column, "", pe.Err.Error())
 			if r.csv.InputOffset() == before {
 				r.err = io.EOF // no progress: never loop on the same bytes
 			}
 		case errors.Is(err, errLineTooLong):
+			r.badRows++
 			r.lineTooLong()
 		default:
 			r.err = fmt.Errorf("job: read %s: %w", r.source, err)
 		}
 		return Job{}, false
 	}
+	if allEmpty(rec) {
+		return Job{}, false // Excel's empty rows (",,,,"): no data, nothing to pay
+	}
 	r.rows++
-	return r.checkRow(reflect.ValueOf(out).Elem())
+	startErrs := r.total
+	var j Job
+	ok := false
+	if len(rec) != len(r.cols) {
+		line, col := r.pos(0)
+		r.add(line, col, "", r.fieldCountReason(rec))
+	} else {
+		row, err := r.mapper.row(before, r.csv.InputOffset())
+		if err != nil {
+			r.err = fmt.Errorf("job: read %s: %w", r.source, err)
+			return Job{}, false
+		}
+		j, ok = r.checkRow(rec, row)
+	}
+	if r.total != startErrs {
+		r.badRows++
+	}
+	return j, ok
 }
 
-// checkRow validates one mapped row. v is the gocsv struct (field i =
-// specs[i]); positions come from the csv.Reader's last record.
-func (r *Reader) checkRow(v reflect.Value) (Job, bool) {
-	line, firstCol := r.csv.FieldPos(0)
+// allEmpty reports a record whose fields are all empty.
+func allEmpty(rec []string) bool {
+	for _, f := range rec {
+		if f != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldCountReason explains a row with more or fewer fields than the
+// header, naming a decimal comma when that is the likely cause.
+func (r *Reader) fieldCountReason(rec []string) string {
+	reason := fmt.Sprintf("the row has %d fields, the header %d", len(rec), len(r.cols))
+	if a := r.colOf[idxAmount]; r.layout.Delimiter == ',' && len(rec) > len(r.cols) && a >= 0 && a+1 < len(rec) &&
+		isDigits(rec[a]) && isDigits(rec[a+1]) && len(rec[a+1]) <= 4 {
+		reason += fmt.Sprintf(": a decimal comma? the amount %s,%s split into two fields; write %s.%s (or quote the amount)",
+			safeValue(rec[a]), safeValue(rec[a+1]), safeValue(rec[a]), safeValue(rec[a+1]))
+	}
+	return reason
+}
+
+// checkRow validates one record (as many fields as the header) and the row
+// gocsv mapped it to (field i = specs[i]); positions come from the
+// csv.Reader's last record.
+func (r *Reader) checkRow(rec []string, row reflect.Value) (Job, bool) {
+	line, firstCol := r.pos(0)
 	startErrs := r.total
 	colPos := func(si int) int {
 		if c := r.colOf[si]; c >= 0 {
-			_, col := r.csv.FieldPos(c)
+			_, col := r.pos(c)
 			return col
 		}
 		return firstCol
 	}
-	val := func(si int) string {
-		if r.colOf[si] < 0 {
-			return ""
-		}
-		return v.Field(si).String()
-	}
+	val := func(si int) string { return row.Field(si).String() }
 
 	currency := val(idxCurrency)
 	var amount Amount
 	nonEmpty := 0
 	for _, c := range r.cols {
-		if c.spec >= 0 && v.Field(c.spec).Len() > 0 {
+		if c.spec >= 0 && val(c.spec) != "" {
 			nonEmpty++
 		}
 	}
 	params := make([]Param, 0, nonEmpty)
-	for _, c := range r.cols {
+	for i, c := range r.cols {
+		if c.unnamed && rec[i] != "" {
+			_, col := r.pos(i)
+			r.add(line, col, "", fmt.Sprintf("field %d has a value but its column has no header name; name the column or remove the value", i+1))
+		}
 		if c.spec < 0 {
 			continue
 		}
 		s := &specs[c.spec]
-		value := v.Field(c.spec).String()
+		value := val(c.spec)
 		if value == "" {
 			if s.required {
 				r.add(line, colPos(c.spec), s.name, "is required")
@@ -255,12 +384,17 @@ func (r *Reader) checkRow(v reflect.Value) (Job, bool) {
 			// the common ones (a space, a sign, a thousands separator).
 			if reason = r.checkAmount(value, currency, &amount); reason != "" {
 				reason = fmt.Sprintf("%q %s", safeValue(value), reason)
+				if hint := amountHint(value, currency); hint != "" {
+					reason += fmt.Sprintf("; did you mean %s?", hint)
+				}
 			}
 		} else if reason = checkCommon(s, value); reason == "" && s.check != nil {
 			reason = s.check(value)
 		}
 		if reason != "" {
 			r.add(line, colPos(c.spec), s.name, reason)
+		} else {
+			r.checkMangling(line, colPos(c.spec), c.spec, value, val)
 		}
 	}
 	r.checkRedirects(line, val, colPos)
@@ -271,7 +405,26 @@ func (r *Reader) checkRow(v reflect.Value) (Job, bool) {
 	if r.total != startErrs || r.noJobs {
 		return Job{}, false
 	}
-	return Job{ClientOrderID: val(idxOrderID), Amount: amount, Params: params, Line: line}, true
+	j := Job{ClientOrderID: val(idxOrderID), Amount: amount, Params: params, Line: line}
+	if r.size.Max > 0 {
+		if n := r.size.Size(j); n > r.size.Max {
+			name := largestParam(params)
+			r.add(line, colPos(specIndex[name]), name, fmt.Sprintf("the job would be %d bytes; %s %d", n, r.size.Allows, r.size.Max))
+			return Job{}, false
+		}
+	}
+	return j, true
+}
+
+// largestParam names the parameter that takes the most room in a job message (JSON-escaped).
+func largestParam(ps []Param) string {
+	name, most := "", -1
+	for _, p := range ps {
+		if b, _ := json.Marshal(p.Value); len(b) > most {
+			name, most = p.Name, len(b)
+		}
+	}
+	return name
 }
 
 // checkAmount parses an amount whose currency may itself be invalid (then

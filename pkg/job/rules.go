@@ -144,7 +144,11 @@ func checkCountry(v string) string {
 	if _, ok := iso3166[strings.ToUpper(v)]; ok {
 		return fmt.Sprintf("%q: country codes are upper case: %s", safeValue(v), strings.ToUpper(v))
 	}
-	return fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 or alpha-3 country code", safeValue(v))
+	reason := fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 or alpha-3 country code", safeValue(v))
+	if code, ok := countryNames[headerKey(v)]; ok {
+		reason += fmt.Sprintf("; did you mean %s?", code)
+	}
+	return reason
 }
 
 // checkState: state or province codes (CA, NSW, ON) are letters and digits.

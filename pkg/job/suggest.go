@@ -1,20 +1,19 @@
 package job
 
-import "strings"
-
-// suggest returns the known header name closest to an unknown one, when it
-// is close enough to be a typo (edit distance at most a third of the name,
-// at least 1, ignoring case), or "".
+// suggest returns the parameter whose name (or alias or synonym) is closest
+// to an unknown header name, when it is close enough to be a typo: edit
+// distance of the headerKey forms at most a third of the name, at least 1.
+// It returns "" otherwise.
 func suggest(name string) string {
-	lower := strings.ToLower(name)
+	key := headerKey(name)
 	best, bestD := "", -1
-	for n := range specByName {
-		d := editDistance(lower, n)
-		if bestD < 0 || d < bestD || (d == bestD && n < best) {
-			best, bestD = n, d
+	for k, s := range specByKey {
+		d := editDistance(key, k)
+		if bestD < 0 || d < bestD || (d == bestD && s.name < best) {
+			best, bestD = s.name, d
 		}
 	}
-	limit := max(1, len([]rune(name))/3)
+	limit := max(1, len([]rune(key))/3)
 	if best == "" || bestD > limit {
 		return ""
 	}

@@ -14,6 +14,15 @@ type Summary struct {
 	// Errors is nil for a valid file; else the first errors (up to the cap)
 	// and the total count.
 	Errors *Errors
+	// ErrorRows is how many data rows have at least one error; the other
+	// errors (Errors.Total minus those in rows) are about the file or header.
+	ErrorRows int
+	RowErrors int // errors in data rows
+	// Layout is how the file was read (delimiter, header line, mapping).
+	Layout Layout
+	// Warnings are the first MaxWarnings warnings; WarningTotal counts all.
+	Warnings     []*ValidationError
+	WarningTotal int
 }
 
 // ValidateFile reads the whole CSV in r and returns its Summary. The error is
@@ -47,12 +56,18 @@ func ValidateFile(r io.Reader, source string, opts ...Option) (Summary, error) {
 		s.Valid++
 		if err := s.Totals.Add(j.Amount); err != nil {
 			errs.Total++
+			s.ErrorRows++
+			s.RowErrors++
 			if o.maxErrors < 1 || len(errs.List) < o.maxErrors {
 				errs.List = append(errs.List, &ValidationError{File: source, Line: j.Line, Column: 0, Key: "amount", Reason: "the control total of " + j.Amount.Currency + " overflows"})
 			}
 		}
 	}
 	s.Rows = rd.Rows()
+	s.Layout = rd.Layout()
+	s.Warnings, s.WarningTotal = rd.Warnings()
+	s.ErrorRows += rd.badRows
+	s.RowErrors += rd.total - rd.fileErrs
 	if errs.Total > 0 {
 		s.Errors = errs
 		return s, errs

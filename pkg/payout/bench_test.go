@@ -121,9 +121,13 @@ func BenchmarkEnqueueToSubmit(b *testing.B) {
 	stop := p.run(fastOptions(8), Deps{Gateway: tg, Classify: ClassifySubmitError, Log: zerolog.Nop()})
 	defer stop()
 	lat := make([]time.Duration, 0, b.N)
+	if _, err := p.h.Batches.Create(context.Background(), p.names.BatchKey("LAT"), []byte(`{"batch_id":"LAT","state":"publishing"}`)); err != nil {
+		b.Fatal(err)
+	}
 	for i := range b.N {
 		j := sandboxJob(fmt.Sprintf("lat-%07d", i), i)
 		data := jobBytes(b, "LAT", j)
+		p.reserve("LAT", []job.Job{j})
 		start := time.Now()
 		if _, err := p.js.Publish(context.Background(), p.names.JobSubject("LAT"), data, jetstream.WithMsgID(p.names.JobMsgID("LAT", j.ClientOrderID))); err != nil {
 			b.Fatal(err)

@@ -17,9 +17,17 @@ import (
 // status: it looks the order up at once and, when the lookup finds a final status (or an order
 // the ledger did not know was accepted yet), records it in the ledger with CAS. The job's next
 // delivery then publishes the result without waiting for the poll cadence's next lookup to
-// change anything. Verified callbacks are answered 200 (the gateway retries anything else),
-// 503 while the pool is not running.
+// change anything. The row is the one the signed merchant_order names (the callback's unsigned
+// fields are never used). A verified callback is answered 200 once its lookup was made (the
+// gateway retries anything else), 503 while the pool is not running.
+//
+// Verified callbacks are de-duplicated per (merchant_order, orderid, status): a replay of one
+// already looked up is answered 200 at once. Lookups are bounded by Options.CallbackRate and
+// CallbackBurst: a callback beyond them, or whose lookup failed, is answered 503 with
+// Retry-After (the gateway sends it again), so no evidence is lost and replays cannot starve
+// payouts of the gateway budget.
 func (p *Pool) CallbackHandler(controlKey string) http.Handler {
+	gate := newCallbackGate(p.opts.WithDefaults())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -35,10 +43,9 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
-		coid := f.Get("client_orderid")
-		if coid == "" {
-			coid = merchantOrder
-		}
+		// The row is the one the signature covers: merchant_order (= client_orderid). The
+		// callback's other fields, client_orderid included, are not signed and never used.
+		coid := merchantOrder
 		p.mu.Lock()
 		m := p.machine
 		p.mu.Unlock()
@@ -46,18 +53,37 @@ func (p *Pool) CallbackHandler(controlKey string) http.Handler {
 			http.Error(w, "not running", http.StatusServiceUnavailable)
 			return
 		}
-		if err := m.Poke(r.Context(), coid, orderID); err != nil {
-			m.log.Warn().Err(err).Str("client_orderid", coid).Str("order_id", orderID).Msg("payout: callback lookup")
+		key := callbackKey(coid, orderID, status)
+		if gate.duplicate(key) {
+			w.WriteHeader(http.StatusOK)
+			return
 		}
+		if !gate.allow() {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		if err := m.Poke(r.Context(), coid, orderID); err != nil {
+			m.log.Warn().Err(err).Str("client_orderid", coid).Str("order_id", orderID).Msg("payout: callback lookup failed: asking the gateway to send it again")
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "lookup failed", http.StatusServiceUnavailable)
+			return
+		}
+		gate.done(key)
 		w.WriteHeader(http.StatusOK)
 	})
 }
 
+// errNothingLearned is Poke's error when a lookup taught nothing about an entry.
+var errNothingLearned = errors.New("nothing learned")
+
 // Poke looks up the order of every ledger entry for clientOrderID that is submitting, accepted
 // or pending_retry (a callback for a request thought unsent proves it was not), and records a
 // final status (or a newly seen order) found there, so that the row is never sent again. It
-// never submits and never counts a failure against the row: what it cannot learn is left to
-// the job's own deliveries. orderID (from a verified callback) is used when the ledger has none.
+// never submits and never counts a failure against the row: a lookup that teaches nothing is
+// returned as an error (the caller asks the gateway to send the callback again) and otherwise
+// left to the job's own deliveries. orderID (from a verified callback) is used when the ledger
+// has none.
 func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error {
 	keys, err := m.ledger.kv.ListKeysFiltered(ctx, "*."+queue.Token(clientOrderID))
 	if err != nil {
@@ -74,9 +100,14 @@ func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error
 	return errors.Join(errs...)
 }
 
+// pokable reports whether a callback's lookup may teach the entry something.
+func pokable(e *Entry) bool {
+	return e != nil && (e.State == StateSubmitting || e.State == StateAccepted || e.State == StatePendingRetry)
+}
+
 func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) error {
 	entry, rev, err := m.get(ctx, key)
-	if err != nil || entry == nil || (entry.State != StateSubmitting && entry.State != StateAccepted && entry.State != StatePendingRetry) {
+	if err != nil || !pokable(entry) {
 		return err
 	}
 	if entry.OrderID != "" {
@@ -93,16 +124,27 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 	cancel()
 	out, info := statusOutcome(m.classify, reply, err)
 	m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
-	if out != OutcomeFinal && out != OutcomePending {
-		return nil // not found or failed: the job's deliveries decide, with their own counting
+	if (out != OutcomeFinal && out != OutcomePending) || foreignOrder(entry, info) {
+		// Not found, failed or about another order: nothing learned, nothing counted against the
+		// row (its own deliveries decide); the error makes the gateway send the callback again.
+		return fmt.Errorf("payout: poke %s: lookup %s: %w", key, out, errNothingLearned)
 	}
 	row := Row{BatchID: entry.BatchID, ClientOrderID: entry.ClientOrderID, Line: entry.Line}
-	d := m.cls.Decide(Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})
-	if d.Next == nil || d.Step == StepSubmit {
-		return nil
+	for range maxSteps {
+		d := m.cls.Decide(Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})
+		if d.Next == nil || d.Step == StepSubmit {
+			return nil
+		}
+		_, err := m.put(ctx, key, d.Next, rev)
+		if !errors.Is(err, ErrConflict) {
+			return err
+		}
+		// The row moved meanwhile (a delivery, a re-send starting): the order the lookup found
+		// is still evidence, so decide again on the new state rather than drop it.
+		m.met.conflicts.Inc()
+		if entry, rev, err = m.get(ctx, key); err != nil || !pokable(entry) || foreignOrder(entry, info) {
+			return err
+		}
 	}
-	if _, err := m.put(ctx, key, d.Next, rev); err != nil && !errors.Is(err, ErrConflict) {
-		return err
-	}
-	return nil
+	return fmt.Errorf("payout: poke %s: %w", key, ErrConflict)
 }

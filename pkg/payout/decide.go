@@ -55,10 +55,11 @@ const (
 	EventUndecodable              // the message could not be decoded
 	EventInfraError               // the ledger or the stream failed (Err)
 	EventInterrupted              // the worker is shutting down before the step finished
+	EventNotEnqueued              // the job was not published by enqueue (Err says why): never sent
 )
 
 func (e Event) String() string {
-	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted"}[e]
+	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted", "not_enqueued"}[e]
 }
 
 // Row identifies the job being decided.
@@ -166,10 +167,12 @@ func (c *Classifier) decide(in Input) Decision {
 	switch in.Event {
 	case EventUndecodable:
 		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: "job message cannot be decoded", Level: zerolog.ErrorLevel}
+	case EventNotEnqueued:
+		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: fmt.Sprintf("never sent: %v", in.Err), Level: zerolog.ErrorLevel}
 	case EventInfraError:
 		if errors.Is(in.Err, ErrNoGatewaySlot) {
 			// Expected during a pause or under pressure: not a fault, so not a warning per job,
-			// and never counted against the row (I7).
+			// and never counted against the row (I4).
 			return Decision{Action: ActionNakDelay, Next: c.waiting(in), Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
 				Reason: fmt.Sprintf("waiting for the gateway (rate limit, pause or pressure): handed back: %v", in.Err), Level: zerolog.InfoLevel}
 		}
@@ -221,7 +224,7 @@ func (c *Classifier) onDelivery(in Input) Decision {
 		return c.deadLetter(in, e, reason)
 	}
 	if e != nil && e.State == StateAccepted {
-		// Even past the horizon: the horizon is only ever decided on a lookup's answer (I2).
+		// Even past the horizon: the horizon is only ever decided on a lookup's answer (I5).
 		return Decision{Step: StepLookup, Reason: "poll the accepted order"}
 	}
 	if e != nil && e.State != StateSubmitting && e.State != StatePendingRetry && e.State != StateLost {
@@ -238,23 +241,26 @@ func (c *Classifier) onDelivery(in Input) Decision {
 		next := *e
 		return c.submit(&next, now, e.Attempts+1, "retry: the last request was definitely not sent")
 	}
-	// Only with the guard switched off (a test build): send again without looking.
+	// Only with the guard switched off (the negative control's test build): send again blindly.
 	next := *e
 	next.Resent = true
-	return c.submit(&next, now, e.Attempts+1, "lookup-before-send disabled: re-submit blindly")
+	d := c.submit(&next, now, e.Attempts+1, "UNSAFE TEST HOOK: outcome unknown, re-sent without a lookup")
+	d.Level = zerolog.ErrorLevel
+	return d
 }
 
-// lookupFirst is THE guard of invariant I1 (docs/worker.md): it reports whether a payout
+// lookupFirst is THE guard of invariants I1 and I3 (docs/worker.md): it reports whether a payout
 // request sent now could be a second one for the row, so that the order must first be looked
 // up by client_orderid, and only a definite, configured "no such order" may license the send.
 // That is the case for a request whose outcome is unknown (submitting), for an entry that was
 // lost (a delete or purge marker, or a missing entry found on an earlier delivery), and for any
 // delivery after the first that finds no entry at all (the entry written before a request may
 // have been lost with the broker's data). pending_retry needs no lookup: its last request was
-// definitely not sent, and every earlier one was resolved before it. lookupBeforeSend is false
-// only in builds with the payrun_nolookup tag (the crash test's negative control).
+// definitely not sent, and every earlier one was resolved before it. Only the crash test's
+// negative control switches it off (lookupSkipped: the payrun_unsafe_testhook build tag and
+// its environment variable).
 func lookupFirst(e *Entry, d Delivery) bool {
-	if !lookupBeforeSend {
+	if lookupSkipped() {
 		return false
 	}
 	if e == nil {
@@ -318,22 +324,25 @@ func (c *Classifier) onPayout(in Input) Decision {
 	case OutcomeThrottled:
 		// The gateway pushed back before processing: the pool's limiter backs off, and waiting
 		// out pressure is not the row's failure, so it never counts towards max_failures.
-		next.State, next.NotSent = StatePendingRetry, e.NotSent+1
+		next.State = StatePendingRetry
 		next.Reason = fmt.Sprintf("attempt %d throttled, not processed: retry after the pressure", e.Attempts)
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.BackoffInitial, g.RetryAfter)), Reason: next.Reason, Level: zerolog.InfoLevel}
-	case OutcomeRetryable, OutcomeAuth:
-		next.State, next.Failures, next.NotSent = StatePendingRetry, e.Failures+1, e.NotSent+1
+	case OutcomeAuth:
+		// 401/403: the pool's credentials are refused, which is no fault of the row. The pool
+		// stops sending (the gateway client reports it to the limiter) and the row waits for
+		// the fix, never counting a failure (I4).
+		next.State = StatePendingRetry
+		next.Reason = fmt.Sprintf("attempt %d refused authentication, not processed: waiting for the credentials to be fixed", e.Attempts)
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.BackoffMax, Reason: next.Reason, Level: zerolog.WarnLevel}
+	case OutcomeRetryable:
+		next.State, next.Failures = StatePendingRetry, e.Failures+1
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-		level, what := zerolog.WarnLevel, "not sent"
-		if in.Outcome == OutcomeAuth {
-			level, what = zerolog.ErrorLevel, "authentication refused (check key and login)"
-		}
-		reason := fmt.Sprintf("attempt %d %s: failure %d", e.Attempts, what, next.Failures)
+		reason := fmt.Sprintf("attempt %d not sent: failure %d", e.Attempts, next.Failures)
 		if next.Failures >= o.MaxFailures {
 			return c.deadLetter(in, &next, reason+" reached max_failures")
 		}
 		next.Reason = reason
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.backoff(next.Failures), g.RetryAfter)), Reason: reason, Level: level}
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.backoff(next.Failures), g.RetryAfter)), Reason: reason, Level: zerolog.WarnLevel}
 	case OutcomeAmbiguous:
 		next.Ambiguous = true
 		next.Reason = fmt.Sprintf("attempt %d outcome unknown: settle, then look the order up", e.Attempts)
@@ -348,6 +357,12 @@ func (c *Classifier) onStatus(in Input) Decision {
 	// exists after all (the request thought unsent reached the gateway) and must never be sent
 	// again.
 	orderFound := in.Outcome == OutcomeFinal || in.Outcome == OutcomePending
+	failed := in.Outcome.String()
+	if orderFound && foreignOrder(e, g) {
+		// An answer about another order is no answer: the known order id is never replaced.
+		in.Outcome, orderFound = OutcomeLookupFailed, false
+		failed = fmt.Sprintf("the answer is about order %s, the ledger's is %s", g.OrderID, e.OrderID)
+	}
 	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted && e.State != StateLost && (e.State != StatePendingRetry || !orderFound)) {
 		return c.stuck(in, "status outcome without a submitting, lost or accepted ledger entry")
 	}
@@ -375,7 +390,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 			return c.accept(&next, g, now, fmt.Sprintf("lookup found order in %q: poll it", g.Status))
 		}
 		// The horizon counts from the last status change, and is only decided on a lookup that
-		// answered (this one): an outage or a pause never writes an order off (I2).
+		// answered (this one): an outage or a pause never writes an order off (I5).
 		changed := e.StatusChangedAt
 		if changed.IsZero() {
 			changed = e.AcceptedAt
@@ -415,12 +430,16 @@ func (c *Classifier) onStatus(in Input) Decision {
 			return d
 		}
 		// An accepted order the status call does not know: a lookup failure, never a re-send.
+	case OutcomeAuth:
+		// The pool's credentials are refused: nothing was learned, nothing is counted (I4).
+		return Decision{Action: ActionNakDelay, Delay: o.BackoffMax, Level: zerolog.WarnLevel,
+			Reason: "status lookup refused authentication: waiting for the credentials to be fixed"}
 	case OutcomeLookupFailed:
 	default:
 		return c.stuck(in, fmt.Sprintf("status outcome %s is not a status outcome", in.Outcome))
 	}
 	next.Failures = e.Failures + 1
-	reason := fmt.Sprintf("status lookup failed (%s): failure %d", in.Outcome, next.Failures)
+	reason := fmt.Sprintf("status lookup failed (%s): failure %d", failed, next.Failures)
 	if g.ErrorCode != "" {
 		reason += fmt.Sprintf(" (gateway code %s: %s)", g.ErrorCode, g.ErrorMessage)
 	}
@@ -521,6 +540,12 @@ func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
 			"dead letter: "+reason+"; a payout may exist: needs a person", zerolog.ErrorLevel)
 	}
 	return c.finish(&next, in.Now, job.StatusError, CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+}
+
+// foreignOrder reports whether a status answer names another order than the one the ledger
+// already knows for the row.
+func foreignOrder(e *Entry, g GatewayInfo) bool {
+	return e != nil && e.OrderID != "" && g.OrderID != "" && g.OrderID != e.OrderID
 }
 
 // mayHavePaid reports whether a payout may exist for the entry.

@@ -102,8 +102,10 @@ func TestDecide(t *testing.T) {
 			want{action: ActionNakDelay, next: StatePendingRetry, delay: 7 * time.Second, attempts: 1, failures: 0}},
 		{"payout throttled at max failures: pressure is no failure", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeThrottled, Now: t0},
 			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffInitial, attempts: 1, failures: o.MaxFailures - 1}},
-		{"payout auth: not sent, counted", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAuth, Now: t0},
-			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffInitial, attempts: 1, failures: 1}},
+		{"payout auth: not sent, waits for the credentials, not counted (I4)", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAuth, Now: t0},
+			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffMax, attempts: 1, failures: 0}},
+		{"payout auth at max failures: still no dead letter (I4)", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeAuth, Now: t0},
+			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffMax, attempts: 1, failures: o.MaxFailures - 1}},
 		{"payout not sent at max failures: dead letter error", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeRetryable, Now: t0},
 			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, deadCode: CodeDeadLetter}},
 		{"payout ambiguous: settle", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAmbiguous, Now: t0.Add(2 * time.Second)},
@@ -132,6 +134,8 @@ func TestDecide(t *testing.T) {
 			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 2, ambiguous: true, resent: true}},
 		{"lookup failed: back off", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeLookupFailed, Now: settled},
 			want{action: ActionNakDelay, next: StateSubmitting, delay: o.BackoffInitial, attempts: 1, failures: 1, ambiguous: true}},
+		{"lookup auth: waits for the credentials, not counted (I4)", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeAuth, Now: settled},
+			want{action: ActionNakDelay, delay: o.BackoffMax}},
 		{"lookup failed at max failures: dead letter unresolved", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeLookupFailed, Now: settled},
 			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures}},
 
@@ -332,7 +336,7 @@ func FuzzDecide(f *testing.F) {
 			e = &Entry{State: s, Attempts: attempts, Failures: failures, Ambiguous: amb, Refused: refused, OrderID: orderID,
 				SubmittedAt: t0, AcceptedAt: t0, Result: job.StatusApproved}
 		}
-		in := Input{Event: Event(int(ev) % 7), Entry: e, Outcome: Outcome(int(out) % 12), Now: t0.Add(time.Duration(secs) * time.Second),
+		in := Input{Event: Event(int(ev) % 8), Entry: e, Outcome: Outcome(int(out) % 12), Now: t0.Add(time.Duration(secs) * time.Second),
 			Delivery: Delivery{NumDelivered: delivered, MaxDeliver: o.MaxDeliver}, Row: Row{BatchID: "b", ClientOrderID: "o"}, Err: fmt.Errorf("x")}
 		d := c.Decide(in)
 		if d.Step == StepSubmit {
@@ -348,6 +352,9 @@ func FuzzDecide(f *testing.F) {
 		}
 		if n := d.Next; n != nil && n.ErrorCode == CodeDeadLetter && n.Result == job.StatusError && mayExist {
 			t.Fatalf("claimed failure for a payout that may exist: %+v -> %+v", e, n)
+		}
+		if in.Outcome == OutcomeAuth && e != nil && d.Next != nil && d.Next.Failures > e.Failures {
+			t.Fatalf("waiting for the credentials counted as a failure (I4): %+v -> %+v", e, d.Next)
 		}
 		if d.Action == ActionNakDelay && d.Delay < 0 {
 			t.Fatalf("negative delay %s", d.Delay)

@@ -2,6 +2,7 @@ package payout
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"os"
 	"strings"
@@ -46,6 +47,19 @@ func sandboxJob(coid string, i int) job.Job {
 // client, signing with the test key) pointed at it.
 func startSandbox(t testing.TB, o sandbox.Options) (*sandbox.Server, Gateway) {
 	t.Helper()
+	key := testKey(t)
+	o.PublicKey, o.Login = &key.PublicKey, sandboxLogin
+	sb, err := sandbox.Start("127.0.0.1:0", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb, sandboxGateway(t, key, sb.URL())
+}
+
+// testKey is the test RSA key the sandbox gateways trust.
+func testKey(t testing.TB) *rsa.PrivateKey {
+	t.Helper()
 	privPEM, err := os.ReadFile("testdata/test-rsa2048.pem")
 	if err != nil {
 		t.Fatal(err)
@@ -54,18 +68,18 @@ func startSandbox(t testing.TB, o sandbox.Options) (*sandbox.Server, Gateway) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.PublicKey, o.Login = &key.PublicKey, sandboxLogin
-	sb, err := sandbox.Start("127.0.0.1:0", o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
+	return key
+}
+
+// sandboxGateway is pkg/submit's client signing with key, for a sandbox at baseURL.
+func sandboxGateway(t testing.TB, key *rsa.PrivateKey, baseURL string) Gateway {
+	t.Helper()
 	sg, err := signer.New(key, sandboxLogin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := submit.NewClient(submit.Options{
-		BaseURL: sb.URL(), EndpointID: "39915", Login: sandboxLogin, Timeout: 500 * time.Millisecond,
+		BaseURL: baseURL, EndpointID: "39915", Login: sandboxLogin, Timeout: 500 * time.Millisecond,
 		MaxIdleConnsPerHost: 64, NotFoundCodes: []string{sandbox.NotFoundCode},
 		Backoff: submit.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxElapsed: 200 * time.Millisecond},
 	}, sg, zerolog.Nop())
@@ -73,7 +87,7 @@ func startSandbox(t testing.TB, o sandbox.Options) (*sandbox.Server, Gateway) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.CloseIdleConnections)
-	return sb, SubmitGateway(c)
+	return SubmitGateway(c)
 }
 
 // A 500-row batch through the real client and the sandbox with faults on (5xx before the

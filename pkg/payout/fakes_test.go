@@ -3,6 +3,7 @@ package payout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -284,10 +285,32 @@ func (e *env) deliver(batch, coid string, n uint64) (Decision, *fakeMsg) {
 }
 
 func (e *env) deliverWith(m *Machine, batch, coid string, n uint64) (Decision, *fakeMsg) {
-	msg := &fakeMsg{data: jobBytes(e.t, batch, testJob(coid, 2)), subject: e.names.JobSubject(batch),
+	e.t.Helper()
+	e.enqueued(batch, coid)
+	return e.deliverRaw(m, e.names.JobSubject(batch), batch, coid, n)
+}
+
+// deliverRaw hands the machine a delivery of the job as it is, on subject, without making it
+// look enqueued first.
+func (e *env) deliverRaw(m *Machine, subject, batch, coid string, n uint64) (Decision, *fakeMsg) {
+	msg := &fakeMsg{data: jobBytes(e.t, batch, testJob(coid, 2)), subject: subject,
 		meta: jetstream.MsgMetadata{NumDelivered: n, Sequence: jetstream.SequencePair{Stream: 7}, Timestamp: t0}}
 	d := m.Handle(context.Background(), msg)
 	return d, msg
+}
+
+// enqueued makes the row look enqueued as enqueue leaves it: the batch has a manifest (state
+// publishing, unless a test stored one already) and the client_orderid is reserved for it.
+func (e *env) enqueued(batch, coid string) {
+	e.t.Helper()
+	ctx := context.Background()
+	man := fmt.Appendf(nil, `{"batch_id":%q,"state":"publishing"}`, batch)
+	if _, err := e.h.Batches.Create(ctx, e.names.BatchKey(batch), man); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		e.t.Fatal(err)
+	}
+	if _, err := e.h.Orders.Create(ctx, e.names.OrderKey(coid), []byte(batch)); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		e.t.Fatal(err)
+	}
 }
 
 func (e *env) ledger(batch, coid string) *Entry {

@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -33,15 +34,29 @@ func (v jobView) params() []Param {
 }
 
 // decodeJob decodes a job message (pkg/job's schema). The error never quotes the payload: it may
-// hold card data.
+// hold card data. With the error, the view still names the row as far as the payload does
+// (batch_id, client_orderid, line), so that the dead letter of an undecodable job can be matched
+// to its row; it is never a job to send.
 func decodeJob(data []byte) (jobView, error) {
 	m, err := job.DecodeJobMessage(data)
 	if err != nil {
-		return jobView{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
 	j, err := m.Job()
 	if err != nil {
-		return jobView{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
 	return jobView{BatchID: m.BatchID, Job: j}, nil
+}
+
+// identify reads only the row's identity from a job message that does not decode; fields it
+// cannot read stay empty.
+func identify(data []byte) jobView {
+	var id struct {
+		BatchID       string `json:"batch_id"`
+		ClientOrderID string `json:"client_orderid"`
+		Line          int    `json:"line"`
+	}
+	_ = json.Unmarshal(data, &id) // best effort: the decode error is what is reported
+	return jobView{BatchID: id.BatchID, Job: job.Job{ClientOrderID: id.ClientOrderID, Line: id.Line}}
 }

@@ -25,7 +25,7 @@ const (
 	// StateLost: on a redelivery the ledger held no entry for the row, or a delete/purge marker
 	// (Lost says which). What it held is gone, so a request may have left: the order is looked
 	// up before anything else, and only a definite "no such order" for a missing (never a
-	// deleted) entry licenses a send (invariant I1, docs/worker.md).
+	// deleted) entry licenses a send (invariants I1, I3: docs/worker.md).
 	StateLost State = "lost"
 )
 
@@ -49,9 +49,6 @@ type Entry struct {
 	// failed lookups) and drives dead-lettering. Neither is the message's delivery count.
 	Attempts int `json:"attempts"`
 	Failures int `json:"failures"`
-	// NotSent counts the attempts whose answer proved that the request never reached the
-	// gateway (not sent, 429 not processed, 401/403). See ProvenUnsent.
-	NotSent int `json:"not_sent,omitempty"`
 	// Polls counts status lookups (the ledger, not the delivery count, says how often a row
 	// was looked at).
 	Polls int `json:"polls,omitempty"`
@@ -90,17 +87,10 @@ type Entry struct {
 	DeadLetter string `json:"dead_letter,omitempty"`
 	// Reason is the classifier's last reason, for a person reading the ledger.
 	Reason string `json:"reason,omitempty"`
-}
-
-// ProvenUnsent reports whether the entry proves that no payout request for the row ever
-// reached the gateway: every counted attempt was answered "not sent" (NotSent == Attempts, zero
-// attempts included), and the gateway never named an order, a serial number or a status for
-// it. A lost entry (missing or deleted) proves nothing. An entry written before NotSent existed
-// with attempts > 0 is never proven unsent. A row for which this holds can be put back and
-// sent again with the same client_orderid without risking a second payout.
-func (e Entry) ProvenUnsent() bool {
-	return e.State != StateLost && e.State != StateAccepted && e.NotSent == e.Attempts &&
-		e.OrderID == "" && e.SerialNumber == "" && e.LastStatus == "" && e.AcceptedAt.IsZero()
+	// Generation counts the times an operator put the row back (`enqueue --retry`) after it was
+	// written off with proof that nothing was sent (ProvenUnsent); 0 for the enqueued row. The
+	// row's result and dead letter carry it (see docs/job.md).
+	Generation int `json:"generation,omitempty"`
 }
 
 // ErrConflict means another worker changed the entry since it was read (a CAS failure).

@@ -6,35 +6,6 @@ import (
 	"time"
 )
 
-// TestEntryProvenUnsent protects I5 (a row ends without the gateway's answer only on proof that
-// no request left, and only such a row may be put back): the predicate holds exactly when every
-// counted attempt was answered "not sent" and the gateway never named the order.
-func TestEntryProvenUnsent(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name string
-		e    Entry
-		want bool
-	}{
-		{"dead-lettered before any attempt", Entry{State: StateFinal}, true},
-		{"every attempt not sent", Entry{State: StatePendingRetry, Attempts: 3, NotSent: 3, Failures: 2}, true},
-		{"one attempt may have left", Entry{State: StatePendingRetry, Attempts: 3, NotSent: 2}, false},
-		{"request in flight", Entry{State: StateSubmitting, Attempts: 1}, false},
-		{"rejected by validation: it left", Entry{State: StateFinal, Attempts: 1}, false},
-		{"legacy entry without not_sent", Entry{State: StatePendingRetry, Attempts: 1}, false},
-		{"order named by a callback", Entry{State: StatePendingRetry, Attempts: 1, NotSent: 1, OrderID: "P1"}, false},
-		{"status seen", Entry{State: StateFinal, Attempts: 1, NotSent: 1, LastStatus: "approved"}, false},
-		{"accepted", Entry{State: StateAccepted, AcceptedAt: t0}, false},
-		{"lost entry proves nothing", Entry{State: StateLost, Lost: LostMissing}, false},
-		{"tombstone proves nothing", Entry{State: StateLost, Lost: LostDeleted}, false},
-	}
-	for _, c := range cases {
-		if got := c.e.ProvenUnsent(); got != c.want {
-			t.Errorf("%s: ProvenUnsent() = %v, want %v", c.name, got, c.want)
-		}
-	}
-}
-
 // TestLedgerGetTombstone protects I1 (at most one payout per row): a deleted or purged ledger
 // key is read as a tombstone (StateLost, LostDeleted) that the next write updates, never as a
 // key that does not exist (which the KV API reports for both).

@@ -44,6 +44,7 @@ type Machine struct {
 	cls      *Classifier
 	pub      publisher
 	sum      *summarizer
+	admit    *admission
 	log      zerolog.Logger
 	met      *metrics
 }
@@ -72,12 +73,16 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 	if err != nil {
 		return nil, fmt.Errorf("payout: batches bucket %s: %w", opts.Names.BatchesBucket, err)
 	}
+	ordersKV, err := deps.JS.KeyValue(ctx, opts.Names.OrdersBucket)
+	if err != nil {
+		return nil, fmt.Errorf("payout: orders bucket %s: %w", opts.Names.OrdersBucket, err)
+	}
 	pub := publisher{js: deps.JS, names: opts.Names}
 	return &Machine{
 		opts: opts, ledger: ledger, gw: deps.Gateway, classify: deps.Classify,
 		limiter: deps.Limiter, clock: deps.Clock, cls: NewClassifier(opts, deps.Log),
 		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met, deps.Clock.Now),
-		log: deps.Log, met: met,
+		admit: newAdmission(batchesKV, ordersKV, opts.Names), log: deps.Log, met: met,
 	}, nil
 }
 
@@ -104,17 +109,10 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	v, err := decodeJob(msg.Data())
 	v.EnqueuedAt = enqueuedAt
 	if err != nil {
-		row := Row{BatchID: batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())}
+		row := v.row() // what the payload tells of the row; the subject names the batch
+		row.BatchID = batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())
 		d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
-		dead := DeadLetter{BatchID: row.BatchID, Reason: d.Reason + ": " + err.Error(), Subject: msg.Subject(),
-			StreamSeq: seq, NumDelivered: dl.NumDelivered, PayloadBytes: len(msg.Data()), At: m.clock.Now()}
-		ioctx, cancel := m.io(ctx)
-		defer cancel()
-		if err := m.pub.deadLetter(ioctx, dead); err != nil {
-			return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
-		}
-		m.met.deadLetters.Inc()
-		return d
+		return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason+": "+err.Error())
 	}
 	row := v.row()
 	key := m.opts.Names.LedgerKey(row.BatchID, row.ClientOrderID)
@@ -136,6 +134,20 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	entry, rev, err = m.get(ctx, key)
 	if err != nil {
 		return infra(err)
+	}
+	if entry == nil {
+		// No payout was ever licensed for this row: only a job that enqueue published may be
+		// paid (a manifest, and the client_orderid reserved for its batch).
+		actx, cancel := m.io(ctx)
+		err := m.admit.check(actx, msg.Subject(), v)
+		cancel()
+		if errors.Is(err, ErrNotEnqueued) {
+			d := m.cls.Decide(Input{Event: EventNotEnqueued, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason)
+		}
+		if err != nil {
+			return infra(err)
+		}
 	}
 	in := Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
 	var callDeadline time.Time
@@ -233,6 +245,21 @@ func (m *Machine) wait(ctx context.Context, msg jetstream.Msg) error {
 // ErrNoGatewaySlot is wrapped by a limiter wait that gave up (rate limit backlog, an operator's
 // pause, gateway pressure): the job is handed back with a delay, which is not a failure.
 var ErrNoGatewaySlot = errors.New("payout: no gateway slot")
+
+// deadMessage publishes the dead letter of a message that is not (or cannot be read as) an
+// enqueued row: it has no ledger entry and no result; d (a term) is returned once the dead letter
+// is out.
+func (m *Machine) deadMessage(ctx context.Context, msg jetstream.Msg, d Decision, row Row, seq uint64, dl Delivery, reason string) Decision {
+	dead := DeadLetter{BatchID: row.BatchID, ClientOrderID: row.ClientOrderID, Line: row.Line, Reason: reason,
+		Subject: msg.Subject(), StreamSeq: seq, NumDelivered: dl.NumDelivered, PayloadBytes: len(msg.Data()), At: m.clock.Now()}
+	ioctx, cancel := m.io(ctx)
+	defer cancel()
+	if err := m.pub.deadLetter(ioctx, dead); err != nil {
+		return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+	}
+	m.met.deadLetters.Inc()
+	return d
+}
 
 // report publishes the dead letter (if the row was dead-lettered) and the result, then checks
 // whether the batch is complete. Every publish carries a message id, so a repeat is harmless.

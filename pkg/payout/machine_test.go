@@ -3,8 +3,12 @@ package payout
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/job"
 )
@@ -54,12 +58,17 @@ func TestMachineTransitions(t *testing.T) {
 				{2 * time.Second, ActionNakDelay, StateAccepted, fast},
 				{fast, ActionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 2, orders: 1},
-		{name: "auth refused until dead letter: error, no payout", mutate: func(o *Options) { o.MaxFailures = 2 },
-			payouts: []string{payAuth, payAuth},
+		// I4: a wrong key or login is a pool-wide condition, not the row's failure: the row
+		// waits (more refusals than max_failures) and is paid once the credentials are fixed.
+		{name: "auth refused: waits, never dead-lettered, paid after the fix", mutate: func(o *Options) { o.MaxFailures = 2 },
+			payouts: []string{payAuth, payAuth, payAuth, payAccept}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StatePendingRetry, o.BackoffInitial},
-				{o.BackoffInitial, ActionAck, StateReported, 0},
-			}, result: job.StatusError, code: CodeDeadLetter, payoutCalls: 2, dead: true},
+				{0, ActionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, ActionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, ActionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, ActionNakDelay, StateAccepted, fast},
+				{fast, ActionAck, StateReported, 0},
+			}, result: job.StatusApproved, payoutCalls: 4, orders: 1},
 		{name: "ambiguous, committed: settle, lookup finds it, no second payout", payouts: []string{payAmbiguousCommit}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
 				{0, ActionNakDelay, StateSubmitting, settle},
@@ -401,5 +410,74 @@ func TestMachineMaxDeliver(t *testing.T) {
 				t.Fatalf("ledger %+v", got)
 			}
 		})
+	}
+}
+
+// recordingGateway remembers the parameters of every payout request it passes on.
+type recordingGateway struct {
+	Gateway
+	mu   sync.Mutex
+	sent [][]Param
+}
+
+func (g *recordingGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+	g.mu.Lock()
+	g.sent = append(g.sent, params)
+	g.mu.Unlock()
+	return g.Gateway.Payout(ctx, params)
+}
+
+// Invariant 6 (every row validation accepts can be paid): a job message published before amounts
+// were carried in their shortest form ("10000000.00" IDR, 11 characters) is decoded and paid, and
+// the gateway receives "10000000", never the 11 characters it refuses.
+func TestMachinePaysFullDigitAmountOfOlderMessages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	gw := &recordingGateway{Gateway: e.gw}
+	m, err := NewMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: gw, Classify: fakeClassify,
+		Clock: e.clock, Log: zerolog.New(zerolog.NewTestWriter(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := `{"version":1,"batch_id":"B","line":2,"client_orderid":"c1","amount":"10000000.00","currency":"IDR","params":[` +
+		`{"name":"client_orderid","value":"c1"},{"name":"amount","value":"10000000.00"},{"name":"currency","value":"IDR"},` +
+		`{"name":"account_number","value":"1234567890"}]}`
+	e.enqueued("B", "c1")
+	msg := &fakeMsg{data: []byte(data), subject: e.names.JobSubject("B"),
+		meta: jetstream.MsgMetadata{NumDelivered: 1, Sequence: jetstream.SequencePair{Stream: 7}, Timestamp: t0}}
+	d := m.Handle(context.Background(), msg)
+	if d.Action == ActionTerm || len(e.deadLetters("B")) != 0 {
+		t.Fatalf("decision %+v, dead letters %+v: the job was not paid", d, e.deadLetters("B"))
+	}
+	if len(gw.sent) != 1 || paramOf(gw.sent[0], "amount") != "10000000" {
+		t.Fatalf("payout requests %v, want one with amount 10000000", gw.sent)
+	}
+}
+
+// Invariant 2 (every accepted row gets a trace; nothing vanishes): a job message that truly
+// cannot be decoded (here an amount no validation accepts) is never sent, is terminated, and its
+// dead letter names the row (client_orderid and line) so that a person can match it to the batch.
+func TestMachineUndecodableRowIsNamedInItsDeadLetter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	data := `{"version":1,"batch_id":"B","line":7,"client_orderid":"c7","amount":"123456789012","currency":"USD","params":[` +
+		`{"name":"client_orderid","value":"c7"},{"name":"amount","value":"123456789012"},{"name":"currency","value":"USD"},` +
+		`{"name":"account_number","value":"1234567890"}]}`
+	msg := &fakeMsg{data: []byte(data), subject: e.names.JobSubject("B")}
+	d := e.m.Handle(context.Background(), msg)
+	if d.Action != ActionTerm || e.gw.payouts("c7") != 0 {
+		t.Fatalf("decision %+v, payouts %d", d, e.gw.payouts("c7"))
+	}
+	dl := e.deadLetters("B")
+	if len(dl) != 1 || dl[0].BatchID != "B" || dl[0].ClientOrderID != "c7" || dl[0].Line != 7 || !strings.Contains(dl[0].Reason, "amount") {
+		t.Fatalf("dead letters %+v, want one naming B/c7 line 7 and the amount", dl)
+	}
+	// What a payload claims does not take the row's own dead-letter id: the real row c7,
+	// dead-lettered later, still gets its dead letter.
+	if d, _ := e.deliver("B", "c7", uint64(e.opts.MaxDeliver-1)); d.Action != ActionAck {
+		t.Fatalf("real row at max deliver: %+v", d)
+	}
+	if dl := e.deadLetters("B"); len(dl) != 2 || dl[1].Ledger == nil {
+		t.Fatalf("dead letters %+v, want the undecodable one and the row's own", dl)
 	}
 }

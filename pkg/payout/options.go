@@ -67,6 +67,13 @@ type Options struct {
 
 	// Poll is the status cadence after an accepted payout (connpay-gateway-notes §4).
 	Poll PollOptions
+
+	// CallbackRate and CallbackBurst bound the lookups that verified server callbacks cause,
+	// per pool (callbacks/s, default 5, and burst, default 20). Callbacks beyond them are
+	// answered 503 (the gateway retries), so replays cannot spend the gateway budget that
+	// payouts and their lookups need.
+	CallbackRate  float64
+	CallbackBurst int
 }
 
 // PollOptions is the status polling cadence.
@@ -91,6 +98,8 @@ func DefaultOptions() Options {
 		MaxFailures:     10,
 		BackoffInitial:  time.Second,
 		BackoffMax:      time.Minute,
+		CallbackRate:    5,
+		CallbackBurst:   20,
 		Poll: PollOptions{
 			FastInterval: 3 * time.Second,
 			FastPhase:    5 * time.Minute,
@@ -126,6 +135,10 @@ func (o Options) WithDefaults() Options {
 	setI(&o.MaxFailures, d.MaxFailures)
 	setD(&o.BackoffInitial, d.BackoffInitial)
 	setD(&o.BackoffMax, d.BackoffMax)
+	if o.CallbackRate == 0 {
+		o.CallbackRate = d.CallbackRate
+	}
+	setI(&o.CallbackBurst, d.CallbackBurst)
 	setD(&o.Poll.FastInterval, d.Poll.FastInterval)
 	setD(&o.Poll.FastPhase, d.Poll.FastPhase)
 	setD(&o.Poll.SlowInterval, d.Poll.SlowInterval)
@@ -162,6 +175,10 @@ func (o Options) Validate() error {
 		return bad("backoff_initial", "must be positive")
 	case o.BackoffMax < o.BackoffInitial:
 		return bad("backoff_max", "must be at least backoff_initial")
+	case o.CallbackRate < 0:
+		return bad("callback_rate", "must be positive, got %v", o.CallbackRate)
+	case o.CallbackBurst < 1:
+		return bad("callback_burst", "must be at least 1, got %d", o.CallbackBurst)
 	case o.Poll.FastInterval <= 0:
 		return bad("poll.fast_interval", "must be positive")
 	case o.Poll.FastPhase < 0:

@@ -1,6 +1,10 @@
 package payout
 
-import "time"
+import (
+	"time"
+
+	"github.com/payrun/payrun/pkg/job"
+)
 
 // Outcome is the class of one gateway call's result, as the classifier sees it.
 type Outcome int
@@ -12,7 +16,7 @@ const (
 	OutcomeRejected             // payout: validation-error, no payout exists
 	OutcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
 	OutcomeThrottled            // payout: 429, not processed
-	OutcomeAuth                 // payout: 401/403, rejected before processing; retrying will not fix it
+	OutcomeAuth                 // payout or status: 401/403, refused before processing; the pool waits for the credentials to be fixed
 	OutcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
 	OutcomeGatewayError         // payout: type=error; an order may exist
 	OutcomeFinal                // status: a final status
@@ -61,6 +65,14 @@ const (
 // Anything it cannot file must be ClassAmbiguous: a payout may exist.
 type ErrorClassifier func(err error) (ErrorClass, GatewayInfo)
 
+// classified files err with classify and bounds the error text it carried (job.BoundErrorText):
+// whatever the gateway answered, the row's ledger entry and result must fit a message.
+func classified(classify ErrorClassifier, err error) (ErrorClass, GatewayInfo) {
+	class, info := classify(err)
+	info.ErrorMessage = job.BoundErrorText(info.ErrorMessage)
+	return class, info
+}
+
 // payoutOutcome turns a payout call's result into an Outcome.
 func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
 	if err == nil {
@@ -68,7 +80,7 @@ func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outc
 	}
 	// A bare cancellation or deadline is ambiguous through the classifier's default: the
 	// request may have been written before it.
-	class, info := classify(err)
+	class, info := classified(classify, err)
 	switch class {
 	case ClassRejected:
 		return OutcomeRejected, info
@@ -89,15 +101,18 @@ func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outc
 func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
 	if err == nil {
 		info := GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber, Status: reply.Status,
-			ErrorCode: reply.ErrorCode, ErrorMessage: reply.ErrorMessage}
+			ErrorCode: reply.ErrorCode, ErrorMessage: job.BoundErrorText(reply.ErrorMessage)}
 		if reply.Final {
 			return OutcomeFinal, info
 		}
 		return OutcomePending, info
 	}
-	class, info := classify(err)
-	if class == ClassNotFound {
+	class, info := classified(classify, err)
+	switch class {
+	case ClassNotFound:
 		return OutcomeNotFound, info
+	case ClassAuth:
+		return OutcomeAuth, info
 	}
 	return OutcomeLookupFailed, info
 }

@@ -64,6 +64,7 @@ func (p *poolEnv) enqueue(batch string, jobs []job.Job) {
 	if _, err := p.h.Batches.Create(ctx, p.names.BatchKey(batch), man); err != nil {
 		p.t.Fatal(err)
 	}
+	p.reserve(batch, jobs)
 	for i, j := range jobs {
 		if _, err := p.js.PublishAsync(p.names.JobSubject(batch), jobBytes(p.t, batch, j), jetstream.WithMsgID(p.names.JobMsgID(batch, j.ClientOrderID))); err != nil {
 			p.t.Fatal(err)
@@ -74,6 +75,16 @@ func (p *poolEnv) enqueue(batch string, jobs []job.Job) {
 			case <-time.After(30 * time.Second):
 				p.t.Fatal("enqueue: publish did not complete")
 			}
+		}
+	}
+}
+
+// reserve reserves the jobs' client_orderids for batch, as enqueue does before publishing.
+func (p *poolEnv) reserve(batch string, jobs []job.Job) {
+	p.t.Helper()
+	for _, j := range jobs {
+		if _, err := p.h.Orders.Create(context.Background(), p.names.OrderKey(j.ClientOrderID), []byte(batch)); err != nil {
+			p.t.Fatal(err)
 		}
 	}
 }
@@ -240,6 +251,7 @@ func TestPoolSummaryAfterLateManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.reserve(batch, jobs)
 	for _, j := range jobs {
 		if _, err := p.js.Publish(ctx, p.names.JobSubject(batch), jobBytes(t, batch, j)); err != nil {
 			t.Fatal(err)

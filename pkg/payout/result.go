@@ -21,6 +21,7 @@ func buildResult(v jobView, e *Entry) ([]byte, error) {
 		PaynetOrderID: e.OrderID, SerialNumber: e.SerialNumber, ErrorCode: e.ErrorCode,
 		ErrorMessage: e.ErrorMessage, Attempts: e.Attempts, EnqueuedAt: v.EnqueuedAt.UTC(),
 		SubmittedAt: e.SubmittedAt.UTC(), FinishedAt: e.FinishedAt.UTC(), Destination: v.Job.MaskedDestination(),
+		Generation: e.Generation,
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -60,7 +61,8 @@ func (p publisher) result(ctx context.Context, v jobView, e *Entry) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.js.Publish(ctx, p.names.ResultSubject(v.BatchID), b, jetstream.WithMsgID(p.names.ResultMsgID(v.BatchID, v.Job.ClientOrderID)))
+	id := p.names.GenerationMsgID(p.names.ResultMsgID(v.BatchID, v.Job.ClientOrderID), e.Generation)
+	_, err = p.js.Publish(ctx, p.names.ResultSubject(v.BatchID), b, jetstream.WithMsgID(id))
 	if err != nil {
 		return fmt.Errorf("payout: publish result: %w", err)
 	}
@@ -68,16 +70,19 @@ func (p publisher) result(ctx context.Context, v jobView, e *Entry) error {
 }
 
 // deadLetter publishes d on the batch's dead-letter subject. Its message id is per row, or per
-// stream sequence for a message without a row.
+// stream sequence for a message that is not a row of the ledger (no Ledger entry: undecodable, or
+// never enqueued), so that a stray job naming a real row cannot shadow that row's dead letter.
 func (p publisher) deadLetter(ctx context.Context, d DeadLetter) error {
 	d.Version = DeadLetterVersion
 	b, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("payout: encode dead letter: %w", err)
 	}
-	id := "dead:" + queue.Token(d.BatchID) + ":" + queue.Token(d.ClientOrderID)
-	if d.ClientOrderID == "" {
+	var id string
+	if d.Ledger == nil {
 		id = "dead:seq:" + strconv.FormatUint(d.StreamSeq, 10)
+	} else {
+		id = p.names.GenerationMsgID("dead:"+queue.Token(d.BatchID)+":"+queue.Token(d.ClientOrderID), d.Ledger.Generation)
 	}
 	batch := d.BatchID
 	if batch == "" {

@@ -15,7 +15,8 @@ import (
 
 // Tests of issue 9's state-machine items. Each names the invariant of docs/worker.md it protects.
 
-// TestRedeliveryWithoutEntryLooksUpFirst protects I1 (at most one payout per row): a delivery
+// TestRedeliveryWithoutEntryLooksUpFirst protects I1 (at most one payout per row) and I3
+// (positive evidence before any send that could be a second one): a delivery
 // after the first that finds no ledger entry (the entry written before the request was lost:
 // a recreated bucket, a broker that did not fsync) never sends before a lookup by
 // client_orderid; the lookup's answer is followed.
@@ -56,7 +57,7 @@ func TestRedeliveryWithoutEntryLooksUpFirst(t *testing.T) {
 	}
 }
 
-// TestDeletedEntryIsATombstone protects I1: a delete or purge marker on a row's ledger key
+// TestDeletedEntryIsATombstone protects I1 (at most one payout per row): a delete or purge marker on a row's ledger key
 // never licenses a payout, even when the lookup finds no order (the deleted entry may have
 // held a request the gateway has not shown yet): the row ends unresolved with
 // LEDGER_TOMBSTONE. An order the lookup finds is followed.
@@ -104,7 +105,8 @@ func TestDeletedEntryIsATombstone(t *testing.T) {
 	}
 }
 
-// TestLookupHonoursTheWritersDeadline protects I1: a worker whose own call_timeout and
+// TestLookupHonoursTheWritersDeadline protects I3 (no lookup, so no second send, while a
+// request may be in flight) and so I1: a worker whose own call_timeout and
 // settle_delay are shorter than the writer's never looks up (and so never re-sends) while the
 // writer's request may still be in flight: the deadline recorded in the ledger entry counts.
 func TestLookupHonoursTheWritersDeadline(t *testing.T) {
@@ -131,8 +133,8 @@ func TestLookupHonoursTheWritersDeadline(t *testing.T) {
 	}
 }
 
-// TestAcceptedPastHorizonLooksOnceMore protects I2 (exactly one final result, never a payable
-// row written off): an accepted order whose horizon passed while nobody looked (an outage, a
+// TestAcceptedPastHorizonLooksOnceMore protects I5 (a row ends only on the gateway's answer)
+// and I2 (exactly one final result): an accepted order whose horizon passed while nobody looked (an outage, a
 // pause) is looked up once more; the horizon counts from the last status change, so an order
 // whose status just changed is polled on.
 func TestAcceptedPastHorizonLooksOnceMore(t *testing.T) {
@@ -162,7 +164,7 @@ func TestAcceptedPastHorizonLooksOnceMore(t *testing.T) {
 	}
 }
 
-// TestRetryAfterIsCappedByBackoffMax protects I7 (waiting is never failing, and never parks a
+// TestRetryAfterIsCappedByBackoffMax protects I4 (waiting is never failing, and never parks a
 // row): a Retry-After of 99999999 seconds delays the row by at most backoff_max; the pool-wide
 // pressure (pkg/ratelimit) carries longer waits.
 func TestRetryAfterIsCappedByBackoffMax(t *testing.T) {
@@ -179,7 +181,7 @@ func TestRetryAfterIsCappedByBackoffMax(t *testing.T) {
 	}
 }
 
-// TestWaitingNeverDeadLetters protects I7: hand-backs for a pause, pressure or a missing
+// TestWaitingNeverDeadLetters protects I4 (waiting is never failing): hand-backs for a pause, pressure or a missing
 // rate-limit slot never count against the row, however many deliveries they take, as long as
 // the consumer does not bound deliveries (the worker provisions it unbounded).
 func TestWaitingNeverDeadLetters(t *testing.T) {
@@ -187,7 +189,7 @@ func TestWaitingNeverDeadLetters(t *testing.T) {
 	o := testOptions()
 	o.MaxDeliver = -1
 	c := NewClassifier(o, zerolog.Nop())
-	pending := &Entry{State: StatePendingRetry, Attempts: 1, NotSent: 1}
+	pending := &Entry{State: StatePendingRetry, Attempts: 1}
 	for _, n := range []uint64{2, 500, 100000} {
 		d := c.Decide(Input{Event: EventInfraError, Row: Row{BatchID: "b1", ClientOrderID: "o1"}, Entry: pending,
 			Delivery: Delivery{NumDelivered: n, MaxDeliver: -1}, Err: ErrNoGatewaySlot, Now: t0})
@@ -202,7 +204,7 @@ func TestWaitingNeverDeadLetters(t *testing.T) {
 	}
 }
 
-// TestEveryUnresolvedSaysWhy protects I2: every unresolved result carries an error_code from
+// TestEveryUnresolvedSaysWhy protects I2 (exactly one final result, which says what it is): every unresolved result carries an error_code from
 // the documented set, and a message.
 func TestEveryUnresolvedSaysWhy(t *testing.T) {
 	t.Parallel()

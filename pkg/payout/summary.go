@@ -55,10 +55,11 @@ func newSummarizer(js jetstream.JetStream, batches jetstream.KeyValue, names que
 const (
 	manifestBatchField    = "batch_id"
 	manifestStateField    = "state"
-	manifestEnqueuedField = "enqueued"             // rows published by this batch (duplicates skipped)
-	manifestSummaryField  = "summary_published_at" // added by the worker
-	stateEnqueued         = "enqueued"             // every job is in the stream: the count is final
-	stateCompleted        = "completed"            // set by the worker with the summary
+	manifestEnqueuedField = "enqueued"              // rows published by this batch (duplicates skipped)
+	manifestSummaryField  = "summary_published_at"  // added by the worker
+	manifestClaimField    = "summary_claimed_until" // added by the worker: who publishes the summary
+	stateEnqueued         = "enqueued"              // every job is in the stream: the count is final
+	stateCompleted        = "completed"             // set by the worker with the summary
 )
 
 // manifestView is what the summarizer needs from a manifest.
@@ -66,8 +67,9 @@ type manifestView struct {
 	batchID  string
 	state    string
 	enqueued int
-	counted  bool // the enqueued field is present (0 is a count: every row was a duplicate)
-	done     bool // completed, or the summary already published
+	counted  bool      // the enqueued field is present (0 is a count: every row was a duplicate)
+	done     bool      // completed, or the summary already published
+	claimed  time.Time // a publisher holds the summary claim until then
 }
 
 func viewManifest(m map[string]json.RawMessage) manifestView {
@@ -77,6 +79,7 @@ func viewManifest(m map[string]json.RawMessage) manifestView {
 	if raw, ok := m[manifestEnqueuedField]; ok {
 		v.counted = json.Unmarshal(raw, &v.enqueued) == nil
 	}
+	_ = json.Unmarshal(m[manifestClaimField], &v.claimed)
 	_, published := m[manifestSummaryField]
 	v.done = published || v.state == stateCompleted
 	return v
@@ -110,37 +113,55 @@ func (s *summarizer) afterResult(ctx context.Context, batch string, keepAlive fu
 	if n, err := s.count(ctx, stream, subject); err != nil || n < uint64(rows) {
 		return err
 	}
+	for {
+		claimed, done, err := s.claim(ctx, batch, summaryBudget(rows), keepAlive)
+		if err != nil || done {
+			return err
+		}
+		if claimed {
+			break
+		}
+	}
+	published, err := s.publish(ctx, batch, rows, stream, subject, keepAlive)
+	if !published {
+		// Not every row is summarized yet, or it failed: let the next check claim at once.
+		s.release(ctx, batch)
+	}
+	return err
+}
+
+// publish publishes the summary of a batch this process holds the claim of, and marks the
+// manifest. published is false when nothing was marked (the rows are not all in yet, or an
+// error).
+func (s *summarizer) publish(ctx context.Context, batch string, rows int, stream jetstream.Stream, subject string, keepAlive func()) (published bool, err error) {
 	// A summary already out (its publisher died before marking the manifest, perhaps longer
 	// ago than the duplicate window) is never published again: only the mark is missing.
 	if n, err := s.count(ctx, stream, s.names.SummarySubject(batch)); err != nil {
-		return err
+		return false, err
 	} else if n > 0 {
-		return s.markPublished(ctx, batch, s.now().UTC())
+		return true, s.markPublished(ctx, batch, s.now().UTC())
 	}
 	sum := job.NewBatchSummary(batch, 0)
 	sum.FinishedAt = s.now().UTC()
 	if rows > 0 { // a batch whose every row was another batch's duplicate has no results
 		var distinct int
 		if sum, distinct, err = s.collect(ctx, batch, rows, subject, keepAlive); err != nil {
-			return err
+			return false, err
 		}
 		if distinct < rows {
-			return nil // re-published duplicates beyond the dedup window, not every row yet
+			return false, nil // re-published duplicates beyond the dedup window, not every row yet
 		}
 	}
 	b, err := json.Marshal(sum)
 	if err != nil {
-		return fmt.Errorf("payout: summary: encode: %w", err)
+		return false, fmt.Errorf("payout: summary: encode: %w", err)
 	}
 	if _, err := s.js.Publish(ctx, s.names.SummarySubject(batch), b, jetstream.WithMsgID(s.names.SummaryMsgID(batch))); err != nil {
-		return fmt.Errorf("payout: summary: publish: %w", err)
+		return false, fmt.Errorf("payout: summary: publish: %w", err)
 	}
-	if err := s.markPublished(ctx, batch, sum.FinishedAt); err != nil {
-		return err
-	}
-	s.met.summaries.Inc()
+	s.met.summaries.Inc() // published once: only the claim's holder gets here
 	s.log.Info().Str("batch", batch).Int("rows", rows).Interface("counts", sum.Counts).Msg("payout: batch summary published")
-	return nil
+	return true, s.markPublished(ctx, batch, sum.FinishedAt)
 }
 
 // count is how many messages the results stream holds on subject.
@@ -307,8 +328,8 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 	return sum, len(seen), nil
 }
 
-// watch re-checks a batch whenever its manifest changes to "enqueued" (and, at start, every
-// batch already enqueued): the last result may have been published before enqueue finished
+// watch checks a batch when its manifest changes to "enqueued" (and, at start, every batch
+// already enqueued): the last result may have been published before enqueue finished
 // writing the manifest, and then no later result would trigger the summary. A watch that fails
 // or ends is started again (after retry); watch returns when ctx is cancelled.
 func (s *summarizer) watch(ctx context.Context) {
@@ -333,6 +354,10 @@ func (s *summarizer) watchOnce(ctx context.Context) error {
 		return fmt.Errorf("payout: summary: watch manifests: %w", err)
 	}
 	defer func() { _ = w.Stop() }()
+	// Each enqueued batch is checked until one check succeeds: later updates of its manifest
+	// (the summary claim and its release) must not start a check each, which would re-claim
+	// and re-read a batch whose rows are not all in, on and on.
+	checked := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -349,12 +374,14 @@ func (s *summarizer) watchOnce(ctx context.Context) error {
 				continue
 			}
 			v := viewManifest(m)
-			if v.done || v.state != stateEnqueued || v.batchID == "" {
+			if v.done || v.state != stateEnqueued || v.batchID == "" || checked[v.batchID] {
 				continue
 			}
-			if err := s.afterResult(ctx, v.batchID, nil); err != nil && ctx.Err() == nil {
+			err := s.afterResult(ctx, v.batchID, nil)
+			if err != nil && ctx.Err() == nil {
 				s.log.Warn().Err(err).Str("batch", v.batchID).Msg("payout: summary check after manifest update")
 			}
+			checked[v.batchID] = err == nil
 		}
 	}
 }

@@ -99,8 +99,8 @@ func TestSummaryOncePerBatch(t *testing.T) {
 	}
 }
 
-// Without a manifest (jobs published by hand) there is nothing to count against: no summary.
-func TestSummaryWithoutManifest(t *testing.T) {
+// While the manifest says publishing its row count is not final: no summary yet.
+func TestSummaryWhilePublishing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	e.gw.payScript["r1"] = []string{payReject}

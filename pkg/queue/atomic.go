@@ -151,3 +151,33 @@ func PublishAtomicFunc(ctx context.Context, nc *nats.Conn, n int, fill func(i in
 	}
 	return r.AtomicAck, nil
 }
+
+// AtomicMsgSize is the size the server counts against a stream's max_msg_size and its max_payload
+// for message number seq (1-based) of an atomic batch published by PublishAtomicFunc with data
+// bytes and the headers hdr: the payload plus the header block, batch headers included (commit:
+// the message is the batch's last). It is exact; for a message whose place in its batch is not
+// known yet, pass seq MaxAtomicBatch (an upper bound by at most 3 bytes).
+func AtomicMsgSize(data int, hdr nats.Header, seq int, commit bool) int {
+	n := len("NATS/1.0\r\n") + len("\r\n")
+	line := func(k, v string) { n += len(k) + len(": ") + len(v) + len("\r\n") }
+	for k, vs := range hdr {
+		for _, v := range vs {
+			line(k, v)
+		}
+	}
+	line(hdrBatchID, "0123456789abcdef0123456789abcdef") // 16 random bytes in hex
+	line(hdrBatchSeq, strconv.Itoa(seq))
+	if commit {
+		line(hdrBatchCommit, "1")
+	}
+	return n + data
+}
+
+// IsRefused reports an atomic publish that stored nothing because it was refused: the server
+// answered it with an error (too large, stream full, a failed expectation...), or the client would
+// not send a message over the server's max_payload. Unlike a timeout or a lost connection, its
+// outcome is known.
+func IsRefused(err error) bool {
+	var api *APIError
+	return errors.As(err, &api) || errors.Is(err, nats.ErrMaxPayload)
+}

@@ -114,6 +114,12 @@ func (e *EmbeddedServer) ClientURL() string {
 	return fmt.Sprintf("nats://%s", net.JoinHostPort(e.opts.Host, strconv.Itoa(e.opts.Port)))
 }
 
+// Sync is the embedded server's fsync policy: always, unless EmbeddedOptions.SyncInterval said
+// otherwise.
+func (e *EmbeddedServer) Sync() Sync {
+	return Sync{Known: true, Always: e.opts.SyncAlways, Interval: e.opts.SyncInterval, Source: "the embedded server's options"}
+}
+
 // StoreDir is the JetStream store directory.
 func (e *EmbeddedServer) StoreDir() string { return e.storeDir }
 

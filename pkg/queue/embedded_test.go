@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -176,5 +177,44 @@ func TestEmbeddedRefusesNegativeSyncInterval(t *testing.T) {
 	}
 	if !errors.Is(err, queue.ErrEmbedded) {
 		t.Fatalf("StartEmbedded(SyncInterval -1s) = %v, want ErrEmbedded", err)
+	}
+}
+
+// Invariant 6 (every row validation accepts can be published): AtomicMsgSize is exactly what the
+// server counts against max_msg_size, so a job checked against it at validation is never refused
+// for its size when published; one byte more is refused, as a refusal (nothing stored).
+func TestAtomicMsgSizeIsWhatTheServerCounts(t *testing.T) {
+	t.Parallel()
+	_, nc, js := queuetest.Start(t)
+	s := queue.DefaultSettings()
+	s.MaxMsgSize = 1024
+	if _, err := queue.Provision(context.Background(), js, queue.DefaultNames(), s); err != nil {
+		t.Fatal(err)
+	}
+	names := queue.DefaultNames()
+	publish := func(chunk, size int) error {
+		hdr := nats.Header{}
+		hdr.Set(jetstream.MsgIDHeader, names.JobMsgID("b1", fmt.Sprint("o", chunk)))
+		data := size - queue.AtomicMsgSize(0, hdr, 1, false)
+		_, err := queue.PublishAtomicFunc(context.Background(), nc, 2, func(i int, m *nats.Msg) {
+			if i == 1 {
+				m.Subject = names.ChunkSubject("b1", chunk)
+				m.Header.Set(queue.HeaderExpectedLastSubjectSeq, "0")
+				return
+			}
+			m.Subject, m.Data = names.JobSubject("b1"), bytes.Repeat([]byte("x"), data)
+			m.Header.Set(jetstream.MsgIDHeader, names.JobMsgID("b1", fmt.Sprint("o", chunk)))
+		})
+		return err
+	}
+	if err := publish(0, 1024); err != nil {
+		t.Fatalf("a message of exactly max_msg_size: %v", err)
+	}
+	err := publish(1, 1025)
+	if err == nil || !queue.IsRefused(err) {
+		t.Fatalf("one byte over max_msg_size: %v, want a refusal", err)
+	}
+	if queue.IsRefused(nats.ErrTimeout) || queue.IsRefused(queue.ErrUnavailable) {
+		t.Error("an unknown outcome counted as a refusal")
 	}
 }

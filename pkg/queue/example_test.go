@@ -46,3 +46,14 @@ func ExampleProvision() {
 	fmt.Println(cfg.Name, cfg.Storage, cfg.Discard, cfg.Retention)
 	// Output: PAYOUTS File DiscardNew WorkQueue
 }
+
+// A row put back by `enqueue --retry` publishes its messages under its retry generation, so that
+// they are never taken for duplicates of the row's earlier ones.
+func ExampleNames_GenerationMsgID() {
+	n := queue.DefaultNames()
+	fmt.Println(n.GenerationMsgID(n.ResultMsgID("2026-11-payroll", "ORD-1"), 0))
+	fmt.Println(n.GenerationMsgID(n.ResultMsgID("2026-11-payroll", "ORD-1"), 2))
+	// Output:
+	// result:2026-11-payroll:ORD-1
+	// result:2026-11-payroll:ORD-1:r2
+}

@@ -76,6 +76,17 @@ func (n Names) ResultMsgID(batch, orderID string) string {
 	return "result:" + Token(batch) + ":" + Token(orderID)
 }
 
+// GenerationMsgID is the Nats-Msg-Id of a row's message (job, result, dead letter: id is its
+// generation-0 id) after the row was put back generation times: id itself for generation 0,
+// else id + ":r<generation>", so that the put-back row's messages are never taken for
+// duplicates of its earlier ones.
+func (n Names) GenerationMsgID(id string, generation int) string {
+	if generation <= 0 {
+		return id
+	}
+	return id + ":r" + strconv.Itoa(generation)
+}
+
 // SummarySubject is where the batch summary is published: payouts.summary.<batch token>.
 func (n Names) SummarySubject(batch string) string {
 	return n.SummarySubjectPrefix + "." + Token(batch)

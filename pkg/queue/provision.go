@@ -240,6 +240,12 @@ func reconcileStream(kind string, have, want jetstream.StreamConfig) (jetstream.
 	if have.Replicas != want.Replicas {
 		return have, false, mismatch("replicas", have.Replicas, want.Replicas, "change replicas deliberately, not at start-up")
 	}
+	if have.PersistMode == jetstream.AsyncPersistMode {
+		return have, false, mismatch("persist_mode", "async", "default", errAsyncPersist)
+	}
+	if have.AllowMsgTTL && !want.AllowMsgTTL {
+		return have, false, mismatch("allow_msg_ttl", true, false, "a message published with a Nats-TTL header would expire before it is processed or read; message TTLs cannot be turned off: recreate the stream")
+	}
 	upd := have
 	changed := false
 	limit := func(setting string, h, w int64) error {
@@ -294,6 +300,10 @@ func reconcileStream(kind string, have, want jetstream.StreamConfig) (jetstream.
 	return upd, changed, nil
 }
 
+// errAsyncPersist is the reason an async-persist stream or bucket is refused.
+const errAsyncPersist = "the server acknowledges a write before it is flushed, whatever its sync_interval, so a crash loses acknowledged ledger entries, reservations or jobs; " +
+	"persist_mode cannot change in place: recreate it with the default persist mode"
+
 // eff maps "unlimited" (<= 0) to the largest value so limits compare by strictness.
 func eff(v int64) int64 {
 	if v <= 0 {
@@ -337,6 +347,12 @@ func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 	}
 	if have.Replicas != cfg.Replicas {
 		return nil, mismatch("replicas", have.Replicas, cfg.Replicas, "change replicas deliberately, not at start-up")
+	}
+	if have.PersistMode == jetstream.AsyncPersistMode {
+		return nil, mismatch("persist_mode", "async", "default", errAsyncPersist)
+	}
+	if have.AllowMsgTTL && cfg.LimitMarkerTTL == 0 {
+		return nil, mismatch("allow_msg_ttl", true, false, "an entry written with a Nats-TTL header would expire: entries of this bucket must not; recreate the bucket without message TTLs")
 	}
 	if have.MaxMsgsPerSubject > 0 && have.MaxMsgsPerSubject < int64(cfg.History) {
 		return nil, mismatch("history", have.MaxMsgsPerSubject, cfg.History, "history is lower than configured; raise it by hand")

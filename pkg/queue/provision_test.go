@@ -263,9 +263,9 @@ func TestProvisionConsumerCreateOnly(t *testing.T) {
 	}
 }
 
-// TestProvisionNeverLowersConsumerLimits protects I7 (a consumer setting written by another
-// worker never decides a row's fate) and I1 (ack_wait keeps covering every running worker's
-// call timeout): a worker started with a lower ack_wait, max_deliver or max_ack_pending leaves
+// TestProvisionNeverLowersConsumerLimits protects I4 (a consumer setting written by another
+// worker never decides a row's fate) and I3 (ack_wait keeps covering every running worker's
+// call timeout, so no redelivery races a request in flight): a worker started with a lower ack_wait, max_deliver or max_ack_pending leaves
 // the shared consumer's higher values alone; higher values are applied.
 func TestProvisionNeverLowersConsumerLimits(t *testing.T) {
 	t.Parallel()

@@ -34,10 +34,28 @@ func OpenControl(ctx context.Context, js jetstream.JetStream, bucket string) (*C
 	return &Control{kv: kv, by: "control"}, nil
 }
 
+// Pause kinds: who stopped the pool.
+const (
+	PauseKindOperator = "operator" // `worker pause` (or Limiter.Pause)
+	PauseKindAuth     = "auth"     // the gateway refused the pool's credentials (AuthRefused)
+)
+
 type pauseRecord struct {
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
 	By     string    `json:"by"`
+	// Kind is PauseKindAuth for an auth stop; empty (an operator's pause) otherwise.
+	Kind string `json:"kind,omitempty"`
+	// Credential names the refused credentials of an auth stop: login and key fingerprint.
+	Credential string `json:"credential,omitempty"`
+}
+
+// kind is the record's pause kind (records without one are an operator's).
+func (r *pauseRecord) kind() string {
+	if r.Kind == "" {
+		return PauseKindOperator
+	}
+	return r.Kind
 }
 
 // Pause makes every member's Wait block until Resume. Work is not lost: waiting jobs keep
@@ -61,6 +79,7 @@ func (c *Control) Resume(ctx context.Context) error {
 // PoolStatus is the pool's state as stored in the bucket.
 type PoolStatus struct {
 	Paused        bool
+	PauseKind     string // PauseKindOperator or PauseKindAuth, when Paused
 	PauseReason   string
 	PausedAt      time.Time
 	PressureUntil time.Time // zero when there never was pressure
@@ -78,7 +97,7 @@ func (c *Control) Status(ctx context.Context) (PoolStatus, error) {
 		if err := json.Unmarshal(e.Value(), &rec); err != nil {
 			return st, fmt.Errorf("ratelimit: status: pause record: %w", err)
 		}
-		st.Paused, st.PauseReason, st.PausedAt = true, rec.Reason, rec.At
+		st.Paused, st.PauseKind, st.PauseReason, st.PausedAt = true, rec.kind(), rec.Reason, rec.At
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
 		return st, fmt.Errorf("ratelimit: status: %w", err)
 	}
@@ -117,7 +136,7 @@ func (l *Limiter) applyPause(e jetstream.KeyValueEntry, removed bool) {
 		rec.Reason = "(malformed pause record)" // fail safe: a pause key means paused
 	}
 	l.pause = &rec
-	l.log.Warn().Str("reason", rec.Reason).Str("by", rec.By).Msg("pool paused")
+	l.log.Warn().Str("kind", rec.kind()).Str("reason", rec.Reason).Str("by", rec.By).Msg("pool paused")
 }
 
 // openBucket opens the bucket, creating it with file storage when missing.

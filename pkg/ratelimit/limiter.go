@@ -284,6 +284,8 @@ type Stats struct {
 	Burst         int     // this member's current total burst
 	Factor        float64 // 1, or the recovery ramp's fraction after pressure
 	Paused        bool
+	PauseKind     string // PauseKindOperator or PauseKindAuth, when Paused
+	PauseReason   string // when Paused
 	PressureUntil time.Time
 }
 
@@ -292,7 +294,13 @@ func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
+	var kind, reason string
+	if l.pause != nil {
+		kind, reason = l.pause.kind(), l.pause.Reason
+	}
 	return Stats{
+		PauseKind:     kind,
+		PauseReason:   reason,
 		ID:            l.opts.ID,
 		Members:       len(l.members),
 		Active:        l.active,

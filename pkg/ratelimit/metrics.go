@@ -16,6 +16,8 @@ type metrics struct {
 	active          prometheus.Gauge
 	factor          prometheus.Gauge
 	paused          prometheus.Gauge
+	authStopped     prometheus.Gauge
+	authRefusals    prometheus.Counter
 	pressureActive  prometheus.Gauge
 	pressureUntil   prometheus.Gauge
 	pressureReports prometheus.Counter
@@ -42,7 +44,13 @@ func newMetrics(o Options) (*metrics, error) {
 			Name: "payrun_ratelimit_rate_factor", Help: "Fraction of the configured rate granted (below 1 while recovering from pressure).",
 		}),
 		paused: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "payrun_ratelimit_paused", Help: "1 while the pool is paused by an operator.",
+			Name: "payrun_ratelimit_paused", Help: "1 while the pool is paused (by an operator, or stopped by a refused authentication).",
+		}),
+		authStopped: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "payrun_ratelimit_auth_stopped", Help: "1 while the pool is stopped because the gateway refused its credentials (401/403).",
+		}),
+		authRefusals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "payrun_ratelimit_auth_refusals_total", Help: "Gateway answers 401/403 seen by this member.",
 		}),
 		pressureActive: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "payrun_ratelimit_pressure_active", Help: "1 while the pool backs off from gateway pressure.",
@@ -81,7 +89,7 @@ func newMetrics(o Options) (*metrics, error) {
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.configuredRate, m.shareRate, m.members, m.active, m.factor, m.paused,
-		m.pressureActive, m.pressureUntil, m.pressureReports, m.waitSeconds, m.throttled}
+		m.authStopped, m.authRefusals, m.pressureActive, m.pressureUntil, m.pressureReports, m.waitSeconds, m.throttled}
 }
 
 func (m *metrics) unregister() {
@@ -103,6 +111,7 @@ func (m *metrics) setState(l *Limiter, now time.Time, factor float64) {
 	m.active.Set(b2f(l.active))
 	m.factor.Set(factor)
 	m.paused.Set(b2f(l.pause != nil))
+	m.authStopped.Set(b2f(l.pause != nil && l.pause.kind() == PauseKindAuth))
 	g := l.gate.Load()
 	m.pressureActive.Set(b2f(g.pressureUntil.After(now)))
 	if !g.pressureUntil.IsZero() {

@@ -15,8 +15,10 @@
 //
 // Faults (Options.Faults and Server.FailNth) inject latency, 5xx before the payout is
 // committed, 429 with Retry-After, dropped connections or 5xx AFTER the commit (the order
-// exists, the client sees no answer), and type=error answers with or without an order id. A second payout with a client_orderid already seen is
+// exists, the client sees no answer; Faults.Error5xxCodes mixes the 5xx statuses), and
+// type=error answers with or without an order id. A second payout with a client_orderid already seen is
 // accepted and COUNTED as a duplicate (Stats.Duplicates): the sandbox never hides one.
 //
-// Counters are available as Server.Stats and as JSON on GET /sandbox/stats.
+// Counters are available as Server.Stats and as JSON on GET /sandbox/stats; Server.Orders is
+// the sandbox's own record of each committed payout, for checking results against it.
 package sandbox

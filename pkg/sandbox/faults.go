@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"math/rand/v2"
+	"net/http"
 	"sync"
 )
 
@@ -31,10 +32,42 @@ func (p *faultPicker) schedule(call string, n int, fault Fault) {
 	p.scheduled = append(p.scheduled, scheduledFault{call: call, left: n, fault: fault})
 }
 
-// pick returns the fault for one request of call ("" for none).
-func (p *faultPicker) pick(call string) Fault {
+// injected is the fault picked for one request; code is the HTTP status of a 5xx kind.
+type injected struct {
+	fault Fault
+	code  int
+}
+
+// pick returns the fault for one request of call (zero for none).
+func (p *faultPicker) pick(call string) injected {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	f := p.kind(call)
+	return injected{fault: f, code: p.serverErrorCode(f)}
+}
+
+// serverErrorCode is the HTTP status a 5xx fault answers: one of Faults.Error5xxCodes, drawn
+// with equal weights, or 500 before and 502 after the commit when none are configured. Called
+// with p.mu held.
+func (p *faultPicker) serverErrorCode(f Fault) int {
+	if f != Fault5xxBefore && f != Fault5xxAfter {
+		return 0
+	}
+	switch codes := p.f.Error5xxCodes; len(codes) {
+	case 0:
+		if f == Fault5xxBefore {
+			return http.StatusInternalServerError
+		}
+		return http.StatusBadGateway
+	case 1:
+		return codes[0]
+	default:
+		return codes[p.rng.IntN(len(codes))]
+	}
+}
+
+// kind picks the fault kind for one request of call ("" for none). Called with p.mu held.
+func (p *faultPicker) kind(call string) Fault {
 	var hit Fault
 	kept := p.scheduled[:0]
 	for _, s := range p.scheduled {

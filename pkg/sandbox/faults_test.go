@@ -104,6 +104,61 @@ func TestFaultSharesAreSeeded(t *testing.T) {
 	}
 }
 
+// Error5xxCodes mixes the HTTP statuses of 5xx faults before and after the commit: every code
+// occurs, each answer is counted by kind and by code, only 5xx-after commits, and the seed
+// replays the same codes.
+func TestError5xxCodesMixed(t *testing.T) {
+	t.Parallel()
+	run := func(seed uint64) []int {
+		h := start(t, func(o *sandbox.Options) {
+			o.Faults = sandbox.Faults{Error5xxBefore: 0.5, Error5xxAfter: 0.5, Error5xxCodes: []int{500, 502, 503}, Seed: seed}
+		})
+		var codes []int
+		byCode := map[string]int64{}
+		for i := range 60 {
+			a := h.payout("mix-"+strconv.Itoa(i), "1")
+			codes = append(codes, a.code)
+			byCode[strconv.Itoa(a.code)]++
+		}
+		st := h.srv.Stats()
+		for _, c := range []string{"500", "502", "503"} {
+			if byCode[c] == 0 || st.ServerErrors[c] != byCode[c] {
+				t.Errorf("HTTP %s: answered %d times, counted %d (codes %v)", c, byCode[c], st.ServerErrors[c], codes)
+			}
+		}
+		if len(byCode) != 3 {
+			t.Errorf("answers outside the configured codes: %v", byCode)
+		}
+		if b, a := st.Faults["5xx-before"], st.Faults["5xx-after"]; b+a != 60 || b == 0 || a == 0 || st.Orders != a {
+			t.Errorf("faults %v, orders %d: want 60 faults of both kinds, one order per 5xx-after", st.Faults, st.Orders)
+		}
+		return codes
+	}
+	if a, b := run(3), run(3); !equal(a, b) {
+		t.Errorf("same seed, different codes: %v vs %v", a, b)
+	}
+}
+
+// Without Error5xxCodes the kinds keep their codes: 500 before the commit, 502 after; FailNth's
+// 5xx faults draw from Error5xxCodes when they are set.
+func TestError5xxCodesDefaultAndScheduled(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.srv.FailNth(sandbox.CallPayout, 1, sandbox.Fault5xxBefore)
+	h.srv.FailNth(sandbox.CallPayout, 2, sandbox.Fault5xxAfter)
+	if a, b := h.payout("def-1", "1").code, h.payout("def-2", "1").code; a != 500 || b != 502 {
+		t.Errorf("default codes %d, %d; want 500, 502", a, b)
+	}
+	h = start(t, func(o *sandbox.Options) { o.Faults.Error5xxCodes = []int{503} })
+	h.srv.FailNth(sandbox.CallStatus, 1, sandbox.Fault5xxAfter)
+	if a := h.status("client_orderid", "x"); a.code != 503 {
+		t.Errorf("scheduled 5xx-after with codes {503}: %d", a.code)
+	}
+	if st := h.srv.Stats(); st.ServerErrors["503"] != 1 {
+		t.Errorf("server errors %v", st.ServerErrors)
+	}
+}
+
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	clock := newFixedClock(0)

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 // maxBody bounds a request body.
 const maxBody = 1 << 20
-
-var errBodyTooLarge = errors.New("request body too large")
 
 // parseForm decodes a form body into ordered params ('+' and %20 are spaces; names may
 // repeat). Empty segments are skipped.

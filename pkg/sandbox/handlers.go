@@ -15,7 +15,7 @@ import (
 type request struct {
 	params     []signer.Param
 	endpointID string
-	fault      Fault // the fault picked for it (only after-commit kinds reach handlers)
+	fault      injected // the fault picked for it (only after-commit kinds reach handlers)
 }
 
 // api wraps a call handler with what every API request goes through, in this order: counting,
@@ -48,13 +48,13 @@ func (s *Server) api(call string, h func(http.ResponseWriter, *http.Request, *re
 			}
 		}
 		fault := s.faults.pick(call)
-		switch fault {
+		switch fault.fault {
 		case Fault5xxBefore:
-			s.countFault(fault)
-			writeServerError(w, http.StatusInternalServerError)
+			s.countServerError(fault)
+			writeServerError(w, fault.code)
 			return
 		case Fault429:
-			s.countFault(fault)
+			s.countFault(fault.fault)
 			s.writeThrottled(w)
 			return
 		}
@@ -116,8 +116,8 @@ func (s *Server) payout(w http.ResponseWriter, r *http.Request, req *request) {
 		s.validationError(w, coid, msg)
 		return
 	}
-	if req.fault == FaultErrorBefore {
-		s.countFault(req.fault)
+	if req.fault.fault == FaultErrorBefore {
+		s.countFault(req.fault.fault)
 		s.gatewayError(w, coid, "")
 		return
 	}
@@ -143,8 +143,8 @@ func (s *Server) payout(w http.ResponseWriter, r *http.Request, req *request) {
 	if s.afterCommit(w, req.fault) {
 		return
 	}
-	if req.fault == FaultErrorAfter {
-		s.countFault(req.fault)
+	if req.fault.fault == FaultErrorAfter {
+		s.countFault(req.fault.fault)
 		s.gatewayError(w, coid, o.id)
 		return
 	}
@@ -172,8 +172,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, req *request) {
 		s.validationError(w, coid, "client_orderid or orderid is required")
 		return
 	}
-	if req.fault == FaultErrorBefore {
-		s.countFault(req.fault)
+	if req.fault.fault == FaultErrorBefore {
+		s.countFault(req.fault.fault)
 		s.gatewayError(w, coid, "")
 		return
 	}
@@ -184,8 +184,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, req *request) {
 	if s.afterCommit(w, req.fault) {
 		return
 	}
-	if req.fault == FaultErrorAfter {
-		s.countFault(req.fault)
+	if req.fault.fault == FaultErrorAfter {
+		s.countFault(req.fault.fault)
 		s.gatewayError(w, coid, o.id)
 		return
 	}
@@ -254,12 +254,12 @@ func (s *Server) gatewayError(w http.ResponseWriter, clientOrderID, orderID stri
 	}, s.errorFields("PROCESSING_ERROR", "Injected processing error")...))
 }
 
-// afterCommit applies an after-commit fault: it drops the connection or answers 502 and
-// reports true, or reports false when the answer should be written normally.
-func (s *Server) afterCommit(w http.ResponseWriter, fault Fault) bool {
-	switch fault {
+// afterCommit applies an after-commit fault: it drops the connection or answers the fault's
+// 5xx and reports true, or reports false when the answer should be written normally.
+func (s *Server) afterCommit(w http.ResponseWriter, fault injected) bool {
+	switch fault.fault {
 	case FaultDropAfter:
-		s.countFault(fault)
+		s.countFault(fault.fault)
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
@@ -269,8 +269,8 @@ func (s *Server) afterCommit(w http.ResponseWriter, fault Fault) bool {
 		writeServerError(w, http.StatusBadGateway) // no hijacking (HTTP/2): the closest thing
 		return true
 	case Fault5xxAfter:
-		s.countFault(fault)
-		writeServerError(w, http.StatusBadGateway)
+		s.countServerError(fault)
+		writeServerError(w, fault.code)
 		return true
 	}
 	return false
@@ -283,3 +283,11 @@ func (s *Server) writeThrottled(w http.ResponseWriter) {
 }
 
 func (s *Server) countFault(f Fault) { s.stats.add(func(st *Stats) { st.Faults[string(f)]++ }) }
+
+// countServerError counts an injected 5xx by kind and by HTTP status.
+func (s *Server) countServerError(f injected) {
+	s.stats.add(func(st *Stats) {
+		st.Faults[string(f.fault)]++
+		st.ServerErrors[strconv.Itoa(f.code)]++
+	})
+}

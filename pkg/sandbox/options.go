@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,7 +72,8 @@ type Options struct {
 // Faults configures injected failures. Shares are probabilities in [0,1] drawn once per API
 // request from a RNG seeded with Seed; at most one fault hits a request, picked in the order
 // 5xx-before, 429, drop-after, 5xx-after. They apply to payout and status calls alike (for a
-// status call "after commit" means after the lookup was counted).
+// status call "after commit" means after the lookup was counted). The same seed gives the same
+// sequence of faults and 5xx codes for the same sequence of requests.
 type Faults struct {
 	// Latency is added before every API request is handled.
 	Latency time.Duration
@@ -83,6 +85,11 @@ type Faults struct {
 	DropAfter float64
 	// Error5xxAfter: commit, then answer 502.
 	Error5xxAfter float64
+	// Error5xxCodes, when set, are the HTTP statuses (500-599) the 5xx-before and 5xx-after
+	// faults answer, one drawn per fault with equal weights from the fault RNG, e.g. {500, 502,
+	// 503} to mix them. Empty: 500 before the commit, 502 after it. FailNth's 5xx faults use
+	// them too.
+	Error5xxCodes []int
 	// RetryAfter is the Retry-After of a 429 (default 1s; whole seconds are sent).
 	RetryAfter time.Duration
 	// RateLimit answers 429 to API requests beyond this many per clock second (0: off).
@@ -164,6 +171,12 @@ func (o Options) withDefaults() (Options, error) {
 	if s := f.Error5xxBefore + f.Throttle + f.DropAfter + f.Error5xxAfter; s > 1 {
 		return o, fmt.Errorf("sandbox: options: fault shares add up to %v, more than 1", s)
 	}
+	for _, c := range f.Error5xxCodes {
+		if c < 500 || c > 599 {
+			return o, fmt.Errorf("sandbox: options: Faults.Error5xxCodes: %d is not a 5xx status", c)
+		}
+	}
+	f.Error5xxCodes = slices.Clone(f.Error5xxCodes)
 	if f.Latency < 0 || f.RateLimit < 0 {
 		return o, errors.New("sandbox: options: Faults.Latency and Faults.RateLimit must not be negative")
 	}

@@ -54,6 +54,31 @@ func TestProcessingPollsThenFinal(t *testing.T) {
 	}
 }
 
+// Orders is the sandbox's own record: every committed payout of a client_orderid, oldest first,
+// with the status a lookup would answer now; reading it counts no poll.
+func TestOrders(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(o *sandbox.Options) { o.ProcessingPolls = 1 })
+	first := h.payout("ord-1", "0987654321").form["paynet-order-id"]
+	if got := h.srv.Orders("ord-1"); len(got) != 1 || got[0].OrderID != first || got[0].Status != "processing" ||
+		got[0].FinalStatus != "declined" || got[0].Amount != "10.42" || got[0].Currency != "USD" {
+		t.Fatalf("after one payout: %+v", got)
+	}
+	h.status("client_orderid", "ord-1") // processing
+	h.status("client_orderid", "ord-1") // final
+	second := h.payout("ord-1", "0987654321").form["paynet-order-id"]
+	got := h.srv.Orders("ord-1")
+	if len(got) != 2 || got[0].OrderID != first || got[0].Status != "declined" || got[1].OrderID != second || got[1].Status != "processing" {
+		t.Errorf("after two status polls and a second payout: %+v", got)
+	}
+	if got := h.srv.Orders("ord-none"); len(got) != 0 {
+		t.Errorf("unknown client_orderid: %+v", got)
+	}
+	if st := h.srv.Stats(); st.StatusAnswers["processing"] != 1 || st.StatusAnswers["declined"] != 1 || st.Duplicates != 1 {
+		t.Errorf("reading Orders must not count polls: %+v", st)
+	}
+}
+
 func TestStatusLookup(t *testing.T) {
 	t.Parallel()
 	h := start(t, nil)
@@ -288,6 +313,7 @@ func TestOptionsValidation(t *testing.T) {
 		{PublicKey: pub, Login: login, NotFoundType: "nope"},
 		{PublicKey: pub, Login: login, VerifyBaseURL: "not a url"},
 		{PublicKey: pub, Login: login, ProcessingPolls: -1},
+		{PublicKey: pub, Login: login, Faults: sandbox.Faults{Error5xxCodes: []int{503, 429}}},
 	}
 	for i, o := range bad {
 		if _, err := sandbox.New(o); err == nil {

@@ -146,6 +146,11 @@ func (s *Server) Stats() Stats { return s.stats.snapshot(s.opts.Clock.Now()) }
 // duplicates).
 func (s *Server) PayoutCount(clientOrderID string) int { return s.stats.payoutCount(clientOrderID) }
 
+// Orders returns the sandbox's records of the orders committed with clientOrderID, oldest
+// first (none: no payout reached the gateway; more than one: duplicates). Reading them is not a
+// status lookup: no poll is counted and no callback is sent.
+func (s *Server) Orders(clientOrderID string) []Order { return s.orders.ordersOf(clientOrderID) }
+
 // MaxRequestsIn returns the highest number of API requests that arrived within any sliding
 // window of length d (for rate-limit tests: MaxRequestsIn(time.Second) <= limit).
 func (s *Server) MaxRequestsIn(d time.Duration) int { return s.stats.maxInWindow(d) }

@@ -30,8 +30,10 @@ type Stats struct {
 	NotFound         int64 `json:"not_found"`
 	// StatusAnswers counts status-responses by transaction status.
 	StatusAnswers map[string]int64 `json:"status_answers"`
-	// Faults counts injected faults by kind.
-	Faults map[string]int64 `json:"faults"`
+	// Faults counts injected faults by kind; ServerErrors counts the injected 5xx answers
+	// (5xx-before and 5xx-after) by HTTP status ("500", "502", ...).
+	Faults       map[string]int64 `json:"faults"`
+	ServerErrors map[string]int64 `json:"server_errors"`
 	// CallbacksSent counts callbacks answered 200; CallbacksFailed those that gave up.
 	CallbacksSent   int64 `json:"callbacks_sent"`
 	CallbacksFailed int64 `json:"callbacks_failed"`
@@ -71,6 +73,7 @@ func newCounters() *counters {
 			AuthFailures:   map[string]int64{},
 			StatusAnswers:  map[string]int64{},
 			Faults:         map[string]int64{},
+			ServerErrors:   map[string]int64{},
 		},
 		perSecond: map[int64]int64{},
 		perClient: map[string]int{},
@@ -133,6 +136,7 @@ func (c *counters) snapshot(now time.Time) Stats {
 	s.AuthFailures = maps.Clone(c.s.AuthFailures)
 	s.StatusAnswers = maps.Clone(c.s.StatusAnswers)
 	s.Faults = maps.Clone(c.s.Faults)
+	s.ServerErrors = maps.Clone(c.s.ServerErrors)
 	s.DuplicateClientOrderIDs = slices.Clone(c.s.DuplicateClientOrderIDs)
 	s.RequestsPerSecond = c.perSecond[now.Unix()-1]
 	s.PerSecond = make([]SecondCount, 0, len(c.perSecond))

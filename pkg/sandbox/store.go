@@ -89,3 +89,29 @@ func (s *store) lookup(orderID, clientOrderID string, processingPolls int) (orde
 	}
 	return *o, true, becameFinal
 }
+
+// Order is the sandbox's own record of one committed payout (Server.Orders).
+type Order struct {
+	OrderID       string
+	ClientOrderID string
+	Amount        string
+	Currency      string
+	// Status is what a status lookup answers now: "processing" until the order is final.
+	Status string
+	// FinalStatus is the status the scenario gives the order.
+	FinalStatus string
+}
+
+// ordersOf returns the records of the orders committed with clientOrderID, oldest first,
+// without counting a poll.
+func (s *store) ordersOf(clientOrderID string) []Order {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.byClient[clientOrderID]
+	out := make([]Order, 0, len(l))
+	for _, o := range l {
+		out = append(out, Order{OrderID: o.id, ClientOrderID: o.clientOrderID, Amount: o.amount,
+			Currency: o.currency, Status: o.current(), FinalStatus: o.final})
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 // maxLen is the payout page's length limit of the fields the sandbox checks.
 var maxLen = map[string]int{
 	"client_orderid":      128,
+	"amount":              job.MaxAmountLength, // Numeric, 10: "10000000.00" is refused as the gateway does
 	"order_desc":          64,
 	"server_callback_url": 128,
 	"account_number":      32,

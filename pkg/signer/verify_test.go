@@ -182,7 +182,7 @@ func buildHeader(h map[string]string) string {
 // replaceByte returns s with byte i replaced by a different byte from alt.
 func replaceByte(s string, i int, alt string) string {
 	for j := 0; j < len(alt); j++ {
-		if alt[j] != s[i] && strings.ToLower(string(alt[j])) != strings.ToLower(s[i:i+1]) {
+		if alt[j] != s[i] && !strings.EqualFold(string(alt[j]), s[i:i+1]) {
 			return s[:i] + string(alt[j]) + s[i+1:]
 		}
 	}

@@ -120,6 +120,7 @@ func (c *Client) do(ctx context.Context, call, rawURL string, params []signer.Pa
 
 	switch res.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
+		c.authRefused(call, res.StatusCode)
 		return a, &Error{Class: ClassAuth, HTTPStatus: res.StatusCode}
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		retryAfter := parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
@@ -143,6 +144,17 @@ func (c *Client) do(ctx context.Context, call, rawURL string, params []signer.Pa
 		return a, &Error{Class: ClassAmbiguous, HTTPStatus: res.StatusCode, Err: err}
 	}
 	return a, nil
+}
+
+// authRefused logs a 401/403 for a person (which login and which key the gateway refused) and
+// reports it to Options.Auth.
+func (c *Client) authRefused(call string, httpStatus int) {
+	fp := c.sign.KeyFingerprint()
+	c.log.Error().Str("call", call).Int("http_status", httpStatus).Str("login", c.opts.Login).Str("key_fingerprint", fp).
+		Msg("the gateway refused authentication: check gateway.login and gateway.private_key_file (the key ConnPay has for this login)")
+	if c.opts.Auth != nil {
+		c.opts.Auth.AuthRefused(c.opts.Login, fp, httpStatus)
+	}
 }
 
 // isDialError reports a failure while connecting (the transport may have retried a request
@@ -180,7 +192,7 @@ func errorFrom(class Class, a attempt, cause error) *Error {
 		Class:        class,
 		HTTPStatus:   a.httpStatus,
 		Code:         a.resp.ErrorCode,
-		Message:      maskDigits(a.resp.ErrorMessage),
+		Message:      gatewayText(a.resp.ErrorMessage),
 		OrderID:      a.resp.OrderID,
 		SerialNumber: a.resp.SerialNumber,
 		Err:          cause,

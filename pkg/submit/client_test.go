@@ -82,7 +82,7 @@ func TestStatusPendingAndUnlisted(t *testing.T) {
 	}
 }
 
-// TestStatusNotFound protects I1 (at most one payout per row): only an answer carrying one of
+// TestStatusNotFound protects I3 (only positive evidence of absence licenses a second send): only an answer carrying one of
 // the configured not-found codes (gateway.not_found_codes) is "no such order", whatever its
 // type; with a known paynet-order-id it never is.
 func TestStatusNotFound(t *testing.T) {
@@ -103,7 +103,7 @@ func TestStatusNotFound(t *testing.T) {
 	}
 }
 
-// TestStatusNotFoundNeedsAConfiguredCode protects I1: without configured not-found codes (the
+// TestStatusNotFoundNeedsAConfiguredCode protects I3: without configured not-found codes (the
 // default for a real gateway) no answer proves absence, and an answer whose code is not listed
 // (throttling, maintenance, a processing error of the lookup itself) never does either: a
 // lookup can then never license a second payout.
@@ -127,7 +127,7 @@ func TestStatusNotFoundNeedsAConfiguredCode(t *testing.T) {
 	}
 }
 
-// TestStatusErrorIsNotNotFound protects I1: a type=error answer to a lookup by client_orderid
+// TestStatusErrorIsNotNotFound protects I3: a type=error answer to a lookup by client_orderid
 // alone can come for an order that exists (a processing error of the status call itself).
 // Taking it for "no such order" would let the worker send the payout a second time.
 func TestStatusErrorIsNotNotFound(t *testing.T) {

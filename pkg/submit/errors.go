@@ -34,6 +34,11 @@ var (
 	ErrInvalidRequest = errors.New("submit: invalid request")
 )
 
+// ErrForeignAnswer is the cause of an ErrAmbiguous answer that names another order than the one
+// the call was about: its merchant-order-id is not the request's client_orderid, or (status) its
+// paynet-order-id is not the one asked for. It is no answer about this order at all.
+var ErrForeignAnswer = errors.New("submit: the answer is about another order")
+
 var classSentinel = map[Class]error{
 	ClassRejected:       ErrRejected,
 	ClassGatewayError:   ErrGatewayError,
@@ -55,7 +60,7 @@ type Error struct {
 	// HTTPStatus is the HTTP status code, 0 when no response was received.
 	HTTPStatus int
 	// Code and Message are the gateway's error-code and error-message (either spelling).
-	// Message has long digit runs masked (last 4 kept).
+	// Message has long digit runs masked (last 4 kept) and is at most job.MaxErrorText bytes.
 	Code, Message string
 	// OrderID is the paynet-order-id when the answer carried one.
 	OrderID string

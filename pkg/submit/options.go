@@ -24,6 +24,13 @@ type PressureReporter interface {
 	Pressure(retryAfter time.Duration)
 }
 
+// AuthReporter is told about every 401/403 answer, with the merchant login and the signing
+// key's fingerprint (signer.KeyFingerprint, never the key): the gateway refused the pool's
+// credentials, which no retry fixes, so a pool-wide limiter can stop every worker from sending.
+type AuthReporter interface {
+	AuthRefused(login, keyFingerprint string, httpStatus int)
+}
+
 // Backoff configures the exponential backoff with jitter used for calls that are safe to
 // repeat. Zero fields take the defaults.
 type Backoff struct {
@@ -91,6 +98,8 @@ type Options struct {
 	Limiter Limiter
 	// Pressure, when set, is told about every 429/503.
 	Pressure PressureReporter
+	// Auth, when set, is told about every 401/403.
+	Auth AuthReporter
 	// UserAgent is sent as User-Agent (default "payrun-submit").
 	UserAgent string
 }

@@ -36,7 +36,7 @@ func (c *Client) Payout(ctx context.Context, params []signer.Param) (PayoutResul
 		start := time.Now()
 		a, e := c.do(ctx, CallPayout, c.payoutURL, params)
 		if e == nil {
-			res, e = payoutOutcome(a)
+			res, e = payoutOutcome(a, coid)
 		}
 		if e != nil {
 			e.Call = CallPayout
@@ -56,9 +56,14 @@ func (c *Client) Payout(ctx context.Context, params []signer.Param) (PayoutResul
 	return res, nil
 }
 
-// payoutOutcome maps a parsed 200 answer to a payout result or class.
-func payoutOutcome(a attempt) (PayoutResult, *Error) {
+// payoutOutcome maps a parsed 200 answer to a payout result or class. An answer naming another
+// merchant-order-id than coid is ambiguous (ErrForeignAnswer): whatever it says, it does not say
+// what became of this request.
+func payoutOutcome(a attempt, coid string) (PayoutResult, *Error) {
 	r := a.resp
+	if e := foreignAnswer(a, coid, ""); e != nil {
+		return PayoutResult{}, e
+	}
 	switch r.Type {
 	case TypeAsyncResponse:
 		if r.OrderID == "" {

@@ -52,7 +52,7 @@ type StatusResult struct {
 	OrderID      string // paynet-order-id
 	SerialNumber string
 	ErrorCode    string
-	ErrorMessage string // masked (long digit runs keep their last 4)
+	ErrorMessage string // masked (long digit runs keep their last 4), at most job.MaxErrorText bytes
 	Attempts     int
 	Raw          map[string]string
 }
@@ -65,7 +65,10 @@ type StatusResult struct {
 // without OrderID, AND its error-code is one of Options.NotFoundCodes. Any other such answer is
 // ErrRejected (validation-error) or ErrGatewayError (error): it does not prove that no order
 // exists. With an OrderID in the query (the order is known to exist) the answer is never
-// ErrNotFound. An error answer carrying a paynet-order-id is ErrGatewayError.
+// ErrNotFound. An error answer carrying a paynet-order-id is ErrGatewayError. Any answer whose
+// merchant-order-id is not the query's client_orderid, or whose paynet-order-id is not the
+// query's OrderID, is about another order: ErrAmbiguous wrapping ErrForeignAnswer (a failed
+// lookup, retried like one).
 func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error) {
 	lg := c.log.With().Str("call", CallStatus).Str("client_orderid", q.ClientOrderID).Logger()
 	if q.ClientOrderID == "" {
@@ -111,6 +114,9 @@ func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error
 // notFoundCodes is Options.NotFoundCodes.
 func statusOutcome(a attempt, q StatusQuery, notFoundCodes []string) (StatusResult, *Error) {
 	r := a.resp
+	if e := foreignAnswer(a, q.ClientOrderID, q.OrderID); e != nil {
+		return StatusResult{}, e
+	}
 	switch r.Type {
 	case TypeStatusResponse:
 		if r.Status == "" {
@@ -123,7 +129,7 @@ func statusOutcome(a attempt, q StatusQuery, notFoundCodes []string) (StatusResu
 			OrderID:      r.OrderID,
 			SerialNumber: r.SerialNumber,
 			ErrorCode:    r.ErrorCode,
-			ErrorMessage: maskDigits(r.ErrorMessage),
+			ErrorMessage: gatewayText(r.ErrorMessage),
 			Raw:          r.Raw,
 		}, nil
 	case TypeValidationError, TypeError:

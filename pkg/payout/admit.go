@@ -1,0 +1,95 @@
+package payout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// ErrNotEnqueued is wrapped by the refusal of a job that enqueue did not publish: its batch has no
+// manifest, its client_orderid is not reserved for its batch, or it came on another batch's
+// subject. Such a job is dead-lettered and never sent.
+var ErrNotEnqueued = errors.New("payout: job was not enqueued")
+
+// maxAdmittedBatches bounds the manifests remembered by one machine; past it the memory starts
+// over (a manifest read per batch, not per job).
+const maxAdmittedBatches = 4096
+
+// admission decides whether a job may be paid for the first time: only a job that enqueue
+// published is, i.e. its batch has a manifest and its client_orderid reservation names its
+// batch. Manifests seen once are remembered (a manifest is never taken back while its jobs
+// run); the reservation is read before every first send and never remembered.
+type admission struct {
+	batches jetstream.KeyValue
+	orders  jetstream.KeyValue
+	names   queue.Names
+
+	mu   sync.Mutex
+	seen map[string]bool // batch ids whose manifest was read
+}
+
+func newAdmission(batches, orders jetstream.KeyValue, names queue.Names) *admission {
+	return &admission{batches: batches, orders: orders, names: names, seen: map[string]bool{}}
+}
+
+// check returns nil when the job on subject may be paid a first time, an error wrapping
+// ErrNotEnqueued (with the reason) when it must never be, or another error when the buckets
+// cannot be read (the job is then handed back).
+func (a *admission) check(ctx context.Context, subject string, v jobView) error {
+	refuse := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrNotEnqueued, fmt.Sprintf(format, args...))
+	}
+	if want := a.names.JobSubject(v.BatchID); subject != want {
+		return refuse("batch %q published on subject %q, not %q", v.BatchID, subject, want)
+	}
+	if err := a.manifest(ctx, v.BatchID); err != nil {
+		return err
+	}
+	e, err := a.orders.Get(ctx, a.names.OrderKey(v.Job.ClientOrderID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return refuse("client_orderid %q is not reserved", v.Job.ClientOrderID)
+	}
+	if err != nil {
+		return fmt.Errorf("payout: reservation of %q: %w", v.Job.ClientOrderID, err)
+	}
+	if owner := string(e.Value()); owner != v.BatchID {
+		return refuse("client_orderid %q is reserved by batch %q", v.Job.ClientOrderID, owner)
+	}
+	return nil
+}
+
+// manifest checks (once per batch) that the batch has a manifest naming it.
+func (a *admission) manifest(ctx context.Context, batch string) error {
+	a.mu.Lock()
+	seen := a.seen[batch]
+	a.mu.Unlock()
+	if seen {
+		return nil
+	}
+	e, err := a.batches.Get(ctx, a.names.BatchKey(batch))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return fmt.Errorf("%w: batch %q has no manifest", ErrNotEnqueued, batch)
+	}
+	if err != nil {
+		return fmt.Errorf("payout: manifest %s: %w", batch, err)
+	}
+	var m struct {
+		BatchID string `json:"batch_id"`
+	}
+	if err := json.Unmarshal(e.Value(), &m); err != nil || m.BatchID != batch {
+		return fmt.Errorf("%w: the manifest under batch %q's key is not that batch's", ErrNotEnqueued, batch)
+	}
+	a.mu.Lock()
+	if len(a.seen) >= maxAdmittedBatches {
+		clear(a.seen)
+	}
+	a.seen[batch] = true
+	a.mu.Unlock()
+	return nil
+}

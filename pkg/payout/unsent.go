@@ -1,0 +1,17 @@
+package payout
+
+import "github.com/payrun/payrun/pkg/job"
+
+// ProvenUnsent reports whether the entry is a row written off with proof that no payout request
+// of it ever reached the gateway, so that it may be put back (`enqueue --retry`) and sent: it is
+// final or reported, dead-lettered with result error / DEAD_LETTER (which the classifier gives
+// only when no payout may exist: no entry, or pending_retry), and the ledger never recorded
+// anything a request could have caused: no order id, serial number or gateway status, and no
+// request whose outcome was unknown (Ambiguous), refused by the gateway (Refused) or sent again
+// after a lookup (Resent).
+func (e *Entry) ProvenUnsent() bool {
+	return e != nil && (e.State == StateFinal || e.State == StateReported) &&
+		e.DeadLetter != "" && e.Result == job.StatusError && e.ErrorCode == CodeDeadLetter &&
+		e.OrderID == "" && e.SerialNumber == "" && e.LastStatus == "" &&
+		!e.Ambiguous && !e.Refused && !e.Resent
+}
