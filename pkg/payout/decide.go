@@ -77,9 +77,12 @@ type Delivery struct {
 
 // Input is everything the classifier decides on.
 type Input struct {
-	Event    Event
-	Row      Row
-	Entry    *Entry // the ledger's current view; nil when there is no entry
+	Event Event
+	Row   Row
+	// Entry is the ledger's current view: nil when the key has no message at all (or, for
+	// EventInfraError, when it could not be read; an ErrNoGatewaySlot error always follows a
+	// successful read), a StateLost entry for a delete or purge marker.
+	Entry    *Entry
 	Outcome  Outcome
 	Gateway  GatewayInfo
 	Delivery Delivery
