@@ -84,6 +84,10 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 		if err != nil {
 			return nil, fieldError("gateway.private_key_file", "%v", err)
 		}
+		if len(cfg.Gateway.NotFoundCodes) == 0 {
+			logOf(component(log, "submit")).Warn().
+				Msg("gateway.not_found_codes is empty: no status lookup can prove that an order does not exist, so a payout whose outcome is unknown ends unresolved instead of being sent again (docs/gateway.md)")
+		}
 	}
 	sign, err := signer.New(key, s.cfg.Gateway.Login)
 	if err != nil {
@@ -144,7 +148,7 @@ func (s *stack) connect(ctx context.Context) error {
 	wait := 250 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), s.cfg.QueueSettings())
+		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), queueSettings(s.cfg))
 		cancel()
 		if err == nil {
 			return nil

@@ -100,13 +100,18 @@ type Gateway struct {
 	ControlKey      string        `yaml:"control_key" secret:"true"` // merchant control key (callbacks)
 	HTTPTimeout     time.Duration `yaml:"http_timeout"`              // one HTTP call; must be below worker.ack_wait
 	MaxConns        int           `yaml:"max_conns"`                 // keep-alive connections per host
+	// NotFoundCodes are the gateway's error-code values that mean "no such order" in a status
+	// answer (env: comma-separated). Empty (the default): no lookup can prove that an order
+	// does not exist, so a payout whose outcome is unknown ends unresolved, never re-sent.
+	// worker.sandbox presets the sandbox's code. See docs/gateway.md.
+	NotFoundCodes []string `yaml:"not_found_codes"`
 }
 
 // Worker configures the worker pool.
 type Worker struct {
 	Concurrency   int           `yaml:"concurrency"`     // jobs processed at once per process
 	AckWait       time.Duration `yaml:"ack_wait"`        // consumer ack deadline; must exceed gateway.http_timeout
-	MaxDeliver    int           `yaml:"max_deliver"`     // consumer delivery bound (status polls are deliveries)
+	MaxDeliver    int           `yaml:"max_deliver"`     // consumer delivery bound; -1 unbounded (the ledger bounds each row)
 	MaxAckPending int           `yaml:"max_ack_pending"` // jobs held by all workers together
 	MaxFailures   int           `yaml:"max_failures"`    // failed attempts before dead-lettering a job
 	SettleDelay   time.Duration `yaml:"settle_delay"`    // wait before a status lookup after an ambiguous send

@@ -145,6 +145,11 @@ func (c Config) Validate() error {
 	if c.Gateway.MaxConns < 1 {
 		add("gateway.max_conns", "must be >= 1")
 	}
+	for _, code := range c.Gateway.NotFoundCodes {
+		if code == "" || strings.ContainsAny(code, " \t\r\n,") {
+			add("gateway.not_found_codes", "%q: want error-code values without spaces or commas", code)
+		}
+	}
 
 	// worker
 	w := c.Worker
@@ -154,8 +159,8 @@ func (c Config) Validate() error {
 	if w.AckWait <= c.Gateway.HTTPTimeout {
 		add("worker.ack_wait", "must exceed gateway.http_timeout (%s): a job must not be redelivered while its HTTP call may still be running", c.Gateway.HTTPTimeout)
 	}
-	if w.MaxDeliver < 2 {
-		add("worker.max_deliver", "must be >= 2 (bounded; redelivery hands work over and drives status polls)")
+	if w.MaxDeliver != -1 && w.MaxDeliver < 2 {
+		add("worker.max_deliver", "must be -1 (unbounded: the ledger bounds each row) or >= 2")
 	}
 	if w.MaxAckPending < 1 {
 		add("worker.max_ack_pending", "must be >= 1")
@@ -164,7 +169,7 @@ func (c Config) Validate() error {
 	}
 	if w.MaxFailures < 1 {
 		add("worker.max_failures", "must be >= 1")
-	} else if w.MaxFailures >= w.MaxDeliver {
+	} else if w.MaxDeliver != -1 && w.MaxFailures >= w.MaxDeliver {
 		add("worker.max_failures", "must be below worker.max_deliver (%d)", w.MaxDeliver)
 	}
 	if w.MaxAttempts < 1 {

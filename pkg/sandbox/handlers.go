@@ -204,7 +204,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, req *request) {
 			{"type", s.opts.NotFoundType},
 			{"serial-number", serial},
 			{"merchant-order-id", coid},
-		}, s.errorFields("ORDER_NOT_FOUND", "Order not found")...))
+		}, s.errorFields(NotFoundCode, "Order not found")...))
 		return
 	}
 	status := o.current()

@@ -82,14 +82,17 @@ func TestStatusPendingAndUnlisted(t *testing.T) {
 	}
 }
 
+// TestStatusNotFound protects I3 (only positive evidence of absence licenses a second send): only an answer carrying one of
+// the configured not-found codes (gateway.not_found_codes) is "no such order", whatever its
+// type; with a known paynet-order-id it never is.
 func TestStatusNotFound(t *testing.T) {
 	t.Parallel()
 	for _, typ := range []string{"validation-error", "error"} {
 		srv := startSandbox(t, func(o *sandbox.Options) { o.NotFoundType = typ; o.UnderscoreErrors = typ == "error" })
-		c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundOnError = typ == "error" })
+		c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundCodes = []string{sandbox.NotFoundCode} })
 		_, err := c.Status(context.Background(), submit.StatusQuery{ClientOrderID: "never-sent"})
 		e := asError(t, err)
-		if !errors.Is(err, submit.ErrNotFound) || e.Attempts != 1 || e.Message == "" || e.Code == "" {
+		if !errors.Is(err, submit.ErrNotFound) || e.Attempts != 1 || e.Message == "" || e.Code != sandbox.NotFoundCode {
 			t.Errorf("%s: %v (attempts %d)", typ, err, e.Attempts)
 		}
 		// With a known paynet-order-id the same answer is not "not found".
@@ -100,13 +103,37 @@ func TestStatusNotFound(t *testing.T) {
 	}
 }
 
-// TestStatusErrorIsNotNotFound: a type=error answer to a lookup by client_orderid alone can
-// come for an order that exists (a processing error of the status call itself). Taking it for
-// "no such order" would let the worker send the payout a second time.
+// TestStatusNotFoundNeedsAConfiguredCode protects I3: without configured not-found codes (the
+// default for a real gateway) no answer proves absence, and an answer whose code is not listed
+// (throttling, maintenance, a processing error of the lookup itself) never does either: a
+// lookup can then never license a second payout.
+func TestStatusNotFoundNeedsAConfiguredCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		codes []string
+		typ   string
+	}{
+		{"no codes, validation-error", nil, "validation-error"},
+		{"no codes, error", nil, "error"},
+		{"other code listed", []string{"NO_SUCH_ORDER"}, "validation-error"},
+	} {
+		srv := startSandbox(t, func(o *sandbox.Options) { o.NotFoundType = tc.typ })
+		c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundCodes = tc.codes })
+		_, err := c.Status(context.Background(), submit.StatusQuery{ClientOrderID: "never-sent"})
+		if errors.Is(err, submit.ErrNotFound) || err == nil {
+			t.Errorf("%s: %v; want a failed lookup, never ErrNotFound", tc.name, err)
+		}
+	}
+}
+
+// TestStatusErrorIsNotNotFound protects I3: a type=error answer to a lookup by client_orderid
+// alone can come for an order that exists (a processing error of the status call itself).
+// Taking it for "no such order" would let the worker send the payout a second time.
 func TestStatusErrorIsNotNotFound(t *testing.T) {
 	t.Parallel()
 	srv := startSandbox(t, nil)
-	c, _ := newClient(t, srv.URL(), nil)
+	c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundCodes = []string{sandbox.NotFoundCode} })
 	ctx := context.Background()
 	srv.FailNth(sandbox.CallPayout, 1, sandbox.FaultDropAfter)
 	if _, err := c.Payout(ctx, payoutParams("exists-1", "1234567890")); !errors.Is(err, submit.ErrAmbiguous) {
@@ -119,13 +146,6 @@ func TestStatusErrorIsNotNotFound(t *testing.T) {
 	}
 	if n := srv.PayoutCount("exists-1"); n != 1 {
 		t.Fatalf("sandbox payouts %d, want 1", n)
-	}
-	// Opting in (the gateway is known to answer an unknown order with type=error) keeps the
-	// old reading.
-	c2, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundOnError = true })
-	srv.FailNth(sandbox.CallStatus, 1, sandbox.FaultErrorBefore)
-	if _, err := c2.Status(ctx, submit.StatusQuery{ClientOrderID: "exists-1"}); !errors.Is(err, submit.ErrNotFound) {
-		t.Fatalf("NotFoundOnError: %v; want ErrNotFound", err)
 	}
 }
 

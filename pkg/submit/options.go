@@ -88,13 +88,14 @@ type Options struct {
 	// instead of ErrThrottled ("not processed", re-sent after Retry-After). Default false.
 	Treat429AsAmbiguous bool
 
-	// NotFoundOnError makes a status answer of type=error without paynet-order-id, to a
-	// query without OrderID, mean "no such order" (ErrNotFound), like a validation-error.
-	// Default false: such an answer is ErrGatewayError, because a processing error of the
-	// status call itself can come for an order that exists, and ErrNotFound lets the caller
-	// send the payout again. Set it only when the gateway is known to answer an unknown order
-	// with type=error.
-	NotFoundOnError bool
+	// NotFoundCodes are the gateway's error-code values that mean "no such order" in a status
+	// answer (validation-error or error, without paynet-order-id, to a query without OrderID).
+	// Only such an answer is ErrNotFound, the one answer that lets a worker send a payout
+	// whose earlier request's outcome is unknown. Empty (the default): no answer proves that
+	// an order does not exist, so such payouts are never sent again. The gateway does not
+	// document its code: confirm it with ConnPay (docs/gateway.md). pkg/sandbox answers
+	// sandbox.NotFoundCode.
+	NotFoundCodes []string
 
 	// Limiter, when set, is waited on before every HTTP request.
 	Limiter Limiter
