@@ -78,6 +78,7 @@ gateway:
   login: %s
   private_key_file: %s
   http_timeout: 1s
+  not_found_codes: [ORDER_NOT_FOUND] # the sandbox's documented answer (sandbox.NotFoundCode)
 worker:
   ack_wait: 3s
   settle_delay: 2s

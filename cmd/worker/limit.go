@@ -19,8 +19,9 @@ import (
 //   - The gateway client's own retries inside one call (requests that were definitely not
 //     sent, status lookups) take a token each through retryLimiter; the first request of a
 //     call uses the token the step already holds (prepaidGateway marks the call's context).
-//   - Every 429/503 is reported to the limiter (submit.Options.Pressure), which backs the whole
-//     pool off.
+//   - Every gateway answer is reported to the limiter (submit.Options.Pressure): 429/503 as
+//     pressure, anything else as a plain answer. The limiter adapts the pool's rate to the share
+//     of pressure, stops the pool for a Retry-After and for storms (pkg/ratelimit).
 
 // waiter is what both adapters need from the pool-wide limiter (*ratelimit.Limiter).
 type waiter interface {

@@ -17,7 +17,7 @@ const (
 )
 
 // startSandbox starts pkg/sandbox on a free loopback port with a freshly generated key pair
-// (kept in memory) and points cfg's gateway at it. processingPolls is how many status answers
+// (kept in memory) and points cfg's gateway at it (its not-found code preset). processingPolls is how many status answers
 // say "processing" before the final one.
 func startSandbox(cfg *config.Config, processingPolls int) (*sandbox.Server, *rsa.PrivateKey, error) {
 	key, err := rsa.GenerateKey(rand.Reader, signer.MinKeyBits)
@@ -30,6 +30,10 @@ func startSandbox(cfg *config.Config, processingPolls int) (*sandbox.Server, *rs
 	}
 	if g.EndpointID == "" && g.EndpointGroupID == "" {
 		g.EndpointID = sandboxEndpoint
+	}
+	if len(g.NotFoundCodes) == 0 {
+		// The sandbox documents its answer for an unknown order.
+		g.NotFoundCodes = []string{sandbox.NotFoundCode}
 	}
 	srv, err := sandbox.Start("127.0.0.1:0", sandbox.Options{
 		PublicKey:       &key.PublicKey,

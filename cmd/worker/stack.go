@@ -97,6 +97,10 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 		if err != nil {
 			return nil, fieldError("gateway.private_key_file", "%v", err)
 		}
+		if len(cfg.Gateway.NotFoundCodes) == 0 {
+			logOf(component(log, "submit")).Warn().
+				Msg("gateway.not_found_codes is empty: no status lookup can prove that an order does not exist, so a payout whose outcome is unknown ends unresolved instead of being sent again (docs/gateway.md)")
+		}
 		if u, err := url.Parse(cfg.Gateway.URL); err == nil && u.Scheme == "http" && cfg.Gateway.AllowInsecureHTTP {
 			logOf(component(log, "submit")).Warn().Str("gateway", u.Host).
 				Msg("INSECURE: plain http:// gateway (gateway.allow_insecure_http): card data and signed requests cross the network in clear")
@@ -162,7 +166,7 @@ func (s *stack) connect(ctx context.Context) error {
 	wait := 250 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), s.cfg.QueueSettings())
+		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), queueSettings(s.cfg))
 		cancel()
 		if err == nil {
 			return nil

@@ -64,6 +64,7 @@ func submitOptions(cfg config.Config) submit.Options {
 		Login:           g.Login,
 		Timeout:         g.HTTPTimeout,
 		MaxConnsPerHost: g.MaxConns,
+		NotFoundCodes:   g.NotFoundCodes,
 		UserAgent:       "payrun-worker",
 	}
 	o.MaxIdleConnsPerHost = g.MaxConns
@@ -75,7 +76,12 @@ func submitOptions(cfg config.Config) submit.Options {
 // unlimitedRate).
 func limiterOptions(cfg config.Config) ratelimit.Options {
 	r := cfg.RateLimit
-	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst, Heartbeat: r.Heartbeat, DeadAfter: r.DeadAfter}
+	p := r.Pressure
+	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst, Heartbeat: r.Heartbeat, DeadAfter: r.DeadAfter,
+		Window: p.Window, CongestedShare: p.CongestedShare, CongestedMin: p.CongestedMin,
+		Decrease: p.Decrease, Increase: p.Increase, MinFactor: p.MinFactor,
+		StormAnswers: p.StormAnswers, PressureBase: p.StormPause, PressureMax: p.StormPauseMax,
+		PressureReset: p.StormReset, MaxRetryAfter: p.MaxRetryAfter}
 	if o.Rate == 0 {
 		o.Rate, o.Burst = unlimitedRate, max(r.Burst, 1000)
 	}
@@ -129,10 +135,38 @@ func checkWorkerRules(cfg config.Config) error {
 	if len(errs) == 0 {
 		o := payoutOptions(cfg)
 		if err := o.Validate(); err != nil {
-			errs = append(errs, fieldError("worker", "%v", err))
+			key := "worker"
+			if oe := (*payout.OptionError)(nil); errors.As(err, &oe) {
+				key = configKey(oe.Key)
+			}
+			errs = append(errs, fieldError(key, "%v", err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// configKey is the configuration key a pkg/payout option comes from (payoutOptions).
+func configKey(option string) string {
+	switch option {
+	case "poll.fast_interval":
+		return "worker.poll.first_interval"
+	case "call_timeout":
+		return "gateway.http_timeout"
+	case "names":
+		return "names.consumer"
+	}
+	return "worker." + option
+}
+
+// queueSettings are the stream, consumer and bucket settings the worker provisions: the
+// configuration's, with a finite max_deliver raised to what one row may need (computed, never
+// demanded). Provision never lowers a running consumer's limits.
+func queueSettings(cfg config.Config) queue.Settings {
+	s := cfg.QueueSettings()
+	if s.MaxDeliver != -1 {
+		s.MaxDeliver = max(s.MaxDeliver, payoutOptions(cfg).DeliveriesNeeded())
+	}
+	return s
 }
 
 func fieldError(key, format string, args ...any) *config.FieldError {

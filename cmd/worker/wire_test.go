@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,6 +94,19 @@ func TestConfigDefaultsArePackageDefaults(t *testing.T) {
 		t.Errorf("config ratelimit heartbeat %s, dead_after %s; pkg/ratelimit: %s, %d heartbeats",
 			r.Heartbeat, r.DeadAfter, ratelimit.DefaultHeartbeat, ratelimit.DeadAfterHeartbeats)
 	}
+	lo := limiterOptions(cfg)
+	got, err := lo.WithDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ratelimit.Options{Rate: lo.Rate, Burst: lo.Burst, ID: lo.ID}.WithDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.ID = want.ID // random per call
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("config ratelimit.pressure defaults give\n%+v\npkg/ratelimit's defaults\n%+v", got, want)
+	}
 }
 
 func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
@@ -104,7 +118,10 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 	}{
 		{"valid", base, ""},
 		{"status rate", base + "ratelimit: {status_rate: 5}\n", ""},
-		{"max_deliver too small for the poll cadence", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", "worker"},
+		// Issue 9 item 8 (I4): derived limits are computed, never demanded, and an error names
+		// a key that exists.
+		{"max_deliver below the poll cadence's needs: raised, not refused", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", ""},
+		{"horizon equal to the first poll interval", "worker: {sandbox: true, settle_delay: 30s, poll: {first_interval: 1m, horizon: 1m}}\n", "worker.poll.horizon"},
 		{"embedded on the URL's default port", "worker: {sandbox: true, settle_delay: 30s, embedded: true}\nnats: {url: nats://127.0.0.1}\n", ""},
 		{"embedded real gateway with a temporary store", "worker: {settle_delay: 30s, embedded: true}\n", "worker.store_dir"},
 		{"embedded real gateway with a store", "worker: {settle_delay: 30s, embedded: true, store_dir: /var/lib/payrun}\nsecurity: {data_key_file: /etc/payrun/payrun.key}\n", ""},
@@ -126,6 +143,24 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 				t.Errorf("exit code %d, want 2", exitCode(err))
 			}
 		})
+	}
+}
+
+// TestFastPollIntervalStarts protects I4 (waiting, polling included, is never failing; every documented setting the user may change starts
+// the worker): PAYRUN_POLL_INTERVAL=200ms needs thousands of deliveries per row, which the
+// worker computes (an unbounded consumer by default, or a raised bound) instead of refusing to
+// start with an error about a key that does not exist.
+func TestFastPollIntervalStarts(t *testing.T) {
+	t.Parallel()
+	for _, yaml := range []string{"worker: {sandbox: true}\n", "worker: {sandbox: true, max_deliver: 500}\n"} {
+		cfg := parseConfig(t, yaml, "PAYRUN_POLL_INTERVAL=200ms")
+		if err := checkWorkerRules(cfg); err != nil {
+			t.Fatalf("%s with PAYRUN_POLL_INTERVAL=200ms: %v", yaml, err)
+		}
+		s := queueSettings(cfg)
+		if need := payoutOptions(cfg).DeliveriesNeeded(); s.MaxDeliver != -1 && s.MaxDeliver < need {
+			t.Errorf("%s: consumer max_deliver %d, below the %d deliveries a row may need", yaml, s.MaxDeliver, need)
+		}
 	}
 }
 

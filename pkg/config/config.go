@@ -103,6 +103,11 @@ type Gateway struct {
 	ControlKey      string        `yaml:"control_key" secret:"true"` // merchant control key (callbacks)
 	HTTPTimeout     time.Duration `yaml:"http_timeout"`              // one HTTP call; must be below worker.ack_wait
 	MaxConns        int           `yaml:"max_conns"`                 // keep-alive connections per host
+	// NotFoundCodes are the gateway's error-code values that mean "no such order" in a status
+	// answer (env: comma-separated). Empty (the default): no lookup can prove that an order
+	// does not exist, so a payout whose outcome is unknown ends unresolved, never re-sent.
+	// worker.sandbox presets the sandbox's code. See docs/gateway.md.
+	NotFoundCodes []string `yaml:"not_found_codes"`
 	// AllowInsecureHTTP accepts a plain http:// url to a host other than loopback (card data
 	// would cross the network in clear); off, such a url is refused.
 	AllowInsecureHTTP bool `yaml:"allow_insecure_http"`
@@ -112,7 +117,7 @@ type Gateway struct {
 type Worker struct {
 	Concurrency   int           `yaml:"concurrency"`     // jobs processed at once per process
 	AckWait       time.Duration `yaml:"ack_wait"`        // consumer ack deadline; must exceed gateway.http_timeout
-	MaxDeliver    int           `yaml:"max_deliver"`     // consumer delivery bound (status polls are deliveries)
+	MaxDeliver    int           `yaml:"max_deliver"`     // consumer delivery bound; -1 unbounded (the ledger bounds each row)
 	MaxAckPending int           `yaml:"max_ack_pending"` // jobs held by all workers together
 	MaxFailures   int           `yaml:"max_failures"`    // failed attempts before dead-lettering a job
 	SettleDelay   time.Duration `yaml:"settle_delay"`    // wait before a status lookup after an ambiguous send
@@ -150,6 +155,24 @@ type RateLimit struct {
 	// a silent worker keeps its share before the others take it over (at least 2 * heartbeat).
 	Heartbeat time.Duration `yaml:"heartbeat"`
 	DeadAfter time.Duration `yaml:"dead_after"`
+	// Pressure is how the pool reacts to the gateway's 429/503 answers (docs/ratelimit.md).
+	Pressure Pressure `yaml:"pressure"`
+}
+
+// Pressure tunes the pool's adaptive rate (AIMD over tumbling windows), its Retry-After stops
+// and its storm pauses. The defaults are pkg/ratelimit's.
+type Pressure struct {
+	Window         time.Duration `yaml:"window"`          // each window of answers is judged on its own
+	CongestedShare float64       `yaml:"congested_share"` // share of 429/503 answers that makes a window congested
+	CongestedMin   int           `yaml:"congested_min"`   // ... with at least this many 429/503 answers
+	Decrease       float64       `yaml:"decrease"`        // a congested window multiplies the rate by this
+	Increase       float64       `yaml:"increase"`        // a healthy window adds this fraction of the rate
+	MinFactor      float64       `yaml:"min_factor"`      // the rate never goes below this fraction
+	StormAnswers   int           `yaml:"storm_answers"`   // 429/503 answers in a row that stop the pool
+	StormPause     time.Duration `yaml:"storm_pause"`     // first storm stop; doubles per storm
+	StormPauseMax  time.Duration `yaml:"storm_pause_max"` // longest storm stop
+	StormReset     time.Duration `yaml:"storm_reset"`     // a storm this long after the last stop starts over
+	MaxRetryAfter  time.Duration `yaml:"max_retry_after"` // a longer Retry-After is capped to this
 }
 
 // Log configures zerolog output.
@@ -236,7 +259,13 @@ func Default() Config {
 			ShutdownTimeout: 25 * time.Second,
 		},
 		// Heartbeat and DeadAfter: pkg/ratelimit's defaults (1s, 3 * heartbeat).
-		RateLimit: RateLimit{Burst: 1, Heartbeat: time.Second, DeadAfter: 3 * time.Second},
-		Log:       Log{Level: "info", Format: "json"},
+		RateLimit: RateLimit{Burst: 1, Heartbeat: time.Second, DeadAfter: 3 * time.Second,
+			// pkg/ratelimit's defaults (cmd/worker's tests keep them equal).
+			Pressure: Pressure{
+				Window: 2 * time.Second, CongestedShare: 0.1, CongestedMin: 3, Decrease: 0.7, Increase: 0.1, MinFactor: 0.1,
+				StormAnswers: 8, StormPause: time.Second, StormPauseMax: time.Minute, StormReset: time.Minute,
+				MaxRetryAfter: 15 * time.Minute,
+			}},
+		Log: Log{Level: "info", Format: "json"},
 	}
 }

@@ -163,8 +163,8 @@ func TestValidateNamesKeys(t *testing.T) {
 		{"http nats url", func(c *config.Config) { c.NATS.URL = "http://127.0.0.1:4222" }, "nats.url"},
 		{"two auth methods", func(c *config.Config) { c.NATS.Token, c.NATS.CredsFile = "t", "c.creds" }, "nats.creds_file"},
 		{"cert without key", func(c *config.Config) { c.NATS.TLS.CertFile = "c.pem" }, "nats.tls.cert_file"},
-		{"unbounded deliveries", func(c *config.Config) { c.Worker.MaxDeliver = -1 }, "worker.max_deliver"},
-		{"failures above deliveries", func(c *config.Config) { c.Worker.MaxFailures = 600 }, "worker.max_failures"},
+		{"a single delivery", func(c *config.Config) { c.Worker.MaxDeliver = 1 }, "worker.max_deliver"},
+		{"failures above deliveries", func(c *config.Config) { c.Worker.MaxDeliver, c.Worker.MaxFailures = 500, 600 }, "worker.max_failures"},
 		{"chunk too large", func(c *config.Config) { c.Enqueue.ChunkSize = 1000 }, "enqueue.chunk_size"},
 		{"window too large", func(c *config.Config) { c.Enqueue.PublishWindow = 51 }, "enqueue.publish_window"},
 		{"negative rate", func(c *config.Config) { c.RateLimit.Rate = -1 }, "ratelimit.rate"},
@@ -180,6 +180,11 @@ func TestValidateNamesKeys(t *testing.T) {
 		{"backoff cap below its start", func(c *config.Config) { c.Worker.BackoffMax = c.Worker.BackoffInitial / 2 }, "worker.backoff_max"},
 		{"no heartbeat", func(c *config.Config) { c.RateLimit.Heartbeat = 0 }, "ratelimit.heartbeat"},
 		{"dead after one heartbeat", func(c *config.Config) { c.RateLimit.DeadAfter = c.RateLimit.Heartbeat }, "ratelimit.dead_after"},
+		{"no pressure window", func(c *config.Config) { c.RateLimit.Pressure.Window = 0 }, "ratelimit.pressure.window"},
+		{"decrease of 1", func(c *config.Config) { c.RateLimit.Pressure.Decrease = 1 }, "ratelimit.pressure.decrease"},
+		{"congested share above 1", func(c *config.Config) { c.RateLimit.Pressure.CongestedShare = 1.5 }, "ratelimit.pressure.congested_share"},
+		{"storm after no answer", func(c *config.Config) { c.RateLimit.Pressure.StormAnswers = 0 }, "ratelimit.pressure.storm_answers"},
+		{"storm pause max below storm pause", func(c *config.Config) { c.RateLimit.Pressure.StormPauseMax = time.Millisecond }, "ratelimit.pressure.storm_pause_max"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

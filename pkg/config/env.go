@@ -103,6 +103,17 @@ func setValue(v reflect.Value, s string) error {
 			return errors.New("want a number")
 		}
 		v.SetFloat(f)
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("unsupported type %s", v.Type())
+		}
+		var items []string
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+		v.Set(reflect.ValueOf(items))
 	default:
 		return fmt.Errorf("unsupported type %s", v.Type())
 	}

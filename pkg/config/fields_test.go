@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -25,6 +26,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 			sample = "true"
 		case f.typ.Kind() == reflect.Float64:
 			sample = "7.5"
+		case f.typ.Kind() == reflect.Slice:
+			sample = "A, B"
 		default:
 			sample = "7"
 		}
@@ -47,5 +50,27 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 	}
 	if len(seen) < 60 {
 		t.Errorf("only %d keys found", len(seen))
+	}
+}
+
+// TestNotFoundCodesFromEnv protects I3 (only positive evidence of absence licenses a second
+// send): gateway.not_found_codes is a comma-separated list in its variable, empty by default (a
+// real gateway's not-found answer must be confirmed, docs/gateway.md), and a code with a space
+// is refused with the key's name.
+func TestNotFoundCodesFromEnv(t *testing.T) {
+	t.Parallel()
+	if c := Default(); len(c.Gateway.NotFoundCodes) != 0 {
+		t.Fatalf("default not_found_codes %q, want none", c.Gateway.NotFoundCodes)
+	}
+	c := Default()
+	if err := applyEnv(&c, []string{"PAYRUN_GATEWAY_NOT_FOUND_CODES= ORDER_NOT_FOUND, 404 ,"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Gateway.NotFoundCodes; len(got) != 2 || got[0] != "ORDER_NOT_FOUND" || got[1] != "404" {
+		t.Fatalf("not_found_codes %q", got)
+	}
+	c.Gateway.NotFoundCodes = []string{"NOT FOUND"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "gateway.not_found_codes") {
+		t.Fatalf("Validate: %v; want an error naming gateway.not_found_codes", err)
 	}
 }

@@ -150,6 +150,11 @@ func (c Config) Validate() error {
 	if c.Gateway.MaxConns < 1 {
 		add("gateway.max_conns", "must be >= 1")
 	}
+	for _, code := range c.Gateway.NotFoundCodes {
+		if code == "" || strings.ContainsAny(code, " \t\r\n,") {
+			add("gateway.not_found_codes", "%q: want error-code values without spaces or commas", code)
+		}
+	}
 
 	// worker
 	w := c.Worker
@@ -159,8 +164,8 @@ func (c Config) Validate() error {
 	if w.AckWait <= c.Gateway.HTTPTimeout {
 		add("worker.ack_wait", "must exceed gateway.http_timeout (%s): a job must not be redelivered while its HTTP call may still be running", c.Gateway.HTTPTimeout)
 	}
-	if w.MaxDeliver < 2 {
-		add("worker.max_deliver", "must be >= 2 (bounded; redelivery hands work over and drives status polls)")
+	if w.MaxDeliver != -1 && w.MaxDeliver < 2 {
+		add("worker.max_deliver", "must be -1 (unbounded: the ledger bounds each row) or >= 2")
 	}
 	if w.MaxAckPending < 1 {
 		add("worker.max_ack_pending", "must be >= 1")
@@ -169,7 +174,7 @@ func (c Config) Validate() error {
 	}
 	if w.MaxFailures < 1 {
 		add("worker.max_failures", "must be >= 1")
-	} else if w.MaxFailures >= w.MaxDeliver {
+	} else if w.MaxDeliver != -1 && w.MaxFailures >= w.MaxDeliver {
 		add("worker.max_failures", "must be below worker.max_deliver (%d)", w.MaxDeliver)
 	}
 	if w.MaxAttempts < 1 {
@@ -208,6 +213,35 @@ func (c Config) Validate() error {
 	positive("ratelimit.heartbeat", c.RateLimit.Heartbeat)
 	if c.RateLimit.DeadAfter < 2*c.RateLimit.Heartbeat {
 		add("ratelimit.dead_after", "must be at least twice ratelimit.heartbeat (%s): one late heartbeat must not count a worker dead", c.RateLimit.Heartbeat)
+	}
+	pr := c.RateLimit.Pressure
+	positive("ratelimit.pressure.window", pr.Window)
+	fraction := func(key string, v float64, upTo1 bool) {
+		if !(v > 0 && (v < 1 || upTo1 && v == 1)) {
+			bound := "1)"
+			if upTo1 {
+				bound = "1]"
+			}
+			add(key, "must be in (0, %s, got %v", bound, v)
+		}
+	}
+	fraction("ratelimit.pressure.congested_share", pr.CongestedShare, true)
+	fraction("ratelimit.pressure.decrease", pr.Decrease, false)
+	fraction("ratelimit.pressure.increase", pr.Increase, true)
+	fraction("ratelimit.pressure.min_factor", pr.MinFactor, true)
+	if pr.CongestedMin < 1 {
+		add("ratelimit.pressure.congested_min", "must be >= 1")
+	}
+	if pr.StormAnswers < 1 {
+		add("ratelimit.pressure.storm_answers", "must be >= 1")
+	}
+	positive("ratelimit.pressure.storm_pause", pr.StormPause)
+	if pr.StormPauseMax < pr.StormPause {
+		add("ratelimit.pressure.storm_pause_max", "must be at least ratelimit.pressure.storm_pause (%s)", pr.StormPause)
+	}
+	positive("ratelimit.pressure.storm_reset", pr.StormReset)
+	if pr.MaxRetryAfter < pr.StormPause {
+		add("ratelimit.pressure.max_retry_after", "must be at least ratelimit.pressure.storm_pause (%s)", pr.StormPause)
 	}
 
 	// http_addr, log

@@ -77,9 +77,12 @@ type Delivery struct {
 
 // Input is everything the classifier decides on.
 type Input struct {
-	Event    Event
-	Row      Row
-	Entry    *Entry // the ledger's current view; nil when there is no entry
+	Event Event
+	Row   Row
+	// Entry is the ledger's current view: nil when the key has no message at all (or, for
+	// EventInfraError, when it could not be read; an ErrNoGatewaySlot error always follows a
+	// successful read), a StateLost entry for a delete or purge marker.
+	Entry    *Entry
 	Outcome  Outcome
 	Gateway  GatewayInfo
 	Delivery Delivery
@@ -100,8 +103,22 @@ type Decision struct {
 	Level        zerolog.Level
 }
 
-// CodeDeadLetter is the error_code of a dead-lettered row that the ledger proves was never paid.
-const CodeDeadLetter = "DEAD_LETTER"
+// The error_code values the worker itself writes. CodeDeadLetter ends a row "error": the
+// ledger proves no payout was sent. Every other code ends a row "unresolved" and says why a
+// payout may exist without a final status (docs/worker.md, "Unresolved rows"); the row's
+// error_message carries the details, and the gateway's own code when it gave one.
+const (
+	CodeDeadLetter = "DEAD_LETTER" // error: dead-lettered, and the ledger proves no request left
+
+	CodeTombstone            = "LEDGER_TOMBSTONE"       // the ledger entry was deleted or purged; never paid again
+	CodeHorizon              = "POLL_HORIZON"           // the order's status did not change for poll.horizon
+	CodeLookupFailed         = "LOOKUP_FAILED"          // status lookups failed max_failures times
+	CodeNotFoundUnprovable   = "NOT_FOUND_UNPROVABLE"   // the gateway answered without an order, but not with a configured not-found code
+	CodeMaxAttempts          = "MAX_ATTEMPTS"           // no order found after max_attempts requests whose outcome was unknown
+	CodeRefusedRepeat        = "REFUSED_REPEAT"         // a repeated request was refused; the earlier one may have paid
+	CodeDeadLetterUnresolved = "DEAD_LETTER_UNRESOLVED" // dead-lettered (delivery limit) while a payout may exist
+	CodeUnlistedStatus       = "UNLISTED_FINAL_STATUS"  // the gateway called a status final that the worker does not know
+)
 
 // Classifier is the one function that decides every outcome.
 type Classifier struct {
@@ -157,15 +174,20 @@ func (c *Classifier) decide(in Input) Decision {
 		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: fmt.Sprintf("never sent: %v", in.Err), Level: zerolog.ErrorLevel}
 	case EventInfraError:
 		if errors.Is(in.Err, ErrNoGatewaySlot) {
-			// Expected during a pause or under pressure: not a fault, so not a warning per job.
-			return Decision{Action: ActionNakDelay, Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
+			// Expected during a pause or under pressure: not a fault, so not a warning per job,
+			// and never counted against the row (I4).
+			return Decision{Action: ActionNakDelay, Next: c.waiting(in), Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
 				Reason: fmt.Sprintf("waiting for the gateway (rate limit, pause or pressure): handed back: %v", in.Err), Level: zerolog.InfoLevel}
 		}
 		return Decision{Action: ActionNakDelay, Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
 			Reason: fmt.Sprintf("ledger or stream unavailable: %v", in.Err), Level: zerolog.WarnLevel}
 	case EventInterrupted:
 		// Nothing was learned and nothing may be counted against the row: hand it back at once.
-		return Decision{Action: ActionNakDelay, Reason: "interrupted by shutdown: handed back", Level: zerolog.InfoLevel}
+		var next *Entry
+		if errors.Is(in.Err, ErrNoGatewaySlot) {
+			next = c.waiting(in)
+		}
+		return Decision{Action: ActionNakDelay, Next: next, Reason: "interrupted by shutdown: handed back", Level: zerolog.InfoLevel}
 	case EventDelivery:
 		return c.onDelivery(in)
 	case EventPayout:
@@ -178,8 +200,21 @@ func (c *Classifier) decide(in Input) Decision {
 	return c.stuck(in, fmt.Sprintf("unknown event %d", in.Event))
 }
 
+// waiting is the entry a new row gets when it is handed back before its first request (no
+// gateway slot: a pause, pressure, the rate limit): pending_retry with no attempt, so that its
+// next delivery, which finds an entry that proves nothing was sent, needs no lookup before the
+// send (lookupFirst). nil when the row already has an entry. ErrNoGatewaySlot only ever follows
+// a ledger read that succeeded, so a nil Entry here means the row has none.
+func (c *Classifier) waiting(in Input) *Entry {
+	if in.Entry != nil {
+		return nil
+	}
+	return &Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line,
+		State: StatePendingRetry, Reason: "handed back before the first request (no gateway slot): nothing sent"}
+}
+
 func (c *Classifier) onDelivery(in Input) Decision {
-	e, now, o := in.Entry, in.Now, c.opts
+	e, now := in.Entry, in.Now
 	if e != nil {
 		switch e.State {
 		case StateReported:
@@ -191,33 +226,78 @@ func (c *Classifier) onDelivery(in Input) Decision {
 	if reason := c.deadReason(in); reason != "" {
 		return c.deadLetter(in, e, reason)
 	}
-	if e == nil {
-		next := &Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line,
-			State: StateSubmitting, Attempts: 1, SubmittedAt: now}
-		return Decision{Step: StepSubmit, Next: next, Reason: "new payout: ledger first, then submit"}
-	}
-	switch e.State {
-	case StatePendingRetry:
-		next := *e
-		next.State, next.Attempts, next.SubmittedAt, next.Ambiguous = StateSubmitting, e.Attempts+1, now, false
-		next.Reason = "retry: the last request was definitely not sent"
-		return Decision{Step: StepSubmit, Next: &next, Reason: next.Reason}
-	case StateSubmitting:
-		if left := o.SettleDelay - now.Sub(e.SubmittedAt); left > 0 {
-			return Decision{Action: ActionNakDelay, Delay: left,
-				Reason: fmt.Sprintf("attempt %d outcome unknown: settling before the lookup", e.Attempts)}
-		}
-		if d, unsafe := unsafeResendWithoutLookup(e, now); unsafe { // test builds only: crash test's negative control
-			return d
-		}
-		return Decision{Step: StepLookup, Reason: "settled: look the order up by client_orderid"}
-	case StateAccepted:
-		if now.Sub(e.AcceptedAt) >= o.Poll.Horizon {
-			return c.unresolved(e, now, fmt.Sprintf("no final status %s after acceptance (last %q)", o.Poll.Horizon, e.LastStatus))
-		}
+	if e != nil && e.State == StateAccepted {
+		// Even past the horizon: the horizon is only ever decided on a lookup's answer (I5).
 		return Decision{Step: StepLookup, Reason: "poll the accepted order"}
 	}
-	return c.stuck(in, fmt.Sprintf("unknown ledger state %q", e.State))
+	if e != nil && e.State != StateSubmitting && e.State != StatePendingRetry && e.State != StateLost {
+		return c.stuck(in, fmt.Sprintf("unknown ledger state %q", e.State))
+	}
+	if lookupFirst(e, in.Delivery) {
+		return c.lookUpFirst(in)
+	}
+	switch {
+	case e == nil:
+		next := &Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
+		return c.submit(next, now, 1, "new payout: ledger first, then submit")
+	case e.State == StatePendingRetry:
+		next := *e
+		return c.submit(&next, now, e.Attempts+1, "retry: the last request was definitely not sent")
+	}
+	// Only with the guard switched off (the negative control's test build): send again blindly.
+	next := *e
+	next.Resent = true
+	d := c.submit(&next, now, e.Attempts+1, "UNSAFE TEST HOOK: outcome unknown, re-sent without a lookup")
+	d.Level = zerolog.ErrorLevel
+	return d
+}
+
+// lookupFirst is THE guard of invariants I1 and I3 (docs/worker.md): it reports whether a payout
+// request sent now could be a second one for the row, so that the order must first be looked
+// up by client_orderid, and only a definite, configured "no such order" may license the send.
+// That is the case for a request whose outcome is unknown (submitting), for an entry that was
+// lost (a delete or purge marker, or a missing entry found on an earlier delivery), and for any
+// delivery after the first that finds no entry at all (the entry written before a request may
+// have been lost with the broker's data). pending_retry needs no lookup: its last request was
+// definitely not sent, and every earlier one was resolved before it. Only the crash test's
+// negative control switches it off (lookupSkipped: the payrun_unsafe_testhook build tag and
+// its environment variable).
+func lookupFirst(e *Entry, d Delivery) bool {
+	if lookupSkipped() {
+		return false
+	}
+	if e == nil {
+		return d.NumDelivered > 1
+	}
+	return e.State == StateSubmitting || e.State == StateLost
+}
+
+// lookUpFirst waits until no request for the row can still be in flight (the writer's
+// recorded deadline plus the settle margin), then looks the order up. A redelivery without an
+// entry first records a lost entry: the lookup's failures need a place to be counted, and the
+// entry's deadline (now: a request of an earlier delivery ended before this redelivery, since
+// ack_wait exceeds every worker's call timeout) starts the settle wait.
+func (c *Classifier) lookUpFirst(in Input) Decision {
+	e, now := in.Entry, in.Now
+	if e == nil {
+		next := &Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line,
+			State: StateLost, Lost: LostMissing, Deadline: now}
+		next.Reason = fmt.Sprintf("delivery %d finds no ledger entry (lost?): settle, then look the order up before any send", in.Delivery.NumDelivered)
+		return Decision{Action: ActionNakDelay, Next: next, Delay: c.settleLeft(next, now), Reason: next.Reason, Level: zerolog.WarnLevel}
+	}
+	if left := c.lookupAt(e).Sub(now); left > 0 {
+		return Decision{Action: ActionNakDelay, Delay: left,
+			Reason: fmt.Sprintf("attempt %d outcome unknown (%s): settling before the lookup", e.Attempts, e.State)}
+	}
+	return Decision{Step: StepLookup, Reason: fmt.Sprintf("settled (%s): look the order up by client_orderid", e.State)}
+}
+
+// submit records attempt n as submitting (with the request's deadline) and sends it.
+func (c *Classifier) submit(next *Entry, now time.Time, n int, reason string) Decision {
+	next.State, next.Attempts, next.Ambiguous, next.Lost = StateSubmitting, n, false, ""
+	next.SubmittedAt, next.Deadline = now, now.Add(c.opts.CallTimeout)
+	next.Reason = reason
+	return Decision{Step: StepSubmit, Next: next, Reason: reason}
 }
 
 func (c *Classifier) onPayout(in Input) Decision {
@@ -237,11 +317,11 @@ func (c *Classifier) onPayout(in Input) Decision {
 		}
 		next.Ambiguous, next.Refused = true, true
 		next.Reason = "gateway error without an order id: settle, then look the order up"
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: settleLeft(o, e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	case OutcomeRejected:
 		if e.Resent {
 			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-			return c.unresolved(&next, now, fmt.Sprintf("attempt %d rejected, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
+			return c.unresolved(&next, now, CodeRefusedRepeat, fmt.Sprintf("attempt %d rejected, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
 		}
 		return c.finish(&next, now, job.StatusRejected, g.ErrorCode, g.ErrorMessage, "rejected by validation: no payout exists", zerolog.InfoLevel)
 	case OutcomeThrottled:
@@ -249,7 +329,7 @@ func (c *Classifier) onPayout(in Input) Decision {
 		// out pressure is not the row's failure, so it never counts towards max_failures.
 		next.State = StatePendingRetry
 		next.Reason = fmt.Sprintf("attempt %d throttled, not processed: retry after the pressure", e.Attempts)
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.BackoffInitial, g.RetryAfter), Reason: next.Reason, Level: zerolog.InfoLevel}
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.BackoffInitial, g.RetryAfter)), Reason: next.Reason, Level: zerolog.InfoLevel}
 	case OutcomeAuth:
 		// 401/403: the pool's credentials are refused, which is no fault of the row. The pool
 		// stops sending (the gateway client reports it to the limiter) and the row waits for
@@ -265,11 +345,11 @@ func (c *Classifier) onPayout(in Input) Decision {
 			return c.deadLetter(in, &next, reason+" reached max_failures")
 		}
 		next.Reason = reason
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: max(o.backoff(next.Failures), g.RetryAfter), Reason: reason, Level: zerolog.WarnLevel}
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.backoff(next.Failures), g.RetryAfter)), Reason: reason, Level: zerolog.WarnLevel}
 	case OutcomeAmbiguous:
 		next.Ambiguous = true
 		next.Reason = fmt.Sprintf("attempt %d outcome unknown: settle, then look the order up", e.Attempts)
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: settleLeft(o, e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	}
 	return c.stuck(in, fmt.Sprintf("payout outcome %s is not a payout outcome", in.Outcome))
 }
@@ -286,10 +366,13 @@ func (c *Classifier) onStatus(in Input) Decision {
 		in.Outcome, orderFound = OutcomeLookupFailed, false
 		failed = fmt.Sprintf("the answer is about order %s, the ledger's is %s", g.OrderID, e.OrderID)
 	}
-	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted && (e.State != StatePendingRetry || !orderFound)) {
-		return c.stuck(in, "status outcome without a submitting or accepted ledger entry")
+	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted && e.State != StateLost && (e.State != StatePendingRetry || !orderFound)) {
+		return c.stuck(in, "status outcome without a submitting, lost or accepted ledger entry")
 	}
 	next := *e
+	if orderFound {
+		next.Polls, next.LookedUpAt = e.Polls+1, now
+	}
 	switch in.Outcome {
 	case OutcomeFinal:
 		if g.OrderID != "" {
@@ -298,36 +381,56 @@ func (c *Classifier) onStatus(in Input) Decision {
 		if g.SerialNumber != "" {
 			next.SerialNumber = g.SerialNumber
 		}
-		next.LastStatus, next.Ambiguous = g.Status, false
+		next.LastStatus, next.Ambiguous, next.Lost = g.Status, false, ""
+		if finalResult(g.Status) == job.StatusUnresolved {
+			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
+			return c.unresolved(&next, now, CodeUnlistedStatus, fmt.Sprintf("final status %q is not one the worker knows", g.Status))
+		}
 		return c.finish(&next, now, finalResult(g.Status), g.ErrorCode, g.ErrorMessage, "final status "+g.Status, zerolog.InfoLevel)
 	case OutcomePending:
 		if e.State != StateAccepted {
+			next.Lost = ""
 			return c.accept(&next, g, now, fmt.Sprintf("lookup found order in %q: poll it", g.Status))
 		}
-		since := now.Sub(e.AcceptedAt)
-		if since >= o.Poll.Horizon {
-			return c.unresolved(&next, now, fmt.Sprintf("no final status %s after acceptance (last %q)", o.Poll.Horizon, g.Status))
+		// The horizon counts from the last status change, and is only decided on a lookup that
+		// answered (this one): an outage or a pause never writes an order off (I5).
+		changed := e.StatusChangedAt
+		if changed.IsZero() {
+			changed = e.AcceptedAt
 		}
-		d := Decision{Action: ActionNakDelay, Delay: o.pollInterval(since), Reason: fmt.Sprintf("status %q: poll again", g.Status)}
 		if g.Status != e.LastStatus {
-			next.LastStatus, next.StatusChangedAt = g.Status, now
-			d.Next = &next
+			next.LastStatus, next.StatusChangedAt, changed = g.Status, now, now
 		}
-		return d
+		if unchanged := now.Sub(changed); unchanged >= o.Poll.Horizon {
+			return c.unresolved(&next, now, CodeHorizon, fmt.Sprintf("status %q unchanged for %s (poll.horizon %s)", g.Status, unchanged.Round(time.Second), o.Poll.Horizon))
+		}
+		next.Reason = fmt.Sprintf("status %q: poll again", g.Status)
+		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.pollInterval(now.Sub(e.AcceptedAt), now.Sub(changed)), Reason: next.Reason}
 	case OutcomeNotFound:
-		if e.State == StateSubmitting {
+		switch e.State {
+		case StateLost:
+			if e.Lost == LostDeleted {
+				return c.unresolved(&next, now, CodeTombstone, "the ledger entry was deleted or purged and the gateway shows no order: what the entry held is lost, the row is never paid again")
+			}
+			if e.Attempts >= o.MaxAttempts {
+				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
+			}
+			next.Resent = true // an earlier request may have existed: a refusal proves nothing
+			return c.submit(&next, now, e.Attempts+1, "lost entry, lookup: definite no such order: submit")
+		case StateSubmitting:
 			switch {
 			case e.Refused && e.Resent:
-				return c.unresolved(&next, now, fmt.Sprintf("attempt %d refused, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
+				return c.unresolved(&next, now, CodeRefusedRepeat, fmt.Sprintf("attempt %d refused, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
 			case e.Refused:
 				return c.finish(&next, now, job.StatusError, e.ErrorCode, e.ErrorMessage,
 					"gateway answered error and holds no order: refused, never re-sent", zerolog.WarnLevel)
 			case e.Attempts >= o.MaxAttempts:
-				return c.unresolved(&next, now, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
+				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			}
-			next.Attempts, next.SubmittedAt, next.Ambiguous, next.Resent = e.Attempts+1, now, false, true
-			next.Reason = "lookup: definite no such order: re-submit"
-			return Decision{Step: StepSubmit, Next: &next, Reason: next.Reason, Level: zerolog.WarnLevel}
+			next.Resent = true
+			d := c.submit(&next, now, e.Attempts+1, "lookup: definite no such order: re-submit")
+			d.Level = zerolog.WarnLevel
+			return d
 		}
 		// An accepted order the status call does not know: a lookup failure, never a re-send.
 	case OutcomeAuth:
@@ -340,6 +443,9 @@ func (c *Classifier) onStatus(in Input) Decision {
 	}
 	next.Failures = e.Failures + 1
 	reason := fmt.Sprintf("status lookup failed (%s): failure %d", failed, next.Failures)
+	if g.ErrorCode != "" {
+		reason += fmt.Sprintf(" (gateway code %s: %s)", g.ErrorCode, g.ErrorMessage)
+	}
 	if next.Failures >= o.MaxFailures {
 		return c.deadLetter(in, &next, reason+" reached max_failures")
 	}
@@ -386,9 +492,15 @@ func (c *Classifier) finish(next *Entry, now time.Time, result job.Status, code,
 }
 
 // unresolved ends a row whose payout may exist without a final status: a person must look.
-func (c *Classifier) unresolved(e *Entry, now time.Time, reason string) Decision {
+// code (one of the documented Code* constants) says why; the message says it in words and
+// keeps the gateway's own code and message when there were any.
+func (c *Classifier) unresolved(e *Entry, now time.Time, code, reason string) Decision {
 	next := *e
-	return c.finish(&next, now, job.StatusUnresolved, e.ErrorCode, e.ErrorMessage, reason+": needs a person (ledger keeps the order for reconciliation)", zerolog.ErrorLevel)
+	msg := reason
+	if e.ErrorCode != "" || e.ErrorMessage != "" {
+		msg += fmt.Sprintf(" (gateway: %s %s)", e.ErrorCode, e.ErrorMessage)
+	}
+	return c.finish(&next, now, job.StatusUnresolved, code, msg, reason+": needs a person (ledger keeps the order for reconciliation)", zerolog.ErrorLevel)
 }
 
 // reportDeliveries is how many deliveries are kept for a dead letter's own report: a job is
@@ -419,7 +531,15 @@ func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
 	}
 	next.DeadLetter = reason
 	if mayHavePaid(base) {
-		return c.finish(&next, in.Now, job.StatusUnresolved, next.ErrorCode, next.ErrorMessage,
+		code := CodeDeadLetterUnresolved
+		if in.Event == EventStatus {
+			code = CodeLookupFailed
+			if in.Gateway.ErrorCode != "" && in.Gateway.OrderID == "" && base.State != StateAccepted {
+				// The gateway answered "no order" in a way gateway.not_found_codes does not list.
+				code = CodeNotFoundUnprovable
+			}
+		}
+		return c.finish(&next, in.Now, job.StatusUnresolved, code, "dead letter: "+reason+"; a payout may exist",
 			"dead letter: "+reason+"; a payout may exist: needs a person", zerolog.ErrorLevel)
 	}
 	return c.finish(&next, in.Now, job.StatusError, CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
@@ -436,7 +556,7 @@ func mayHavePaid(e *Entry) bool {
 	if e == nil {
 		return false
 	}
-	return e.OrderID != "" || e.State == StateSubmitting || e.State == StateAccepted
+	return e.OrderID != "" || e.State == StateSubmitting || e.State == StateAccepted || e.State == StateLost
 }
 
 // stuck is the answer to an impossible input: keep the job, retry later, shout.
@@ -453,7 +573,20 @@ func finalResult(status string) job.Status {
 	return job.StatusUnresolved
 }
 
+// lookupAt is when e's last request can no longer be in flight and has had time to become
+// visible: the later of the request's start plus this worker's settle_delay and the deadline
+// the writer recorded plus this worker's settle margin (settle_delay - call_timeout). A reader
+// with a shorter call timeout than the writer's thus still waits for the writer's request.
+func (c *Classifier) lookupAt(e *Entry) time.Time {
+	o := c.opts
+	at := e.SubmittedAt.Add(o.SettleDelay)
+	if d := e.Deadline.Add(o.SettleDelay - o.CallTimeout); !e.Deadline.IsZero() && d.After(at) {
+		at = d
+	}
+	return at
+}
+
 // settleLeft is how long to wait before looking up e's attempt (at least a millisecond).
-func settleLeft(o Options, e *Entry, now time.Time) time.Duration {
-	return max(o.SettleDelay-now.Sub(e.SubmittedAt), time.Millisecond)
+func (c *Classifier) settleLeft(e *Entry, now time.Time) time.Duration {
+	return max(c.lookupAt(e).Sub(now), time.Millisecond)
 }

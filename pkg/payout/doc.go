@@ -10,7 +10,11 @@
 //	                       └── ambiguous: settle, look the order up ───────────┘
 //
 // A second payout request for a row is only ever sent after a status lookup by client_orderid
-// answered a definite "no such order" (or the first request was definitely not sent). A status
+// answered a definite, configured "no such order" (or the first request was definitely not
+// sent). A delivery after the first that finds no entry, or a delete/purge marker, is a lost
+// entry (StateLost): it is looked up before anything is sent, and a deleted one is never paid
+// again. One guard in the classifier, lookupFirst, decides when a send could be a second one.
+// The invariants I1-I5 it all serves are listed in docs/worker.md. A status
 // that is not final is followed through delayed redelivery (NakWithDelay), so a slow order costs
 // no goroutine and survives restarts.
 //

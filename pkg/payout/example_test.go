@@ -27,7 +27,7 @@ func ExampleClassifier_Decide() {
 	notFound := c.Decide(payout.Input{Event: payout.EventStatus, Row: row, Entry: entry, Outcome: payout.OutcomeNotFound, Now: sent.Add(opts.SettleDelay)})
 	fmt.Println(notFound.Step, notFound.Next.Attempts, notFound.Reason)
 	// Output:
-	// nak_delay 20s attempt 1 outcome unknown: settling before the lookup
-	// lookup settled: look the order up by client_orderid
+	// nak_delay 20s attempt 1 outcome unknown (submitting): settling before the lookup
+	// lookup settled (submitting): look the order up by client_orderid
 	// submit 2 lookup: definite no such order: re-submit
 }

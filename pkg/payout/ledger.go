@@ -22,6 +22,17 @@ const (
 	StateAccepted     State = "accepted"      // the gateway created the order; polling its status
 	StateFinal        State = "final"         // the row's result is decided, not yet published
 	StateReported     State = "reported"      // the result is published; nothing left to do
+	// StateLost: on a redelivery the ledger held no entry for the row, or a delete/purge marker
+	// (Lost says which). What it held is gone, so a request may have left: the order is looked
+	// up before anything else, and only a definite "no such order" for a missing (never a
+	// deleted) entry licenses a send (invariants I1, I3: docs/worker.md).
+	StateLost State = "lost"
+)
+
+// Why an entry is lost (Entry.Lost).
+const (
+	LostMissing = "missing" // no entry at all on a redelivery (a lost write, a recreated bucket)
+	LostDeleted = "deleted" // a delete or purge marker: a tombstone, never paid again
 )
 
 // EntryVersion is the ledger entry schema version.
@@ -36,9 +47,14 @@ type Entry struct {
 	State         State  `json:"state"`
 	// Attempts counts payout requests; Failures counts failed deliveries (not-sent retries,
 	// failed lookups) and drives dead-lettering. Neither is the message's delivery count.
-	Attempts  int  `json:"attempts"`
-	Failures  int  `json:"failures"`
-	Ambiguous bool `json:"ambiguous,omitempty"` // the last request's outcome is unknown
+	Attempts int `json:"attempts"`
+	Failures int `json:"failures"`
+	// Polls counts status lookups (the ledger, not the delivery count, says how often a row
+	// was looked at).
+	Polls int `json:"polls,omitempty"`
+	// Lost says why the entry is StateLost (LostMissing, LostDeleted).
+	Lost      string `json:"lost,omitempty"`
+	Ambiguous bool   `json:"ambiguous,omitempty"` // the last request's outcome is unknown
 	// Refused is set when the gateway answered type=error without an order id: if the lookup
 	// then finds no order, the row ends "error" with the gateway's code and is never re-sent.
 	Refused bool `json:"refused,omitempty"`
@@ -53,9 +69,15 @@ type Entry struct {
 	LastStatus      string    `json:"last_status,omitempty"`
 	StatusChangedAt time.Time `json:"status_changed_at,omitzero"`
 	SubmittedAt     time.Time `json:"submitted_at,omitzero"`
-	AcceptedAt      time.Time `json:"accepted_at,omitzero"`
-	FinishedAt      time.Time `json:"finished_at,omitzero"`
-	ReportedAt      time.Time `json:"reported_at,omitzero"`
+	// Deadline is the deadline of the last payout request, written with the entry before the
+	// request is sent. Every reader, whatever its own call_timeout and settle_delay, waits
+	// until it has passed (plus its settle margin) before a lookup or a second request.
+	Deadline time.Time `json:"deadline,omitzero"`
+	// LookedUpAt is when a status lookup last answered (pending or final).
+	LookedUpAt time.Time `json:"looked_up_at,omitzero"`
+	AcceptedAt time.Time `json:"accepted_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	ReportedAt time.Time `json:"reported_at,omitzero"`
 
 	// Result fields, set when State is final or reported.
 	Result       job.Status `json:"result,omitempty"` // approved, declined, filtered, error, rejected, unresolved
@@ -75,20 +97,45 @@ type Entry struct {
 var ErrConflict = errors.New("payout: ledger: concurrent update")
 
 // Ledger is the payout ledger in a JetStream KV bucket; every write is compare-and-set.
-type Ledger struct{ kv jetstream.KeyValue }
+type Ledger struct {
+	kv jetstream.KeyValue
+	// st is the bucket's stream: a key's last message tells a delete or purge marker from a
+	// key that never existed, which the KV API does not.
+	st jetstream.Stream
+}
 
-// NewLedger wraps the ledger bucket.
-func NewLedger(kv jetstream.KeyValue) *Ledger { return &Ledger{kv: kv} }
+// NewLedger wraps the ledger bucket and its stream (KV_<bucket>).
+func NewLedger(kv jetstream.KeyValue, st jetstream.Stream) *Ledger { return &Ledger{kv: kv, st: st} }
 
-// Get returns the entry and its revision; (nil, 0, nil) when there is none.
+// openLedger binds the ledger bucket and its stream.
+func openLedger(ctx context.Context, js jetstream.JetStream, bucket string) (*Ledger, error) {
+	kv, err := js.KeyValue(ctx, bucket)
+	if err != nil {
+		return nil, fmt.Errorf("payout: ledger bucket %s: %w", bucket, err)
+	}
+	st, err := js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return nil, fmt.Errorf("payout: ledger bucket %s: stream: %w", bucket, err)
+	}
+	return NewLedger(kv, st), nil
+}
+
+// Get returns the entry and its revision; (nil, 0, nil) when the key never existed (or its
+// history is gone). A delete or purge marker is returned as a StateLost entry (Lost:
+// LostDeleted) with the marker's revision, so that the next write is an Update over it and the
+// row is never taken for new.
 func (l *Ledger) Get(ctx context.Context, key string) (*Entry, uint64, error) {
 	kve, err := l.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return nil, 0, nil
+		return l.marker(ctx, key)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("payout: ledger: get: %w", err)
 	}
+	return decodeEntry(key, kve)
+}
+
+func decodeEntry(key string, kve jetstream.KeyValueEntry) (*Entry, uint64, error) {
 	var e Entry
 	if err := json.Unmarshal(kve.Value(), &e); err != nil {
 		return nil, 0, fmt.Errorf("payout: ledger: decode %s: %w", key, err)
@@ -96,7 +143,31 @@ func (l *Ledger) Get(ctx context.Context, key string) (*Entry, uint64, error) {
 	return &e, kve.Revision(), nil
 }
 
-// Put writes e: Create when rev is 0, else Update(rev). It returns the new revision, or an error
+// marker reads the last message of a key the KV API calls not found: a delete or purge marker
+// (a tombstone) or nothing.
+func (l *Ledger) marker(ctx context.Context, key string) (*Entry, uint64, error) {
+	if l.st == nil {
+		return nil, 0, nil
+	}
+	m, err := l.st.GetLastMsgForSubject(ctx, "$KV."+l.kv.Bucket()+"."+key)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("payout: ledger: get %s: %w", key, err)
+	}
+	if op := m.Header.Get("KV-Operation"); op == "" && m.Header.Get(jetstream.MarkerReasonHeader) == "" {
+		// A value after all (written between the two reads): read it again.
+		kve, err := l.kv.Get(ctx, key)
+		if err != nil {
+			return nil, 0, fmt.Errorf("payout: ledger: get %s again: %w", key, err)
+		}
+		return decodeEntry(key, kve)
+	}
+	return &Entry{Version: EntryVersion, State: StateLost, Lost: LostDeleted}, m.Sequence, nil
+}
+
+// Put writes e: a create when rev is 0 (refused over a delete or purge marker), else Update(rev). It returns the new revision, or an error
 // wrapping ErrConflict when another writer got there first.
 func (l *Ledger) Put(ctx context.Context, key string, e *Entry, rev uint64) (uint64, error) {
 	e.Version = EntryVersion
@@ -104,12 +175,10 @@ func (l *Ledger) Put(ctx context.Context, key string, e *Entry, rev uint64) (uin
 	if err != nil {
 		return 0, fmt.Errorf("payout: ledger: encode: %w", err)
 	}
-	var n uint64
-	if rev == 0 {
-		n, err = l.kv.Create(ctx, key, b)
-	} else {
-		n, err = l.kv.Update(ctx, key, b, rev)
-	}
+	// Revision 0 means "the key has no message at all": unlike KeyValue.Create, an Update
+	// with revision 0 refuses a key whose last message is a delete or purge marker, so a
+	// tombstone is never mistaken for a new row.
+	n, err := l.kv.Update(ctx, key, b, rev)
 	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return 0, fmt.Errorf("%w: %s", ErrConflict, key)
 	}

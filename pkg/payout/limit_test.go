@@ -56,7 +56,8 @@ func TestMachineTagsLimiterWaits(t *testing.T) {
 
 // A job handed back because the limiter gave up waiting (a pause, pressure, a backlog) is
 // expected, not a fault: it is logged at info, while a real infrastructure error stays a warning.
-// Neither writes the ledger, so neither counts as a failure.
+// Neither counts as a failure: a row that has an entry gets no ledger write, and a new row
+// only gets the record that nothing was sent (so its redelivery needs no lookup, I4).
 func TestNoGatewaySlotIsNoFault(t *testing.T) {
 	t.Parallel()
 	c := NewClassifier(testOptions(), zerolog.Nop())
@@ -67,9 +68,14 @@ func TestNoGatewaySlotIsNoFault(t *testing.T) {
 		{fmt.Errorf("%w: %w", ErrNoGatewaySlot, context.DeadlineExceeded), zerolog.InfoLevel},
 		{errors.New("kv down"), zerolog.WarnLevel},
 	} {
-		d := c.Decide(Input{Event: EventInfraError, Delivery: Delivery{NumDelivered: 2}, Err: tt.err, Now: t0})
+		pending := &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1}
+		d := c.Decide(Input{Event: EventInfraError, Entry: pending, Delivery: Delivery{NumDelivered: 2}, Err: tt.err, Now: t0})
 		if d.Action != ActionNakDelay || d.Next != nil || d.Level != tt.level {
 			t.Errorf("%v: decision %+v, want a hand-back without a ledger write at %s", tt.err, d, tt.level)
+		}
+		d = c.Decide(Input{Event: EventInfraError, Delivery: Delivery{NumDelivered: 2}, Err: tt.err, Now: t0})
+		if n := d.Next; n != nil && (n.State != StatePendingRetry || n.Attempts != 0 || n.Failures != 0 || n.OrderID != "") {
+			t.Errorf("%v: new row handed back with ledger write %+v, want at most a pending_retry with nothing sent", tt.err, n)
 		}
 	}
 }

@@ -70,9 +70,9 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 	if err != nil {
 		return nil, err
 	}
-	ledgerKV, err := deps.JS.KeyValue(ctx, opts.Names.LedgerBucket)
+	ledger, err := openLedger(ctx, deps.JS, opts.Names.LedgerBucket)
 	if err != nil {
-		return nil, fmt.Errorf("payout: ledger bucket %s: %w", opts.Names.LedgerBucket, err)
+		return nil, err
 	}
 	batchesKV, err := deps.JS.KeyValue(ctx, opts.Names.BatchesBucket)
 	if err != nil {
@@ -84,7 +84,7 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 	}
 	pub := publisher{js: deps.JS, names: opts.Names}
 	return &Machine{
-		opts: opts, ledger: NewLedger(ledgerKV), gw: deps.Gateway, classify: deps.Classify,
+		opts: opts, ledger: ledger, gw: deps.Gateway, classify: deps.Classify,
 		limiter: deps.Limiter, clock: deps.Clock, keys: deps.Keys, cls: NewClassifier(opts, deps.Log),
 		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met, deps.Clock.Now),
 		admit: newAdmission(batchesKV, ordersKV, opts.Names), log: deps.Log, met: met,
@@ -121,14 +121,22 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	}
 	row := v.row()
 	key := m.opts.Names.LedgerKey(row.BatchID, row.ClientOrderID)
+	var entry *Entry
+	var rev uint64
 	infra := func(err error) Decision {
 		ev := EventInfraError
 		if ctx.Err() != nil {
 			ev = EventInterrupted
 		}
-		return m.cls.Decide(Input{Event: ev, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+		d := m.cls.Decide(Input{Event: ev, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: err})
+		if d.Next != nil && rev == 0 { // a hand-back's first record of the row; a conflict means another worker has one
+			if _, err := m.put(ctx, key, d.Next, rev); err != nil && !errors.Is(err, ErrConflict) {
+				m.log.Warn().Err(err).Str("client_orderid", row.ClientOrderID).Msg("payout: record a hand-back")
+			}
+		}
+		return d
 	}
-	entry, rev, err := m.get(ctx, key)
+	entry, rev, err = m.get(ctx, key)
 	if err != nil {
 		return infra(err)
 	}
@@ -156,12 +164,13 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			if err := m.wait(limitContext(ctx, ratelimit.KindPayout, row.BatchID), msg); err != nil {
 				return infra(err)
 			}
-			d.Next.SubmittedAt = m.clock.Now()
+			now := m.clock.Now()
+			d.Next.SubmittedAt, d.Next.Deadline = now, now.Add(m.opts.CallTimeout)
 		}
 		if d.Step == StepSubmit {
-			// The request's deadline runs from before the ledger write: a process that stalls
-			// between the write and the request cannot send it after another worker's settle
-			// delay has run out.
+			// The request's deadline runs from before the ledger write, which records it for
+			// every reader: a process that stalls between the write and the request cannot
+			// send it after another worker's settle wait has run out.
 			callDeadline = time.Now().Add(m.opts.CallTimeout)
 			if params, err = v.params(m.keys); err != nil {
 				return infra(err) // decodeJob opened them already: cannot happen with the same keys

@@ -91,7 +91,7 @@ func TestMachineTransitions(t *testing.T) {
 			deliveries: []delivery{
 				{0, ActionNakDelay, StateSubmitting, settle},
 				{settle, ActionAck, StateReported, 0},
-			}, result: job.StatusUnresolved, code: "V100", payoutCalls: 2},
+			}, result: job.StatusUnresolved, code: CodeRefusedRepeat, payoutCalls: 2},
 		{name: "ambiguous, lost every time: unresolved at max_attempts", mutate: func(o *Options) { o.MaxAttempts = 3 },
 			payouts: []string{payAmbiguousLost, payAmbiguousLost, payAmbiguousLost},
 			deliveries: []delivery{
@@ -281,7 +281,9 @@ func TestMachineConcurrentDeliveries(t *testing.T) {
 	for i := range workers {
 		go func() {
 			<-start
-			d, _ := e.deliverWith(machines[i], "B", "c1", uint64(i+1))
+			// Every copy is a first delivery (a redelivery that finds no entry looks the order
+			// up before anything else: TestRedeliveryWithoutEntryLooksUpFirst).
+			d, _ := e.deliverWith(machines[i], "B", "c1", 1)
 			results <- d
 		}()
 	}
@@ -381,8 +383,8 @@ func TestMachineMaxDeliver(t *testing.T) {
 	}{
 		{"never submitted: error DEAD_LETTER", nil, job.StatusError, CodeDeadLetter},
 		{"not sent: error DEAD_LETTER", &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1}, job.StatusError, CodeDeadLetter},
-		{"accepted: unresolved, money may have moved", &Entry{State: StateAccepted, Attempts: 1, OrderID: "P7", AcceptedAt: t0}, job.StatusUnresolved, ""},
-		{"submitting: unresolved", &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}, job.StatusUnresolved, ""},
+		{"accepted: unresolved, money may have moved", &Entry{State: StateAccepted, Attempts: 1, OrderID: "P7", AcceptedAt: t0}, job.StatusUnresolved, CodeDeadLetterUnresolved},
+		{"submitting: unresolved", &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}, job.StatusUnresolved, CodeDeadLetterUnresolved},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,20 @@ import (
 // ErrInvalidOptions is wrapped by every Options.Validate error; the message names the key.
 var ErrInvalidOptions = errors.New("payout: invalid options")
 
+// OptionError is an Options.Validate error: Key is the option's name as documented
+// (docs/worker.md, e.g. "poll.horizon"). It matches ErrInvalidOptions.
+type OptionError struct {
+	Key    string
+	Reason string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("%v: %s: %s", ErrInvalidOptions, e.Key, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidOptions) true.
+func (e *OptionError) Unwrap() error { return ErrInvalidOptions }
+
 // Options configures the state machine and the pool. Zero values take the defaults from
 // DefaultOptions when passed through WithDefaults; Validate rejects what is unsafe.
 type Options struct {
@@ -30,9 +44,10 @@ type Options struct {
 	// AckWait is the consumer's ack deadline (read from the consumer when the pool starts); a job
 	// whose worker died is redelivered after it.
 	AckWait time.Duration
-	// MaxDeliver is the consumer's delivery limit (read from the consumer; -1 = unlimited). A job
-	// is dead-lettered on its delivery MaxDeliver-3, before the server would drop it silently,
-	// leaving deliveries to retry the dead letter's report.
+	// MaxDeliver is the consumer's delivery limit (read from the consumer; -1 = unlimited, what
+	// the worker provisions). With a finite limit a job is dead-lettered on its delivery
+	// MaxDeliver-3, before the server would drop it silently, leaving deliveries to retry the
+	// dead letter's report: a backstop only, since waiting spends deliveries too.
 	MaxDeliver int
 
 	// SettleDelay is how long after a payout request whose outcome is unknown the machine waits
@@ -134,7 +149,7 @@ func (o Options) WithDefaults() Options {
 // Validate checks the options; the error names the offending key.
 func (o Options) Validate() error {
 	bad := func(key, format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrInvalidOptions, key, fmt.Sprintf(format, args...))
+		return &OptionError{Key: key, Reason: fmt.Sprintf(format, args...)}
 	}
 	if err := o.Names.Validate(); err != nil {
 		return fmt.Errorf("%w: names: %w", ErrInvalidOptions, err)
@@ -173,15 +188,14 @@ func (o Options) Validate() error {
 	case o.Poll.Horizon <= o.Poll.FastInterval:
 		return bad("poll.horizon", "must exceed poll.fast_interval")
 	}
-	if need := o.deliveriesNeeded(); o.MaxDeliver != -1 && o.MaxDeliver < need {
-		return bad("max_deliver", "%d is too small for the poll cadence and retry limits (needs at least %d)", o.MaxDeliver, need)
-	}
 	return nil
 }
 
-// deliveriesNeeded is how many deliveries one row may need: every poll until the horizon,
-// every allowed failure and attempt, the settles, plus the deliveries kept for the dead letter.
-func (o Options) deliveriesNeeded() int {
+// DeliveriesNeeded is how many deliveries one row may need without waiting: every poll until
+// the horizon, every allowed failure and attempt, the settles, plus the deliveries kept for the
+// dead letter. A consumer with a finite MaxDeliver should allow at least this many (the worker
+// raises it; it is never demanded: the ledger, not the delivery count, bounds a row).
+func (o Options) DeliveriesNeeded() int {
 	polls := int(min(o.Poll.FastPhase, o.Poll.Horizon) / o.Poll.FastInterval)
 	if o.Poll.Horizon > o.Poll.FastPhase {
 		polls += int((o.Poll.Horizon - o.Poll.FastPhase) / o.Poll.SlowInterval)
@@ -198,15 +212,20 @@ func (o Options) backoff(n int) time.Duration {
 	return min(d, o.BackoffMax)
 }
 
-// pollInterval is the delay before the next status poll of an order accepted `since` ago,
-// never past the horizon by more than needed to notice it.
-func (o Options) pollInterval(since time.Duration) time.Duration {
+// pollInterval is the delay before the next status poll of an order accepted sinceAccepted ago
+// whose status last changed sinceChange ago: the fast interval during the fast phase, then the
+// slow one, never past the horizon by more than needed to notice it.
+func (o Options) pollInterval(sinceAccepted, sinceChange time.Duration) time.Duration {
 	d := o.Poll.SlowInterval
-	if since < o.Poll.FastPhase {
+	if sinceAccepted < o.Poll.FastPhase {
 		d = o.Poll.FastInterval
 	}
-	if left := o.Poll.Horizon - since; left > 0 && left < d {
+	if left := o.Poll.Horizon - sinceChange; left > 0 && left < d {
 		d = left
 	}
 	return d
 }
+
+// capped bounds a per-row delay by BackoffMax: a longer wait (a Retry-After of a day) is the
+// pool-wide pressure's to carry, never one row's.
+func (o Options) capped(d time.Duration) time.Duration { return min(d, o.BackoffMax) }

@@ -23,6 +23,8 @@ const (
 	OutcomePending              // status: not final (processing, unknown, unlisted)
 	OutcomeNotFound             // status: a definite "no such order"
 	OutcomeLookupFailed         // status: any other failure
+
+	outcomeLast = OutcomeLookupFailed
 )
 
 var outcomeNames = [...]string{"none", "accepted", "rejected", "retryable", "throttled", "auth",

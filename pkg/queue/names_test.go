@@ -109,7 +109,7 @@ func TestSettingsValidate(t *testing.T) {
 		t.Fatalf("default settings invalid: %v", err)
 	}
 	s := queue.DefaultSettings()
-	s.MaxDeliver = -1
+	s.MaxDeliver = 1
 	s.JobMaxBytes = 0
 	err := s.Validate()
 	if err == nil || !strings.Contains(err.Error(), "max deliver") || !strings.Contains(err.Error(), "job max bytes") {

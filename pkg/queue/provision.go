@@ -148,6 +148,9 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, names Names, s 
 	op := "queue: provision: consumer " + names.Consumer
 	want := ConsumerConfig(names, s)
 	if !s.ConsumerCreateOnly {
+		if c, err := js.Consumer(ctx, names.JobStream, names.Consumer); err == nil {
+			keepHigherLimits(&want, c.CachedInfo().Config)
+		}
 		c, err := js.CreateOrUpdateConsumer(ctx, names.JobStream, want)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
@@ -175,6 +178,20 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, names Names, s 
 			Reason: "the workers' consumer must see job subjects only, never enqueue's commit markers; start a worker with this config to fix it"}
 	}
 	return c, nil
+}
+
+// keepHigherLimits raises want's AckWait, MaxDeliver and MaxAckPending to the existing
+// consumer's where those are higher: a worker never lowers the limits other running workers
+// rely on (an ack deadline that covers their call timeout, deliveries their rows may need).
+// MaxDeliver -1 (unbounded) is the highest.
+func keepHigherLimits(want *jetstream.ConsumerConfig, have jetstream.ConsumerConfig) {
+	want.AckWait = max(want.AckWait, have.AckWait)
+	want.MaxAckPending = max(want.MaxAckPending, have.MaxAckPending)
+	if have.MaxDeliver <= 0 || want.MaxDeliver <= 0 {
+		want.MaxDeliver = -1
+	} else {
+		want.MaxDeliver = max(want.MaxDeliver, have.MaxDeliver)
+	}
 }
 
 func ensureStream(ctx context.Context, js jetstream.JetStream, kind string, want jetstream.StreamConfig) (jetstream.Stream, error) {

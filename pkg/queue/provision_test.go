@@ -32,7 +32,7 @@ func TestProvisionCreatesMoneySettings(t *testing.T) {
 		t.Errorf("results stream config = %+v", res)
 	}
 	ci := h.Consumer.CachedInfo().Config
-	if ci.AckPolicy != jetstream.AckExplicitPolicy || ci.AckWait != 30*time.Second || ci.MaxDeliver != 500 || len(ci.BackOff) != 0 || ci.FilterSubject != "payouts.jobs.>" {
+	if ci.AckPolicy != jetstream.AckExplicitPolicy || ci.AckWait != 30*time.Second || ci.MaxDeliver != -1 || len(ci.BackOff) != 0 || ci.FilterSubject != "payouts.jobs.>" {
 		t.Errorf("consumer config = %+v", ci)
 	}
 	orders, err := js.Stream(ctx, "KV_"+names.OrdersBucket)
@@ -246,12 +246,13 @@ func TestProvisionConsumerCreateOnly(t *testing.T) {
 	if !errors.As(err, &me) || me.Setting != "filter_subject" || me.Name != names.Consumer {
 		t.Errorf("Provision with an unfiltered consumer = %v, want a filter_subject mismatch", err)
 	}
-	// Without the option (the workers' own start-up) the consumer is brought to the settings.
+	// Without the option (the workers' own start-up) the consumer is brought to the settings,
+	// keeping the higher ack wait running workers rely on.
 	h, err = queue.Provision(ctx, js, names, queue.DefaultSettings())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := h.Consumer.CachedInfo().Config; c.AckWait != 30*time.Second || c.FilterSubject != names.JobSubjects() {
+	if c := h.Consumer.CachedInfo().Config; c.AckWait != 2*time.Minute || c.FilterSubject != names.JobSubjects() {
 		t.Errorf("worker provision left consumer %+v", c)
 	}
 	// On a fresh server create-only creates it.
@@ -259,5 +260,41 @@ func TestProvisionConsumerCreateOnly(t *testing.T) {
 	h, err = queue.Provision(ctx, js2, names, enq)
 	if err != nil || h.Consumer.CachedInfo().Config.FilterSubject != names.JobSubjects() {
 		t.Fatalf("create-only on a fresh server = %v", err)
+	}
+}
+
+// TestProvisionNeverLowersConsumerLimits protects I4 (a consumer setting written by another
+// worker never decides a row's fate) and I3 (ack_wait keeps covering every running worker's
+// call timeout, so no redelivery races a request in flight): a worker started with a lower ack_wait, max_deliver or max_ack_pending leaves
+// the shared consumer's higher values alone; higher values are applied.
+func TestProvisionNeverLowersConsumerLimits(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	ctx := context.Background()
+	names := queue.DefaultNames()
+	high := queue.DefaultSettings()
+	high.AckWait, high.MaxDeliver, high.MaxAckPending = time.Minute, -1, 2000
+	if _, err := queue.Provision(ctx, js, names, high); err != nil {
+		t.Fatal(err)
+	}
+	low := queue.DefaultSettings()
+	low.AckWait, low.MaxDeliver, low.MaxAckPending = 10*time.Second, 20, 100
+	h, err := queue.Provision(ctx, js, names, low)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := h.Consumer.CachedInfo().Config
+	if got.AckWait != time.Minute || got.MaxDeliver != -1 || got.MaxAckPending != 2000 {
+		t.Fatalf("after a worker with lower limits: ack_wait %s max_deliver %d max_ack_pending %d; want 1m, -1, 2000 kept",
+			got.AckWait, got.MaxDeliver, got.MaxAckPending)
+	}
+	higher := low
+	higher.AckWait, higher.MaxAckPending = 2*time.Minute, 3000
+	if h, err = queue.Provision(ctx, js, names, higher); err != nil {
+		t.Fatal(err)
+	}
+	got = h.Consumer.CachedInfo().Config
+	if got.AckWait != 2*time.Minute || got.MaxDeliver != -1 || got.MaxAckPending != 3000 {
+		t.Fatalf("raised: ack_wait %s max_deliver %d max_ack_pending %d; want 2m, -1, 3000", got.AckWait, got.MaxDeliver, got.MaxAckPending)
 	}
 }

@@ -38,9 +38,10 @@ type Settings struct {
 	// AckWait is how long a worker may hold a job without acknowledging or sending InProgress
 	// before it is redelivered (to another worker). It must exceed the longest HTTP call. Default 30s.
 	AckWait time.Duration
-	// MaxDeliver bounds deliveries of one job. The worker re-checks status through delayed
-	// redelivery, so deliveries are not failures (the worker counts failures in its ledger); this is
-	// the backstop against a poison message looping forever. Default 500.
+	// MaxDeliver bounds deliveries of one job; -1 (the default) is unbounded. Deliveries are
+	// spent by waiting too (pauses, pressure, status polls), so the worker bounds each row with
+	// its ledger's own counters of failures, attempts and polls, not with this; a finite value
+	// is only a backstop against a poison message.
 	MaxDeliver int
 	// MaxAckPending bounds jobs held by all workers together. A job waiting for its next status
 	// poll (NakWithDelay) is still pending, so this also bounds the orders being followed at once:
@@ -76,7 +77,7 @@ func DefaultSettings() Settings {
 		ResultMaxBytes:     16 << 30,
 		ResultDuplicates:   24 * time.Hour,
 		AckWait:            30 * time.Second,
-		MaxDeliver:         500,
+		MaxDeliver:         -1,
 		MaxAckPending:      10000,
 		BatchesHistory:     5,
 		OrdersHistory:      1,
@@ -122,8 +123,8 @@ func (s Settings) Validate() error {
 	if s.AckWait < time.Second {
 		bad("ack wait", "must be >= 1s")
 	}
-	if s.MaxDeliver < 2 {
-		bad("max deliver", "must be >= 2 (bounded; redelivery is how work is handed over)")
+	if s.MaxDeliver != -1 && s.MaxDeliver < 2 {
+		bad("max deliver", "must be -1 (unbounded) or >= 2 (redelivery is how work is handed over)")
 	}
 	if s.MaxAckPending < 1 {
 		bad("max ack pending", "must be >= 1")

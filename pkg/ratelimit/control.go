@@ -78,13 +78,16 @@ func (c *Control) Resume(ctx context.Context) error {
 
 // PoolStatus is the pool's state as stored in the bucket.
 type PoolStatus struct {
-	Paused        bool
-	PauseKind     string // PauseKindOperator or PauseKindAuth, when Paused
-	PauseReason   string
-	PausedAt      time.Time
-	PressureUntil time.Time // zero when there never was pressure
-	PressureLevel int
-	Members       []string // member ids with a record (dead ones linger until DeadAfter)
+	Paused         bool
+	PauseKind      string // PauseKindOperator or PauseKindAuth, when Paused
+	PauseReason    string
+	PausedAt       time.Time
+	PressureUntil  time.Time // zero when there never was a pressure stop
+	PressureAt     time.Time // when the last stop was decided
+	PressureLevel  int       // storm level (0: no storm in the current episode)
+	PressureReason string    // ReasonRetryAfter or ReasonStorm
+	Factor         float64   // the pool's adaptive factor (1: full configured rate)
+	Members        []string  // member ids with a record (dead ones linger until DeadAfter)
 }
 
 // Status reads the pool's pause, pressure and membership records.
@@ -108,7 +111,19 @@ func (c *Control) Status(ctx context.Context) (PoolStatus, error) {
 		if err := json.Unmarshal(e.Value(), &rec); err != nil {
 			return st, fmt.Errorf("ratelimit: status: pressure record: %w", err)
 		}
-		st.PressureUntil, st.PressureLevel = rec.Until, rec.Level
+		st.PressureUntil, st.PressureAt, st.PressureLevel, st.PressureReason = rec.Until, rec.At, rec.Level, rec.Reason
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		return st, fmt.Errorf("ratelimit: status: %w", err)
+	}
+	st.Factor = 1
+	e, err = c.kv.Get(ctx, adaptiveKey)
+	switch {
+	case err == nil:
+		var rec adaptiveRecord
+		if err := json.Unmarshal(e.Value(), &rec); err != nil {
+			return st, fmt.Errorf("ratelimit: status: adaptive record: %w", err)
+		}
+		st.Factor = rec.Factor
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
 		return st, fmt.Errorf("ratelimit: status: %w", err)
 	}

@@ -7,9 +7,14 @@
 //     N being the live members it counts. A newcomer grants nothing until every member it
 //     sees counts it, and a member whose heartbeats fail stops granting before the others
 //     take over its share, so the shares never sum to more than R (docs/ratelimit.md).
-//   - pressure: "paused until T", written with compare-and-set by [Limiter.Pressure] after a
-//     429/503/Retry-After; successive episodes back off exponentially with jitter, and the
-//     rate then ramps back up from RampFrom over RampPeriod.
+//   - adaptive: the pool's rate factor (AIMD). Every member counts the gateway's answers
+//     ([Limiter.Pressure] for 429/503, [Limiter.Answered] for the rest) in tumbling windows
+//     and merges each window's verdict with compare-and-set: a congested window (enough
+//     429/503) multiplies the pool's rate by Decrease, a healthy one adds Increase back up
+//     to the configured rate. Sporadic 5xx never stop the pool.
+//   - pressure: "no request before T", written with compare-and-set when an answer carries a
+//     Retry-After (obeyed exactly) or a storm of 429/503 in a row (pauses that double per
+//     storm, with jitter).
 //   - pause: written by [Control.Pause] (or [Limiter.Pause]), deleted by Resume.
 //
 // Waiting is fair between fairness keys (normally batch ids): waiters of one call kind queue

@@ -48,7 +48,9 @@ func Example() {
 	}
 	fmt.Println("payout may be sent")
 
-	// The gateway answered 429 with Retry-After: 2s. The whole pool backs off.
+	// Every answer that is not 429/503 (200, 4xx, 500, 502, 504) feeds the adaptive rate.
+	lim.Answered()
+	// The gateway answered 429 with Retry-After: 2s. The whole pool stops until it passed.
 	lim.Pressure(2 * time.Second)
 	if until, paused := lim.Paused(); paused {
 		fmt.Println("pool backing off for about", time.Until(until).Round(time.Second))

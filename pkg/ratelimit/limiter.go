@@ -24,22 +24,32 @@ type Limiter struct {
 	dflt    *lane            // every other kind: total only
 	gate    atomic.Pointer[gateState]
 
-	mu        sync.Mutex
-	members   map[string]*member // self included
-	active    bool               // holds a share (see membership.go)
-	closed    bool
-	joined    bool              // the bucket's initial state has been read; admission may start
-	lastBeat  time.Time         // send time of the newest heartbeat the server accepted
-	inc       int64             // incarnation: new each time this member (re)creates its record
-	rev       uint64            // revision of this member's record, for compare-and-set heartbeats
-	suspects  map[string]uint64 // silent members (id -> last revision seen) to delete with CAS
-	pause     *pauseRecord
-	pressure  pressureState
-	changed   chan struct{} // closed and replaced whenever the gate changes
-	pendingRA time.Duration // largest Retry-After reported since the last publish
+	mu       sync.Mutex
+	members  map[string]*member // self included
+	active   bool               // holds a share (see membership.go)
+	closed   bool
+	joined   bool              // the bucket's initial state has been read; admission may start
+	lastBeat time.Time         // send time of the newest heartbeat the server accepted
+	inc      int64             // incarnation: new each time this member (re)creates its record
+	rev      uint64            // revision of this member's record, for compare-and-set heartbeats
+	suspects map[string]uint64 // silent members (id -> last revision seen) to delete with CAS
+	pause    *pauseRecord
+	pressure pressureState
+	changed  chan struct{} // closed and replaced whenever the gate changes
+
+	// Gateway answers (pressure.go, adaptive.go).
+	adaptive   adaptiveRecord  // the pool's factor as last seen
+	win        windowCount     // answers in the window being counted
+	winIdx     int64           // that window's number
+	streak     int             // pressure answers in a row
+	verdicts   []windowVerdict // closed windows to merge into the pool's factor
+	report     pressureReport  // stop to merge into the pool's record
+	reported   bool            // report holds something
+	lastRate   float64         // last logged effective rate
+	lastReason string          // and its reason
 
 	beatNow    chan struct{}   // buffered 1: the view changed, advertise it now
-	pressureC  chan struct{}   // buffered 1: Pressure was called
+	pressureC  chan struct{}   // buffered 1: an answer was reported
 	beatsOff   atomic.Bool     // test hook: simulate a member that died without Close
 	onGrant    func(time.Time) // test hook: the moment each token is consumed
 	watcher    jetstream.KeyWatcher
@@ -96,6 +106,9 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Limiter, e
 		done:       make(chan struct{}),
 		watchEnded: make(chan struct{}),
 		onGrant:    o.onGrant,
+		adaptive:   adaptiveRecord{Factor: 1, Verdict: verdictHold},
+		lastRate:   o.Rate,
+		lastReason: ReasonConfigured,
 	}
 	if o.Logger != nil {
 		l.log = o.Logger.With().Str("component", "ratelimit").Str("member", o.ID).Logger()
@@ -282,33 +295,37 @@ type Stats struct {
 	Active        bool    // holds a share
 	Rate          float64 // this member's current total rate (requests/s)
 	Burst         int     // this member's current total burst
-	Factor        float64 // 1, or the recovery ramp's fraction after pressure
+	Factor        float64 // the pool's adaptive factor: 1, or lower after congestion
 	Paused        bool
 	PauseKind     string // PauseKindOperator or PauseKindAuth, when Paused
 	PauseReason   string // when Paused
 	PressureUntil time.Time
+	PoolRate      float64 // the pool's effective rate now (0 while stopped)
+	Reason        string  // why (ReasonConfigured, ReasonCongested, ...)
 }
 
 // Stats returns this member's current view of the pool.
 func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	var kind, reason string
+	var kind, pauseReason string
 	if l.pause != nil {
-		kind, reason = l.pause.kind(), l.pause.Reason
+		kind, pauseReason = l.pause.kind(), l.pause.Reason
 	}
+	rate, reason := l.rateLocked(time.Now())
 	return Stats{
 		PauseKind:     kind,
-		PauseReason:   reason,
+		PauseReason:   pauseReason,
 		ID:            l.opts.ID,
 		Members:       len(l.members),
 		Active:        l.active,
 		Rate:          float64(l.total.Limit()),
 		Burst:         l.total.Burst(),
-		Factor:        l.pressure.factor(now, l.opts),
+		Factor:        l.adaptive.Factor,
 		Paused:        l.pause != nil,
 		PressureUntil: l.pressure.until,
+		PoolRate:      rate,
+		Reason:        reason,
 	}
 }
 

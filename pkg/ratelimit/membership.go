@@ -33,6 +33,7 @@ const (
 	memberPrefix = "members."
 	pauseKey     = "pause"
 	pressureKey  = "pressure"
+	adaptiveKey  = "adaptive"
 	markerAge    = time.Hour // delete markers older than this are purged when a member starts
 )
 
@@ -160,6 +161,8 @@ func (l *Limiter) handle(e jetstream.KeyValueEntry) {
 		l.applyPause(e, removed)
 	case key == pressureKey && !removed:
 		l.applyPressure(e, now)
+	case key == adaptiveKey:
+		l.applyAdaptive(e, removed)
 	}
 	l.reconcileLocked(now)
 	if viewChanged {
@@ -205,7 +208,7 @@ func (l *Limiter) admittedLocked() bool {
 // applyLocked sets the local buckets to this member's share and publishes the gate.
 func (l *Limiter) applyLocked(now time.Time) {
 	n := len(l.members)
-	factor := l.pressure.factor(now, l.opts)
+	factor := l.adaptive.Factor
 	share := func(b *rate.Limiter, lim Limit) {
 		r, burst := 0.0, 0
 		if l.active {
@@ -230,6 +233,7 @@ func (l *Limiter) applyLocked(now time.Time) {
 		l.changed = make(chan struct{})
 	}
 	l.metrics.setState(l, now, factor)
+	l.reportRateLocked(now)
 }
 
 func (l *Limiter) kickBeat() {

@@ -21,6 +21,9 @@ type metrics struct {
 	pressureActive  prometheus.Gauge
 	pressureUntil   prometheus.Gauge
 	pressureReports prometheus.Counter
+	answers         *prometheus.CounterVec
+	poolRate        prometheus.Gauge
+	reason          *prometheus.GaugeVec
 	waitSeconds     *prometheus.HistogramVec
 	throttled       *prometheus.CounterVec
 }
@@ -41,7 +44,7 @@ func newMetrics(o Options) (*metrics, error) {
 			Name: "payrun_ratelimit_active", Help: "1 when this member holds a share, 0 while joining or fenced.",
 		}),
 		factor: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "payrun_ratelimit_rate_factor", Help: "Fraction of the configured rate granted (below 1 while recovering from pressure).",
+			Name: "payrun_ratelimit_rate_factor", Help: "The pool's adaptive factor: fraction of the configured rate granted (below 1 after congestion).",
 		}),
 		paused: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "payrun_ratelimit_paused", Help: "1 while the pool is paused (by an operator, or stopped by a refused authentication).",
@@ -53,14 +56,23 @@ func newMetrics(o Options) (*metrics, error) {
 			Name: "payrun_ratelimit_auth_refusals_total", Help: "Gateway answers 401/403 seen by this member.",
 		}),
 		pressureActive: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "payrun_ratelimit_pressure_active", Help: "1 while the pool backs off from gateway pressure.",
+			Name: "payrun_ratelimit_pressure_active", Help: "1 while the pool is stopped by gateway pressure (Retry-After or storm).",
 		}),
 		pressureUntil: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "payrun_ratelimit_pressure_until_seconds", Help: "Unix time the latest pressure backoff ends.",
+			Name: "payrun_ratelimit_pressure_until_seconds", Help: "Unix time the latest pressure stop ends.",
 		}),
 		pressureReports: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "payrun_ratelimit_pressure_reports_total", Help: "Pressure reports (429/503/Retry-After) made by this member.",
+			Name: "payrun_ratelimit_pressure_reports_total", Help: "Pool-wide stops (Retry-After or storm) reported by this member.",
 		}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payrun_ratelimit_gateway_answers_total", Help: "Gateway answers seen by this member's adaptive rate (class=pressure: 429/503; other: any other answer).",
+		}, []string{"class"}),
+		poolRate: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "payrun_ratelimit_pool_rate_per_second", Help: "The pool's effective rate in requests/s: configured rate times the adaptive factor, 0 while stopped.",
+		}),
+		reason: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "payrun_ratelimit_rate_reason", Help: "1 for the reason of the pool's current effective rate, 0 for the others.",
+		}, []string{"reason"}),
 		waitSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "payrun_ratelimit_wait_seconds", Help: "Time Wait spent before granting a token.",
 			Buckets: []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
@@ -70,6 +82,7 @@ func newMetrics(o Options) (*metrics, error) {
 		}, []string{"kind"}),
 	}
 	m.configuredRate.WithLabelValues("total").Set(o.Rate)
+	m.setRate(o.Rate, ReasonConfigured)
 	for kind, lim := range o.Kinds {
 		m.configuredRate.WithLabelValues(kind).Set(lim.Rate)
 	}
@@ -89,7 +102,8 @@ func newMetrics(o Options) (*metrics, error) {
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.configuredRate, m.shareRate, m.members, m.active, m.factor, m.paused,
-		m.authStopped, m.authRefusals, m.pressureActive, m.pressureUntil, m.pressureReports, m.waitSeconds, m.throttled}
+		m.authStopped, m.authRefusals, m.pressureActive, m.pressureUntil, m.pressureReports, m.answers, m.poolRate, m.reason,
+		m.waitSeconds, m.throttled}
 }
 
 func (m *metrics) unregister() {
@@ -116,6 +130,14 @@ func (m *metrics) setState(l *Limiter, now time.Time, factor float64) {
 	m.pressureActive.Set(b2f(g.pressureUntil.After(now)))
 	if !g.pressureUntil.IsZero() {
 		m.pressureUntil.Set(float64(g.pressureUntil.UnixNano()) / 1e9)
+	}
+}
+
+// setRate mirrors the pool's effective rate and its reason.
+func (m *metrics) setRate(rate float64, reason string) {
+	m.poolRate.Set(rate)
+	for _, r := range reasons {
+		m.reason.WithLabelValues(r).Set(b2f(r == reason))
 	}
 }
 

@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -24,16 +25,23 @@ func TestMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l.Pressure(time.Hour) // capped at PressureMax (1m); the limiter is closed at cleanup
+	l.Pressure(time.Hour) // capped at MaxRetryAfter (15m); the limiter is closed at cleanup
+	l.Answered()
 
 	want := map[string]float64{
-		"payrun_ratelimit_configured_rate":        50,
-		"payrun_ratelimit_share_rate":             50 * 0.25, // the ramp's floor while pressure lasts
-		"payrun_ratelimit_members":                1,
-		"payrun_ratelimit_active":                 1,
-		"payrun_ratelimit_pressure_active":        1,
-		"payrun_ratelimit_pressure_reports_total": 1,
-		"payrun_ratelimit_paused":                 0,
+		"payrun_ratelimit_configured_rate":                         50,
+		"payrun_ratelimit_share_rate":                              50, // one 429 is no congestion: the factor stays 1
+		"payrun_ratelimit_rate_factor":                             1,
+		"payrun_ratelimit_pool_rate_per_second":                    0, // stopped by the Retry-After
+		`payrun_ratelimit_rate_reason{reason="retry-after"}`:       1,
+		`payrun_ratelimit_rate_reason{reason="configured"}`:        0,
+		`payrun_ratelimit_gateway_answers_total{class="pressure"}`: 1,
+		`payrun_ratelimit_gateway_answers_total{class="other"}`:    1,
+		"payrun_ratelimit_members":                                 1,
+		"payrun_ratelimit_active":                                  1,
+		"payrun_ratelimit_pressure_active":                         1,
+		"payrun_ratelimit_pressure_reports_total":                  1,
+		"payrun_ratelimit_paused":                                  0,
 	}
 	got := gather(t, reg)
 	for name, v := range want {
@@ -69,6 +77,12 @@ func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	}
 	out := map[string]float64{}
 	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if lp := m.GetLabel(); len(lp) == 1 && mf.GetType() != dto.MetricType_HISTOGRAM {
+				key := fmt.Sprintf("%s{%s=%q}", mf.GetName(), lp[0].GetName(), lp[0].GetValue())
+				out[key] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			}
+		}
 		m := mf.GetMetric()[0]
 		switch mf.GetType() {
 		case dto.MetricType_GAUGE:

@@ -64,17 +64,30 @@ type Options struct {
 	// take its share.
 	DeadAfter time.Duration
 
-	// PressureBase is the first pool-wide pause after a Pressure report with no Retry-After
-	// (default 1s); successive reports double it (with 20% jitter) up to PressureMax
-	// (default 1m). A report more than PressureReset after the last pause ended starts
-	// again from PressureBase (default 1m).
+	// Adaptive rate (AIMD over tumbling windows of Window, default 2s; see docs/ratelimit.md).
+	// A window is congested when at least CongestedMin (default 3) of its answers were
+	// 429/503 and they were at least CongestedShare (default 0.1) of them: the pool's factor
+	// is multiplied by Decrease (default 0.7), never below MinFactor (default 0.1). A window
+	// with an answer that was not pressure, and not congested, adds Increase (default 0.1) up
+	// to 1. The pool grants Rate times the factor.
+	Window         time.Duration
+	CongestedShare float64
+	CongestedMin   int
+	Decrease       float64
+	Increase       float64
+	MinFactor      float64
+
+	// StormAnswers 429/503 answers in a row at one member (no other answer between; default
+	// 8) are a storm: the pool stops for PressureBase (default 1s), doubling with 20% jitter
+	// per storm up to PressureMax (default 1m); a storm more than PressureReset (default 1m)
+	// after the last stop ended starts again from PressureBase.
+	StormAnswers  int
 	PressureBase  time.Duration
 	PressureMax   time.Duration
 	PressureReset time.Duration
-	// RampFrom is the fraction of the rate granted right after a pressure pause (default
-	// 0.25); it rises linearly to 1 over RampPeriod (default 10s).
-	RampFrom   float64
-	RampPeriod time.Duration
+	// MaxRetryAfter caps the gateway's Retry-After (default 15m); below it a Retry-After
+	// stops the pool exactly as long as the gateway asked.
+	MaxRetryAfter time.Duration
 
 	// Registerer receives the limiter's metrics; nil registers nothing. Never the default
 	// registry unless the caller passes it.
@@ -86,6 +99,11 @@ type Options struct {
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// WithDefaults returns o with every zero field set to its documented default, or an error
+// wrapping ErrInvalidOptions that names the bad field. New applies it; callers can use it to
+// show the effective settings.
+func (o Options) WithDefaults() (Options, error) { return o.withDefaults() }
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Bucket == "" {
@@ -109,11 +127,29 @@ func (o Options) withDefaults() (Options, error) {
 	if o.PressureReset == 0 {
 		o.PressureReset = time.Minute
 	}
-	if o.RampFrom == 0 {
-		o.RampFrom = 0.25
+	if o.MaxRetryAfter == 0 {
+		o.MaxRetryAfter = 15 * time.Minute
 	}
-	if o.RampPeriod == 0 {
-		o.RampPeriod = 10 * time.Second
+	if o.StormAnswers == 0 {
+		o.StormAnswers = 8
+	}
+	if o.Window == 0 {
+		o.Window = 2 * time.Second
+	}
+	if o.CongestedShare == 0 {
+		o.CongestedShare = 0.1
+	}
+	if o.CongestedMin == 0 {
+		o.CongestedMin = 3
+	}
+	if o.Decrease == 0 {
+		o.Decrease = 0.7
+	}
+	if o.Increase == 0 {
+		o.Increase = 0.1
+	}
+	if o.MinFactor == 0 {
+		o.MinFactor = 0.1
 	}
 	if o.ID == "" {
 		o.ID = defaultID()
@@ -136,10 +172,22 @@ func (o Options) withDefaults() (Options, error) {
 		return bad("PressureMax", "must be >= PressureBase > 0")
 	case o.PressureReset < 0:
 		return bad("PressureReset", "must be > 0")
-	case o.RampFrom < 0 || o.RampFrom > 1:
-		return bad("RampFrom", "must be in (0, 1]")
-	case o.RampPeriod < 0:
-		return bad("RampPeriod", "must be > 0")
+	case o.MaxRetryAfter < o.PressureBase:
+		return bad("MaxRetryAfter", "must be >= PressureBase")
+	case o.StormAnswers < 0:
+		return bad("StormAnswers", "must be >= 1")
+	case o.Window < 0:
+		return bad("Window", "must be > 0")
+	case !(o.CongestedShare > 0 && o.CongestedShare <= 1):
+		return bad("CongestedShare", "must be in (0, 1]")
+	case o.CongestedMin < 0:
+		return bad("CongestedMin", "must be >= 1")
+	case !(o.Decrease > 0 && o.Decrease < 1):
+		return bad("Decrease", "must be in (0, 1)")
+	case !(o.Increase > 0 && o.Increase <= 1):
+		return bad("Increase", "must be in (0, 1]")
+	case !(o.MinFactor > 0 && o.MinFactor <= 1):
+		return bad("MinFactor", "must be in (0, 1]")
 	}
 	kinds := make(map[string]Limit, len(o.Kinds)) // never write to the caller's map
 	for kind, lim := range o.Kinds {

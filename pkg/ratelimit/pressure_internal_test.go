@@ -13,28 +13,35 @@ func TestNextPressure(t *testing.T) {
 	}
 	fixed := func(level int) time.Duration { return time.Second << (level - 1) } // no jitter
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	stopped := pressureRecord{Until: now.Add(time.Second), Level: 2, Reason: ReasonStorm}
 	tests := []struct {
 		name       string
 		cur        pressureRecord
-		retryAfter time.Duration
+		rep        pressureReport
 		wantOK     bool
 		wantUntil  time.Time
 		wantLevel  int
+		wantReason string
 	}{
-		{"first report, no Retry-After", pressureRecord{}, 0, true, now.Add(time.Second), 1},
-		{"first report honours a longer Retry-After", pressureRecord{}, 5 * time.Second, true, now.Add(5 * time.Second), 1},
-		{"Retry-After capped at PressureMax", pressureRecord{}, time.Hour, true, now.Add(time.Minute), 1},
-		{"report during the pause does not escalate", pressureRecord{Until: now.Add(time.Second), Level: 2}, 0, false, now.Add(time.Second), 2},
-		{"a longer Retry-After extends the pause", pressureRecord{Until: now.Add(time.Second), Level: 2}, 3 * time.Second, true, now.Add(3 * time.Second), 2},
-		{"report soon after the pause escalates", pressureRecord{Until: now.Add(-10 * time.Second), Level: 2}, 0, true, now.Add(4 * time.Second), 3},
-		{"report long after the pause starts over", pressureRecord{Until: now.Add(-2 * time.Minute), Level: 5}, 0, true, now.Add(time.Second), 1},
+		{"Retry-After stops exactly that long", pressureRecord{}, pressureReport{retryAfter: 5 * time.Second}, true, now.Add(5 * time.Second), 0, ReasonRetryAfter},
+		{"Retry-After shorter than PressureBase is not lengthened", pressureRecord{}, pressureReport{retryAfter: 200 * time.Millisecond}, true, now.Add(200 * time.Millisecond), 0, ReasonRetryAfter},
+		{"Retry-After beyond PressureMax is obeyed", pressureRecord{}, pressureReport{retryAfter: 5 * time.Minute}, true, now.Add(5 * time.Minute), 0, ReasonRetryAfter},
+		{"Retry-After capped at MaxRetryAfter", pressureRecord{}, pressureReport{retryAfter: time.Hour}, true, now.Add(15 * time.Minute), 0, ReasonRetryAfter},
+		{"nothing to stop for", pressureRecord{}, pressureReport{}, false, time.Time{}, 0, ""},
+		{"first storm", pressureRecord{}, pressureReport{storm: true}, true, now.Add(time.Second), 1, ReasonStorm},
+		{"a storm honours a longer Retry-After", pressureRecord{}, pressureReport{storm: true, retryAfter: 5 * time.Second}, true, now.Add(5 * time.Second), 1, ReasonStorm},
+		{"a storm during the stop does not escalate", stopped, pressureReport{storm: true}, false, stopped.Until, 2, ReasonStorm},
+		{"a longer Retry-After extends the stop", stopped, pressureReport{retryAfter: 3 * time.Second}, true, now.Add(3 * time.Second), 2, ReasonRetryAfter},
+		{"a storm soon after the stop escalates", pressureRecord{Until: now.Add(-10 * time.Second), Level: 2}, pressureReport{storm: true}, true, now.Add(4 * time.Second), 3, ReasonStorm},
+		{"Retry-After between storms keeps the level", pressureRecord{Until: now.Add(-10 * time.Second), Level: 2}, pressureReport{retryAfter: time.Second}, true, now.Add(time.Second), 2, ReasonRetryAfter},
+		{"a storm long after the stop starts over", pressureRecord{Until: now.Add(-2 * time.Minute), Level: 5}, pressureReport{storm: true}, true, now.Add(time.Second), 1, ReasonStorm},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := nextPressure(tt.cur, tt.retryAfter, now, o, fixed)
-			if ok != tt.wantOK || !got.Until.Equal(tt.wantUntil) || got.Level != tt.wantLevel {
-				t.Errorf("nextPressure = %+v, %v; want until %s level %d ok %v", got, ok, tt.wantUntil, tt.wantLevel, tt.wantOK)
+			got, ok := nextPressure(tt.cur, tt.rep, now, o, fixed)
+			if ok != tt.wantOK || !got.Until.Equal(tt.wantUntil) || got.Level != tt.wantLevel || got.Reason != tt.wantReason {
+				t.Errorf("nextPressure = %+v, %v; want until %s level %d reason %q ok %v", got, ok, tt.wantUntil, tt.wantLevel, tt.wantReason, tt.wantOK)
 			}
 		})
 	}
@@ -56,23 +63,5 @@ func TestBackoffAtGrowsWithJitterAndCap(t *testing.T) {
 	}
 	if d := o.backoffAt(30); d > time.Second {
 		t.Errorf("level 30: %s above PressureMax", d)
-	}
-}
-
-func TestRampFactor(t *testing.T) {
-	t.Parallel()
-	o := Options{RampFrom: 0.25, RampPeriod: 4 * time.Second}
-	until := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := pressureState{until: until}
-	for _, tt := range []struct {
-		at   time.Duration
-		want float64
-	}{{-time.Second, 0.25}, {0, 0.25}, {2 * time.Second, 0.625}, {4 * time.Second, 1}, {time.Hour, 1}} {
-		if got := p.factor(until.Add(tt.at), o); got != tt.want {
-			t.Errorf("factor at %s = %v, want %v", tt.at, got, tt.want)
-		}
-	}
-	if got := (pressureState{}).factor(until, o); got != 1 {
-		t.Errorf("factor without pressure = %v", got)
 	}
 }

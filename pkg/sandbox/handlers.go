@@ -23,7 +23,15 @@ type request struct {
 // gives up cancels the handler), before-commit faults, body parsing, signature verification.
 func (s *Server) api(call string, h func(http.ResponseWriter, *http.Request, *request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		n := s.stats.arrival(call, s.opts.Clock.Now())
+		now := s.opts.Clock.Now()
+		n := s.stats.arrival(call, now)
+		s.stats.enter()
+		defer s.stats.leave()
+		if ra, ok := s.throttling(now); ok {
+			s.countFault(FaultThrottleWindow)
+			writeRetryAfter(w, ra)
+			return
+		}
 		if rl := s.opts.Faults.RateLimit; rl > 0 && n > int64(rl) {
 			s.countFault(FaultRateLimit)
 			s.writeThrottled(w)
@@ -37,7 +45,7 @@ func (s *Server) api(call string, h func(http.ResponseWriter, *http.Request, *re
 			}
 			return
 		}
-		if d := s.opts.Faults.Latency; d > 0 {
+		if d := s.latency(); d > 0 {
 			s.countFault(FaultLatency)
 			t := time.NewTimer(d)
 			select {
@@ -196,7 +204,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, req *request) {
 			{"type", s.opts.NotFoundType},
 			{"serial-number", serial},
 			{"merchant-order-id", coid},
-		}, s.errorFields("ORDER_NOT_FOUND", "Order not found")...))
+		}, s.errorFields(NotFoundCode, "Order not found")...))
 		return
 	}
 	status := o.current()
@@ -276,9 +284,14 @@ func (s *Server) afterCommit(w http.ResponseWriter, fault injected) bool {
 	return false
 }
 
-func (s *Server) writeThrottled(w http.ResponseWriter) {
-	secs := int64((s.opts.Faults.RetryAfter + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+func (s *Server) writeThrottled(w http.ResponseWriter) { writeRetryAfter(w, s.opts.Faults.RetryAfter) }
+
+// writeRetryAfter answers 429 with Retry-After in whole seconds, rounded up (none for d <= 0).
+func writeRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		secs := int64((d + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
 	writeServerError(w, http.StatusTooManyRequests)
 }
 

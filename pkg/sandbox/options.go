@@ -20,6 +20,11 @@ var defaultScenario = map[string]string{
 	"1987654321": "error",
 }
 
+// NotFoundCode is the error-code of the sandbox's answer to a status lookup of an unknown
+// order: configure it as the client's not-found code (submit.Options.NotFoundCodes, the
+// worker's gateway.not_found_codes) when paying through the sandbox.
+const NotFoundCode = "ORDER_NOT_FOUND"
+
 // Options configures a Server. PublicKey and Login are required.
 type Options struct {
 	// PublicKey verifies request signatures.
@@ -49,7 +54,8 @@ type Options struct {
 	// instead of error-message/error-code.
 	UnderscoreErrors bool
 	// NotFoundType is the answer type for a status lookup of an unknown order:
-	// "validation-error" (default) or "error". It never carries a paynet-order-id.
+	// "validation-error" (default) or "error". It never carries a paynet-order-id; its
+	// error-code is NotFoundCode.
 	NotFoundType string
 
 	// Faults to inject.
@@ -108,6 +114,8 @@ const (
 	FaultErrorAfter  Fault = "error-after"
 	FaultLatency     Fault = "latency"
 	FaultRateLimit   Fault = "rate-limit"
+	// FaultThrottleWindow counts the 429 answers of a ThrottleFor window.
+	FaultThrottleWindow Fault = "throttle-window"
 )
 
 // ParseFault parses a fault kind name (as used by FailNth and the command's flags).

@@ -32,6 +32,7 @@ type Server struct {
 	orders   *store
 	faults   *faultPicker
 	stats    *counters
+	live     liveFaults
 
 	ctx    context.Context // cancelled by Close; bounds callbacks
 	cancel context.CancelFunc
@@ -61,6 +62,7 @@ func New(opts Options) (*Server, error) {
 		faults: newFaultPicker(o.Faults),
 		stats:  newCounters(),
 	}
+	s.live.latency = o.Faults.Latency
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux.HandleFunc("POST "+BasePath+"/api/v4/payout/{id}", s.api(CallPayout, s.payout))
 	s.mux.HandleFunc("POST "+BasePath+"/api/v4/payout/group/{id}", s.api(CallPayout, s.payout))

@@ -30,6 +30,10 @@ type Stats struct {
 	NotFound         int64 `json:"not_found"`
 	// StatusAnswers counts status-responses by transaction status.
 	StatusAnswers map[string]int64 `json:"status_answers"`
+	// InFlight is the number of API requests being handled now; MaxInFlight the highest
+	// number handled at once.
+	InFlight    int64 `json:"in_flight"`
+	MaxInFlight int64 `json:"max_in_flight"`
 	// Faults counts injected faults by kind; ServerErrors counts the injected 5xx answers
 	// (5xx-before and 5xx-after) by HTTP status ("500", "502", ...).
 	Faults       map[string]int64 `json:"faults"`
@@ -161,10 +165,7 @@ func (c *counters) maxInWindow(d time.Duration) int {
 	if d <= 0 {
 		return 0
 	}
-	c.mu.Lock()
-	ts := slices.Clone(c.arrivals)
-	c.mu.Unlock()
-	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	ts := c.sortedArrivals()
 	best, lo := 0, 0
 	for hi := range ts {
 		for ts[hi].Sub(ts[lo]) >= d {
@@ -173,4 +174,13 @@ func (c *counters) maxInWindow(d time.Duration) int {
 		best = max(best, hi-lo+1)
 	}
 	return best
+}
+
+// sortedArrivals copies the kept arrival times, oldest first.
+func (c *counters) sortedArrivals() []time.Time {
+	c.mu.Lock()
+	ts := slices.Clone(c.arrivals)
+	c.mu.Unlock()
+	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	return ts
 }

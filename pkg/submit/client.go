@@ -119,9 +119,6 @@ func (c *Client) do(ctx context.Context, call, rawURL string, params []signer.Pa
 	res.Body.Close()
 
 	switch res.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		c.authRefused(call, res.StatusCode)
-		return a, &Error{Class: ClassAuth, HTTPStatus: res.StatusCode}
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		retryAfter := parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
 		if c.opts.Pressure != nil {
@@ -132,6 +129,14 @@ func (c *Client) do(ctx context.Context, call, rawURL string, params []signer.Pa
 			class = ClassAmbiguous
 		}
 		return a, &Error{Class: class, HTTPStatus: res.StatusCode, RetryAfter: retryAfter}
+	}
+	if c.opts.Pressure != nil {
+		c.opts.Pressure.Answered()
+	}
+	switch res.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		c.authRefused(call, res.StatusCode)
+		return a, &Error{Class: ClassAuth, HTTPStatus: res.StatusCode}
 	case http.StatusOK:
 	default:
 		return a, &Error{Class: ClassAmbiguous, HTTPStatus: res.StatusCode, Err: fmt.Errorf("unexpected HTTP status %d", res.StatusCode)}

@@ -82,14 +82,17 @@ func TestStatusPendingAndUnlisted(t *testing.T) {
 	}
 }
 
+// TestStatusNotFound protects I3 (only positive evidence of absence licenses a second send): only an answer carrying one of
+// the configured not-found codes (gateway.not_found_codes) is "no such order", whatever its
+// type; with a known paynet-order-id it never is.
 func TestStatusNotFound(t *testing.T) {
 	t.Parallel()
 	for _, typ := range []string{"validation-error", "error"} {
 		srv := startSandbox(t, func(o *sandbox.Options) { o.NotFoundType = typ; o.UnderscoreErrors = typ == "error" })
-		c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundOnError = typ == "error" })
+		c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundCodes = []string{sandbox.NotFoundCode} })
 		_, err := c.Status(context.Background(), submit.StatusQuery{ClientOrderID: "never-sent"})
 		e := asError(t, err)
-		if !errors.Is(err, submit.ErrNotFound) || e.Attempts != 1 || e.Message == "" || e.Code == "" {
+		if !errors.Is(err, submit.ErrNotFound) || e.Attempts != 1 || e.Message == "" || e.Code != sandbox.NotFoundCode {
 			t.Errorf("%s: %v (attempts %d)", typ, err, e.Attempts)
 		}
 		// With a known paynet-order-id the same answer is not "not found".
@@ -100,13 +103,37 @@ func TestStatusNotFound(t *testing.T) {
 	}
 }
 
-// TestStatusErrorIsNotNotFound: a type=error answer to a lookup by client_orderid alone can
-// come for an order that exists (a processing error of the status call itself). Taking it for
-// "no such order" would let the worker send the payout a second time.
+// TestStatusNotFoundNeedsAConfiguredCode protects I3: without configured not-found codes (the
+// default for a real gateway) no answer proves absence, and an answer whose code is not listed
+// (throttling, maintenance, a processing error of the lookup itself) never does either: a
+// lookup can then never license a second payout.
+func TestStatusNotFoundNeedsAConfiguredCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		codes []string
+		typ   string
+	}{
+		{"no codes, validation-error", nil, "validation-error"},
+		{"no codes, error", nil, "error"},
+		{"other code listed", []string{"NO_SUCH_ORDER"}, "validation-error"},
+	} {
+		srv := startSandbox(t, func(o *sandbox.Options) { o.NotFoundType = tc.typ })
+		c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundCodes = tc.codes })
+		_, err := c.Status(context.Background(), submit.StatusQuery{ClientOrderID: "never-sent"})
+		if errors.Is(err, submit.ErrNotFound) || err == nil {
+			t.Errorf("%s: %v; want a failed lookup, never ErrNotFound", tc.name, err)
+		}
+	}
+}
+
+// TestStatusErrorIsNotNotFound protects I3: a type=error answer to a lookup by client_orderid
+// alone can come for an order that exists (a processing error of the status call itself).
+// Taking it for "no such order" would let the worker send the payout a second time.
 func TestStatusErrorIsNotNotFound(t *testing.T) {
 	t.Parallel()
 	srv := startSandbox(t, nil)
-	c, _ := newClient(t, srv.URL(), nil)
+	c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundCodes = []string{sandbox.NotFoundCode} })
 	ctx := context.Background()
 	srv.FailNth(sandbox.CallPayout, 1, sandbox.FaultDropAfter)
 	if _, err := c.Payout(ctx, payoutParams("exists-1", "1234567890")); !errors.Is(err, submit.ErrAmbiguous) {
@@ -119,13 +146,6 @@ func TestStatusErrorIsNotNotFound(t *testing.T) {
 	}
 	if n := srv.PayoutCount("exists-1"); n != 1 {
 		t.Fatalf("sandbox payouts %d, want 1", n)
-	}
-	// Opting in (the gateway is known to answer an unknown order with type=error) keeps the
-	// old reading.
-	c2, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.NotFoundOnError = true })
-	srv.FailNth(sandbox.CallStatus, 1, sandbox.FaultErrorBefore)
-	if _, err := c2.Status(ctx, submit.StatusQuery{ClientOrderID: "exists-1"}); !errors.Is(err, submit.ErrNotFound) {
-		t.Fatalf("NotFoundOnError: %v; want ErrNotFound", err)
 	}
 }
 
@@ -209,11 +229,16 @@ func TestAmbiguousPayoutsAreNotResent(t *testing.T) {
 			if tc.fault != "" {
 				srv.FailNth(sandbox.CallPayout, 1, tc.fault)
 			}
-			c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.Timeout = 200 * time.Millisecond })
+			pr := &pressure{}
+			c, _ := newClient(t, srv.URL(), func(o *submit.Options) { o.Timeout = 200 * time.Millisecond; o.Pressure = pr })
 			_, err := c.Payout(context.Background(), payoutParams("amb-1", "1234567890"))
 			e := asError(t, err)
 			if !errors.Is(err, submit.ErrAmbiguous) || errors.Is(err, submit.ErrRetryable) || e.Attempts != 1 || e.HTTPStatus != tc.http {
 				t.Fatalf("err %v (attempts %d)", err, e.Attempts)
+			}
+			// None of these is pressure; a request without an answer reports nothing at all.
+			if wantAnswers := min(tc.http, 1); pr.count() != 0 || pr.answers() != wantAnswers {
+				t.Errorf("pressure reports %d, other answers %d; want 0 and %d", pr.count(), pr.answers(), wantAnswers)
 			}
 			if n := srv.Stats().RequestsByCall["payout"]; n != 1 {
 				t.Errorf("sandbox saw %d payout requests, want 1: an ambiguous payout was re-sent", n)
@@ -247,6 +272,10 @@ func TestUnusableAnswersAreAmbiguous(t *testing.T) {
 		{"async-response without order id", 200, nil, "type=async-response\n&serial-number=1\n", submit.ClassAmbiguous, 0},
 		{"body too large", 200, nil, "type=async-response&paynet-order-id=1&pad=" + strings.Repeat("x", 2<<20), submit.ClassAmbiguous, 0},
 		{"404", 404, nil, "not found", submit.ClassAmbiguous, 0},
+		// A plain 500/502/504 is one call's failure, not the gateway asking for less.
+		{"500", 500, nil, "", submit.ClassAmbiguous, 0},
+		{"502", 502, nil, "", submit.ClassAmbiguous, 0},
+		{"504", 504, nil, "", submit.ClassAmbiguous, 0},
 		// A redirect is never followed (following it would send the payout again; the canned
 		// server counts a second request if it were).
 		{"302 redirect", 302, map[string]string{"Location": "/paynet/api/v4/payout/39915"}, "", submit.ClassAmbiguous, 0},
@@ -266,8 +295,8 @@ func TestUnusableAnswersAreAmbiguous(t *testing.T) {
 			if e.Class != tc.class || e.RetryAfter != tc.retry || e.Attempts != 1 || calls.Load() != 1 {
 				t.Errorf("err %v (class %s, retry-after %s, attempts %d, requests %d)", err, e.Class, e.RetryAfter, e.Attempts, calls.Load())
 			}
-			if wantPressure := tc.code == 429 || tc.code == 503; (pr.count() == 1) != wantPressure {
-				t.Errorf("pressure reports %d", pr.count())
+			if wantPressure := tc.code == 429 || tc.code == 503; (pr.count() == 1) != wantPressure || (pr.answers() == 1) == wantPressure {
+				t.Errorf("pressure reports %d, other answers %d; want exactly one of them (pressure: %t)", pr.count(), pr.answers(), wantPressure)
 			}
 		})
 	}

@@ -14,9 +14,9 @@
 //     5xx, other non-200, unparseable 200). A payout may exist: look it up with Status by
 //     client_orderid before sending it again.
 //   - ErrThrottled: HTTP 429. Treated as "not processed" (see Options.Treat429AsAmbiguous).
-//   - ErrNotFound: a status lookup by client_orderid answered validation-error without a
-//     paynet-order-id (type=error too only with Options.NotFoundOnError: a processing error
-//     of the lookup does not prove that no order exists).
+//   - ErrNotFound: a status lookup by client_orderid answered validation-error or error
+//     without a paynet-order-id AND with an error-code listed in Options.NotFoundCodes. No
+//     codes (the default): never; absence is then never proven.
 //   - ErrInvalidRequest: the call was refused locally (missing client_orderid, signing failed);
 //     nothing was sent.
 //

@@ -36,6 +36,8 @@ func exampleSetup() (*submit.Client, *sandbox.Server, error) {
 		BaseURL:    srv.URL(), // e.g. https://sandbox.connpay.com/paynet
 		EndpointID: "39915",
 		Login:      "TestMerchant",
+		// The sandbox's answer for an unknown order; confirm a real gateway's with ConnPay.
+		NotFoundCodes: []string{sandbox.NotFoundCode},
 	}, sg, zerolog.Nop())
 	if err != nil {
 		srv.Close()

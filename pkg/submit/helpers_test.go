@@ -30,8 +30,21 @@ func canned(t *testing.T, code int, header map[string]string, body string) (*ato
 
 // pressure records PressureReporter calls.
 type pressure struct {
-	mu    sync.Mutex
-	waits []time.Duration
+	mu       sync.Mutex
+	waits    []time.Duration
+	answered int
+}
+
+func (p *pressure) Answered() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answered++
+}
+
+func (p *pressure) answers() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.answered
 }
 
 func (p *pressure) Pressure(d time.Duration) {

@@ -18,10 +18,13 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// PressureReporter is told about every 429 and 503 answer, with the parsed Retry-After (zero
-// when absent), so that a pool-wide limiter can slow everyone down.
+// PressureReporter is told about every HTTP answer of the gateway, so that a pool-wide limiter
+// can adapt its rate: Pressure for a 429 or 503 with the parsed Retry-After (zero when absent),
+// Answered for any other status (200, 4xx, 500, 502, 504, ...: one call's outcome, not the
+// gateway asking for less). A request without an answer (timeout, reset) reports nothing.
 type PressureReporter interface {
 	Pressure(retryAfter time.Duration)
+	Answered()
 }
 
 // AuthReporter is told about every 401/403 answer, with the merchant login and the signing
@@ -85,17 +88,18 @@ type Options struct {
 	// instead of ErrThrottled ("not processed", re-sent after Retry-After). Default false.
 	Treat429AsAmbiguous bool
 
-	// NotFoundOnError makes a status answer of type=error without paynet-order-id, to a
-	// query without OrderID, mean "no such order" (ErrNotFound), like a validation-error.
-	// Default false: such an answer is ErrGatewayError, because a processing error of the
-	// status call itself can come for an order that exists, and ErrNotFound lets the caller
-	// send the payout again. Set it only when the gateway is known to answer an unknown order
-	// with type=error.
-	NotFoundOnError bool
+	// NotFoundCodes are the gateway's error-code values that mean "no such order" in a status
+	// answer (validation-error or error, without paynet-order-id, to a query without OrderID).
+	// Only such an answer is ErrNotFound, the one answer that lets a worker send a payout
+	// whose earlier request's outcome is unknown. Empty (the default): no answer proves that
+	// an order does not exist, so such payouts are never sent again. The gateway does not
+	// document its code: confirm it with ConnPay (docs/gateway.md). pkg/sandbox answers
+	// sandbox.NotFoundCode.
+	NotFoundCodes []string
 
 	// Limiter, when set, is waited on before every HTTP request.
 	Limiter Limiter
-	// Pressure, when set, is told about every 429/503.
+	// Pressure, when set, is told about every HTTP answer (429/503 as pressure).
 	Pressure PressureReporter
 	// Auth, when set, is told about every 401/403.
 	Auth AuthReporter

@@ -3,6 +3,7 @@ package submit
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -59,15 +60,15 @@ type StatusResult struct {
 // Status looks an order up. It is safe to repeat, so transport failures, 5xx, unusable
 // answers and 429 are retried with backoff (re-signed each time).
 //
-// Not found (ErrNotFound) is undocumented by the gateway; the exact rule applied: the answer
-// is a validation-error WITHOUT paynet-order-id AND the query had no OrderID. A type=error
-// answer is ErrGatewayError (a processing error of the lookup does not prove that no order
-// exists), unless Options.NotFoundOnError is set: then the same rule applies to it. With an
-// OrderID in the query (the order is known to exist) the answer is ErrRejected
-// (validation-error) or ErrGatewayError (error), never ErrNotFound. An error answer carrying a
-// paynet-order-id is ErrGatewayError. Any answer whose merchant-order-id is not the query's
-// client_orderid, or whose paynet-order-id is not the query's OrderID, is about another order:
-// ErrAmbiguous wrapping ErrForeignAnswer (a failed lookup, retried like one).
+// Not found (ErrNotFound) is undocumented by the gateway, so it is configuration: an answer is
+// ErrNotFound only when it is a validation-error or error WITHOUT paynet-order-id, to a query
+// without OrderID, AND its error-code is one of Options.NotFoundCodes. Any other such answer is
+// ErrRejected (validation-error) or ErrGatewayError (error): it does not prove that no order
+// exists. With an OrderID in the query (the order is known to exist) the answer is never
+// ErrNotFound. An error answer carrying a paynet-order-id is ErrGatewayError. Any answer whose
+// merchant-order-id is not the query's client_orderid, or whose paynet-order-id is not the
+// query's OrderID, is about another order: ErrAmbiguous wrapping ErrForeignAnswer (a failed
+// lookup, retried like one).
 func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error) {
 	lg := c.log.With().Str("call", CallStatus).Str("client_orderid", q.ClientOrderID).Logger()
 	if q.ClientOrderID == "" {
@@ -85,7 +86,7 @@ func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error
 		res = StatusResult{}
 		a, e := c.do(ctx, CallStatus, c.statusURL, params)
 		if e == nil {
-			res, e = statusOutcome(a, q, c.opts.NotFoundOnError)
+			res, e = statusOutcome(a, q, c.opts.NotFoundCodes)
 		}
 		if e != nil {
 			e.Call = CallStatus
@@ -110,8 +111,8 @@ func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error
 }
 
 // statusOutcome maps a parsed 200 answer to a status result or class.
-// notFoundOnError is Options.NotFoundOnError.
-func statusOutcome(a attempt, q StatusQuery, notFoundOnError bool) (StatusResult, *Error) {
+// notFoundCodes is Options.NotFoundCodes.
+func statusOutcome(a attempt, q StatusQuery, notFoundCodes []string) (StatusResult, *Error) {
 	r := a.resp
 	if e := foreignAnswer(a, q.ClientOrderID, q.OrderID); e != nil {
 		return StatusResult{}, e
@@ -133,7 +134,7 @@ func statusOutcome(a attempt, q StatusQuery, notFoundOnError bool) (StatusResult
 		}, nil
 	case TypeValidationError, TypeError:
 		switch {
-		case r.OrderID == "" && q.OrderID == "" && (r.Type == TypeValidationError || notFoundOnError):
+		case r.OrderID == "" && q.OrderID == "" && r.ErrorCode != "" && slices.Contains(notFoundCodes, r.ErrorCode):
 			return StatusResult{}, errorFrom(ClassNotFound, a, nil)
 		case r.Type == TypeValidationError:
 			return StatusResult{}, errorFrom(ClassRejected, a, nil)
