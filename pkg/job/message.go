@@ -149,6 +149,7 @@ type Result struct {
 	Version       int       `json:"version"`
 	BatchID       string    `json:"batch_id"`
 	ClientOrderID string    `json:"client_orderid"`
+	Line          int       `json:"line,omitempty"` // the row's line in the source file (1 = header)
 	Status        Status    `json:"status"`
 	Amount        string    `json:"amount"`
 	Currency      string    `json:"currency"`

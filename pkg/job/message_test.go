@@ -66,6 +66,9 @@ func TestDecodeRejects(t *testing.T) {
 		{"result amount", decResult, `{"version":1,"status":"approved","amount":"1,00","currency":"USD"}`, false, "decimal separator"},
 		{"summary v9", decSummary, `{"version":9}`, true, "version 9"},
 		{"summary status", decSummary, `{"version":1,"counts":{"paid":1}}`, false, `unknown status "paid"`},
+		{"dead letter v2", decDead, `{"version":2,"reason":"x"}`, true, "version 2"},
+		{"dead letter no reason", decDead, `{"version":1,"client_orderid":"o"}`, false, "reason is empty"},
+		{"dead letter status", decDead, `{"version":1,"reason":"x","result":"paid"}`, false, `unknown result status "paid"`},
 		{"summary total", decSummary, `{"version":1,"totals":{"approved":{"USD":"1.001"}}}`, false, "fraction digits"},
 	}
 	for _, tt := range tests {
@@ -82,6 +85,7 @@ func TestDecodeRejects(t *testing.T) {
 func decJob(b []byte) error     { _, err := DecodeJobMessage(b); return err }
 func decResult(b []byte) error  { _, err := DecodeResult(b); return err }
 func decSummary(b []byte) error { _, err := DecodeBatchSummary(b); return err }
+func decDead(b []byte) error    { _, err := DecodeDeadLetter(b); return err }
 
 func TestStatus(t *testing.T) {
 	t.Parallel()
@@ -140,5 +144,27 @@ func TestResultAndSummaryRoundTrip(t *testing.T) {
 	}
 	if back.Totals[StatusApproved]["USD"] != (Amount{1101, "USD"}) || back.Counts[StatusDeclined] != 1 {
 		t.Fatalf("summary round trip %+v", back)
+	}
+}
+
+func TestDeadLetterRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := `{"version":1,"batch_id":"b","client_orderid":"o1","line":7,"reason":"max_failures reached",` +
+		`"result":"unresolved","ledger":{"state":"reported","attempts":2},"subject":"payouts.jobs.b",` +
+		`"stream_seq":42,"num_delivered":11,"payload_bytes":310,"at":"2026-11-27T03:00:00Z"}`
+	d, err := DecodeDeadLetter([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ClientOrderID != "o1" || d.Line != 7 || d.Result != StatusUnresolved || d.StreamSeq != 42 ||
+		string(d.Ledger) != `{"state":"reported","attempts":2}` || !d.At.Equal(time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)) {
+		t.Fatalf("decoded %+v", d)
+	}
+	out, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != in {
+		t.Fatalf("re-encoded\n%s\nwant\n%s", out, in)
 	}
 }

@@ -376,6 +376,15 @@ func (e *env) deadLetters(batch string) []DeadLetter {
 		if err := json.Unmarshal(b, &d); err != nil {
 			e.t.Fatal(err)
 		}
+		// What consumers decode must agree with what the worker wrote.
+		pub, err := job.DecodeDeadLetter(b)
+		if err != nil {
+			e.t.Fatalf("dead letter: %v", err)
+		}
+		if pub.ClientOrderID != d.ClientOrderID || pub.Reason != d.Reason || pub.Result != d.Result ||
+			pub.Line != d.Line || pub.StreamSeq != d.StreamSeq || (len(pub.Ledger) > 0) != (d.Ledger != nil) {
+			e.t.Fatalf("job.DecodeDeadLetter %+v disagrees with %+v", pub, d)
+		}
 		out = append(out, d)
 	}
 	return out

@@ -176,7 +176,7 @@ func TestMachineTransitions(t *testing.T) {
 			if r.Status != tc.result || (tc.code != "" && r.ErrorCode != tc.code) {
 				t.Errorf("result %s code %q, want %s code %q", r.Status, r.ErrorCode, tc.result, tc.code)
 			}
-			if r.Amount != "10.50" || r.Currency != "USD" || r.ClientOrderID != coid || r.BatchID != batch {
+			if r.Amount != "10.50" || r.Currency != "USD" || r.ClientOrderID != coid || r.BatchID != batch || r.Line != 2 {
 				t.Errorf("result identity/amount wrong: %+v", r)
 			}
 			if strings.Contains(r.Destination, "1234567890") || !strings.HasSuffix(r.Destination, "7890") {

@@ -17,7 +17,7 @@ import (
 func buildResult(v jobView, e *Entry) ([]byte, error) {
 	r := job.Result{
 		Version: job.ResultVersion, BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID,
-		Status: e.Result, Amount: v.Job.Amount.String(), Currency: v.Job.Amount.Currency,
+		Line: v.Job.Line, Status: e.Result, Amount: v.Job.Amount.String(), Currency: v.Job.Amount.Currency,
 		PaynetOrderID: e.OrderID, SerialNumber: e.SerialNumber, ErrorCode: e.ErrorCode,
 		ErrorMessage: e.ErrorMessage, Attempts: e.Attempts, EnqueuedAt: v.EnqueuedAt.UTC(),
 		SubmittedAt: e.SubmittedAt.UTC(), FinishedAt: e.FinishedAt.UTC(), Destination: v.Destination,
@@ -30,11 +30,13 @@ func buildResult(v jobView, e *Entry) ([]byte, error) {
 	return b, nil
 }
 
-// DeadLetterVersion is the dead-letter schema version.
-const DeadLetterVersion = 1
+// DeadLetterVersion is the dead-letter schema version (job.DeadLetterVersion).
+const DeadLetterVersion = job.DeadLetterVersion
 
 // DeadLetter is the message on payouts.dead.<batch>: why a job left the normal path, with the
 // ledger entry (no card data) for a person to reconcile. The job payload is never included.
+// It is job.DeadLetter with the ledger entry typed; consumers decode it with
+// job.DecodeDeadLetter.
 type DeadLetter struct {
 	Version       int        `json:"version"`
 	BatchID       string     `json:"batch_id,omitempty"`
