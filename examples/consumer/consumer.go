@@ -22,9 +22,9 @@ import (
 // Options are the consumer's settings (the flags).
 type Options struct {
 	NATSURL string
-	Durable string // durable consumer name: one per downstream service
-	Batch   string // only this batch; "" = every batch
-	Out     string // record file (see record)
+	Durable string        // durable consumer name: one per downstream service
+	Batch   string        // only this batch; "" = every batch
+	Out     string        // record file (see record)
 	AckWait time.Duration // redelivery after a crash between record and ack; 0 = 30s
 }
 

@@ -56,7 +56,7 @@ func generateSchema(t *testing.T, file, title string, v any) []byte {
 		// validates with these files must not refuse them.
 		AllowAdditionalProperties: true,
 		DoNotReference:            true,
-		ExpandedStruct: true,
+		ExpandedStruct:            true,
 		Mapper: func(rt reflect.Type) *jsonschema.Schema {
 			switch rt {
 			case reflect.TypeFor[job.Status]():
