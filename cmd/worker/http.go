@@ -12,26 +12,26 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/pkg/health"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
-
-// readiness answers /readyz: nil when the worker can work (NATS connected, consumer reachable).
-type readiness func(ctx context.Context) error
 
 // pauseViewer is what readiness needs from the pool-wide limiter (*ratelimit.Limiter).
 type pauseViewer interface{ Stats() ratelimit.Stats }
 
-// withAuthStop makes ready fail while the pool is stopped because the gateway refused its
-// credentials: the worker is up but cannot pay anything until a person fixes the config.
-func withAuthStop(ready readiness, lim pauseViewer) readiness {
-	return func(ctx context.Context) error {
-		if err := ready(ctx); err != nil {
-			return err
-		}
-		if st := lim.Stats(); st.Paused && st.PauseKind == ratelimit.PauseKindAuth {
+// pauseCheck is /readyz's view of a pause: a pool that cannot pay is not ready. An auth stop
+// (the gateway refused the pool's credentials) says so with the login and key fingerprint; an
+// operator's pause with its reason. The limiter's local view decides (no NATS round trip).
+func pauseCheck(lim pauseViewer) health.Check {
+	return func(context.Context) error {
+		st := lim.Stats()
+		switch {
+		case !st.Paused:
+			return nil
+		case st.PauseKind == ratelimit.PauseKindAuth:
 			return fmt.Errorf("pool stopped: %s", st.PauseReason)
 		}
-		return nil
+		return fmt.Errorf("pool paused: %s", st.PauseReason)
 	}
 }
 
@@ -44,30 +44,19 @@ type opsServer struct {
 }
 
 // newOpsMux routes the endpoints; callback may be nil (no /callback).
-func newOpsMux(reg *prometheus.Registry, ready readiness, callback http.Handler) *http.ServeMux {
+func newOpsMux(reg *prometheus.Registry, ready *health.Checker, callback http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	if callback != nil {
 		mux.Handle("/callback", callback)
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintln(w, "ok") // the process is alive and serving
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := ready(ctx); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
+	ready.Register(mux, 2*time.Second)
 	return mux
 }
 
 // startOps listens on addr and serves in the background; the bound address is logged (port 0
 // picks a free one).
-func startOps(addr string, reg *prometheus.Registry, ready readiness, callback http.Handler, log zerolog.Logger) (*opsServer, error) {
+func startOps(addr string, reg *prometheus.Registry, ready *health.Checker, callback http.Handler, log zerolog.Logger) (*opsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("http_addr: listen %s: %w", addr, err)

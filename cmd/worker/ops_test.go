@@ -141,6 +141,9 @@ http_addr: 127.0.0.1:0
 	for !strings.Contains(httpGet(t, base+"/metrics", http.StatusOK, 5*time.Second), "payrun_ratelimit_paused 1") {
 		time.Sleep(20 * time.Millisecond) // the worker sees the pause record through its KV watch
 	}
+	if body := httpGet(t, base+"/readyz", http.StatusServiceUnavailable, 5*time.Second); !strings.Contains(body, "pool paused: test maintenance") {
+		t.Errorf("/readyz while paused: %q", body)
+	}
 	csv2, want2 := batchCSV("paused", 5)
 	e.enqueue("paused", csv2)
 	// Observe a fixed window: a paused pool publishes nothing (a negative check, bounded).
@@ -152,6 +155,7 @@ http_addr: 127.0.0.1:0
 	if out := control("resume"); !strings.Contains(out, "pool running") {
 		t.Errorf("resume output: %q", out)
 	}
+	httpGet(t, base+"/readyz", http.StatusOK, 10*time.Second)
 	e.waitResults("paused", len(want2), 30*time.Second, nil)
 	checkResults(t, e, "paused", want2)
 
@@ -182,5 +186,49 @@ func checkResults(t *testing.T, e *testEnv, batchID string, want map[string]job.
 		if seen[id] != 1 {
 			t.Errorf("%s: %d results, want 1", id, seen[id])
 		}
+	}
+}
+
+// Health before NATS: with no server at nats.url the worker serves /healthz at once, /readyz
+// says what it waits for, and the first connection failure is logged at once with the URL; when
+// the server comes up the worker becomes ready without a restart.
+func TestReadyzBeforeNATS(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	cfgFile := filepath.Join(dir, "payrun.yaml")
+	yaml := fmt.Sprintf(`nats: {url: "%s", reconnect_wait: 100ms}
+worker: {sandbox: true}
+http_addr: 127.0.0.1:0
+`, natsURL)
+	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := startProc(t, "no-nats", []string{"--config", cfgFile}, nil)
+	var addr struct{ Addr string }
+	if err := json.Unmarshal([]byte(w.waitLog("http listening", 30*time.Second)), &addr); err != nil || addr.Addr == "" {
+		t.Fatalf("http address not logged: %v", err)
+	}
+	base := "http://" + addr.Addr
+	httpGet(t, base+"/healthz", http.StatusOK, 5*time.Second)
+	if body := httpGet(t, base+"/readyz", http.StatusServiceUnavailable, 5*time.Second); !strings.Contains(body, "waiting for NATS at "+natsURL) {
+		t.Errorf("/readyz before NATS: %q", body)
+	}
+	var failure struct{ URL string }
+	if err := json.Unmarshal([]byte(w.waitLog("NATS not reachable", 5*time.Second)), &failure); err != nil || failure.URL != natsURL {
+		t.Errorf("first connection failure logged without the URL: %+v %v", failure, err)
+	}
+
+	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(dir, "store"), Host: "127.0.0.1", Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	httpGet(t, base+"/readyz", http.StatusOK, 60*time.Second)
+
+	w.signal(syscall.SIGTERM)
+	if code, ok := w.wait(30 * time.Second); !ok || code != 0 {
+		t.Fatalf("after SIGTERM: exited %t, code %d", ok, code)
 	}
 }

@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/health"
 	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/queue"
 )
 
 // httpShutdownTimeout bounds the ops server's shutdown (scrapes in flight).
@@ -38,14 +41,36 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	return serve(ctx, cfg, log)
 }
 
-// serve wires everything, serves HTTP and runs the pool until ctx ends, then shuts down in
-// order: the pool stops pulling and finishes or hands back in-flight jobs (within
-// worker.shutdown_timeout), then the HTTP server, the limiter (deregisters), the NATS
-// connection, the sandbox and the embedded server close.
+// serve serves HTTP from the start (/healthz answers at once, /readyz says what the worker waits
+// for), wires everything, runs the pool until ctx ends, then shuts down in order: the pool stops
+// pulling and finishes or hands back in-flight jobs (within worker.shutdown_timeout), then the
+// HTTP server, the limiter (deregisters), the NATS connection, the sandbox and the embedded
+// server close.
 func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	log.Info().Object("config", cfg).Msg("worker starting")
-	s, err := buildStack(ctx, cfg, log, stackOptions{})
+	ready := health.New("NATS at " + queue.RedactURL(cfg.NATS.URL))
+	reg := prometheus.NewRegistry()
+	var callback *health.Later // server callbacks need the merchant control key
+	stopOps := func() {}
+	if cfg.HTTPAddr != "" {
+		var cb http.Handler
+		if cfg.Gateway.ControlKey != "" {
+			callback = &health.Later{}
+			cb = callback
+		}
+		ops, err := startOps(cfg.HTTPAddr, reg, ready, cb, component(log, "http"))
+		if err != nil {
+			return err
+		}
+		stopOps = func() {
+			if err := ops.shutdown(httpShutdownTimeout); err != nil {
+				logOf(component(log, "http")).Warn().Err(err).Msg("http shutdown")
+			}
+		}
+	}
+	s, err := buildStack(ctx, cfg, log, stackOptions{reg: reg})
 	if err != nil {
+		stopOps()
 		if ctx.Err() != nil {
 			log.Info().Err(err).Msg("stopped before the pool started")
 			return nil
@@ -53,23 +78,15 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		return err
 	}
 	defer s.close()
+	if callback != nil {
+		callback.Set(s.pool.CallbackHandler(cfg.Gateway.ControlKey))
+	}
+	ready.Add("pool", s.pool.Ready)
+	ready.Add("pause", pauseCheck(s.lim))
+	ready.Started()
 
-	var ops *opsServer
-	if cfg.HTTPAddr != "" {
-		var callback http.Handler // server callbacks need the merchant control key
-		if cfg.Gateway.ControlKey != "" {
-			callback = s.pool.CallbackHandler(cfg.Gateway.ControlKey)
-		}
-		if ops, err = startOps(cfg.HTTPAddr, s.reg, withAuthStop(s.pool.Ready, s.lim), callback, component(log, "http")); err != nil {
-			return err
-		}
-	}
 	runErr := runPool(ctx, s.pool)
-	if ops != nil {
-		if err := ops.shutdown(httpShutdownTimeout); err != nil {
-			logOf(component(log, "http")).Warn().Err(err).Msg("http shutdown")
-		}
-	}
+	stopOps()
 	if runErr != nil {
 		return runErr
 	}

@@ -46,13 +46,17 @@ type stackOptions struct {
 	embedded        *queue.EmbeddedServer // already started (the demo's); owned by the stack from now on
 	keys            *seal.Keyring         // the demo's ephemeral data key; nil: loadDataKeys
 	processingPolls int                   // the built-in sandbox's "processing" answers per order
+	reg             *prometheus.Registry  // already served on /metrics; nil: a new one
 }
 
 // buildStack starts (in this order) the embedded server, the sandbox, the NATS connection,
 // provisioning, the limiter, the gateway client and the pool (not yet running). On error it
 // releases what it started.
 func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so stackOptions) (_ *stack, err error) {
-	s := &stack{cfg: cfg, log: log, reg: prometheus.NewRegistry(), embedded: so.embedded}
+	s := &stack{cfg: cfg, log: log, reg: so.reg, embedded: so.embedded}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -155,11 +159,19 @@ func (s *stack) connect(ctx context.Context) error {
 	log := component(s.log, "nats")
 	co := s.cfg.ConnectOptions("payrun-worker", log)
 	co.RetryOnFailedConnect = true
+	url := queue.RedactURL(s.cfg.NATS.URL)
 	nc, err := queue.Connect(ctx, co)
 	if err != nil {
 		return err
 	}
 	s.nc = nc
+	if !nc.IsConnected() { // said at once, not after the first provisioning timeout
+		ev := log.Warn().Str("url", url)
+		if lerr := nc.LastError(); lerr != nil {
+			ev = ev.Err(lerr)
+		}
+		ev.Msg("NATS not reachable: retrying in the background (/readyz: waiting for NATS)")
+	}
 	if s.js, err = jetstream.New(nc); err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
@@ -169,12 +181,13 @@ func (s *stack) connect(ctx context.Context) error {
 		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), queueSettings(s.cfg))
 		cancel()
 		if err == nil {
+			log.Info().Str("url", url).Str("server", nc.ConnectedUrlRedacted()).Msg("NATS connected and provisioned")
 			return nil
 		}
 		if !queue.IsUnavailable(err) && !errors.Is(err, context.DeadlineExceeded) {
 			return err // a mismatch or a refusal: retrying will not help
 		}
-		log.Warn().Err(err).Dur("retry_in", wait).Msg("NATS not reachable yet: provisioning again")
+		log.Warn().Err(err).Str("url", url).Dur("retry_in", wait).Msg("NATS not reachable yet: provisioning again")
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("provision: %w (last error: %w)", ctx.Err(), err)

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/health"
 	"github.com/payrun/payrun/pkg/payout"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
@@ -250,12 +251,14 @@ func TestOpsMux(t *testing.T) {
 	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "payrun_test_total", Help: "test"})
 	reg.MustRegister(c)
 	var ready atomic.Bool
-	mux := newOpsMux(reg, func(context.Context) error {
+	checker := health.New("NATS at nats://127.0.0.1:4222")
+	checker.Add("pool", func(context.Context) error {
 		if !ready.Load() {
 			return payout.ErrNotRunning
 		}
 		return nil
-	}, nil)
+	})
+	mux := newOpsMux(reg, checker, nil)
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -264,6 +267,10 @@ func TestOpsMux(t *testing.T) {
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz %d", code)
 	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "waiting for NATS at nats://127.0.0.1:4222") {
+		t.Errorf("/readyz before NATS: %d %q", code, body)
+	}
+	checker.Started()
 	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not running") {
 		t.Errorf("/readyz before the pool runs: %d %q", code, body)
 	}

@@ -184,6 +184,10 @@ func Connect(ctx context.Context, o ConnectOptions) (*nats.Conn, error) {
 	}
 }
 
+// RedactURL hides passwords and tokens embedded in server URLs (comma-separated), for logs and
+// messages.
+func RedactURL(u string) string { return redactURL(u) }
+
 // redactURL hides passwords and tokens embedded in server URLs (comma-separated).
 func redactURL(u string) string {
 	parts := strings.Split(u, ",")
