@@ -16,6 +16,7 @@ import (
 
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/logging"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 )
@@ -152,19 +153,17 @@ func loadConfig(f flags) (config.Config, error) {
 }
 
 func newLogger(cfg config.Config, stderr io.Writer) zerolog.Logger {
-	lvl, err := zerolog.ParseLevel(cfg.Log.Level)
-	if err != nil {
-		lvl = zerolog.InfoLevel
-	}
-	var w io.Writer = stderr
-	if cfg.Log.Format == "console" || isTerminal(stderr) {
-		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
-	}
+	level := cfg.Log.Level
 	// enqueue speaks to people on stdout/stderr; its log shows warnings and errors unless asked.
-	if lvl < zerolog.WarnLevel && cfg.Log.Level == "info" {
-		lvl = zerolog.WarnLevel
+	if level == "info" {
+		level = "warn"
 	}
-	return zerolog.New(w).Level(lvl).With().Timestamp().Str("cmd", "enqueue").Logger()
+	format := cfg.Log.Format
+	if format == logging.FormatJSON {
+		format = "" // the default: readable on a terminal, JSON elsewhere
+	}
+	log, _ := logging.New(stderr, logging.Options{Level: level, Format: format, Service: "payrun-enqueue"})
+	return log
 }
 
 // run is the whole command; it writes only to the given streams.

@@ -44,7 +44,7 @@ func runControl(ctx context.Context, cmd string, args, environ []string, stdout,
 	if err != nil {
 		return usage(err)
 	}
-	log := newLogger(cfg.Log, stderr, environ)
+	log, _ := newLogger(cfg.Log, stderr, environ)
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
 	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-"+cmd, component(log, "nats")))

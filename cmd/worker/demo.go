@@ -58,7 +58,7 @@ func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stder
 	if err := checkWorkerRules(cfg); err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, stderr, environ)
+	log, _ := newLogger(cfg.Log, stderr, environ)
 	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: f.storeDir, Port: -1})
 	if err != nil {
 		return err

@@ -2,39 +2,27 @@ package main
 
 import (
 	"io"
-	"os"
 	"slices"
-	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/logging"
 )
 
-// newLogger writes zerolog to w: JSON by default, human-readable when log.format is console or
-// when w is a terminal and PAYRUN_LOG_FORMAT does not ask for json.
-func newLogger(c config.Log, w io.Writer, environ []string) zerolog.Logger {
-	level, err := zerolog.ParseLevel(c.Level)
-	if err != nil {
-		level = zerolog.InfoLevel // Validate has refused anything else
+// newLogger writes zerolog to w (pkg/logging) and returns the format it chose: JSON by default,
+// human-readable when log.format is console or when w is a terminal and PAYRUN_LOG_FORMAT does
+// not ask for json.
+func newLogger(c config.Log, w io.Writer, environ []string) (zerolog.Logger, string) {
+	format := c.Format
+	if format == logging.FormatJSON && !slices.Contains(environ, "PAYRUN_LOG_FORMAT=json") {
+		format = "" // the default: readable on a terminal, JSON elsewhere
 	}
-	if c.Format == "console" || (isTerminal(w) && !slices.Contains(environ, "PAYRUN_LOG_FORMAT=json")) {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
-	}
-	return zerolog.New(w).Level(level).With().Timestamp().Str("service", "payrun-worker").Logger()
+	return logging.New(w, logging.Options{Level: c.Level, Format: format, Service: "payrun-worker"})
 }
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// component returns a child logger for one part of the worker.
+// component returns a child logger for one part of the worker. Packages that add their own
+// component (pkg/submit, pkg/ratelimit) get the plain logger instead: a key must not repeat.
 func component(log zerolog.Logger, name string) zerolog.Logger {
 	return log.With().Str("component", name).Logger()
 }

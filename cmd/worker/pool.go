@@ -37,8 +37,8 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, stderr, environ)
-	return serve(ctx, cfg, log)
+	log, format := newLogger(cfg.Log, stderr, environ)
+	return serve(ctx, cfg, log, format)
 }
 
 // serve serves HTTP from the start (/healthz answers at once, /readyz says what the worker waits
@@ -46,8 +46,8 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 // pulling and finishes or hands back in-flight jobs (within worker.shutdown_timeout), then the
 // HTTP server, the limiter (deregisters), the NATS connection, the sandbox and the embedded
 // server close.
-func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
-	log.Info().Object("config", cfg).Msg("worker starting")
+func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, logFormat string) error {
+	log.Info().Str("log_format", logFormat).Object("config", cfg).Msg("worker starting")
 	ready := health.New("NATS at " + queue.RedactURL(cfg.NATS.URL))
 	reg := prometheus.NewRegistry()
 	var callback *health.Later // server callbacks need the merchant control key

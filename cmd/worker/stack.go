@@ -138,7 +138,8 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 
 	sopts := submitOptions(s.cfg)
 	sopts.Limiter, sopts.Pressure, sopts.Auth = retryLimiter{s.lim}, s.lim, s.lim
-	if s.client, err = submit.NewClient(sopts, sign, component(log, "submit")); err != nil {
+	// pkg/submit adds its own component, like pkg/ratelimit.
+	if s.client, err = submit.NewClient(sopts, sign, log); err != nil {
 		return nil, err
 	}
 	s.pool, err = payout.NewPool(payoutOptions(s.cfg), payout.Deps{
@@ -187,7 +188,7 @@ func (s *stack) connect(ctx context.Context) error {
 		if !queue.IsUnavailable(err) && !errors.Is(err, context.DeadlineExceeded) {
 			return err // a mismatch or a refusal: retrying will not help
 		}
-		log.Warn().Err(err).Str("url", url).Dur("retry_in", wait).Msg("NATS not reachable yet: provisioning again")
+		log.Warn().Err(err).Str("url", url).Dur("retry_in_ms", wait).Msg("NATS not reachable yet: provisioning again")
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("provision: %w (last error: %w)", ctx.Err(), err)

@@ -297,7 +297,7 @@ func TestStartLogReadableWithoutSecrets(t *testing.T) {
 	var buf lockedBuffer // the NATS connection logs its close from its own goroutine
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // serve logs the configuration, then stops before anything runs
-	if err := serve(ctx, cfg, zerolog.New(&buf)); err != nil {
+	if err := serve(ctx, cfg, zerolog.New(&buf), "json"); err != nil {
 		t.Fatalf("serve with a cancelled context: %v", err)
 	}
 	var start map[string]any
@@ -309,6 +309,9 @@ func TestStartLogReadableWithoutSecrets(t *testing.T) {
 	}
 	if start == nil {
 		t.Fatalf("no start line in %s", buf.String())
+	}
+	if start["log_format"] != "json" {
+		t.Errorf("the start line does not say its format: %v", start["log_format"])
 	}
 	logged, ok := start["config"].(map[string]any)
 	if !ok {

@@ -146,7 +146,7 @@ func (c *Classifier) Decide(in Input) Decision {
 		Uint64("delivery", in.Delivery.NumDelivered).
 		Str("action", d.Action.String()).
 		Str("step", d.Step.String()).
-		Dur("delay", d.Delay).
+		Dur("delay_ms", d.Delay).
 		Str("reason", d.Reason)
 	state, attempt, failures, orderID := State("none"), 0, 0, in.Gateway.OrderID
 	if e := in.Entry; e != nil {

@@ -304,7 +304,7 @@ func TestDecideLogsSameFields(t *testing.T) {
 	if len(lines) != len(inputs) {
 		t.Fatalf("%d log lines for %d decisions", len(lines), len(inputs))
 	}
-	fields := []string{"batch", "client_orderid", "line", "state", "attempt", "failures", "delivery", "action", "delay", "reason", "order_id", "event", "outcome", "result"}
+	fields := []string{"batch", "client_orderid", "line", "state", "attempt", "failures", "delivery", "action", "delay_ms", "reason", "order_id", "event", "outcome", "result"}
 	for _, l := range lines {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {

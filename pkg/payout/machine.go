@@ -13,6 +13,7 @@ import (
 
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/ratelimit"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
 // Deps are the machine's and the pool's collaborators.
@@ -120,6 +121,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason+": "+err.Error())
 	}
 	row := v.row()
+	ctx = submit.WithBatch(ctx, row.BatchID) // the gateway client's log lines name the batch
 	key := m.opts.Names.LedgerKey(row.BatchID, row.ClientOrderID)
 	var entry *Entry
 	var rev uint64
@@ -310,7 +312,8 @@ func (m *Machine) apply(ctx context.Context, msg jetstream.Msg, d Decision) {
 	}
 	if err != nil {
 		// The ledger decides on the next delivery; a lost reply only costs a redelivery.
-		m.log.Warn().Err(err).Str("action", d.Action.String()).Str("subject", msg.Subject()).Msg("payout: reply to server failed")
+		m.log.Warn().Err(err).Str("action", d.Action.String()).Str("batch", batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())).
+			Str("subject", msg.Subject()).Msg("payout: reply to server failed")
 	}
 }
 

@@ -61,7 +61,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.cons, p.machine = cons, m
 	p.mu.Unlock()
 	log := p.deps.Log.With().Str("consumer", opts.Names.Consumer).Int("concurrency", opts.Concurrency).Logger()
-	log.Info().Dur("ack_wait", opts.AckWait).Int("max_deliver", opts.MaxDeliver).Msg("payout: pool started")
+	log.Info().Dur("ack_wait_ms", opts.AckWait).Int("max_deliver", opts.MaxDeliver).Msg("payout: pool started")
 
 	// workCtx outlives ctx by at most ShutdownTimeout: in-flight gateway calls may finish.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -124,7 +124,7 @@ func (p *Pool) Run(ctx context.Context) error {
 
 	select {
 	case <-ctx.Done():
-		log.Info().Dur("shutdown_timeout", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
+		log.Info().Dur("shutdown_timeout_ms", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
 	case <-fetched:
 		log.Error().Msg("payout: pulling ended on its own: stopping")
 	}

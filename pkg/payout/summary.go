@@ -338,7 +338,7 @@ func (s *summarizer) watch(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.log.Warn().Err(err).Dur("retry_in", s.retry).Msg("payout: summary: manifest watch ended; watching again")
+		s.log.Warn().Err(err).Dur("retry_in_ms", s.retry).Msg("payout: summary: manifest watch ended; watching again")
 		select {
 		case <-ctx.Done():
 			return

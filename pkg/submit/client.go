@@ -204,15 +204,16 @@ func errorFrom(class Class, a attempt, cause error) *Error {
 	}
 }
 
-// logAttempt writes the one log line of an HTTP attempt.
+// logAttempt writes the one log line of an HTTP attempt: at debug when it succeeded (one per
+// request adds up to tens of megabytes per large batch), at warn when it failed.
 func logAttempt(lg zerolog.Logger, n int, took time.Duration, a attempt, e *Error, extra func(*zerolog.Event)) {
-	ev := lg.Info()
+	ev := lg.Debug()
 	class := "ok"
 	if e != nil {
 		ev = lg.Warn()
 		class = string(e.Class)
 	}
-	ev = ev.Int("attempt", n).Dur("duration", took).Str("class", class).Bool("written", a.written)
+	ev = ev.Int("attempt", n).Dur("duration_ms", took).Str("class", class).Bool("written", a.written)
 	if a.httpStatus != 0 {
 		ev = ev.Int("http_status", a.httpStatus)
 	}
@@ -230,7 +231,7 @@ func logAttempt(lg zerolog.Logger, n int, took time.Duration, a attempt, e *Erro
 			ev = ev.Str("error_message", e.Message)
 		}
 		if e.RetryAfter > 0 {
-			ev = ev.Dur("retry_after", e.RetryAfter)
+			ev = ev.Dur("retry_after_ms", e.RetryAfter)
 		}
 		if e.Err != nil {
 			ev = ev.AnErr("cause", e.Err)

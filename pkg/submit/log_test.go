@@ -15,7 +15,7 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 	t.Parallel()
 	srv := startSandbox(t, nil)
 	c, logs := newClient(t, srv.URL(), nil)
-	ctx := context.Background()
+	ctx := submit.WithBatch(context.Background(), "B-1")
 	params := append(payoutParams("log-1", "1234567890"),
 		signer.Param{Name: "credit_card_number", Value: "4111111111111111"},
 		signer.Param{Name: "cvv2", Value: "987"})
@@ -49,11 +49,12 @@ func TestLogsCarryIDsAndNoSecrets(t *testing.T) {
 		call, class string
 		attempt     float64
 		hasOrder    bool
-	}{{"payout", "ok", 1, true}, {"status", "ambiguous", 1, false}, {"status", "ok", 2, true}}
+		level       string
+	}{{"payout", "ok", 1, true, "debug"}, {"status", "ambiguous", 1, false, "warn"}, {"status", "ok", 2, true, "debug"}}
 	for i, w := range want {
 		e := entries[i]
 		if e["call"] != w.call || e["class"] != w.class || e["attempt"] != w.attempt || e["client_orderid"] != "log-1" ||
-			(e["paynet_order_id"] == res.OrderID) != w.hasOrder || e["duration"] == nil {
+			(e["paynet_order_id"] == res.OrderID) != w.hasOrder || e["duration_ms"] == nil || e["batch"] != "B-1" || e["level"] != w.level {
 			t.Errorf("line %d: %v", i, e)
 		}
 		if w.hasOrder && e["serial_number"] == nil {

@@ -27,7 +27,7 @@ type PayoutResult struct {
 func (c *Client) Payout(ctx context.Context, params []signer.Param) (PayoutResult, error) {
 	params = nonEmpty(params)
 	coid := paramValue(params, "client_orderid")
-	lg := c.log.With().Str("call", CallPayout).Str("client_orderid", coid).Logger()
+	lg := c.log.With().Str("call", CallPayout).Str("batch", batchOf(ctx)).Str("client_orderid", coid).Logger()
 	if coid == "" {
 		return PayoutResult{}, &Error{Class: ClassInvalidRequest, Call: CallPayout, Err: errors.New("client_orderid is required")}
 	}

@@ -70,7 +70,7 @@ type StatusResult struct {
 // query's OrderID, is about another order: ErrAmbiguous wrapping ErrForeignAnswer (a failed
 // lookup, retried like one).
 func (c *Client) Status(ctx context.Context, q StatusQuery) (StatusResult, error) {
-	lg := c.log.With().Str("call", CallStatus).Str("client_orderid", q.ClientOrderID).Logger()
+	lg := c.log.With().Str("call", CallStatus).Str("batch", batchOf(ctx)).Str("client_orderid", q.ClientOrderID).Logger()
 	if q.ClientOrderID == "" {
 		return StatusResult{}, &Error{Class: ClassInvalidRequest, Call: CallStatus, Err: errors.New("client_orderid is required")}
 	}
