@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
@@ -111,12 +112,7 @@ http_addr: 127.0.0.1:0
 	checkResults(t, e, "ops", want)
 
 	metrics := httpGet(t, base+"/metrics", http.StatusOK, 5*time.Second)
-	for _, m := range []string{"payrun_payout_results_published_total", "payrun_payout_gateway_calls_total",
-		"payrun_ratelimit_members", "go_goroutines", "process_cpu_seconds_total"} {
-		if !strings.Contains(metrics, m) {
-			t.Errorf("/metrics lacks %s", m)
-		}
-	}
+	checkMetrics(t, metrics)
 
 	// Server callbacks are served when a control key is set: a wrong control is refused, a
 	// verified callback (here for an order the ledger does not know) is answered 200.
@@ -230,5 +226,32 @@ http_addr: 127.0.0.1:0
 	w.signal(syscall.SIGTERM)
 	if code, ok := w.wait(30 * time.Second); !ok || code != 0 {
 		t.Fatalf("after SIGTERM: exited %t, code %d", ok, code)
+	}
+}
+
+// checkMetrics lints a /metrics answer with Prometheus's promlint and checks that the series
+// dashboards and alerts rely on are there, known label values included before they happen.
+func checkMetrics(t *testing.T, metrics string) {
+	t.Helper()
+	problems, err := promlint.New(strings.NewReader(metrics)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Metric, "payrun_") {
+			t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+		}
+	}
+	for _, m := range []string{
+		"payrun_payout_results_published_total", `payrun_payout_results_published_total{status="unresolved"} 0`,
+		`payrun_payout_gateway_calls_total{call="payout",outcome="auth"} 0`,
+		`payrun_payout_gateway_call_duration_seconds_count{call="payout",outcome="accepted"}`,
+		`payrun_payout_job_end_to_end_seconds_count{status="approved"}`,
+		"payrun_payout_consumer_pending_messages", "payrun_payout_consumer_ack_pending_messages",
+		"payrun_nats_connected 1", "payrun_build_info{", `payrun_ratelimit_configured_rate{kind="total"} 0`,
+		"payrun_ratelimit_members", "go_goroutines", "process_cpu_seconds_total"} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
 	}
 }

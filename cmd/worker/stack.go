@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/config"
@@ -33,6 +33,7 @@ type stack struct {
 	embedded *queue.EmbeddedServer
 	sandbox  *sandbox.Server
 	nc       *nats.Conn
+	ncp      atomic.Pointer[nats.Conn] // nc, for the metrics scraped while it is being set
 	js       jetstream.JetStream
 	handles  *queue.Handles
 	lim      *ratelimit.Limiter
@@ -62,7 +63,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 			s.close()
 		}
 	}()
-	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registerProcessMetrics()
 
 	s.keys.keys = so.keys
 	if so.keys == nil {
@@ -166,6 +167,7 @@ func (s *stack) connect(ctx context.Context) error {
 		return err
 	}
 	s.nc = nc
+	s.ncp.Store(nc)
 	if !nc.IsConnected() { // said at once, not after the first provisioning timeout
 		ev := log.Warn().Str("url", url)
 		if lerr := nc.LastError(); lerr != nil {
@@ -210,6 +212,9 @@ func (s *stack) reportSync(ctx context.Context) {
 	level, msg := sync.Verdict(!s.cfg.Worker.Sandbox)
 	logOf(component(s.log, "nats")).WithLevel(level).Str("jetstream_sync", sync.String()).Str("learned_from", sync.Source).Msg(msg)
 }
+
+// conn is the NATS connection once connect has opened it, else nil; safe from any goroutine.
+func (s *stack) conn() *nats.Conn { return s.ncp.Load() }
 
 // close releases everything buildStack started, in reverse order. Safe on a partial stack.
 func (s *stack) close() {

@@ -17,10 +17,6 @@ import (
 
 // This file is the one place where the configuration becomes each package's options.
 
-// unlimitedRate is the limiter's rate when ratelimit.rate is 0 (no limit): the limiter still
-// runs so that gateway pressure (429/503) and `worker pause` reach every worker.
-const unlimitedRate = 1e6
-
 // callTimeout bounds one gateway call including the client's own retries of unsent requests:
 // at least gateway.http_timeout, and below both worker.ack_wait and worker.settle_delay
 // (pkg/payout's rules), halfway between.
@@ -72,8 +68,9 @@ func submitOptions(cfg config.Config) submit.Options {
 	return o
 }
 
-// limiterOptions maps the ratelimit section to pkg/ratelimit (rate 0: no limit, see
-// unlimitedRate).
+// limiterOptions maps the ratelimit section to pkg/ratelimit. Rate 0 (no limit) becomes
+// ratelimit.UnlimitedRate: the limiter still runs so that gateway pressure (429/503) and
+// `worker pause` reach every worker.
 func limiterOptions(cfg config.Config) ratelimit.Options {
 	r := cfg.RateLimit
 	p := r.Pressure
@@ -83,7 +80,7 @@ func limiterOptions(cfg config.Config) ratelimit.Options {
 		StormAnswers: p.StormAnswers, PressureBase: p.StormPause, PressureMax: p.StormPauseMax,
 		PressureReset: p.StormReset, MaxRetryAfter: p.MaxRetryAfter}
 	if o.Rate == 0 {
-		o.Rate, o.Burst = unlimitedRate, max(r.Burst, 1000)
+		o.Rate, o.Burst = ratelimit.UnlimitedRate, max(r.Burst, 1000)
 	}
 	if r.StatusRate > 0 {
 		// Status calls take a token of their own kind and one of the total (pkg/payout tags

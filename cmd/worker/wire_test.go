@@ -70,8 +70,8 @@ ratelimit: {rate: 12.5, burst: 4, heartbeat: 500ms, dead_after: 2s}
 	if lo := limiterOptions(parseConfig(t, "ratelimit: {rate: 20, burst: 2, status_rate: 5}\n")); lo.Kinds[ratelimit.KindStatus] != (ratelimit.Limit{Rate: 5, Burst: 2}) {
 		t.Errorf("status_rate 5: limiter kinds %+v", lo.Kinds)
 	}
-	if lo := limiterOptions(parseConfig(t, "")); lo.Rate != unlimitedRate {
-		t.Errorf("rate 0: limiter rate %v, want %v (pressure and pause still apply)", lo.Rate, unlimitedRate)
+	if lo := limiterOptions(parseConfig(t, "")); lo.Rate != ratelimit.UnlimitedRate {
+		t.Errorf("rate 0: limiter rate %v, want %v (pressure and pause still apply)", lo.Rate, ratelimit.UnlimitedRate)
 	}
 	if holdFor(cfg) >= cfg.Worker.AckWait {
 		t.Errorf("hold %s must stay inside ack_wait %s", holdFor(cfg), cfg.Worker.AckWait)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
@@ -121,10 +122,11 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 		}
 	}
 	cctx, cancel := context.WithTimeout(ctx, m.opts.CallTimeout)
+	start := time.Now()
 	reply, err := m.gw.Status(cctx, StatusQuery{ClientOrderID: clientOrderID, OrderID: orderID})
 	cancel()
 	out, info := statusOutcome(m.classify, reply, err)
-	m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
+	m.met.gatewayCall("status", out, time.Since(start))
 	if (out != OutcomeFinal && out != OutcomePending) || foreignOrder(entry, info) {
 		// Not found, failed or about another order: nothing learned, nothing counted against the
 		// row (its own deliveries decide); the error makes the gateway send the callback again.

@@ -200,10 +200,11 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		case StepSubmit:
 			_ = msg.InProgress() // the ack deadline restarts; AckWait exceeds the HTTP timeout
 			cctx, cancel := context.WithDeadline(limitContext(ctx, ratelimit.KindPayout, row.BatchID), callDeadline)
+			start := time.Now()
 			reply, err := m.gw.Payout(cctx, params)
 			cancel()
 			out, info := payoutOutcome(m.classify, reply, err)
-			m.met.gatewayCalls.WithLabelValues("payout", out.String()).Inc()
+			m.met.gatewayCall("payout", out, time.Since(start))
 			in = Input{Event: EventPayout, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
 		case StepLookup:
 			lctx := limitContext(ctx, ratelimit.KindStatus, row.BatchID)
@@ -212,13 +213,14 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			}
 			_ = msg.InProgress()
 			cctx, cancel := context.WithTimeout(lctx, m.opts.CallTimeout)
+			start := time.Now()
 			reply, err := m.gw.Status(cctx, StatusQuery{ClientOrderID: row.ClientOrderID, OrderID: entry.OrderID})
 			cancel()
 			if ctx.Err() != nil { // shutting down: a lookup cut short is not the row's failure
 				return infra(ctx.Err())
 			}
 			out, info := statusOutcome(m.classify, reply, err)
-			m.met.gatewayCalls.WithLabelValues("status", out.String()).Inc()
+			m.met.gatewayCall("status", out, time.Since(start))
 			m.met.polls.Inc()
 			in = Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
 		case StepReport:
@@ -290,6 +292,9 @@ func (m *Machine) report(ctx context.Context, v jobView, e *Entry, msg jetstream
 		return err
 	}
 	m.met.results.WithLabelValues(string(e.Result)).Inc()
+	if !v.EnqueuedAt.IsZero() {
+		m.met.endToEnd.WithLabelValues(string(e.Result)).Observe(m.clock.Now().Sub(v.EnqueuedAt).Seconds())
+	}
 	// The summary check reads the whole batch's results when the last one is in: it gets its
 	// own budget (by row count) and keeps the job's ack deadline alive while it reads. A
 	// shutdown cuts it short; the job is then handed back and the next worker checks again.

@@ -3,9 +3,19 @@ package payout
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/payrun/payrun/pkg/job"
 )
+
+// callOutcomes are the outcome labels each gateway call can have; they are created at zero so
+// that rates and alerts see them before the first one happens.
+var callOutcomes = map[string][]Outcome{
+	"payout": {OutcomeAccepted, OutcomeRejected, OutcomeRetryable, OutcomeThrottled, OutcomeAuth, OutcomeAmbiguous, OutcomeGatewayError},
+	"status": {OutcomeFinal, OutcomePending, OutcomeNotFound, OutcomeLookupFailed},
+}
 
 // metrics are the pool's Prometheus collectors (namespace payrun, subsystem payout).
 type metrics struct {
@@ -17,6 +27,8 @@ type metrics struct {
 	conflicts    prometheus.Counter
 	results      *prometheus.CounterVec // published results by status
 	summaries    prometheus.Counter
+	gatewayTime  *prometheus.HistogramVec // gateway call latency by call and outcome
+	endToEnd     *prometheus.HistogramVec // job published -> result published, by status
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -34,6 +46,22 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		conflicts:   prometheus.NewCounter(prometheus.CounterOpts(opts("ledger_conflicts_total", "Ledger compare-and-set conflicts (another worker touched the entry)."))),
 		results:     prometheus.NewCounterVec(prometheus.CounterOpts(opts("results_published_total", "Results published, by status.")), []string{"status"}),
 		summaries:   prometheus.NewCounter(prometheus.CounterOpts(opts("summaries_published_total", "Batch summaries published."))),
+		gatewayTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "payrun", Subsystem: "payout",
+			Name: "gateway_call_duration_seconds", Help: "Gateway call latency (the client's retries of unsent requests included), by call and outcome class.",
+			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30}}, []string{"call", "outcome"}),
+		endToEnd: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "payrun", Subsystem: "payout",
+			Name: "job_end_to_end_seconds", Help: "From the job's publication (enqueue) to its result's publication, by result status.",
+			Buckets: []float64{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600}}, []string{"status"}),
+	}
+	for call, outs := range callOutcomes {
+		for _, o := range outs {
+			m.gatewayCalls.WithLabelValues(call, o.String())
+			m.gatewayTime.WithLabelValues(call, o.String())
+		}
+	}
+	for _, s := range job.Statuses {
+		m.results.WithLabelValues(string(s))
+		m.endToEnd.WithLabelValues(string(s))
 	}
 	if reg == nil {
 		return m, nil
@@ -48,10 +76,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	reuse(reg, &m.conflicts, &err)
 	reuse(reg, &m.results, &err)
 	reuse(reg, &m.summaries, &err)
+	reuse(reg, &m.gatewayTime, &err)
+	reuse(reg, &m.endToEnd, &err)
 	if err != nil {
 		return nil, fmt.Errorf("payout: metrics: %w", err)
 	}
 	return m, nil
+}
+
+// gatewayCall counts one gateway call and its latency.
+func (m *metrics) gatewayCall(call string, out Outcome, took time.Duration) {
+	m.gatewayCalls.WithLabelValues(call, out.String()).Inc()
+	m.gatewayTime.WithLabelValues(call, out.String()).Observe(took.Seconds())
 }
 
 // reuse registers *c, or replaces it with the collector already registered under its name.

@@ -32,7 +32,15 @@ func NewPool(opts Options, deps Deps) (*Pool, error) {
 	if deps.JS == nil || deps.Gateway == nil || deps.Classify == nil {
 		return nil, fmt.Errorf("%w: deps: JS, Gateway and Classify are required", ErrInvalidOptions)
 	}
-	return &Pool{opts: opts, deps: deps}, nil
+	p := &Pool{opts: opts, deps: deps}
+	if deps.Registerer != nil {
+		lag := newLagCollector(p)
+		var err error
+		if reuse(deps.Registerer, &lag, &err); err != nil {
+			return nil, fmt.Errorf("payout: metrics: %w", err)
+		}
+	}
+	return p, nil
 }
 
 // Run works jobs until ctx is cancelled, then shuts down in order: it stops pulling, hands back

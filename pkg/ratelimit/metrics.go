@@ -28,11 +28,23 @@ type metrics struct {
 	throttled       *prometheus.CounterVec
 }
 
+// UnlimitedRate is the Rate a caller gives for "no limit" (pressure and pause still apply): high
+// enough never to hold a request back. The configured-rate metric reports it as 0.
+const UnlimitedRate = 1e6
+
+// configuredRate is the metric's value for a configured rate: 0 for no limit.
+func configuredRate(r float64) float64 {
+	if r >= UnlimitedRate {
+		return 0
+	}
+	return r
+}
+
 func newMetrics(o Options) (*metrics, error) {
 	m := &metrics{
 		reg: o.Registerer,
 		configuredRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "payrun_ratelimit_configured_rate", Help: "Pool-wide configured limit in requests/s (kind=total or a call kind).",
+			Name: "payrun_ratelimit_configured_rate", Help: "Pool-wide configured limit in requests/s (kind=total or a call kind); 0 means no limit.",
 		}, []string{"kind"}),
 		shareRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "payrun_ratelimit_share_rate", Help: "This member's current rate in requests/s (its share times the recovery factor; 0 when not admitted).",
@@ -59,7 +71,7 @@ func newMetrics(o Options) (*metrics, error) {
 			Name: "payrun_ratelimit_pressure_active", Help: "1 while the pool is stopped by gateway pressure (Retry-After or storm).",
 		}),
 		pressureUntil: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "payrun_ratelimit_pressure_until_seconds", Help: "Unix time the latest pressure stop ends.",
+			Name: "payrun_ratelimit_pressure_until_timestamp_seconds", Help: "Unix time the latest pressure stop ends.",
 		}),
 		pressureReports: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "payrun_ratelimit_pressure_reports_total", Help: "Pool-wide stops (Retry-After or storm) reported by this member.",
@@ -81,7 +93,7 @@ func newMetrics(o Options) (*metrics, error) {
 			Name: "payrun_ratelimit_throttled_total", Help: "Granted requests that had to wait (no token, pause, pressure or other waiters first).",
 		}, []string{"kind"}),
 	}
-	m.configuredRate.WithLabelValues("total").Set(o.Rate)
+	m.configuredRate.WithLabelValues("total").Set(configuredRate(o.Rate))
 	m.setRate(o.Rate, ReasonConfigured)
 	for kind, lim := range o.Kinds {
 		m.configuredRate.WithLabelValues(kind).Set(lim.Rate)
