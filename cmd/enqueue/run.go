@@ -16,8 +16,8 @@ import (
 
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/config"
-	"github.com/payrun/payrun/pkg/logging"
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/logging"
 	"github.com/payrun/payrun/pkg/queue"
 )
 
