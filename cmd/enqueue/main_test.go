@@ -20,6 +20,7 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
+	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
 // binary is the enqueue command built once for the CLI tests.
@@ -279,5 +280,56 @@ func TestCLIExampleBatches(t *testing.T) {
 		case !invalid && r.code != 0 && r.code != 4:
 			t.Errorf("%s: exit %d, want 0\n%s", base, r.code, r.stderr)
 		}
+	}
+}
+
+// --wait on a batch nobody works says why on stderr, as periodic JSON lines (stderr is not a
+// terminal here): first "no worker registered", then, with a worker registered and the pool
+// paused, "pool paused: <reason>".
+func TestCLIWaitSaysWhyNothingMoves(t *testing.T) {
+	t.Parallel()
+	srv, _, js := queuetest.Start(t)
+	env := natsEnv(srv)
+	enqueue(t, env, "", "--batch", "stuck", "testdata/good.csv").expect(t, 0, nil, nil)
+	stalled := func() []string {
+		t.Helper()
+		r := enqueue(t, env, "", "--batch", "stuck", "--wait", "--timeout", "1500ms", "--progress-interval", "200ms", "testdata/good.csv")
+		if r.code != 6 {
+			t.Fatalf("exit %d, want 6 (timed out)\n%s", r.code, r.stderr)
+		}
+		var out []string
+		for line := range strings.Lines(r.stderr) {
+			var tick struct {
+				Batch    string `json:"batch"`
+				Expected int    `json:"expected"`
+				Stalled  string `json:"stalled"`
+			}
+			if json.Unmarshal([]byte(line), &tick) != nil || tick.Batch == "" {
+				continue
+			}
+			if tick.Batch != "stuck" || tick.Expected != 5 {
+				t.Errorf("progress line %s", line)
+			}
+			out = append(out, tick.Stalled)
+		}
+		if len(out) < 2 {
+			t.Fatalf("%d progress lines:\n%s", len(out), r.stderr)
+		}
+		return out
+	}
+	if got := stalled(); got[len(got)-1] != "no worker registered" {
+		t.Errorf("without workers: %q", got)
+	}
+	h := queuetest.Provision(t, js)
+	lim, err := ratelimit.New(context.Background(), js, ratelimit.Options{KV: h.RateLimit, ID: "w1", Rate: 10, Burst: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lim.Close()
+	if err := lim.Pause(context.Background(), "maintenance"); err != nil {
+		t.Fatal(err)
+	}
+	if got := stalled(); got[len(got)-1] != "pool paused: maintenance" {
+		t.Errorf("paused: %q", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -39,6 +40,7 @@ type flags struct {
 	reportSep  string
 	strict     bool
 	timeout    time.Duration
+	progress   time.Duration
 	file       string
 	set        map[string]bool // flags given explicitly
 }
@@ -82,6 +84,7 @@ Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 	fs.StringVar(&f.reportSep, "report-delimiter", ",", "delimiter of an excel report: , or ;")
 	fs.BoolVar(&f.strict, "strict", false, "treat warnings (card number in a text field, leading zero dropped by a spreadsheet) as errors")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up waiting after this long (default: enqueue.wait_timeout, 0 = no limit)")
+	fs.DurationVar(&f.progress, "progress-interval", 10*time.Second, "--wait: how often to report progress on stderr (a JSON line when stderr is not a terminal) and say why nothing moves")
 	// Flags may come before or after the file.
 	var positional []string
 	for {
@@ -353,10 +356,14 @@ func waitFor(ctx context.Context, f flags, cfg config.Config, js jetstream.JetSt
 	}
 	results := map[string]job.Result{}
 	bar := newProgress(stderr, m.Enqueued, "results")
+	var got atomic.Int64 // distinct rows with a result, for the progress reports
+	stopWatch := watchWait(ctx, f.progress, js, cfg.QueueNames(), plan.BatchID, m.Enqueued, &got, stderr)
 	res, err := batch.Wait(ctx, js, h.Batches, plan.BatchID, batch.WaitOptions{
-		Names: cfg.QueueNames(), Timeout: cfg.Enqueue.WaitTimeout, Progress: bar.update, Log: log,
+		Names: cfg.QueueNames(), Timeout: cfg.Enqueue.WaitTimeout, Log: log,
+		Progress: func(p batch.Progress) { got.Store(int64(p.Rows)); bar.update(p) },
 		OnResult: func(r job.Result) { results[r.ClientOrderID] = r },
 	})
+	stopWatch()
 	bar.finish()
 	printWait(stdout, res)
 	if report != nil && !errors.Is(err, batch.ErrNotEnqueued) {

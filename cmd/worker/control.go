@@ -26,6 +26,14 @@ const controlTimeout = 15 * time.Second
 func runControl(ctx context.Context, cmd string, args, environ []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("worker "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		if cmd == "pause" {
+			fmt.Fprint(stderr, pauseUsage)
+		} else {
+			fmt.Fprint(stderr, resumeUsage)
+		}
+		fs.PrintDefaults()
+	}
 	configFile := fs.String("config", "", "YAML configuration `file` (nats and names sections are used)")
 	reason := new(string)
 	if cmd == "pause" {

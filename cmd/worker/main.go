@@ -4,6 +4,7 @@
 //	                              run the worker pool (docs/operations.md)
 //	worker pause [--reason R]     pause every worker sharing the NATS system
 //	worker resume                 end a pause
+//	worker status [--json]        the pool's state: pause, workers, rate, backlog, batches
 //	worker sign [flags]           print what the signer signs for one request (docs/signing.md)
 //
 // Exit codes: 0 success (also a clean shutdown after SIGINT/SIGTERM), 1 a runtime or
@@ -50,6 +51,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 			return runSign(ctx, args[1:], stdin, stdout, stderr)
 		case "pause", "resume":
 			return runControl(ctx, args[0], args[1:], environ, stdout, stderr)
+		case "status":
+			return runStatus(ctx, args[1:], environ, stdout, stderr)
 		}
 	}
 	return runWorker(ctx, args, environ, stdout, stderr)

@@ -140,6 +140,21 @@ http_addr: 127.0.0.1:0
 	if body := httpGet(t, base+"/readyz", http.StatusServiceUnavailable, 5*time.Second); !strings.Contains(body, "pool paused: test maintenance") {
 		t.Errorf("/readyz while paused: %q", body)
 	}
+	var st struct {
+		Pool struct {
+			Paused      bool     `json:"paused"`
+			PauseReason string   `json:"pause_reason"`
+			Workers     []string `json:"workers"`
+		} `json:"pool"`
+		Sending string `json:"sending"`
+	}
+	if out := control("status", "--json"); json.Unmarshal([]byte(out), &st) != nil || !st.Pool.Paused ||
+		st.Pool.PauseReason != "test maintenance" || len(st.Pool.Workers) != 1 || st.Sending != "paused" {
+		t.Errorf("worker status --json while paused: %+v\n%s", st, out)
+	}
+	if out := control("status"); !strings.Contains(out, "pool:      paused since") || !strings.Contains(out, "1 registered") {
+		t.Errorf("worker status while paused:\n%s", out)
+	}
 	csv2, want2 := batchCSV("paused", 5)
 	e.enqueue("paused", csv2)
 	// Observe a fixed window: a paused pool publishes nothing (a negative check, bounded).

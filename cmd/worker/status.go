@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/poolstatus"
+	"github.com/payrun/payrun/pkg/queue"
+)
+
+// runStatus is `worker status [--json]`: the pool's state as pkg/poolstatus reads it from NATS.
+func runStatus(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, statusUsage); fs.PrintDefaults() }
+	configFile := fs.String("config", "", "YAML configuration `file` (nats, names and ratelimit sections are used)")
+	asJSON := fs.Bool("json", false, "print one JSON object (pkg/poolstatus.Status) instead of text")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("status: %w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("status: %w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	cfg, err := config.Load(*configFile, environ)
+	if err != nil {
+		return usage(err)
+	}
+	log, _ := newLogger(cfg.Log, stderr, environ)
+	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
+	defer cancel()
+	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-status", component(log, "nats")))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("status: jetstream: %w", err)
+	}
+	st, err := poolstatus.Read(ctx, js, poolstatus.Options{Names: cfg.QueueNames(), ConfiguredRate: cfg.RateLimit.Rate})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	return st.WriteText(stdout)
+}

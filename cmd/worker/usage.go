@@ -1,0 +1,37 @@
+package main
+
+// The usage texts of the worker's commands. Every one ends with the environment and exit codes
+// (commonFooter); `worker help [command]` prints them.
+
+const commonFooter = `
+Environment: every configuration key can be set as PAYRUN_<KEY PATH> (e.g. PAYRUN_NATS_URL,
+PAYRUN_WORKER_ACK_WAIT, PAYRUN_LOG_LEVEL, PAYRUN_LOG_FORMAT; docs/config.md); flags override both.
+Exit codes: 0 success (also a clean shutdown after SIGINT/SIGTERM), 1 runtime or infrastructure
+failure (NATS unreachable, ...), 2 usage or configuration error (the message names the flag, key
+or variable).
+`
+
+const statusUsage = `usage: worker status [--config FILE] [--json]
+
+Prints the pool's state as NATS holds it: paused or not and why, the registered workers, the
+configured rate and whether the pool may send now (pause, gateway pressure), the workers'
+consumer backlog (pending, unacknowledged, redelivered jobs) and the batches in progress with
+their results and pending jobs. --json prints the same as one JSON object. docs/operations.md.
+` + commonFooter + `
+Flags:
+`
+
+const pauseUsage = `usage: worker pause [--config FILE] [--reason TEXT]
+
+Pauses every worker sharing the NATS system: none sends a gateway request until
+` + "`worker resume`" + `; jobs wait (a long pause uses up deliveries: docs/operations.md).
+` + commonFooter + `
+Flags:
+`
+
+const resumeUsage = `usage: worker resume [--config FILE]
+
+Ends a pause: every worker continues within a moment.
+` + commonFooter + `
+Flags:
+`

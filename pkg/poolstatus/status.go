@@ -1,0 +1,218 @@
+package poolstatus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/ratelimit"
+)
+
+// Sending says whether the pool may send payout requests now.
+type Sending string
+
+// The values of Sending.
+const (
+	SendingPaused    Sending = "paused"    // an operator paused the pool: nothing is sent
+	SendingPressure  Sending = "pressure"  // the gateway pushed back (429/503): nothing is sent until PressureUntil
+	SendingLimited   Sending = "limited"   // sending, at most ConfiguredRate requests/s for the whole pool
+	SendingUnlimited Sending = "unlimited" // sending, no configured limit
+)
+
+// Pool is the pool-wide state kept in the rate-limit bucket.
+type Pool struct {
+	Paused        bool      `json:"paused"`
+	PauseReason   string    `json:"pause_reason,omitempty"`
+	PausedAt      time.Time `json:"paused_at,omitzero"`
+	Workers       []string  `json:"workers"` // registered member ids (one that died lingers until the limiter's dead_after)
+	PressureUntil time.Time `json:"pressure_until,omitzero"`
+	PressureLevel int       `json:"pressure_level,omitempty"`
+}
+
+// Status is the whole answer of `worker status`.
+type Status struct {
+	At             time.Time      `json:"at"`
+	Pool           Pool           `json:"pool"`
+	ConfiguredRate float64        `json:"configured_rate"` // pool-wide requests/s from the configuration; 0 = no limit
+	Sending        Sending        `json:"sending"`
+	Consumer       ConsumerStatus `json:"consumer"`
+	Batches        []BatchStatus  `json:"batches"` // not yet completed, by id
+}
+
+// ConsumerStatus is the workers' durable consumer.
+type ConsumerStatus struct {
+	Name        string `json:"name"`
+	Pending     uint64 `json:"pending"`     // jobs not yet delivered to any worker
+	AckPending  int    `json:"ack_pending"` // delivered, not yet acknowledged
+	Redelivered int    `json:"redelivered"` // delivered more than once, not yet acknowledged
+	Waiting     int    `json:"waiting"`     // pull requests of idle workers
+}
+
+// BatchStatus is one batch that is not completed yet.
+type BatchStatus struct {
+	ID       string `json:"batch_id"`
+	State    string `json:"state"`    // publishing, enqueued
+	Enqueued int    `json:"enqueued"` // jobs the batch published
+	Results  uint64 `json:"results"`  // results in the results stream
+	Pending  uint64 `json:"pending"`  // jobs still in the job stream (not yet finished by a worker)
+}
+
+// Options say where to read.
+type Options struct {
+	Names          queue.Names // default queue.DefaultNames()
+	ConfiguredRate float64     // ratelimit.rate of the configuration (0 = no limit)
+	Now            func() time.Time
+}
+
+// ReadPool reads the pause, pressure and membership records.
+func ReadPool(ctx context.Context, js jetstream.JetStream, names queue.Names) (Pool, error) {
+	ctl, err := ratelimit.OpenControl(ctx, js, names.RateLimitBucket)
+	if err != nil {
+		return Pool{}, fmt.Errorf("poolstatus: %w", err)
+	}
+	st, err := ctl.Status(ctx)
+	if err != nil {
+		return Pool{}, fmt.Errorf("poolstatus: %w", err)
+	}
+	workers := slices.Sorted(slices.Values(st.Members))
+	if workers == nil {
+		workers = []string{}
+	}
+	return Pool{Paused: st.Paused, PauseReason: st.PauseReason, PausedAt: st.PausedAt, Workers: workers,
+		PressureUntil: st.PressureUntil, PressureLevel: st.PressureLevel}, nil
+}
+
+// Read reads everything Status holds.
+func Read(ctx context.Context, js jetstream.JetStream, o Options) (Status, error) {
+	if o.Names == (queue.Names{}) {
+		o.Names = queue.DefaultNames()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	st := Status{At: o.Now().UTC(), ConfiguredRate: o.ConfiguredRate, Batches: []BatchStatus{}}
+	var err error
+	if st.Pool, err = ReadPool(ctx, js, o.Names); err != nil {
+		return st, err
+	}
+	st.Sending = sending(st.Pool, o.ConfiguredRate, st.At)
+	if st.Consumer, err = readConsumer(ctx, js, o.Names); err != nil {
+		return st, err
+	}
+	if st.Batches, err = readBatches(ctx, js, o.Names); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+func sending(p Pool, rate float64, now time.Time) Sending {
+	switch {
+	case p.Paused:
+		return SendingPaused
+	case now.Before(p.PressureUntil):
+		return SendingPressure
+	case rate > 0:
+		return SendingLimited
+	}
+	return SendingUnlimited
+}
+
+func readConsumer(ctx context.Context, js jetstream.JetStream, names queue.Names) (ConsumerStatus, error) {
+	cs := ConsumerStatus{Name: names.Consumer}
+	cons, err := js.Consumer(ctx, names.JobStream, names.Consumer)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return cs, nil // no worker has provisioned yet
+	}
+	if err != nil {
+		return cs, fmt.Errorf("poolstatus: consumer %s: %w", names.Consumer, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return cs, fmt.Errorf("poolstatus: consumer %s: %w", names.Consumer, err)
+	}
+	cs.Pending, cs.AckPending, cs.Redelivered, cs.Waiting = info.NumPending, info.NumAckPending, info.NumRedelivered, info.NumWaiting
+	return cs, nil
+}
+
+// readBatches lists the manifests that are not completed, with their results and open jobs.
+func readBatches(ctx context.Context, js jetstream.JetStream, names queue.Names) ([]BatchStatus, error) {
+	kv, err := js.KeyValue(ctx, names.BatchesBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return []BatchStatus{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("poolstatus: %w", err)
+	}
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("poolstatus: list batches: %w", err)
+	}
+	out := []BatchStatus{}
+	for key := range keys.Keys() {
+		e, err := kv.Get(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("poolstatus: batch %s: %w", key, err)
+		}
+		var m batch.Manifest
+		if err := json.Unmarshal(e.Value(), &m); err != nil {
+			return nil, fmt.Errorf("poolstatus: batch %s: %w", key, err)
+		}
+		if m.State == batch.StateCompleted {
+			continue
+		}
+		out = append(out, BatchStatus{ID: m.BatchID, State: string(m.State), Enqueued: m.Enqueued})
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	results, err := subjectCounts(ctx, js, names.ResultStream, names.ResultSubjectPrefix+".>")
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := subjectCounts(ctx, js, names.JobStream, names.JobSubjects())
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Results = results[names.ResultSubject(out[i].ID)]
+		out[i].Pending = jobs[names.JobSubject(out[i].ID)]
+	}
+	slices.SortFunc(out, func(a, b BatchStatus) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// subjectCounts is how many messages stream holds per subject matching filter.
+func subjectCounts(ctx context.Context, js jetstream.JetStream, stream, filter string) (map[string]uint64, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return nil, fmt.Errorf("poolstatus: stream %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return nil, fmt.Errorf("poolstatus: stream %s: %w", stream, err)
+	}
+	return info.State.Subjects, nil
+}
+
+// Stall says why a batch that is not moving does not move, from the pool's state: "pool paused:
+// <reason>", "no worker registered", "gateway pressure until <time>", or "" when the pool looks
+// able to work (then the cause is elsewhere: the gateway is slow, jobs wait for their status).
+func Stall(p Pool, now time.Time) string {
+	switch {
+	case p.Paused:
+		return "pool paused: " + p.PauseReason
+	case len(p.Workers) == 0:
+		return "no worker registered"
+	case now.Before(p.PressureUntil):
+		return "gateway pressure until " + p.PressureUntil.UTC().Format(time.RFC3339)
+	}
+	return ""
+}

@@ -1,0 +1,59 @@
+package poolstatus
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteText prints s for a person.
+func (s Status) WriteText(w io.Writer) error {
+	var b strings.Builder
+	p := s.Pool
+	if p.Paused {
+		fmt.Fprintf(&b, "pool:      paused since %s: %s\n", p.PausedAt.UTC().Format(time.RFC3339), p.PauseReason)
+	} else {
+		fmt.Fprintf(&b, "pool:      running\n")
+	}
+	if len(p.Workers) == 0 {
+		fmt.Fprintf(&b, "workers:   none registered: nothing is being paid\n")
+	} else {
+		fmt.Fprintf(&b, "workers:   %d registered: %s\n", len(p.Workers), strings.Join(p.Workers, ", "))
+	}
+	rate := "no limit configured"
+	if s.ConfiguredRate > 0 {
+		rate = fmt.Sprintf("%g requests/s configured for the pool", s.ConfiguredRate)
+	}
+	var send string
+	switch s.Sending {
+	case SendingPaused:
+		send = "nothing (paused)"
+	case SendingPressure:
+		send = fmt.Sprintf("nothing until %s (gateway pressure, level %d)", p.PressureUntil.UTC().Format(time.RFC3339), p.PressureLevel)
+	case SendingLimited:
+		send = fmt.Sprintf("up to %g requests/s", s.ConfiguredRate)
+	default:
+		send = "as fast as the workers go"
+	}
+	fmt.Fprintf(&b, "rate:      %s; sending %s\n", rate, send)
+	c := s.Consumer
+	fmt.Fprintf(&b, "consumer:  %s: %d jobs not yet delivered, %d delivered and unacknowledged (%d of them redelivered), %d idle pull requests\n",
+		c.Name, c.Pending, c.AckPending, c.Redelivered, c.Waiting)
+	if len(s.Batches) == 0 {
+		fmt.Fprintf(&b, "batches:   none in progress\n")
+	} else {
+		fmt.Fprintf(&b, "batches in progress:\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  BATCH\tSTATE\tENQUEUED\tRESULTS\tPENDING JOBS\n")
+		for _, bs := range s.Batches {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\n", bs.ID, bs.State, bs.Enqueued, bs.Results, bs.Pending)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
