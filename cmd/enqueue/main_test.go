@@ -333,3 +333,11 @@ func TestCLIWaitSaysWhyNothingMoves(t *testing.T) {
 		t.Errorf("paused: %q", got)
 	}
 }
+
+// --help and --version exit 0; the help names the environment and the exit codes.
+func TestCLIHelpAndVersion(t *testing.T) {
+	t.Parallel()
+	enqueue(t, nil, "", "--help").expect(t, 0, nil, []string{"usage: enqueue", "Environment:", "PAYRUN_", "Exit codes:"})
+	r := enqueue(t, nil, "", "--version")
+	r.expect(t, 0, []string{"payrun-enqueue ", "go1."}, nil)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/buildinfo"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/logging"
@@ -41,6 +42,7 @@ type flags struct {
 	strict     bool
 	timeout    time.Duration
 	progress   time.Duration
+	version    bool
 	file       string
 	set        map[string]bool // flags given explicitly
 }
@@ -59,6 +61,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 		fmt.Fprint(stderr, `
+Environment: every configuration key can be set as PAYRUN_<KEY PATH> (e.g. PAYRUN_NATS_URL,
+PAYRUN_ENQUEUE_WAIT_TIMEOUT, PAYRUN_LOG_LEVEL; docs/config.md); flags override both.
 NATS user/password/token: nats.user, nats.password, nats.token in the config file or
 PAYRUN_NATS_USER, PAYRUN_NATS_PASSWORD, PAYRUN_NATS_TOKEN (never on the command line).
 enqueue --retry BATCH FILE.csv puts back the rows of the completed batch BATCH that were written
@@ -85,6 +89,7 @@ Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 	fs.BoolVar(&f.strict, "strict", false, "treat warnings (card number in a text field, leading zero dropped by a spreadsheet) as errors")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up waiting after this long (default: enqueue.wait_timeout, 0 = no limit)")
 	fs.DurationVar(&f.progress, "progress-interval", 10*time.Second, "--wait: how often to report progress on stderr (a JSON line when stderr is not a terminal) and say why nothing moves")
+	fs.BoolVar(&f.version, "version", false, "print the build (module version, VCS revision, Go version) and exit")
 	// Flags may come before or after the file.
 	var positional []string
 	for {
@@ -100,6 +105,9 @@ Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
 		}
 		positional = append(positional, args[0])
 		args = args[1:]
+	}
+	if f.version {
+		return f, nil
 	}
 	if len(positional) != 1 {
 		fs.Usage()
@@ -177,6 +185,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if err != nil {
 		return err
+	}
+	if f.version {
+		fmt.Fprintln(stdout, buildinfo.Read().String("payrun-enqueue"))
+		return nil
 	}
 	cfg, err := loadConfig(f)
 	if err != nil {

@@ -75,6 +75,12 @@ func TestBinary(t *testing.T) {
 	if out, err := exec.Command(bin, "--generate-key", dir).CombinedOutput(); err != nil {
 		t.Fatalf("--generate-key: %v\n%s", err, out)
 	}
+	if out, err := exec.Command(bin, "--help").CombinedOutput(); err != nil || !strings.Contains(string(out), "Exit codes") || !strings.Contains(string(out), "Environment") {
+		t.Errorf("--help: %v (want exit 0, exit codes and environment)\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "--version").Output(); err != nil || !strings.HasPrefix(string(out), "payrun-sandbox ") || !strings.Contains(string(out), "go1.") {
+		t.Errorf("--version: %v %q", err, out)
+	}
 
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--public-key", filepath.Join(dir, publicKeyFile), "--login", "CLIMerchant", "--processing-polls", "1")
 	stdout, err := cmd.StdoutPipe()

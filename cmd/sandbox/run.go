@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payrun/payrun/pkg/buildinfo"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
 )
@@ -33,6 +34,21 @@ func parseCodes(s string) ([]int, error) {
 
 // errUsage marks command-line mistakes (exit code 2).
 var errUsage = errors.New("usage")
+
+const sandboxUsage = `usage: sandbox --public-key FILE --login LOGIN [--addr HOST:PORT] [flags]
+       sandbox --generate-key DIR
+       sandbox --version
+
+Runs the ConnPay gateway twin (pkg/sandbox) on loopback until SIGINT/SIGTERM: it verifies
+signatures, follows the payout page's test scenario, injects the faults asked for and counts
+payouts per client_orderid at GET /sandbox/stats. See docs/gateway.md.
+
+Environment: none is read.
+Exit codes: 0 stopped by SIGINT/SIGTERM (or --generate-key/--help/--version done), 1 runtime
+failure (key unreadable, address in use), 2 usage.
+
+Flags:
+`
 
 // run parses args, then either generates a key pair or serves the sandbox until ctx ends.
 func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -59,8 +75,17 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 		seed        = fs.Uint64("seed", 1, "seed of the fault RNG")
 		underscores = fs.Bool("underscore-errors", false, "spell error fields error_message/error_code")
 	)
+	version := fs.Bool("version", false, "print the build (module version, VCS revision, Go version) and exit")
+	fs.Usage = func() { fmt.Fprint(stderr, sandboxUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if *version {
+		fmt.Fprintln(stdout, buildinfo.Read().String("payrun-sandbox"))
+		return nil
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())

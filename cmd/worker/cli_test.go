@@ -168,3 +168,44 @@ func TestDemo(t *testing.T) {
 		t.Errorf("no batch summary header in the output")
 	}
 }
+
+// Every command and subcommand answers --help (and `help CMD`) with exit 0, its usage, the
+// environment and the exit codes; --version and `version` print the build.
+func TestHelpAndVersion(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "usage: worker [--config FILE]"},
+		{[]string{"help"}, "usage: worker [--config FILE]"},
+		{[]string{"pause", "--help"}, "usage: worker pause"},
+		{[]string{"help", "pause"}, "usage: worker pause"},
+		{[]string{"resume", "-h"}, "usage: worker resume"},
+		{[]string{"status", "--help"}, "usage: worker status"},
+		{[]string{"help", "status"}, "usage: worker status"},
+		{[]string{"sign", "--help"}, "usage: worker sign"},
+		{[]string{"help", "sign"}, "usage: worker sign"},
+		{[]string{"--version"}, "payrun-worker "},
+		{[]string{"version"}, "payrun-worker "},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			out, err := exec.Command(workerBinary(t), tc.args...).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("exit %v, want 0 and %q:\n%s", err, tc.want, out)
+			}
+			if strings.HasPrefix(tc.want, "usage:") && (!strings.Contains(string(out), "Environment:") || !strings.Contains(string(out), "Exit codes:")) {
+				t.Errorf("help without environment or exit codes:\n%s", out)
+			}
+			if strings.HasPrefix(tc.want, "payrun-worker") && !strings.Contains(string(out), "go1.") {
+				t.Errorf("version without the Go version: %s", out)
+			}
+		})
+	}
+	cmd := exec.Command(workerBinary(t), "help", "bogus")
+	if code := exitError(cmd.Run()); code != 2 {
+		t.Errorf("help bogus: exit %d, want 2", code)
+	}
+}

@@ -9,18 +9,6 @@ import (
 	"github.com/payrun/payrun/pkg/config"
 )
 
-const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR] [--sandbox] [--demo]
-       worker pause [--config FILE] [--reason TEXT]
-       worker resume [--config FILE]
-       worker sign [flags]
-
-Runs the payout worker pool until SIGINT/SIGTERM. Configuration: --config FILE (YAML, see
-configs/payrun.yaml), overridden by PAYRUN_* environment variables, overridden by these flags.
---demo runs the example batch end to end on this machine (embedded JetStream, built-in sandbox,
-a generated key) and exits. See docs/operations.md.
-
-`
-
 // workerFlags are the worker's command-line flags.
 type workerFlags struct {
 	configFile string

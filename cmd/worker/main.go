@@ -6,6 +6,8 @@
 //	worker resume                 end a pause
 //	worker status [--json]        the pool's state: pause, workers, rate, backlog, batches
 //	worker sign [flags]           print what the signer signs for one request (docs/signing.md)
+//	worker help [COMMAND]         the usage of the worker or of one command
+//	worker version | --version    the build (module version, VCS revision, Go version)
 //
 // Exit codes: 0 success (also a clean shutdown after SIGINT/SIGTERM), 1 a runtime or
 // infrastructure failure (NATS unreachable, the demo did not finish, ...), 2 a usage or
@@ -23,10 +25,26 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
+	"github.com/payrun/payrun/pkg/buildinfo"
 	"github.com/payrun/payrun/pkg/config"
 )
+
+// runHelp is `worker help [COMMAND]`: the command's --help, on stdout.
+func runHelp(ctx context.Context, args, environ []string, stdin io.Reader, stdout io.Writer) error {
+	switch {
+	case len(args) == 0:
+		return run(ctx, []string{"--help"}, environ, stdin, stdout, stdout)
+	case len(args) == 1 && slices.Contains([]string{"pause", "resume", "status", "sign"}, args[0]):
+		return run(ctx, []string{args[0], "--help"}, environ, stdin, stdout, stdout)
+	case len(args) == 1 && slices.Contains([]string{"help", "version"}, args[0]):
+		return run(ctx, []string{"--help"}, environ, stdin, stdout, stdout)
+	}
+	return fmt.Errorf("help: %w: unknown command %q (commands: pause, resume, status, sign, help, version)", errUsage, strings.Join(args, " "))
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,6 +71,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 			return runControl(ctx, args[0], args[1:], environ, stdout, stderr)
 		case "status":
 			return runStatus(ctx, args[1:], environ, stdout, stderr)
+		case "help":
+			return runHelp(ctx, args[1:], environ, stdin, stdout)
+		case "version", "--version", "-version":
+			fmt.Fprintln(stdout, buildinfo.Read().String("payrun-worker"))
+			return nil
 		}
 	}
 	return runWorker(ctx, args, environ, stdout, stderr)

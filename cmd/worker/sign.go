@@ -21,7 +21,8 @@ parameters, the signature base string, the POST body, the hex and base64 signatu
 Authorization header. Parameters keep their order and may repeat; each is split on its first
 '='. Without --nonce/--timestamp a fresh nonce and the current time are used. Flags go before
 the parameters.
-
+` + signFooter + `
+Flags:
 `
 
 // runSign is the signing debug command for merchants whose requests get 403.

@@ -11,6 +11,22 @@ failure (NATS unreachable, ...), 2 usage or configuration error (the message nam
 or variable).
 `
 
+const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR] [--sandbox] [--demo]
+       worker pause [--config FILE] [--reason TEXT]
+       worker resume [--config FILE]
+       worker status [--config FILE] [--json]
+       worker sign [flags] name=value ...
+       worker help [COMMAND]
+       worker version | --version
+
+Runs the payout worker pool until SIGINT/SIGTERM (a second signal ends it at once).
+Configuration: --config FILE (YAML, see configs/payrun.yaml), overridden by PAYRUN_* environment
+variables, overridden by these flags. --demo runs the example batch end to end on this machine
+(embedded JetStream, built-in sandbox, a generated key) and exits. See docs/operations.md.
+` + commonFooter + `
+Flags:
+`
+
 const statusUsage = `usage: worker status [--config FILE] [--json]
 
 Prints the pool's state as NATS holds it: paused or not and why, the registered workers, the
@@ -27,6 +43,11 @@ Pauses every worker sharing the NATS system: none sends a gateway request until
 ` + "`worker resume`" + `; jobs wait (a long pause uses up deliveries: docs/operations.md).
 ` + commonFooter + `
 Flags:
+`
+
+const signFooter = `
+Environment: none is read (the key is --key).
+Exit codes: 0 printed, 1 the key cannot be read or used, 2 usage (missing flag, bad parameter).
 `
 
 const resumeUsage = `usage: worker resume [--config FILE]

@@ -206,6 +206,10 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, noenv, io.Discard, &stderr); err != nil || !strings.Contains(stderr.String(), "Exit codes") {
 		t.Errorf("--help: %v\n%s", err, stderr.String())
 	}
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"--version"}, noenv, &stdout, io.Discard); err != nil || !strings.HasPrefix(stdout.String(), "payrun-example-consumer ") {
+		t.Errorf("--version: %v %q", err, stdout.String())
+	}
 	for _, args := range [][]string{{"--out", ""}, {"extra"}, {"--bogus"}} {
 		if err := run(context.Background(), args, noenv, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%q: %v, want a usage error", args, err)

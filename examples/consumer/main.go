@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/payrun/payrun/pkg/buildinfo"
 )
 
 func main() {
@@ -63,6 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&o.NATSURL, "nats-url", defURL, "NATS server `URL`(s), comma-separated")
 	fs.StringVar(&o.Durable, "durable", "payrun-example-consumer", "durable consumer `name`; one per downstream service")
 	fs.StringVar(&o.Batch, "batch", "", "only this batch `id` (default: every batch)")
+	version := fs.Bool("version", false, "print the build and exit")
 	fs.StringVar(&o.Out, "out", "payrun-results.jsonl", "append-only record of every message handled (JSON lines); its keys are skipped on redelivery")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -72,6 +75,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	if *version {
+		fmt.Fprintln(stdout, buildinfo.Read().String("payrun-example-consumer"))
+		return nil
 	}
 	if o.Out == "" {
 		return fmt.Errorf("%w: --out must name a file: without it a restart could count a message twice", errUsage)
