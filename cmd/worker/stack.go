@@ -88,11 +88,16 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 
 	var key *rsa.PrivateKey
 	if s.cfg.Worker.Sandbox {
-		if s.sandbox, key, err = startSandbox(&s.cfg, so.processingPolls); err != nil {
+		var created bool
+		if s.sandbox, key, created, err = startSandbox(&s.cfg, so.processingPolls); err != nil {
 			return nil, err
 		}
+		msg := "built-in sandbox gateway started with a generated key"
+		if !created {
+			msg = "built-in sandbox gateway started with its stored key and orders"
+		}
 		logOf(component(log, "sandbox")).Info().Str("url", s.cfg.Gateway.URL).Str("login", s.cfg.Gateway.Login).
-			Msg("built-in sandbox gateway started with a generated key")
+			Str("store_dir", s.cfg.Worker.StoreDir).Msg(msg)
 	} else {
 		var warnings []string
 		key, warnings, err = signer.LoadPrivateKeyFile(cfg.Gateway.PrivateKeyFile)

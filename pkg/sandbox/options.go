@@ -58,6 +58,12 @@ type Options struct {
 	// error-code is NotFoundCode.
 	NotFoundType string
 
+	// StoreFile, when set, keeps the committed orders (and their polls) in this file, JSON
+	// lines appended as they happen, and New reads it back: a sandbox restarted with the same
+	// file answers status lookups for every order it committed before, as the real gateway
+	// does. The counters (Stats) start at zero. Empty: memory only.
+	StoreFile string
+
 	// Faults to inject.
 	Faults Faults
 

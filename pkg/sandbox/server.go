@@ -63,6 +63,11 @@ func New(opts Options) (*Server, error) {
 		stats:  newCounters(),
 	}
 	s.live.latency = o.Faults.Latency
+	if o.StoreFile != "" {
+		if s.orders, err = openStore(o.StoreFile); err != nil {
+			return nil, err
+		}
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux.HandleFunc("POST "+BasePath+"/api/v4/payout/{id}", s.api(CallPayout, s.payout))
 	s.mux.HandleFunc("POST "+BasePath+"/api/v4/payout/group/{id}", s.api(CallPayout, s.payout))
@@ -95,6 +100,7 @@ func Start(addr string, opts Options) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = s.Close()
 		return nil, fmt.Errorf("sandbox: start: %w", err)
 	}
 	s.ln = ln
@@ -134,6 +140,9 @@ func (s *Server) Close() error {
 		s.cbMu.Unlock()
 		s.cancel()
 		s.wg.Wait()
+		s.orders.mu.Lock()
+		err = errors.Join(err, s.orders.j.close())
+		s.orders.mu.Unlock()
 	})
 	return err
 }

@@ -33,6 +33,7 @@ type store struct {
 	byClient map[string][]*order
 	nextID   int64
 	serial   uint64
+	j        *journal // nil: memory only
 }
 
 func newStore() *store {
@@ -44,6 +45,7 @@ func (s *store) nextSerial() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.serial++
+	s.j.write(journalRecord{Op: "serial", N: s.serial})
 	return fmt.Sprintf("00000000-0000-0000-0000-%012x", s.serial)
 }
 
@@ -57,6 +59,8 @@ func (s *store) add(o *order, processingPolls int) order {
 	o.isFinal = processingPolls == 0
 	s.byID[o.id] = o
 	s.byClient[o.clientOrderID] = append(s.byClient[o.clientOrderID], o)
+	s.j.write(journalRecord{Op: "order", ID: o.id, ClientOrderID: o.clientOrderID, EndpointID: o.endpointID, Serial: o.serial,
+		Amount: o.amount, Currency: o.currency, CallbackURL: o.callbackURL, Final: o.final, Polls: o.polls, IsFinal: o.isFinal})
 	return *o
 }
 
@@ -87,6 +91,7 @@ func (s *store) lookup(orderID, clientOrderID string, processingPolls int) (orde
 	if !o.isFinal && o.polls > processingPolls {
 		o.isFinal, becameFinal = true, true
 	}
+	s.j.write(journalRecord{Op: "poll", ID: o.id, Polls: o.polls, IsFinal: o.isFinal})
 	return *o, true, becameFinal
 }
 
