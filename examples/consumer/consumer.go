@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -184,7 +185,7 @@ func (c *Consumer) describe(msg jetstream.Msg) (key, line string, err error) {
 		if err != nil {
 			return "", "", err
 		}
-		return "result:" + r.BatchID + ":" + r.ClientOrderID, formatResult(r), nil
+		return "result:" + r.BatchID + ":" + r.ClientOrderID + generationSuffix(r.Generation), formatResult(r), nil
 	case strings.HasPrefix(subj, c.names.SummarySubjectPrefix+"."):
 		s, err := job.DecodeBatchSummary(msg.Data())
 		if err != nil {
@@ -196,7 +197,11 @@ func (c *Consumer) describe(msg jetstream.Msg) (key, line string, err error) {
 		if err != nil {
 			return "", "", err
 		}
-		key = "dead:" + d.BatchID + ":" + d.ClientOrderID
+		var ledger struct {
+			Generation int `json:"generation"`
+		}
+		_ = json.Unmarshal(d.Ledger, &ledger) // absent: generation 0
+		key = "dead:" + d.BatchID + ":" + d.ClientOrderID + generationSuffix(ledger.Generation)
 		if d.ClientOrderID == "" { // a job message that could not be decoded: no row
 			key = "dead:seq:" + strconv.FormatUint(d.StreamSeq, 10)
 		}
@@ -205,8 +210,20 @@ func (c *Consumer) describe(msg jetstream.Msg) (key, line string, err error) {
 	return "", "", fmt.Errorf("unexpected subject %s", subj)
 }
 
+// generationSuffix tells a put-back row's messages from the row's earlier ones: a result of a
+// higher generation supersedes the earlier result of the same row (docs/job.md).
+func generationSuffix(g int) string {
+	if g <= 0 {
+		return ""
+	}
+	return ":r" + strconv.Itoa(g)
+}
+
 func formatResult(r job.Result) string {
 	s := fmt.Sprintf("result   %s  line %d  %s  %s  %s %s  %s", r.BatchID, r.Line, r.ClientOrderID, r.Status, r.Amount, r.Currency, r.Destination)
+	if r.Generation > 0 {
+		s += fmt.Sprintf("  generation %d (supersedes the earlier result)", r.Generation)
+	}
 	if r.ErrorCode != "" || r.ErrorMessage != "" {
 		s += fmt.Sprintf("  %s: %s", r.ErrorCode, r.ErrorMessage)
 	}

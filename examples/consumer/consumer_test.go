@@ -279,7 +279,7 @@ func runPool(t *testing.T, js jetstream.JetStream, gw payout.Gateway) (stop func
 
 func enqueue(t *testing.T, js jetstream.JetStream, h *queue.Handles, id string, in batch.Input) int {
 	t.Helper()
-	plan, err := batch.ValidateInput(in, id, 10)
+	plan, err := batch.ValidateInput(in, id, 10, batch.JobLimit{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,7 +115,7 @@ func enqueue(t *testing.T, js jetstream.JetStream, h *queue.Handles, id string, 
 		t.Fatal(err)
 	}
 	in := batch.FileInput(path)
-	plan, err := batch.ValidateInput(in, id, 10)
+	plan, err := batch.ValidateInput(in, id, 10, batch.JobLimit{})
 	if err != nil {
 		t.Fatal(err)
 	}
