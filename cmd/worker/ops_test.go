@@ -113,6 +113,7 @@ http_addr: 127.0.0.1:0
 
 	metrics := httpGet(t, base+"/metrics", http.StatusOK, 5*time.Second)
 	checkMetrics(t, metrics)
+	checkDeployMetrics(t, metrics)
 
 	// Server callbacks are served when a control key is set: a wrong control is refused, a
 	// verified callback (here for an order the ledger does not know) is answered 200.
@@ -263,7 +264,7 @@ func checkMetrics(t *testing.T, metrics string) {
 		`payrun_payout_gateway_call_duration_seconds_count{call="payout",outcome="accepted"}`,
 		`payrun_payout_job_end_to_end_seconds_count{status="approved"}`,
 		"payrun_payout_consumer_pending_messages", "payrun_payout_consumer_ack_pending_messages",
-		"payrun_nats_connected 1", "payrun_build_info{", `payrun_ratelimit_configured_rate{kind="total"} 0`,
+		"payrun_nats_connected 1", "payrun_build_info{", "payrun_ready 1", `payrun_ratelimit_configured_rate{kind="total"} 0`,
 		"payrun_ratelimit_members", "go_goroutines", "process_cpu_seconds_total"} {
 		if !strings.Contains(metrics, m) {
 			t.Errorf("/metrics lacks %s", m)

@@ -50,6 +50,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, logFormat
 	log.Info().Str("log_format", logFormat).Object("config", cfg).Msg("worker starting")
 	ready := health.New("NATS at " + queue.RedactURL(cfg.NATS.URL))
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(ready.Gauge("payrun_ready", "1 when /readyz answers ready (NATS provisioned, pool running, not paused or stopped).", 2*time.Second))
 	var callback *health.Later // server callbacks need the merchant control key
 	stopOps := func() {}
 	if cfg.HTTPAddr != "" {

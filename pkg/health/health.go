@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ErrNotReady is wrapped by every error Ready returns.
@@ -82,5 +84,18 @@ func (c *Checker) Register(mux *http.ServeMux, timeout time.Duration) {
 			return
 		}
 		fmt.Fprintln(w, "ready")
+	})
+}
+
+// Gauge is the readiness as a metric, evaluated at scrape time (at most timeout): name is 1 when
+// Ready passes, else 0. Alerts use it for "not ready".
+func (c *Checker) Gauge(name, help string, timeout time.Duration) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if c.Ready(ctx) != nil {
+			return 0
+		}
+		return 1
 	})
 }

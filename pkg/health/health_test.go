@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/payrun/payrun/pkg/health"
 )
 
@@ -53,6 +55,19 @@ func TestCheckerLifecycle(t *testing.T) {
 		if err := c.Ready(context.Background()); (err == nil) != (s.readyz == 200) || (err != nil && !errors.Is(err, health.ErrNotReady)) {
 			t.Errorf("%s: Ready %v", s.name, err)
 		}
+	}
+}
+
+func TestGauge(t *testing.T) {
+	t.Parallel()
+	c := health.New("NATS")
+	g := c.Gauge("payrun_ready", "test", time.Second)
+	if v := testutil.ToFloat64(g); v != 0 {
+		t.Errorf("waiting: %v", v)
+	}
+	c.Started()
+	if v := testutil.ToFloat64(g); v != 1 {
+		t.Errorf("ready: %v", v)
 	}
 }
 
