@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/payrun/payrun/pkg/config"
@@ -52,18 +53,13 @@ func runControl(ctx context.Context, cmd string, args, environ []string, stdout,
 	if err != nil {
 		return usage(err)
 	}
-	log, _ := newLogger(cfg.Log, stderr, environ)
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
-	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-"+cmd, component(log, "nats")))
+	nc, js, err := connectClient(ctx, cmd, cfg, environ, stderr)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("%s: jetstream: %w", cmd, err)
-	}
 	ctl, err := ratelimit.OpenControl(ctx, js, cfg.Names.RateLimitBucket)
 	if err != nil {
 		return err
@@ -86,4 +82,20 @@ func runControl(ctx context.Context, cmd string, args, environ []string, stdout,
 	}
 	fmt.Fprintf(stdout, "pool %s; %d worker(s) registered\n", state, len(st.Members))
 	return nil
+}
+
+// connectClient opens the NATS connection of a short command (pause, resume, status), logging
+// connection events to stderr as the worker does.
+func connectClient(ctx context.Context, cmd string, cfg config.Config, environ []string, stderr io.Writer) (*nats.Conn, jetstream.JetStream, error) {
+	log, _ := newLogger(cfg.Log, stderr, environ)
+	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-"+cmd, component(log, "nats")))
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("%s: jetstream: %w", cmd, err)
+	}
+	return nc, js, nil
 }

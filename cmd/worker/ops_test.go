@@ -84,27 +84,8 @@ http_addr: 127.0.0.1:0
 	httpGet(t, base+"/healthz", http.StatusOK, 10*time.Second)
 	httpGet(t, base+"/readyz", http.StatusOK, 10*time.Second)
 
-	// A client of the embedded server, provisioned with the same settings (what enqueue does).
-	cfg, err := config.Load(cfgFile, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := queue.Provision(ctx, js, cfg.QueueNames(), cfg.QueueSettings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &testEnv{t: t, js: js, h: h, cfg: cfg}
+	e := clientEnv(t, cfgFile)
+	cfg := e.cfg
 
 	csv, want := batchCSV("ops", 10)
 	e.enqueue("ops", csv)
@@ -125,7 +106,7 @@ http_addr: 127.0.0.1:0
 	control := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(workerBinary(t), args...)
-		cmd.Env = processEnv([]string{"PAYRUN_NATS_URL=" + natsURL})
+		cmd.Env = processEnv([]string{"PAYRUN_NATS_URL=" + cfg.NATS.URL})
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("worker %v: %v\n%s", args, err, out)
@@ -270,4 +251,30 @@ func checkMetrics(t *testing.T, metrics string) {
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
+}
+
+// clientEnv connects to the NATS server of cfgFile's nats.url (a worker's embedded one) and
+// provisions it with the same settings, as enqueue does; closed at cleanup.
+func clientEnv(t *testing.T, cfgFile string) *testEnv {
+	t.Helper()
+	cfg, err := config.Load(cfgFile, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: cfg.NATS.URL, ReconnectWait: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := queue.Provision(ctx, js, cfg.QueueNames(), cfg.QueueSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, js: js, h: h, cfg: cfg}
 }

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
-	"github.com/payrun/payrun/pkg/queue"
 )
 
 // `worker --embedded --sandbox --store-dir D` killed in the middle of a batch and started again
@@ -37,26 +32,8 @@ worker: {ack_wait: 3s, settle_delay: 2s, shutdown_timeout: 3s, concurrency: 4, p
 	w1.waitLog("started with a generated key", 30*time.Second)
 	w1.waitLog("pool started", 30*time.Second)
 
-	cfg, err := config.Load(cfgFile, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL, ReconnectWait: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := queue.Provision(ctx, js, cfg.QueueNames(), cfg.QueueSettings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &testEnv{t: t, js: js, h: h, cfg: cfg}
+	e := clientEnv(t, cfgFile)
+	cfg := e.cfg
 	csv, want := batchCSV("restart", 40)
 	e.enqueue("restart", csv)
 	for deadline := time.Now().Add(30 * time.Second); e.subjectCount(cfg.QueueNames().ResultSubject("restart")) < 8; time.Sleep(20 * time.Millisecond) {

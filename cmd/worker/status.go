@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/poolstatus"
-	"github.com/payrun/payrun/pkg/queue"
 )
 
 // runStatus is `worker status [--json]`: the pool's state as pkg/poolstatus reads it from NATS.
@@ -35,18 +32,13 @@ func runStatus(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return usage(err)
 	}
-	log, _ := newLogger(cfg.Log, stderr, environ)
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
-	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-status", component(log, "nats")))
+	nc, js, err := connectClient(ctx, "status", cfg, environ, stderr)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("status: jetstream: %w", err)
-	}
 	st, err := poolstatus.Read(ctx, js, poolstatus.Options{Names: cfg.QueueNames(), ConfiguredRate: cfg.RateLimit.Rate})
 	if err != nil {
 		return err
