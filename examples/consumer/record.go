@@ -35,7 +35,7 @@ func openRecord(path string) (*record, error) {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	r := &record{f: f, seen: map[string]bool{}}
-	good, err := r.load()
+	good, err := r.load(f)
 	if err == nil {
 		err = f.Truncate(good)
 	}
@@ -49,9 +49,9 @@ func openRecord(path string) (*record, error) {
 	return r, nil
 }
 
-// load reads every complete line and returns the offset after the last one.
-func (r *record) load() (int64, error) {
-	br := bufio.NewReader(r.f)
+// load reads every complete line of rd and returns the offset after the last one.
+func (r *record) load(rd io.Reader) (int64, error) {
+	br := bufio.NewReader(rd)
 	var off int64
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')

@@ -88,6 +88,9 @@ func (s *store) apply(rec journalRecord) error {
 		if err != nil {
 			return fmt.Errorf("order id %q: %w", rec.ID, err)
 		}
+		if s.byID[rec.ID] != nil {
+			return fmt.Errorf("order id %s twice", rec.ID)
+		}
 		o := &order{id: rec.ID, clientOrderID: rec.ClientOrderID, endpointID: rec.EndpointID, serial: rec.Serial,
 			amount: rec.Amount, currency: rec.Currency, callbackURL: rec.CallbackURL, final: rec.Final,
 			polls: rec.Polls, isFinal: rec.IsFinal}
