@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/payout"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
@@ -63,6 +64,10 @@ type BatchStatus struct {
 	Enqueued int    `json:"enqueued"` // jobs the batch published
 	Results  uint64 `json:"results"`  // results in the results stream
 	Pending  uint64 `json:"pending"`  // jobs still in the job stream (not yet finished by a worker)
+	// From the payout ledger: rows a worker has started and not yet reported, and of those the
+	// ones that failed at least once and are being retried (redelivered after a failure).
+	Open     int `json:"open"`
+	Retrying int `json:"retrying"`
 }
 
 // Options say where to read.
@@ -181,12 +186,51 @@ func readBatches(ctx context.Context, js jetstream.JetStream, names queue.Names)
 	if err != nil {
 		return nil, err
 	}
+	ledger, err := js.KeyValue(ctx, names.LedgerBucket)
+	if err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("poolstatus: %w", err)
+	}
 	for i := range out {
 		out[i].Results = results[names.ResultSubject(out[i].ID)]
 		out[i].Pending = jobs[names.JobSubject(out[i].ID)]
+		if ledger != nil {
+			if out[i].Open, out[i].Retrying, err = ledgerCounts(ctx, ledger, queue.Token(out[i].ID)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	slices.SortFunc(out, func(a, b BatchStatus) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// ledgerCounts reads the batch's ledger entries (one watch of their current values) and counts
+// the open ones and, of those, the ones with failed deliveries.
+func ledgerCounts(ctx context.Context, kv jetstream.KeyValue, batchToken string) (open, retrying int, err error) {
+	w, err := kv.Watch(ctx, batchToken+".*", jetstream.IgnoreDeletes())
+	if err != nil {
+		return 0, 0, fmt.Errorf("poolstatus: ledger %s: %w", batchToken, err)
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return 0, 0, fmt.Errorf("poolstatus: ledger %s: %w", batchToken, ctx.Err())
+		case e := <-w.Updates():
+			if e == nil { // every current value has been delivered
+				return open, retrying, nil
+			}
+			var entry payout.Entry
+			if err := json.Unmarshal(e.Value(), &entry); err != nil {
+				return 0, 0, fmt.Errorf("poolstatus: ledger %s: %w", e.Key(), err)
+			}
+			if entry.State != payout.StateReported {
+				open++
+				if entry.Failures > 0 {
+					retrying++
+				}
+			}
+		}
+	}
 }
 
 // subjectCounts is how many messages stream holds per subject matching filter.

@@ -29,8 +29,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var at = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
-// A paused pool with two registered workers, two batches in progress (one with two results) and
-// one completed batch: the text and JSON forms match the golden files.
+// A paused pool with two registered workers, two batches in progress (one with two results and
+// three ledger entries) and one completed batch: the text and JSON forms match the golden files.
 func TestStatusGolden(t *testing.T) {
 	_, _, js := queuetest.Start(t)
 	h := queuetest.Provision(t, js)
@@ -60,6 +60,17 @@ func TestStatusGolden(t *testing.T) {
 		r := job.Result{Version: 1, BatchID: "payroll-a", ClientOrderID: fmt.Sprintf("payroll-a-%08d", i), Status: job.StatusApproved, Amount: "1.00", Currency: "USD", Destination: "x"}
 		data, _ := json.Marshal(r)
 		if _, err := js.Publish(ctx, names.ResultSubject("payroll-a"), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Ledger entries of payroll-a: one reported, one being polled, one retried after failures.
+	for coid, entry := range map[string]string{
+		"payroll-a-00000000": `{"version":1,"state":"reported","attempts":1}`,
+		"payroll-a-00000001": `{"version":1,"state":"accepted","attempts":1}`,
+		"payroll-a-00000002": `{"version":1,"state":"pending_retry","attempts":1,"failures":2}`,
+	} {
+		if _, err := h.Ledger.Put(ctx, names.LedgerKey("payroll-a", coid), []byte(entry)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -46,9 +46,9 @@ func (s Status) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "batches in progress:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  BATCH\tSTATE\tENQUEUED\tRESULTS\tPENDING JOBS\n")
+		fmt.Fprintf(tw, "  BATCH\tSTATE\tENQUEUED\tRESULTS\tPENDING JOBS\tIN WORK\tRETRYING\n")
 		for _, bs := range s.Batches {
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\n", bs.ID, bs.State, bs.Enqueued, bs.Results, bs.Pending)
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\n", bs.ID, bs.State, bs.Enqueued, bs.Results, bs.Pending, bs.Open, bs.Retrying)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
