@@ -112,9 +112,5 @@ func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stder
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	lines, err := linesByOrderID(configs.ExamplePayroll)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	return printOutcome(stdout, out, lines)
+	return printOutcome(stdout, out)
 }

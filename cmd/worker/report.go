@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,32 +12,16 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 )
 
-// linesByOrderID maps each row's client_orderid to its line in the CSV file.
-func linesByOrderID(csv []byte) (map[string]int, error) {
-	r := job.NewReader(bytes.NewReader(csv), "batch")
-	lines := map[string]int{}
-	for {
-		j, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return lines, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		lines[j.ClientOrderID] = j.Line
-	}
-}
-
 // printOutcome writes one table row per result (ordered by line) and the batch summary: counts
 // per status and totals per currency.
-func printOutcome(w io.Writer, out batchOutcome, lines map[string]int) error {
+func printOutcome(w io.Writer, out batchOutcome) error {
 	rs := slices.Clone(out.Results)
-	slices.SortStableFunc(rs, func(a, b job.Result) int { return lines[a.ClientOrderID] - lines[b.ClientOrderID] })
+	slices.SortStableFunc(rs, func(a, b job.Result) int { return a.Line - b.Line })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LINE\tCLIENT_ORDERID\tSTATUS\tAMOUNT\tPAYNET_ORDER_ID\tDESTINATION\tERROR")
 	for _, r := range rs {
 		errText := strings.TrimSpace(strings.Join(nonEmpty(r.ErrorCode, r.ErrorMessage), ": "))
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s %s\t%s\t%s\t%s\n", lines[r.ClientOrderID], r.ClientOrderID, r.Status,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s %s\t%s\t%s\t%s\n", r.Line, r.ClientOrderID, r.Status,
 			r.Amount, r.Currency, dash(r.PaynetOrderID), dash(r.Destination), dash(errText))
 	}
 	if err := tw.Flush(); err != nil {
