@@ -23,6 +23,7 @@ type Sending string
 // The values of Sending.
 const (
 	SendingPaused    Sending = "paused"    // an operator paused the pool: nothing is sent
+	SendingAuthStop  Sending = "auth"      // the gateway refused the pool's credentials: nothing is sent until they are fixed
 	SendingPressure  Sending = "pressure"  // the gateway pushed back (429/503): nothing is sent until PressureUntil
 	SendingLimited   Sending = "limited"   // sending, at most ConfiguredRate requests/s for the whole pool
 	SendingUnlimited Sending = "unlimited" // sending, no configured limit
@@ -30,22 +31,28 @@ const (
 
 // Pool is the pool-wide state kept in the rate-limit bucket.
 type Pool struct {
-	Paused        bool      `json:"paused"`
-	PauseReason   string    `json:"pause_reason,omitempty"`
-	PausedAt      time.Time `json:"paused_at,omitzero"`
-	Workers       []string  `json:"workers"` // registered member ids (one that died lingers until the limiter's dead_after)
-	PressureUntil time.Time `json:"pressure_until,omitzero"`
-	PressureLevel int       `json:"pressure_level,omitempty"`
+	Paused         bool      `json:"paused"`
+	PauseKind      string    `json:"pause_kind,omitempty"` // operator, or auth (the gateway refused the credentials)
+	PauseReason    string    `json:"pause_reason,omitempty"`
+	PausedAt       time.Time `json:"paused_at,omitzero"`
+	Workers        []string  `json:"workers"` // registered member ids (one that died lingers until the limiter's dead_after)
+	PressureUntil  time.Time `json:"pressure_until,omitzero"`
+	PressureLevel  int       `json:"pressure_level,omitempty"`
+	PressureReason string    `json:"pressure_reason,omitempty"` // retry-after or storm
+	Factor         float64   `json:"factor"`                    // the adaptive factor of the configured rate (1: full rate)
 }
 
 // Status is the whole answer of `worker status`.
 type Status struct {
-	At             time.Time      `json:"at"`
-	Pool           Pool           `json:"pool"`
-	ConfiguredRate float64        `json:"configured_rate"` // pool-wide requests/s from the configuration; 0 = no limit
-	Sending        Sending        `json:"sending"`
-	Consumer       ConsumerStatus `json:"consumer"`
-	Batches        []BatchStatus  `json:"batches"` // not yet completed, by id
+	At             time.Time `json:"at"`
+	Pool           Pool      `json:"pool"`
+	ConfiguredRate float64   `json:"configured_rate"` // pool-wide requests/s from the configuration; 0 = no limit
+	Sending        Sending   `json:"sending"`
+	// EffectiveRate is the pool-wide rate the workers may send at now: the configured rate times
+	// the adaptive factor when Sending is limited, else 0 (stopped, or no limit).
+	EffectiveRate float64        `json:"effective_rate"`
+	Consumer      ConsumerStatus `json:"consumer"`
+	Batches       []BatchStatus  `json:"batches"` // not yet completed, by id
 }
 
 // ConsumerStatus is the workers' durable consumer.
@@ -91,8 +98,8 @@ func ReadPool(ctx context.Context, js jetstream.JetStream, names queue.Names) (P
 	if workers == nil {
 		workers = []string{}
 	}
-	return Pool{Paused: st.Paused, PauseReason: st.PauseReason, PausedAt: st.PausedAt, Workers: workers,
-		PressureUntil: st.PressureUntil, PressureLevel: st.PressureLevel}, nil
+	return Pool{Paused: st.Paused, PauseKind: st.PauseKind, PauseReason: st.PauseReason, PausedAt: st.PausedAt, Workers: workers,
+		PressureUntil: st.PressureUntil, PressureLevel: st.PressureLevel, PressureReason: st.PressureReason, Factor: st.Factor}, nil
 }
 
 // Read reads everything Status holds.
@@ -109,6 +116,9 @@ func Read(ctx context.Context, js jetstream.JetStream, o Options) (Status, error
 		return st, err
 	}
 	st.Sending = sending(st.Pool, o.ConfiguredRate, st.At)
+	if st.Sending == SendingLimited {
+		st.EffectiveRate = o.ConfiguredRate * st.Pool.Factor
+	}
 	if st.Consumer, err = readConsumer(ctx, js, o.Names); err != nil {
 		return st, err
 	}
@@ -120,6 +130,8 @@ func Read(ctx context.Context, js jetstream.JetStream, o Options) (Status, error
 
 func sending(p Pool, rate float64, now time.Time) Sending {
 	switch {
+	case p.Paused && p.PauseKind == ratelimit.PauseKindAuth:
+		return SendingAuthStop
 	case p.Paused:
 		return SendingPaused
 	case now.Before(p.PressureUntil):
@@ -247,10 +259,12 @@ func subjectCounts(ctx context.Context, js jetstream.JetStream, stream, filter s
 }
 
 // Stall says why a batch that is not moving does not move, from the pool's state: "pool paused:
-// <reason>", "no worker registered", "gateway pressure until <time>", or "" when the pool looks
+// <reason>", "pool stopped: <reason>" (auth), "no worker registered", "gateway pressure until <time>", or "" when the pool looks
 // able to work (then the cause is elsewhere: the gateway is slow, jobs wait for their status).
 func Stall(p Pool, now time.Time) string {
 	switch {
+	case p.Paused && p.PauseKind == ratelimit.PauseKindAuth:
+		return "pool stopped: " + p.PauseReason
 	case p.Paused:
 		return "pool paused: " + p.PauseReason
 	case len(p.Workers) == 0:

@@ -94,6 +94,22 @@ func TestStatusGolden(t *testing.T) {
 	}
 	golden(t, "status.txt", text.Bytes())
 	golden(t, "status.json", append(js1, '\n'))
+
+	// Resumed: the pool may send at the configured rate times the adaptive factor.
+	if err := ctl.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err = poolstatus.Read(ctx, js, poolstatus.Options{ConfiguredRate: 20, Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text.Reset()
+	if err := st.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if st.Sending != poolstatus.SendingLimited || st.EffectiveRate != 20 || !strings.Contains(text.String(), "sending up to 20 requests/s (100% of the configured rate)") {
+		t.Errorf("resumed: sending %s, effective %v\n%s", st.Sending, st.EffectiveRate, text.String())
+	}
 }
 
 func TestStall(t *testing.T) {
@@ -103,6 +119,7 @@ func TestStall(t *testing.T) {
 		want string
 	}{
 		{poolstatus.Pool{Paused: true, PauseReason: "maintenance", Workers: []string{"a"}}, "pool paused: maintenance"},
+		{poolstatus.Pool{Paused: true, PauseKind: ratelimit.PauseKindAuth, PauseReason: "HTTP 403 for login m", Workers: []string{"a"}}, "pool stopped: HTTP 403 for login m"},
 		{poolstatus.Pool{Workers: []string{}}, "no worker registered"},
 		{poolstatus.Pool{Workers: []string{"a"}, PressureUntil: at.Add(time.Minute)}, "gateway pressure until 2026-12-01T12:01:00Z"},
 		{poolstatus.Pool{Workers: []string{"a"}, PressureUntil: at.Add(-time.Minute)}, ""},

@@ -12,9 +12,12 @@ import (
 func (s Status) WriteText(w io.Writer) error {
 	var b strings.Builder
 	p := s.Pool
-	if p.Paused {
+	switch {
+	case s.Sending == SendingAuthStop:
+		fmt.Fprintf(&b, "pool:      stopped since %s: %s\n", p.PausedAt.UTC().Format(time.RFC3339), p.PauseReason)
+	case p.Paused:
 		fmt.Fprintf(&b, "pool:      paused since %s: %s\n", p.PausedAt.UTC().Format(time.RFC3339), p.PauseReason)
-	} else {
+	default:
 		fmt.Fprintf(&b, "pool:      running\n")
 	}
 	if len(p.Workers) == 0 {
@@ -30,10 +33,12 @@ func (s Status) WriteText(w io.Writer) error {
 	switch s.Sending {
 	case SendingPaused:
 		send = "nothing (paused)"
+	case SendingAuthStop:
+		send = "nothing (the gateway refused the credentials)"
 	case SendingPressure:
-		send = fmt.Sprintf("nothing until %s (gateway pressure, level %d)", p.PressureUntil.UTC().Format(time.RFC3339), p.PressureLevel)
+		send = fmt.Sprintf("nothing until %s (gateway pressure: %s, level %d)", p.PressureUntil.UTC().Format(time.RFC3339), p.PressureReason, p.PressureLevel)
 	case SendingLimited:
-		send = fmt.Sprintf("up to %g requests/s", s.ConfiguredRate)
+		send = fmt.Sprintf("up to %.4g requests/s (%.0f%% of the configured rate)", s.EffectiveRate, 100*p.Factor)
 	default:
 		send = "as fast as the workers go"
 	}
