@@ -195,6 +195,10 @@ func TestCompose(t *testing.T) {
 		if cfg.Streams.Replicas != 3 || cfg.HTTPAddr != ":8080" {
 			t.Errorf("%s: replicas %d, http_addr %q", name, cfg.Streams.Replicas, cfg.HTTPAddr)
 		}
+		// A worker against a real gateway refuses to start without the key that seals card data.
+		if cfg.Security.DataKeyFile == "" || cfg.Security.AllowCleartextJobs {
+			t.Errorf("%s: data key file %q, cleartext allowed %v", name, cfg.Security.DataKeyFile, cfg.Security.AllowCleartextJobs)
+		}
 	}
 }
 
@@ -318,6 +322,9 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	if one("EnvironmentFile") == "" {
 		t.Error("no EnvironmentFile for the secrets")
+	}
+	if !strings.Contains(strings.Join(keys["Environment"], " "), "PAYRUN_DATA_KEY_FILE=") {
+		t.Error("no data key file: a worker against a real gateway refuses to start without one")
 	}
 	for _, k := range []string{"NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices",
 		"CapabilityBoundingSet", "RestrictAddressFamilies", "SystemCallFilter", "MemoryDenyWriteExecute", "UMask"} {
