@@ -21,20 +21,21 @@ import (
 
 // schemaTypes is every published message type and its schema file.
 var schemaTypes = []struct {
-	file  string
-	title string
-	value any
+	file     string
+	title    string
+	value    any
+	versions []int // the schema versions the type carries
 }{
-	{schemas.JobMessage, "payrun job message (payouts.jobs.<batch>)", job.JobMessage{}},
-	{schemas.Result, "payrun result (payouts.results.<batch>)", job.Result{}},
-	{schemas.BatchSummary, "payrun batch summary (payouts.summary.<batch>)", job.BatchSummary{}},
-	{schemas.DeadLetter, "payrun dead letter (payouts.dead.<batch>)", job.DeadLetter{}},
+	{schemas.JobMessage, "payrun job message (payouts.jobs.<batch>)", job.JobMessage{}, []int{job.JobMessageVersion, job.SealedJobMessageVersion}},
+	{schemas.Result, "payrun result (payouts.results.<batch>)", job.Result{}, []int{job.ResultVersion}},
+	{schemas.BatchSummary, "payrun batch summary (payouts.summary.<batch>)", job.BatchSummary{}, []int{job.BatchSummaryVersion}},
+	{schemas.DeadLetter, "payrun dead letter (payouts.dead.<batch>)", job.DeadLetter{}, []int{job.DeadLetterVersion}},
 }
 
 // generateSchema reflects one message type into its JSON Schema: descriptions from the doc
 // comments, the version pinned, statuses and amounts spelled out where Go's types say less than
 // the JSON does.
-func generateSchema(t *testing.T, file, title string, v any) []byte {
+func generateSchema(t *testing.T, file, title string, v any, versions []int) []byte {
 	t.Helper()
 	statusEnum := make([]any, len(job.Statuses))
 	for i, s := range job.Statuses {
@@ -84,7 +85,13 @@ func generateSchema(t *testing.T, file, title string, v any) []byte {
 	if !ok {
 		t.Fatalf("%T has no version field", v)
 	}
-	version.Const = 1
+	if len(versions) == 1 {
+		version.Const = versions[0]
+	} else {
+		for _, n := range versions {
+			version.Enum = append(version.Enum, n)
+		}
+	}
 	if amount, ok := s.Properties.Get("amount"); ok {
 		amount.Pattern = `^[0-9]+(\.[0-9]+)?$`
 		amount.Description = "major units with exactly the currency's fraction digits (\"10.50\", \"1000\" JPY)"
@@ -104,7 +111,7 @@ func generateSchema(t *testing.T, file, title string, v any) []byte {
 func TestSchemasUpToDate(t *testing.T) {
 	update := flag.Lookup("update").Value.(flag.Getter).Get().(bool)
 	for _, st := range schemaTypes {
-		got := generateSchema(t, st.file, st.title, st.value)
+		got := generateSchema(t, st.file, st.title, st.value, st.versions)
 		path := filepath.Join("schemas", st.file)
 		if update {
 			if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -143,7 +150,13 @@ func TestSchemasValidateMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustValidate(t, sch, schemas.JobMessage, job.NewJobMessage("example-payroll", j))
+		m := job.NewJobMessage("example-payroll", j)
+		mustValidate(t, sch, schemas.JobMessage, m)
+		sealed, err := m.Seal(prefixSealer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustValidate(t, sch, schemas.JobMessage, sealed) // version 2
 		r := job.Result{Version: job.ResultVersion, BatchID: "example-payroll", ClientOrderID: j.ClientOrderID,
 			Line: j.Line, Status: job.Statuses[i%len(job.Statuses)], Amount: j.Amount.String(), Currency: j.Amount.Currency,
 			Attempts: 1, EnqueuedAt: at, FinishedAt: at, Destination: j.MaskedDestination()}
@@ -189,3 +202,8 @@ func mustValidate(t *testing.T, sch *jobtest.Schemas, file string, v any) {
 		t.Errorf("%v\n%s", err, data)
 	}
 }
+
+// prefixSealer stands in for pkg/seal's keyring: the schema only sees the sealed strings.
+type prefixSealer struct{}
+
+func (prefixSealer) Seal(plaintext, _ []byte) (string, error) { return "test:" + string(plaintext), nil }

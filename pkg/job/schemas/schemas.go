@@ -2,7 +2,7 @@
 // generated from the pkg/job types (go test ./pkg/job -run TestSchemasUpToDate -update
 // rewrites them; the test fails when a type changed and the files did not):
 //
-//	job-message.v1.schema.json    payouts.jobs.<batch>
+//	job-message.schema.json       payouts.jobs.<batch> (version 1, and 2 with sealed values)
 //	result.v1.schema.json         payouts.results.<batch>
 //	batch-summary.v1.schema.json  payouts.summary.<batch>
 //	dead-letter.v1.schema.json    payouts.dead.<batch>
@@ -24,7 +24,7 @@ func FS() fs.FS { return files }
 
 // Names of the schema files, one per published message.
 const (
-	JobMessage   = "job-message.v1.schema.json"
+	JobMessage   = "job-message.schema.json"
 	Result       = "result.v1.schema.json"
 	BatchSummary = "batch-summary.v1.schema.json"
 	DeadLetter   = "dead-letter.v1.schema.json"
