@@ -206,4 +206,6 @@ func mustValidate(t *testing.T, sch *jobtest.Schemas, file string, v any) {
 // prefixSealer stands in for pkg/seal's keyring: the schema only sees the sealed strings.
 type prefixSealer struct{}
 
-func (prefixSealer) Seal(plaintext, _ []byte) (string, error) { return "test:" + string(plaintext), nil }
+func (prefixSealer) Seal(plaintext, _ []byte) (string, error) {
+	return "test:" + string(plaintext), nil
+}
