@@ -211,3 +211,31 @@ func TestWatch(t *testing.T) {
 		}
 	}
 }
+
+// A watch that ends while it reads the pool prints no last tick: the read's error is the watch's
+// own end, not the pool's state (enqueue --wait printed a final progress line without its
+// explanation when its timeout fell inside a read).
+func TestWatchEndingDuringReadPrintsNoTick(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var ticks []poolstatus.Tick
+	reads := 0
+	poolstatus.Watch(ctx, poolstatus.WatchOptions{
+		Interval: time.Millisecond, BatchID: "b", Expected: 5,
+		Results: func() int { return 0 },
+		ReadPool: func(rctx context.Context) (poolstatus.Pool, error) {
+			if reads++; reads == 2 {
+				cancel()
+				<-rctx.Done()
+				return poolstatus.Pool{}, rctx.Err()
+			}
+			return poolstatus.Pool{Workers: []string{}}, nil
+		},
+		Now:    func() time.Time { return at },
+		OnTick: func(tk poolstatus.Tick) { ticks = append(ticks, tk) },
+	})
+	if len(ticks) != 1 || ticks[0].PoolError != "" {
+		t.Fatalf("ticks %+v, want only the first, without a pool error", ticks)
+	}
+}

@@ -52,6 +52,9 @@ func Watch(ctx context.Context, o WatchOptions) {
 		rctx, cancel := context.WithTimeout(ctx, o.Interval)
 		p, err := o.ReadPool(rctx)
 		cancel()
+		if ctx.Err() != nil {
+			return // the watch ended during the read: its error says nothing about the pool
+		}
 		if err != nil {
 			tick.PoolError = err.Error()
 		} else {
