@@ -96,4 +96,6 @@ func (c Config) ValidateConsole() error {
 }
 
 // String of a ConsoleUser never shows the hash.
-func (u ConsoleUser) String() string { return fmt.Sprintf("%s (%s)", u.Name, strings.Join(u.Roles, ",")) }
+func (u ConsoleUser) String() string {
+	return fmt.Sprintf("%s (%s)", u.Name, strings.Join(u.Roles, ","))
+}

@@ -293,4 +293,3 @@ func (s *Server) retry(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, "retry", id).Int("put_back", len(rep.PutBack)).Int("refused", len(rep.Refused)).Str("outcome", "ok").Msg("never-sent rows put back")
 	s.render(w, r, http.StatusOK, "retry", page{Title: "Retry of " + id, Data: retryView{ID: id, Report: rep}})
 }
-

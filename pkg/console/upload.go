@@ -96,10 +96,10 @@ type row struct {
 
 // errorRow is one validation error, its suggestion apart.
 type errorRow struct {
-	Line, Column    int
-	Key, Message    string
-	Suggestion      string
-	Warning         bool
+	Line, Column int
+	Key, Message string
+	Suggestion   string
+	Warning      bool
 }
 
 // check is a validated file as a check page shows it.
