@@ -138,11 +138,11 @@ func (s *Server) resumeEnqueue(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.opContext(r)
 	defer cancel()
 	up, _, err := s.store.get(ctx, id)
+	if err == nil && !u.Has(RoleApprover) && (!u.Has(RoleSubmitter) || up.ApprovedBy != u.Name) {
+		err = &refusal{http.StatusForbidden, "You need the approver role, or to have released this batch, to enqueue it."}
+	}
 	if err == nil && up.State != StateApproved {
 		err = &refusal{http.StatusConflict, fmt.Sprintf("This batch is %s; only an approved batch is enqueued.", up.State)}
-	}
-	if err == nil && !u.Has(RoleApprover) && !(u.Has(RoleSubmitter) && up.ApprovedBy == u.Name) {
-		err = &refusal{http.StatusForbidden, "You need the approver role, or to have released this batch, to enqueue it."}
 	}
 	if !s.changeFailed(w, r, "enqueue", id, err) {
 		s.enqueue(w, r, id)

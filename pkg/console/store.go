@@ -203,3 +203,14 @@ func (s *store) dropFile(ctx context.Context, batchID string) error {
 	}
 	return nil
 }
+
+// ReadUpload reads a batch's upload record (for tools and tests); ErrUnknownUpload when the batch
+// did not come through the console.
+func ReadUpload(ctx context.Context, js jetstream.JetStream, batchID string) (Upload, error) {
+	kv, err := js.KeyValue(ctx, DefaultUploadsBucket)
+	if err != nil {
+		return Upload{}, fmt.Errorf("console: uploads bucket: %w", err)
+	}
+	u, _, err := (&store{uploads: kv}).get(ctx, batchID)
+	return u, err
+}

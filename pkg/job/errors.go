@@ -56,7 +56,7 @@ const didYouMean = "; did you mean "
 
 // Suggestion splits Reason into the problem and the suggested correction ("" when there is none),
 // for a table that shows them apart: "unknown column "amout"; did you mean "amount"?" is
-// ("unknown column "amout"", "\"amount\"").
+// (`unknown column "amout"`, `"amount"`).
 func (e *ValidationError) Suggestion() (problem, suggestion string) {
 	if i := strings.LastIndex(e.Reason, didYouMean); i >= 0 && strings.HasSuffix(e.Reason, "?") {
 		return e.Reason[:i], e.Reason[i+len(didYouMean) : len(e.Reason)-1]
