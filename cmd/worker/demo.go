@@ -116,5 +116,8 @@ func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stder
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	return printOutcome(stdout, out, lines)
+	if err := printOutcome(stdout, out, lines); err != nil || f.console == "" {
+		return err
+	}
+	return serveDemoConsole(ctx, s, f.console, stdout)
 }

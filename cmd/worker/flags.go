@@ -9,7 +9,7 @@ import (
 	"github.com/payrun/payrun/pkg/config"
 )
 
-const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR] [--sandbox] [--demo]
+const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR] [--sandbox] [--demo [--console HOST:PORT]]
        worker pause [--config FILE] [--reason TEXT]
        worker resume [--config FILE]
        worker sign [flags]
@@ -17,7 +17,8 @@ const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR
 Runs the payout worker pool until SIGINT/SIGTERM. Configuration: --config FILE (YAML, see
 configs/payrun.yaml), overridden by PAYRUN_* environment variables, overridden by these flags.
 --demo runs the example batch end to end on this machine (embedded JetStream, built-in sandbox,
-a generated key) and exits. See docs/operations.md.
+a generated key) and exits; with --console it then serves the finance web console on that
+loopback address with demo users until interrupted (docs/console.md). See docs/operations.md.
 
 `
 
@@ -28,6 +29,7 @@ type workerFlags struct {
 	storeDir   string
 	sandbox    bool
 	demo       bool
+	console    string // --demo: serve the web console on this loopback address afterwards
 	set        map[string]bool // flags given on the command line
 }
 
@@ -46,6 +48,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	fs.StringVar(&f.storeDir, "store-dir", "", "store `directory` of the embedded server (worker.store_dir; default a temporary one)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "pay through the built-in sandbox gateway with a generated key (worker.sandbox)")
 	fs.BoolVar(&f.demo, "demo", false, "run the example batch end to end and exit")
+	fs.StringVar(&f.console, "console", "", "with --demo: then serve the web console on this loopback `address` (e.g. 127.0.0.1:8080) with demo users until interrupted")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, err
@@ -57,6 +60,14 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.console != "" {
+		if !f.demo {
+			return f, fmt.Errorf("%w: --console goes with --demo (the console itself is cmd/console)", errUsage)
+		}
+		if err := checkLoopback(f.console); err != nil {
+			return f, fmt.Errorf("%w: --console: %w", errUsage, err)
+		}
+	}
 	return f, nil
 }
 
