@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -56,12 +55,7 @@ func serveDemoConsole(ctx context.Context, s *stack, addr string, stdout io.Writ
 	if err != nil {
 		return fmt.Errorf("demo console: %w", err)
 	}
-	err = console.Serve(ctx, addr, srv, func(url string) {
+	return console.Serve(ctx, addr, srv, func(url string) {
 		fmt.Fprintf(stdout, "\nconsole: %s  users submitter, approver, operator; password %q (Ctrl-C stops)\n", url, demoPassword)
 	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
 }
-

@@ -29,7 +29,7 @@ type workerFlags struct {
 	storeDir   string
 	sandbox    bool
 	demo       bool
-	console    string // --demo: serve the web console on this loopback address afterwards
+	console    string          // --demo: serve the web console on this loopback address afterwards
 	set        map[string]bool // flags given on the command line
 }
 
