@@ -81,7 +81,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	opts, err := console.OptionsFrom(cfg, log.With().Str("component", "console-audit").Logger())
+	opts, err := cfg.ConsoleOptions(log.With().Str("component", "console-audit").Logger())
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func serveDemoConsole(ctx context.Context, s *stack, addr string, stdout io.Writ
 		}
 		cfg.Console.Users += u.name + " " + u.roles + " " + string(h) + "\n"
 	}
-	opts, err := console.OptionsFrom(cfg, component(s.log, "console-audit"))
+	opts, err := cfg.ConsoleOptions(component(s.log, "console-audit"))
 	if err != nil {
 		return fmt.Errorf("demo console: %w", err)
 	}

@@ -2,33 +2,26 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/console"
 )
-
-// ConsoleRoles are the console's roles, least to most specific: a viewer reads, a submitter
-// uploads (and, with approvals off, releases its own uploads), an approver approves or rejects
-// other users' uploads, an operator pauses and resumes the pool and puts never-sent rows back.
-var ConsoleRoles = []string{"viewer", "submitter", "approver", "operator"}
-
-// ConsoleUser is one line of console.users.
-type ConsoleUser struct {
-	Name  string
-	Roles []string
-	Hash  string // bcrypt hash, or "" for a user who signs in only through the proxy header
-}
 
 // minSessionKey is the shortest console.session_key accepted.
 const minSessionKey = 32
 
 // ConsoleUsers parses console.users: one user per line, "name roles hash" separated by spaces,
-// roles comma-separated from ConsoleRoles, hash a bcrypt hash or "-"; empty lines and lines
-// starting with # are skipped. Errors name the key and the line, never the hash.
-func (c Config) ConsoleUsers() ([]ConsoleUser, error) {
-	var out []ConsoleUser
+// roles comma-separated from console.Roles, hash a bcrypt hash or "-" (the user signs in only
+// through the proxy header); empty lines and lines starting with # are skipped. Errors name the
+// key and the line, never the hash.
+func (c Config) ConsoleUsers() ([]console.User, error) {
+	var out []console.User
 	var errs []error
 	seen := map[string]bool{}
 	for i, line := range strings.Split(c.Console.Users, "\n") {
@@ -41,14 +34,14 @@ func (c Config) ConsoleUsers() ([]ConsoleUser, error) {
 			errs = append(errs, fieldErr("console.users", "line %d: want \"name roles hash\" (3 fields), got %d", i+1, len(f)))
 			continue
 		}
-		u := ConsoleUser{Name: f[0], Roles: strings.Split(f[1], ","), Hash: f[2]}
+		u := console.User{Name: f[0], Roles: strings.Split(f[1], ","), Hash: f[2]}
 		if seen[u.Name] {
 			errs = append(errs, fieldErr("console.users", "line %d: user %q listed twice", i+1, u.Name))
 		}
 		seen[u.Name] = true
 		for _, r := range u.Roles {
-			if !slices.Contains(ConsoleRoles, r) {
-				errs = append(errs, fieldErr("console.users", "line %d: user %q: unknown role %q (want %s)", i+1, u.Name, r, strings.Join(ConsoleRoles, ", ")))
+			if !slices.Contains(console.Roles, r) {
+				errs = append(errs, fieldErr("console.users", "line %d: user %q: unknown role %q (want %s)", i+1, u.Name, r, strings.Join(console.Roles, ", ")))
 			}
 		}
 		switch {
@@ -95,7 +88,27 @@ func (c Config) ValidateConsole() error {
 	return errors.Join(errs...)
 }
 
-// String of a ConsoleUser never shows the hash.
-func (u ConsoleUser) String() string {
-	return fmt.Sprintf("%s (%s)", u.Name, strings.Join(u.Roles, ","))
+// ConsoleOptions maps the console.* keys, the queue names, the enqueue keys and the configured
+// job size limit to pkg/console's Options (call ValidateConsole first).
+func (c Config) ConsoleOptions(audit zerolog.Logger) (console.Options, error) {
+	users, err := c.ConsoleUsers()
+	if err != nil {
+		return console.Options{}, err
+	}
+	return console.Options{
+		Approvals:       c.Console.Approvals,
+		Users:           users,
+		ProxyUserHeader: c.Console.ProxyUserHeader,
+		MaxUploadBytes:  c.Console.MaxUploadBytes,
+		SessionKey:      []byte(c.Console.SessionKey),
+		SessionTTL:      c.Console.SessionTTL,
+		SecureCookies:   c.Console.SecureCookies,
+		Names:           c.QueueNames(),
+		Replicas:        c.Streams.Replicas,
+		ChunkSize:       c.Enqueue.ChunkSize,
+		Window:          c.Enqueue.PublishWindow,
+		MaxErrors:       c.Enqueue.MaxErrors,
+		Limit:           batch.JobLimit{Bytes: int(c.Streams.MaxMsgSize), Source: "the configured streams.max_msg_size allows"},
+		Audit:           audit,
+	}, nil
 }

@@ -23,6 +23,11 @@ const (
 	RoleOperator  = "operator"
 )
 
+// Roles are the console's roles: a viewer reads (every user may), a submitter uploads (and, with
+// approvals off, releases their own uploads), an approver approves or rejects other users'
+// uploads, an operator pauses and resumes the pool and puts never-sent rows back.
+var Roles = []string{RoleViewer, RoleSubmitter, RoleApprover, RoleOperator}
+
 // User is a console user.
 type User struct {
 	Name  string

@@ -111,9 +111,14 @@ func TestUploadRefusals(t *testing.T) {
 // With NATS down, an upload is checked but not stored: 503, and the page says nothing changed.
 func TestNATSDown(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	e := newEnv(t, func(o *console.Options) { o.Timeout = 500 * time.Millisecond })
 	b := e.login("sub")
+	id := e.uploadValid(e.login("sub2"))
+	appr := e.login("appr")
 	e.srv.Shutdown()
+	if st, body := appr.post("/batches/"+id+"/approve", nil); st != http.StatusServiceUnavailable || !strings.Contains(body, "not reachable") {
+		t.Errorf("approve with NATS down: %d: %s", st, body)
+	}
 	st, body := b.upload("/upload", "valid.csv", readFile(t, "valid.csv"), false)
 	if st != http.StatusServiceUnavailable || !strings.Contains(body, "not reachable") {
 		t.Errorf("upload with NATS down: %d: %s", st, body)

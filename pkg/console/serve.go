@@ -7,41 +7,7 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/rs/zerolog"
-
-	"github.com/payrun/payrun/pkg/batch"
-	"github.com/payrun/payrun/pkg/config"
 )
-
-// OptionsFrom builds the Options of a validated configuration (config.ValidateConsole): the
-// console.* keys, the queue names, the enqueue keys and the configured job size limit.
-func OptionsFrom(cfg config.Config, audit zerolog.Logger) (Options, error) {
-	cu, err := cfg.ConsoleUsers()
-	if err != nil {
-		return Options{}, err
-	}
-	users := make([]User, len(cu))
-	for i, u := range cu {
-		users[i] = User{Name: u.Name, Roles: u.Roles, Hash: u.Hash}
-	}
-	return Options{
-		Approvals:       cfg.Console.Approvals,
-		Users:           users,
-		ProxyUserHeader: cfg.Console.ProxyUserHeader,
-		MaxUploadBytes:  cfg.Console.MaxUploadBytes,
-		SessionKey:      []byte(cfg.Console.SessionKey),
-		SessionTTL:      cfg.Console.SessionTTL,
-		SecureCookies:   cfg.Console.SecureCookies,
-		Names:           cfg.QueueNames(),
-		Replicas:        cfg.Streams.Replicas,
-		ChunkSize:       cfg.Enqueue.ChunkSize,
-		Window:          cfg.Enqueue.PublishWindow,
-		MaxErrors:       cfg.Enqueue.MaxErrors,
-		Limit:           batch.JobLimit{Bytes: int(cfg.Streams.MaxMsgSize), Source: "the configured streams.max_msg_size allows"},
-		Audit:           audit,
-	}, nil
-}
 
 // shutdownTimeout bounds the end of requests in flight when the console stops.
 const shutdownTimeout = 10 * time.Second
