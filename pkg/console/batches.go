@@ -1,7 +1,10 @@
 package console
 
 import (
+	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"encoding/json"
 	"errors"
@@ -202,16 +205,30 @@ func reportName(id string, f batch.ReportFormat) string {
 
 // report serves the batch's results report, the same formats as `enqueue --report` (?format=csv
 // or excel, &delimiter=; for excel). The console does not keep the batch file after enqueue, so
-// the rows are the results, by client_orderid, without the input's line and names.
+// the rows are the results, by client_orderid, without the input's line and names; reportWithFile
+// gives the report in file order.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	s.writeReport(w, r, nil, "")
+}
+
+// reportWithFile is the report in the order and with the lines and names of the batch's file,
+// which the user uploads again: its SHA-256 must be the manifest's.
+func (s *Server) reportWithFile(w http.ResponseWriter, r *http.Request) {
+	data, name, ok := s.readFile(w, r)
+	if ok {
+		s.writeReport(w, r, data, name)
+	}
+}
+
+func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, file []byte, name string) {
 	id := r.PathValue("id")
-	format, err := batch.ParseReportFormat(cmp.Or(r.URL.Query().Get("format"), "csv"))
+	format, err := batch.ParseReportFormat(cmp.Or(r.FormValue("format"), "csv"))
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, "Unknown report format: want csv or excel.")
 		return
 	}
 	delim := ','
-	if r.URL.Query().Get("delimiter") == ";" && format == batch.ReportExcel {
+	if r.FormValue("delimiter") == ";" && format == batch.ReportExcel {
 		delim = ';'
 	}
 	ctx, cancel := s.opContext(r)
@@ -225,22 +242,31 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		s.natsDown(w, r, "report", id, err)
 		return
 	}
+	in := memInput(m.Source, []byte("client_orderid,amount,currency\n")) // no rows: the results alone
+	if file != nil {
+		if sum := sha256.Sum256(file); hex.EncodeToString(sum[:]) != m.SHA256 {
+			s.audit(r, "report", id).Str("outcome", "wrong file").Msg("report refused: not the batch's file")
+			s.fail(w, r, http.StatusUnprocessableEntity, name+" is not the file of batch "+id+" (its SHA-256 differs); choose the file that was enqueued.")
+			return
+		}
+		in = memInput(name, file)
+	}
 	results, err := s.results(ctx, id)
 	if err != nil {
 		s.natsDown(w, r, "report", id, err)
 		return
 	}
-	info := batch.ReportInfo{BatchID: id, Input: memInput(m.Source, []byte("client_orderid,amount,currency\n")), SHA256: m.SHA256,
+	info := batch.ReportInfo{BatchID: id, Input: in, SHA256: m.SHA256,
 		ReadAt: m.CreatedAt, Complete: m.State == batch.StateCompleted, Written: s.now()}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := batch.WriteReport(&buf, info, results, batch.ReportOptions{Format: format, Delimiter: delim}); err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		s.fail(w, r, http.StatusInternalServerError, job.MaskDigitRuns(err.Error()))
 		return
 	}
-	s.audit(r, "report", id).Str("format", string(format)).Str("outcome", "ok").Msg("report downloaded")
+	s.audit(r, "report", id).Str("format", string(format)).Bool("with_file", file != nil).Str("outcome", "ok").Msg("report downloaded")
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+reportName(id, format)+`"`)
-	_, _ = w.Write([]byte(buf.String()))
+	_, _ = w.Write(buf.Bytes())
 }
 
 // retryView is the outcome of a retry.

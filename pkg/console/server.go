@@ -144,6 +144,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /batches/{id}", s.need(RoleViewer, s.batchPage))
 	m.HandleFunc("GET /batches/{id}/live", s.need(RoleViewer, s.batchLive))
 	m.HandleFunc("GET /batches/{id}/report", s.need(RoleViewer, s.report))
+	m.HandleFunc("POST /batches/{id}/report", s.need(RoleViewer, s.reportWithFile))
 	m.HandleFunc("POST /batches/{id}/approve", s.need(RoleApprover, s.approve))
 	m.HandleFunc("POST /batches/{id}/release", s.need(RoleSubmitter, s.release))
 	m.HandleFunc("POST /batches/{id}/reject", s.need("", s.reject))
