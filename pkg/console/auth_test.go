@@ -17,6 +17,9 @@ func TestLoginAndSessions(t *testing.T) {
 	if st, _ := b.get("/"); st != http.StatusSeeOther || b.lastLocation != "/login" {
 		t.Errorf("anonymous list: %d to %q, want the login page", st, b.lastLocation)
 	}
+	if st, _ := b.get("/batches/x/live"); st != http.StatusUnauthorized {
+		t.Errorf("anonymous live part: %d, want 401 (the page's script must not get the login page)", st)
+	}
 	if st, _ := b.post("/login", url.Values{"user": {"sub"}, "password": {"wrong"}}); st != http.StatusUnauthorized {
 		t.Errorf("wrong password: %d, want 401", st)
 	}

@@ -153,3 +153,26 @@ func TestPauseResume(t *testing.T) {
 		t.Errorf("audit lacks pause/resume: %s", a)
 	}
 }
+
+// Reading a batch's results leaves no consumer behind on the results stream.
+func TestLiveLeavesNoConsumers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.enqueueCLI("cli-2", "client_orderid,amount,currency,account_number\ncli-2,1.00,USD,1234567890\n")
+	e.publishResult(job.Result{BatchID: "cli-2", ClientOrderID: "cli-2", Status: job.StatusApproved, Amount: "1.00", Currency: "USD", Destination: "account ******7890"})
+	v := e.login("viewer")
+	for range 3 {
+		if _, body := v.get("/batches/cli-2/live"); !strings.Contains(body, "1 of 1 rows") {
+			t.Fatalf("live: %s", body)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	info, err := e.handles.Results.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Consumers != 0 {
+		t.Errorf("%d consumers left on the results stream", info.State.Consumers)
+	}
+}

@@ -14,6 +14,10 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 )
 
+// resultsConsumerIdle is when the server removes a results reader that was not deleted (the
+// console stopped mid-read).
+const resultsConsumerIdle = 30 * time.Second
+
 // liveView is the part of a batch page that updates while the pool pays: counts per status and
 // each row's result as it arrives.
 type liveView struct {
@@ -45,11 +49,18 @@ func (s *Server) results(ctx context.Context, id string) (map[string]job.Result,
 	if stored == 0 {
 		return out, nil
 	}
+	// One ephemeral consumer per read, deleted after it (a page polls every second: consumers
+	// left to expire would pile up on the server).
 	cons, err := s.js.OrderedConsumer(ctx, s.opts.Names.ResultStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subj}, DeliverPolicy: jetstream.DeliverAllPolicy})
+		FilterSubjects: []string{subj}, DeliverPolicy: jetstream.DeliverAllPolicy, InactiveThreshold: resultsConsumerIdle})
 	if err != nil {
 		return nil, fmt.Errorf("console: results of %s: %w", id, err)
 	}
+	defer func() {
+		if info := cons.CachedInfo(); info != nil {
+			_ = s.js.DeleteConsumer(context.WithoutCancel(ctx), s.opts.Names.ResultStream, info.Name)
+		}
+	}()
 	for got := 0; got < stored; {
 		msgs, err := cons.Fetch(stored-got, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {

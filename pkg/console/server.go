@@ -142,7 +142,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /upload", s.need(RoleSubmitter, s.uploadPage))
 	m.HandleFunc("POST /upload", s.need(RoleSubmitter, s.upload))
 	m.HandleFunc("GET /batches/{id}", s.need(RoleViewer, s.batchPage))
-	m.HandleFunc("GET /batches/{id}/live", s.need(RoleViewer, s.batchLive))
+	m.HandleFunc("GET /batches/{id}/live", s.needPart(RoleViewer, s.batchLive))
 	m.HandleFunc("GET /batches/{id}/report", s.need(RoleViewer, s.report))
 	m.HandleFunc("POST /batches/{id}/report", s.need(RoleViewer, s.reportWithFile))
 	m.HandleFunc("POST /batches/{id}/approve", s.need(RoleApprover, s.approve))
@@ -171,13 +171,21 @@ type ctxKey struct{}
 // userOf is the signed-in user of a request that passed need.
 func userOf(r *http.Request) *User { u, _ := r.Context().Value(ctxKey{}).(*User); return u }
 
-// need wraps h: a signed-in user (else to the login page), holding role unless role is "" (the
-// handler checks), and a valid CSRF token on every POST. A refusal is audited.
-func (s *Server) need(role string, h http.HandlerFunc) http.HandlerFunc {
+// need wraps a page's handler h: a signed-in user (else a GET goes to the login page, a POST
+// gets 401), holding role unless role is "" (the handler checks), and a valid CSRF token on every
+// POST. A refusal is audited.
+func (s *Server) need(role string, h http.HandlerFunc) http.HandlerFunc { return s.guard(role, h, true) }
+
+// needPart is need for a part of a page fetched by its script: 401 instead of the login page.
+func (s *Server) needPart(role string, h http.HandlerFunc) http.HandlerFunc {
+	return s.guard(role, h, false)
+}
+
+func (s *Server) guard(role string, h http.HandlerFunc, page bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u := s.currentUser(r)
 		if u == nil {
-			if r.Method == http.MethodGet && r.URL.Path != "/batches/"+r.PathValue("id")+"/live" {
+			if page && r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login", http.StatusSeeOther)
 				return
 			}
