@@ -174,7 +174,9 @@ func userOf(r *http.Request) *User { u, _ := r.Context().Value(ctxKey{}).(*User)
 // need wraps a page's handler h: a signed-in user (else a GET goes to the login page, a POST
 // gets 401), holding role unless role is "" (the handler checks), and a valid CSRF token on every
 // POST. A refusal is audited.
-func (s *Server) need(role string, h http.HandlerFunc) http.HandlerFunc { return s.guard(role, h, true) }
+func (s *Server) need(role string, h http.HandlerFunc) http.HandlerFunc {
+	return s.guard(role, h, true)
+}
 
 // needPart is need for a part of a page fetched by its script: 401 instead of the login page.
 func (s *Server) needPart(role string, h http.HandlerFunc) http.HandlerFunc {
