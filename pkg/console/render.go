@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/payrun/payrun/pkg/job"
@@ -24,7 +22,7 @@ type page struct {
 }
 
 var funcs = template.FuncMap{
-	"totals": totalsString,
+	"totals": job.Totals.String,
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "-"
@@ -39,23 +37,6 @@ var funcs = template.FuncMap{
 	},
 	"delim": job.DelimiterName,
 	"has":   func(u *User, role string) bool { return u.Has(role) },
-}
-
-// totalsString is "EUR 10.00, USD 5.50", currencies in order, "-" for none.
-func totalsString(t job.Totals) string {
-	cur := make([]string, 0, len(t))
-	for c := range t {
-		cur = append(cur, c)
-	}
-	sort.Strings(cur)
-	parts := make([]string, len(cur))
-	for i, c := range cur {
-		parts[i] = c + " " + t[c].String()
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ", ")
 }
 
 // render writes a page with its status; the page is rendered to a buffer first so that a

@@ -208,7 +208,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		s.audit(r, "upload", plan.BatchID).Str("file", name).Str("sha256", plan.SHA256).Int("rows", u.Rows).
-			Str("totals", totalsString(u.Totals)).Str("outcome", "checked").Msg("batch uploaded and checked; waiting for approval")
+			Str("totals", u.Totals.String()).Str("outcome", "checked").Msg("batch uploaded and checked; waiting for approval")
 	}
 	http.Redirect(w, r, "/batches/"+plan.BatchID, http.StatusSeeOther)
 }
