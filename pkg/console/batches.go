@@ -124,7 +124,7 @@ type batchView struct {
 	Manifest *batch.Manifest
 	Check    *check
 	Live     *liveView
-	CanAct   bool // the user may approve / release this upload
+	Problem  string // the stored file no longer passes the check
 }
 
 func (s *Server) batchPage(w http.ResponseWriter, r *http.Request) {
@@ -160,17 +160,15 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request) {
 		}
 		in := memInput(up.Source, data)
 		plan, err := batch.ValidateInput(in, id, s.opts.MaxErrors, s.opts.Limit)
+		var c check
+		if err == nil {
+			c, err = newCheck(in, plan)
+		}
 		if err != nil { // valid at upload: only a card that expired since makes it invalid
-			s.fail(w, r, http.StatusConflict, "The stored file is no longer valid ("+job.MaskDigitRuns(err.Error())+"); reject it and upload a corrected file.")
-			return
+			v.Problem = "The stored file no longer passes the check (" + job.MaskDigitRuns(err.Error()) + "); reject it and upload a corrected file."
+		} else {
+			v.Check = &c
 		}
-		c, err := newCheck(in, plan)
-		if err != nil {
-			s.fail(w, r, http.StatusInternalServerError, err.Error())
-			return
-		}
-		c.Upload = v.Upload
-		v.Check = &c
 	}
 	if v.Manifest != nil {
 		lv, err := s.live(ctx, id)
@@ -288,11 +286,7 @@ func (s *Server) retry(w http.ResponseWriter, r *http.Request) {
 	plan, err := batch.ValidateInput(in, id, s.opts.MaxErrors, s.opts.Limit)
 	var ife *batch.InvalidFileError
 	if errors.As(err, &ife) {
-		c := check{Source: name, Summary: ife.Summary, Counts: ife.Counts()}
-		if e := ife.Summary.Errors; e != nil {
-			c.Errors, c.More = errorRows(e.List, false), e.Total-len(e.List)
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, "check", page{Title: "Errors in " + name, Data: c})
+		s.render(w, r, http.StatusUnprocessableEntity, "check", page{Title: "Errors in " + name, Data: invalidCheck(name, ife)})
 		return
 	}
 	if err != nil {

@@ -99,7 +99,6 @@ type errorRow struct {
 	Line, Column int
 	Key, Message string
 	Suggestion   string
-	Warning      bool
 }
 
 // check is a validated file as a check page shows it.
@@ -112,21 +111,29 @@ type check struct {
 	Warnings []errorRow
 	Rows     []row
 	MoreRows int
-	Upload   *Upload
 }
 
-func errorRows(list []*job.ValidationError, warning bool) []errorRow {
+func errorRows(list []*job.ValidationError) []errorRow {
 	out := make([]errorRow, len(list))
 	for i, ve := range list {
 		msg, sg := ve.Suggestion()
-		out[i] = errorRow{Line: ve.Line, Column: ve.Column, Key: ve.Key, Message: msg, Suggestion: sg, Warning: warning}
+		out[i] = errorRow{Line: ve.Line, Column: ve.Column, Key: ve.Key, Message: msg, Suggestion: sg}
 	}
 	return out
 }
 
+// invalidCheck is the check page of a file with errors.
+func invalidCheck(name string, ife *batch.InvalidFileError) check {
+	c := check{Source: name, Summary: ife.Summary, Counts: ife.Counts(), Warnings: errorRows(ife.Summary.Warnings)}
+	if e := ife.Summary.Errors; e != nil {
+		c.Errors, c.More = errorRows(e.List), e.Total-len(e.List)
+	}
+	return c
+}
+
 // newCheck describes a validated plan, listing its rows (masked) from the same bytes.
 func newCheck(in batch.Input, p batch.Plan) (check, error) {
-	c := check{Source: p.Source, Summary: p.Summary, Warnings: errorRows(p.Summary.Warnings, true)}
+	c := check{Source: p.Source, Summary: p.Summary, Warnings: errorRows(p.Summary.Warnings)}
 	rc, err := in.Open()
 	if err != nil {
 		return c, err
@@ -172,11 +179,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &ife):
 		s.audit(r, "upload", "").Str("file", name).Str("outcome", "invalid").Int("errors", ife.ErrorCount()).Msg("upload refused: invalid file")
-		c := check{Source: name, Summary: ife.Summary, Counts: ife.Counts(), Warnings: errorRows(ife.Summary.Warnings, true)}
-		if e := ife.Summary.Errors; e != nil {
-			c.Errors, c.More = errorRows(e.List, false), e.Total-len(e.List)
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, "check", page{Title: "Errors in " + name, Data: c})
+		s.render(w, r, http.StatusUnprocessableEntity, "check", page{Title: "Errors in " + name, Data: invalidCheck(name, ife)})
 		return
 	case errors.Is(err, batch.ErrEmptyBatch):
 		s.audit(r, "upload", "").Str("file", name).Str("outcome", "empty").Msg("upload refused: no rows")
