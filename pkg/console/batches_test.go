@@ -176,3 +176,34 @@ func TestLiveLeavesNoConsumers(t *testing.T) {
 		t.Errorf("%d consumers left on the results stream", info.State.Consumers)
 	}
 }
+
+// On a completed batch, retry lists every row of the file with the reason it is or is not put
+// back (here none was proven unsent: no ledger entry says so).
+func TestRetryListsRefusedRows(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const file = "client_orderid,amount,currency,account_number\ncli-3,1.00,USD,1234567890\n"
+	e.enqueueCLI("cli-3", file)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	entry, err := e.handles.Batches.Get(ctx, "cli-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(entry.Value(), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["state"] = string(batch.StateCompleted) // as the worker marks it once every row has its result
+	data, _ := json.Marshal(m)
+	if _, err := e.handles.Batches.Update(ctx, "cli-3", data, entry.Revision()); err != nil {
+		t.Fatal(err)
+	}
+	st, body := e.login("op").upload("/batches/cli-3/retry", "cli-3.csv", []byte(file), false)
+	if st != http.StatusOK || !strings.Contains(body, "0 rows put back, 1 not") || !strings.Contains(body, "<td>cli-3</td>") {
+		t.Errorf("retry: %d: %s", st, body)
+	}
+	if !strings.Contains(e.audit.String(), `"audit":"retry"`) {
+		t.Errorf("audit lacks the retry")
+	}
+}
