@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -80,7 +81,25 @@ func TestConfigErrorsExit2(t *testing.T) {
 	}
 }
 
-var urlRE = regexp.MustCompile(`"url":"(http://[^"]+)"`)
+var urlRE = regexp.MustCompile(`console listening on (http://\S+)`)
+
+// stderrBuffer collects the process's stderr.
+type stderrBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *stderrBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *stderrBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
 
 // The binary serves the sign-in page against NATS and shuts down cleanly on SIGTERM.
 func TestServeAndShutdown(t *testing.T) {
@@ -90,19 +109,22 @@ func TestServeAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "PAYRUN_NATS_URL="+srv.ClientURL(), "PAYRUN_CONSOLE_USERS=ann submitter "+string(h))
-	stderr, _ := cmd.StderrPipe()
+	cmd.Env = append(os.Environ(), "PAYRUN_NATS_URL="+srv.ClientURL(), "PAYRUN_CONSOLE_USERS=ann submitter "+string(h), "PAYRUN_LOG_LEVEL=warn")
+	stdout, _ := cmd.StdoutPipe()
+	rest := &stderrBuffer{}
+	cmd.Stderr = rest
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := bufio.NewScanner(stderr)
+	lines := bufio.NewScanner(stdout)
 	var url string
 	for url == "" && lines.Scan() {
 		if m := urlRE.FindStringSubmatch(lines.Text()); m != nil {
 			url = m[1]
 		}
 	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, stdout); close(copied) }()
 	if url == "" {
 		t.Fatal("the console never said where it listens")
 	}
@@ -115,8 +137,18 @@ func TestServeAndShutdown(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `<label for="password">`) {
 		t.Errorf("login page: %d: %s", resp.StatusCode, body)
 	}
+	// An action is audited even at log level warn.
+	resp, err = http.PostForm(url+"/login", map[string][]string{"user": {"ann"}, "password": {"pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
+	<-copied
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("after SIGTERM: %v, want exit 0", err)
+	}
+	if audit := rest.String(); !strings.Contains(audit, `"audit":"login"`) || strings.Contains(audit, `"level":"info","cmd":"console","url"`) {
+		t.Errorf("want the audit event and no info log at log level warn: %s", audit)
 	}
 }

@@ -59,13 +59,16 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if err := cfg.ValidateConsole(); err != nil {
 		return err
 	}
-	log := zerolog.New(stderr).With().Timestamp().Str("cmd", "console").Logger()
+	base := zerolog.New(stderr).With().Timestamp().Str("cmd", "console").Logger()
+	if cfg.Log.Format == "console" {
+		base = base.Output(zerolog.ConsoleWriter{Out: stderr})
+	}
+	log := base
 	if lvl, err := zerolog.ParseLevel(cfg.Log.Level); err == nil {
 		log = log.Level(lvl)
 	}
-	if cfg.Log.Format == "console" {
-		log = log.Output(zerolog.ConsoleWriter{Out: stderr})
-	}
+	// The audit log is written whatever log.level says.
+	audit := base.With().Str("component", "console-audit").Logger()
 	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-console", log))
 	if err != nil {
 		return err
@@ -81,7 +84,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	opts, err := cfg.ConsoleOptions(log.With().Str("component", "console-audit").Logger())
+	opts, err := cfg.ConsoleOptions(audit)
 	if err != nil {
 		return err
 	}
@@ -90,6 +93,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err
 	}
 	return console.Serve(ctx, cfg.Console.Addr, srv, func(url string) {
+		fmt.Fprintf(stdout, "console listening on %s\n", url)
 		log.Info().Str("url", url).Bool("approvals", cfg.Console.Approvals).Msg("console listening")
 	})
 }
