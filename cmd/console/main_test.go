@@ -69,6 +69,7 @@ func TestConfigErrorsExit2(t *testing.T) {
 		{nil, nil, "console.users"},
 		{[]string{"PAYRUN_CONSOLE_USERS=ann viewer plain"}, nil, "bcrypt"},
 		{nil, []string{"--bogus"}, "bogus"},
+		{[]string{"PAYRUN_CONSOLE_USERS=ann viewer -", "PAYRUN_SECURITY_DATA_KEY_FILE=/nonexistent/key"}, nil, "security.data_key_file"},
 	} {
 		cmd := exec.Command(binary, tc.args...)
 		cmd.Env = append(os.Environ(), tc.env...)

@@ -16,6 +16,7 @@ import (
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/console"
 	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/seal"
 )
 
 // errUsage marks command-line mistakes (exit code 2).
@@ -69,6 +70,15 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	}
 	// The audit log is written whatever log.level says.
 	audit := base.With().Str("component", "console-audit").Logger()
+	// The data key is read before connecting: a bad key file fails at start.
+	var keys *seal.Keyring
+	if cfg.Security.DataKeyFile != "" {
+		if keys, err = seal.LoadFile(cfg.Security.DataKeyFile); err != nil {
+			return &config.FieldError{Key: "security.data_key_file", Env: config.EnvName("security.data_key_file"), Reason: err.Error()}
+		}
+	} else if !cfg.Security.AllowCleartextJobs {
+		log.Warn().Msg("no data key (security.data_key_file): files waiting for approval and the jobs hold card and account numbers in clear (docs/security.md)")
+	}
 	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-console", log))
 	if err != nil {
 		return err
@@ -87,6 +97,9 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	opts, err := cfg.ConsoleOptions(audit)
 	if err != nil {
 		return err
+	}
+	if keys != nil {
+		opts.Keys = keys
 	}
 	srv, err := console.New(ctx, js, handles, opts)
 	if err != nil {

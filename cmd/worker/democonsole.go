@@ -51,6 +51,9 @@ func serveDemoConsole(ctx context.Context, s *stack, addr string, stdout io.Writ
 	if err != nil {
 		return fmt.Errorf("demo console: %w", err)
 	}
+	if s.keys.keys != nil {
+		opts.Keys = s.keys.keys // the demo's key: waiting files and jobs sealed as the demo batch's
+	}
 	srv, err := console.New(ctx, s.js, s.handles, opts)
 	if err != nil {
 		return fmt.Errorf("demo console: %w", err)

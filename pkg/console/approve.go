@@ -151,7 +151,7 @@ func (s *Server) resumeEnqueue(w http.ResponseWriter, r *http.Request) {
 
 // enqueue publishes an approved upload through pkg/batch (the same entry point as the enqueue
 // command: the jobs are checked against the stream's real size limit, published exactly once,
-// and encrypted there when a data key is configured), then records it enqueued and deletes the
+// and sealed with Options.Keys when set), then records it enqueued and deletes the
 // file. The file's SHA-256 must still be the approved one.
 func (s *Server) enqueue(w http.ResponseWriter, r *http.Request, id string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), enqueueTimeout)
@@ -211,5 +211,9 @@ func (s *Server) runEnqueue(ctx context.Context, id string) (batch.Report, error
 
 // enqueuer is pkg/batch's Enqueuer with the configured chunking.
 func (s *Server) enqueuer() (*batch.Enqueuer, error) {
-	return batch.New(s.js, s.handles, batch.Options{Names: s.opts.Names, ChunkSize: s.opts.ChunkSize, Window: s.opts.Window, Log: s.opts.Audit})
+	o := batch.Options{Names: s.opts.Names, ChunkSize: s.opts.ChunkSize, Window: s.opts.Window, Log: s.opts.Audit}
+	if s.opts.Keys != nil {
+		o.Seal = s.opts.Keys
+	}
+	return batch.New(s.js, s.handles, o)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/console"
 	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/seal"
 )
 
 // The approval cannot be bypassed: every forged or misplaced request on every state-changing
@@ -227,4 +228,60 @@ func (e *env) uploadOther(b *browser) string {
 		e.t.Fatalf("upload: %d: %s", st, body)
 	}
 	return batchIDOf(e.t, b.lastLocation)
+}
+
+// With a data key the waiting file is sealed in the object store and the jobs' account numbers
+// are sealed in the stream; the batch is still checked, approved and enqueued as without.
+func TestDataKeySealsFileAndJobs(t *testing.T) {
+	t.Parallel()
+	keys, err := seal.Ephemeral("console-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(o *console.Options) { o.Keys = keys })
+	id := e.uploadValid(e.login("sub"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	obj, err := e.js.ObjectStore(ctx, console.DefaultFilesBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := obj.GetBytes(ctx, queue.Token(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(stored), "1234567890") || strings.Contains(string(stored), "console-0001") {
+		t.Fatalf("the waiting file is stored in clear: %q", stored)
+	}
+	if _, body := e.login("appr").get("/batches/" + id); !strings.Contains(body, "account ******7890") {
+		t.Errorf("the check of the sealed file does not show its rows")
+	}
+	if st, body := e.login("appr").post("/batches/"+id+"/approve", nil); st != http.StatusSeeOther {
+		t.Fatalf("approve: %d: %s", st, body)
+	}
+	if up := e.record(id); up.State != console.StateEnqueued || up.Enqueued != 3 {
+		t.Fatalf("record: %+v", up)
+	}
+	stream, err := e.js.Stream(ctx, queue.DefaultNames().JobStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		m, err := stream.GetMsg(ctx, seq)
+		if err != nil {
+			continue // a purged commit marker
+		}
+		n++
+		if strings.Contains(string(m.Data), "1234567890") || strings.Contains(string(m.Data), "0987654321") {
+			t.Errorf("a job holds an account number in clear: %s", m.Data)
+		}
+	}
+	if n == 0 {
+		t.Error("no jobs in the stream")
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
@@ -42,9 +43,19 @@ type Options struct {
 	// does); enqueue checks against the stream's real limit again.
 	Limit   batch.JobLimit
 	Timeout time.Duration // bounds each request's NATS work; default 10s
+	// Keys, if set, seal what the console keeps and publishes: each waiting file in the object
+	// store, and the jobs' card and account numbers (pkg/batch's Options.Seal, also used for the
+	// size check). nil keeps both in clear. *seal.Keyring is one.
+	Keys Keys
 	// Audit receives one event per action (who, what, which batch, outcome).
 	Audit zerolog.Logger
 	Now   func() time.Time // default time.Now
+}
+
+// Keys seal and open values bound to associated data (pkg/seal's Keyring).
+type Keys interface {
+	job.Sealer
+	job.Opener
 }
 
 // Server is the console's HTTP handler.
@@ -91,6 +102,9 @@ func New(ctx context.Context, js jetstream.JetStream, handles *queue.Handles, o 
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Keys != nil && o.Limit.Seal == nil {
+		o.Limit.Seal = o.Keys // a job is checked at the size it is stored at, sealed
+	}
 	s := &Server{opts: o, js: js, handles: handles, users: map[string]*User{}, key: o.SessionKey, now: o.Now}
 	if len(s.key) == 0 {
 		s.key = make([]byte, 32)
@@ -103,7 +117,7 @@ func New(ctx context.Context, js jetstream.JetStream, handles *queue.Handles, o 
 	if s.tmpl, err = parseTemplates(); err != nil {
 		return nil, err
 	}
-	if s.store, err = openStore(ctx, js, o.Replicas); err != nil {
+	if s.store, err = openStore(ctx, js, o.Replicas, o.Keys); err != nil {
 		return nil, err
 	}
 	if s.control, err = ratelimit.OpenControl(ctx, js, o.Names.RateLimitBucket); err != nil {

@@ -64,14 +64,22 @@ type Upload struct {
 	LastError    string      `json:"last_error,omitempty"` // the last failed enqueue attempt
 }
 
-// store keeps upload records and waiting files in NATS.
+// store keeps upload records and waiting files in NATS; with keys, each file is sealed, bound to
+// its batch id.
 type store struct {
 	uploads jetstream.KeyValue
 	files   jetstream.ObjectStore
+	keys    Keys
 }
 
+// sealedMeta marks a stored file that is sealed (its metadata "sealed": "1").
+const sealedMeta = "sealed"
+
+// errSealedNoKeys: a stored file is sealed and the console has no keys to open it.
+var errSealedNoKeys = errors.New("the stored file is sealed and no data key is configured")
+
 // openStore creates (or opens) the console's bucket and object store.
-func openStore(ctx context.Context, js jetstream.JetStream, replicas int) (*store, error) {
+func openStore(ctx context.Context, js jetstream.JetStream, replicas int, keys Keys) (*store, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DefaultUploadsBucket,
 		Description: "payrun console: upload and approval records", Storage: jetstream.FileStorage, Replicas: replicas, History: 8})
 	if err != nil {
@@ -82,7 +90,7 @@ func openStore(ctx context.Context, js jetstream.JetStream, replicas int) (*stor
 	if err != nil {
 		return nil, fmt.Errorf("console: files store: %w", err)
 	}
-	return &store{uploads: kv, files: obj}, nil
+	return &store{uploads: kv, files: obj, keys: keys}, nil
 }
 
 // errExists: an upload record for this batch already exists.
@@ -99,7 +107,15 @@ func (s *store) create(ctx context.Context, u Upload, data []byte) error {
 	case err != nil && !errors.Is(err, ErrUnknownUpload):
 		return err
 	}
-	if _, err := s.files.Put(ctx, jetstream.ObjectMeta{Name: key}, bytes.NewReader(data)); err != nil {
+	meta := jetstream.ObjectMeta{Name: key}
+	if s.keys != nil {
+		sealed, err := s.keys.Seal(data, []byte("console-file:"+key))
+		if err != nil {
+			return fmt.Errorf("console: seal file: %w", err)
+		}
+		data, meta.Metadata = []byte(sealed), map[string]string{sealedMeta: "1"}
+	}
+	if _, err := s.files.Put(ctx, meta, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("console: store file: %w", err)
 	}
 	buf, _ := json.Marshal(u) // plain data: cannot fail
@@ -190,6 +206,19 @@ func (s *store) file(ctx context.Context, batchID string) ([]byte, error) {
 	defer r.Close()
 	data, err := io.ReadAll(r)
 	if err != nil {
+		return nil, fmt.Errorf("console: file of %s: %w", batchID, err)
+	}
+	info, err := r.Info()
+	if err != nil {
+		return nil, fmt.Errorf("console: file of %s: %w", batchID, err)
+	}
+	if info.Metadata[sealedMeta] != "1" {
+		return data, nil
+	}
+	if s.keys == nil {
+		return nil, fmt.Errorf("console: file of %s: %w", batchID, errSealedNoKeys)
+	}
+	if data, err = s.keys.Open(string(data), []byte("console-file:"+queue.Token(batchID))); err != nil {
 		return nil, fmt.Errorf("console: file of %s: %w", batchID, err)
 	}
 	return data, nil
