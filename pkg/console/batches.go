@@ -165,7 +165,7 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request) {
 			c, err = newCheck(in, plan)
 		}
 		if err != nil { // valid at upload: only a card that expired since makes it invalid
-			v.Problem = "The stored file no longer passes the check (" + job.MaskDigitRuns(err.Error()) + "); reject it and upload a corrected file."
+			v.Problem = "The stored file no longer passes the check (" + job.MaskText(err.Error()) + "); reject it and upload a corrected file."
 		} else {
 			v.Check = &c
 		}
@@ -258,7 +258,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, file []byte
 		ReadAt: m.CreatedAt, Complete: m.State == batch.StateCompleted, Written: s.now()}
 	var buf bytes.Buffer
 	if err := batch.WriteReport(&buf, info, results, batch.ReportOptions{Format: format, Delimiter: delim}); err != nil {
-		s.fail(w, r, http.StatusInternalServerError, job.MaskDigitRuns(err.Error()))
+		s.fail(w, r, http.StatusInternalServerError, job.MaskText(err.Error()))
 		return
 	}
 	s.audit(r, "report", id).Str("format", string(format)).Bool("with_file", file != nil).Str("outcome", "ok").Msg("report downloaded")
@@ -290,7 +290,7 @@ func (s *Server) retry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.fail(w, r, http.StatusUnprocessableEntity, "The file could not be read: "+job.MaskDigitRuns(err.Error()))
+		s.fail(w, r, http.StatusUnprocessableEntity, "The file could not be read: "+job.MaskText(err.Error()))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), enqueueTimeout)

@@ -157,7 +157,7 @@ func newCheck(in batch.Input, p batch.Plan) (check, error) {
 			name = j.Param("account_name")
 		}
 		c.Rows = append(c.Rows, row{Line: j.Line, ClientOrderID: j.ClientOrderID, Amount: j.Amount.String(),
-			Currency: j.Amount.Currency, Destination: j.MaskedDestination(), Name: job.MaskDigitRuns(name)})
+			Currency: j.Amount.Currency, Destination: j.MaskedDestination(), Name: job.MaskText(name)})
 	}
 }
 
@@ -187,7 +187,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		s.audit(r, "upload", "").Str("file", name).Str("outcome", "unreadable").Msg("upload refused")
-		s.fail(w, r, http.StatusUnprocessableEntity, "The file could not be read: "+job.MaskDigitRuns(err.Error()))
+		s.fail(w, r, http.StatusUnprocessableEntity, "The file could not be read: "+job.MaskText(err.Error()))
 		return
 	}
 	u := Upload{Version: uploadVersion, BatchID: plan.BatchID, Source: name, SHA256: plan.SHA256, Size: int64(len(data)),
