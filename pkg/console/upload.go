@@ -36,13 +36,18 @@ func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case errors.As(err, &tooBig):
 		s.audit(r, "upload", "").Str("outcome", "too large").Msg("upload refused")
-		s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than the %s this console accepts (console.max_upload_bytes).", sizeString(s.opts.MaxUploadBytes)))
+		s.tooLarge(w, r)
 		return false
 	case err != nil:
 		s.fail(w, r, http.StatusBadRequest, "The upload could not be read: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// tooLarge answers 413 for a file above console.max_upload_bytes.
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than the %s this console accepts (console.max_upload_bytes).", sizeString(s.opts.MaxUploadBytes)))
 }
 
 func sizeString(n int64) string {
@@ -69,7 +74,7 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request) ([]byte, strin
 		return nil, "", false
 	}
 	if int64(len(data)) > s.opts.MaxUploadBytes {
-		s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than the %s this console accepts (console.max_upload_bytes).", sizeString(s.opts.MaxUploadBytes)))
+		s.tooLarge(w, r)
 		return nil, "", false
 	}
 	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
