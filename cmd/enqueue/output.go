@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -65,28 +63,12 @@ func printLayout(w io.Writer, l job.Layout) {
 	}
 }
 
-func totalsString(t job.Totals) string {
-	cur := make([]string, 0, len(t))
-	for c := range t {
-		cur = append(cur, c)
-	}
-	sort.Strings(cur)
-	parts := make([]string, len(cur))
-	for i, c := range cur {
-		parts[i] = c + " " + t[c].String()
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ", ")
-}
-
 func printPlan(w io.Writer, p batch.Plan) {
 	fmt.Fprintf(w, "batch:      %s\n", p.BatchID)
 	fmt.Fprintf(w, "source:     %s (sha256 %s)\n", p.Source, p.SHA256)
 	printLayout(w, p.Summary.Layout)
 	fmt.Fprintf(w, "rows:       %d\n", p.Summary.Valid)
-	fmt.Fprintf(w, "totals:     %s\n", totalsString(p.Summary.Totals))
+	fmt.Fprintf(w, "totals:     %s\n", p.Summary.Totals)
 }
 
 func printReport(stdout, stderr io.Writer, r batch.Report) {
@@ -99,7 +81,7 @@ func printReport(stdout, stderr io.Writer, r batch.Report) {
 	fmt.Fprintf(stdout, "batch:      %s\n", r.BatchID)
 	fmt.Fprintf(stdout, "source:     %s (sha256 %s)\n", r.Source, r.SHA256)
 	fmt.Fprintf(stdout, "rows:       %d\n", r.Rows)
-	fmt.Fprintf(stdout, "totals:     %s\n", totalsString(r.Totals))
+	fmt.Fprintf(stdout, "totals:     %s\n", r.Totals)
 	fmt.Fprintf(stdout, "enqueued:   %d\n", r.Enqueued)
 	if r.Duplicates > 0 {
 		fmt.Fprintf(stdout, "skipped:    %d (already enqueued by other batches)\n", r.Duplicates)
@@ -118,7 +100,7 @@ func printWait(w io.Writer, res batch.WaitResult) {
 	fmt.Fprintf(w, "results:    %d of %d\n", res.Results, res.Expected)
 	for _, s := range job.Statuses {
 		if n := res.Counts[s]; n > 0 {
-			fmt.Fprintf(w, "  %-11s %d (%s)\n", s+":", n, totalsString(res.Totals[s]))
+			fmt.Fprintf(w, "  %-11s %d (%s)\n", s+":", n, res.Totals[s])
 		}
 	}
 }

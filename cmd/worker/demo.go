@@ -112,5 +112,8 @@ func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stder
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	return printOutcome(stdout, out)
+	if err := printOutcome(stdout, out); err != nil || f.console == "" {
+		return err
+	}
+	return serveDemoConsole(ctx, s, f.console, stdout)
 }

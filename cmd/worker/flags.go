@@ -16,6 +16,7 @@ type workerFlags struct {
 	storeDir   string
 	sandbox    bool
 	demo       bool
+	console    string          // --demo: serve the web console on this loopback address afterwards
 	set        map[string]bool // flags given on the command line
 }
 
@@ -34,6 +35,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	fs.StringVar(&f.storeDir, "store-dir", "", "store `directory` of the embedded server (worker.store_dir; default a temporary one)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "pay through the built-in sandbox gateway with a generated key (worker.sandbox)")
 	fs.BoolVar(&f.demo, "demo", false, "run the example batch end to end and exit")
+	fs.StringVar(&f.console, "console", "", "with --demo: then serve the web console on this loopback `address` (e.g. 127.0.0.1:8080) with demo users until interrupted")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, err
@@ -45,6 +47,14 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.console != "" {
+		if !f.demo {
+			return f, fmt.Errorf("%w: --console goes with --demo (the console itself is cmd/console)", errUsage)
+		}
+		if err := checkLoopback(f.console); err != nil {
+			return f, fmt.Errorf("%w: --console: %w", errUsage, err)
+		}
+	}
 	return f, nil
 }
 

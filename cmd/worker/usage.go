@@ -11,7 +11,7 @@ failure (NATS unreachable, ...), 2 usage or configuration error (the message nam
 or variable).
 `
 
-const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR] [--sandbox] [--demo]
+const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR] [--sandbox] [--demo [--console HOST:PORT]]
        worker pause [--config FILE] [--reason TEXT]
        worker resume [--config FILE]
        worker status [--config FILE] [--json]
@@ -22,7 +22,9 @@ const workerUsage = `usage: worker [--config FILE] [--embedded] [--store-dir DIR
 Runs the payout worker pool until SIGINT/SIGTERM (a second signal ends it at once).
 Configuration: --config FILE (YAML, see configs/payrun.yaml), overridden by PAYRUN_* environment
 variables, overridden by these flags. --demo runs the example batch end to end on this machine
-(embedded JetStream, built-in sandbox, a generated key) and exits. See docs/operations.md.
+(embedded JetStream, built-in sandbox, a generated key) and exits; with --console it then serves
+the finance web console on that loopback address with demo users until interrupted
+(docs/console.md). See docs/operations.md.
 ` + commonFooter + `
 Flags:
 `

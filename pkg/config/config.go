@@ -22,6 +22,7 @@ type Config struct {
 	HTTPAddr string   `yaml:"http_addr"`
 	Log      Log      `yaml:"log"`
 	Security Security `yaml:"security"`
+	Console  Console  `yaml:"console"`
 }
 
 // NATS is how both binaries reach the NATS server.
@@ -175,6 +176,28 @@ type Pressure struct {
 	MaxRetryAfter  time.Duration `yaml:"max_retry_after"` // a longer Retry-After is capped to this
 }
 
+// Console configures the finance web console (cmd/console, docs/console.md).
+type Console struct {
+	Addr string `yaml:"addr"` // listen address
+	// Approvals on: a checked batch is enqueued only after a second user (an approver, not the
+	// uploader) approves it. Off: the uploader releases it.
+	Approvals bool `yaml:"approvals"`
+	// Users: one per line, "name roles hash": roles comma-separated (submitter, approver,
+	// operator, viewer), hash a bcrypt hash ($2a$/$2b$/$2y$) or "-" (only through the proxy
+	// header). See ConsoleUsers.
+	Users string `yaml:"users" secret:"true"`
+	// ProxyUserHeader, if set, is a request header a trusted reverse proxy (SSO) fills with the
+	// signed-in user's name; that user must be in Users. Off by default: set it only when the
+	// console is reachable through that proxy alone.
+	ProxyUserHeader string `yaml:"proxy_user_header"`
+	MaxUploadBytes  int64  `yaml:"max_upload_bytes"` // largest batch file accepted
+	// SessionKey signs session cookies and CSRF tokens (at least 32 characters); empty: a random
+	// key per process (sessions end when it restarts).
+	SessionKey    string        `yaml:"session_key" secret:"true"`
+	SessionTTL    time.Duration `yaml:"session_ttl"`    // a session's lifetime
+	SecureCookies bool          `yaml:"secure_cookies"` // always mark cookies Secure (TLS in front); they are when the request is TLS
+}
+
 // Log configures zerolog output.
 type Log struct {
 	Level  string `yaml:"level"`  // trace, debug, info, warn, error
@@ -266,6 +289,7 @@ func Default() Config {
 				StormAnswers: 8, StormPause: time.Second, StormPauseMax: time.Minute, StormReset: time.Minute,
 				MaxRetryAfter: 15 * time.Minute,
 			}},
-		Log: Log{Level: "info", Format: "json"},
+		Log:     Log{Level: "info", Format: "json"},
+		Console: Console{Addr: "127.0.0.1:8080", Approvals: true, MaxUploadBytes: 32 << 20, SessionTTL: 8 * time.Hour},
 	}
 }

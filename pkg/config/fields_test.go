@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,8 +23,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 			sample = "1234ms"
 		case f.typ.Kind() == reflect.String:
 			sample = "sample-value"
-		case f.typ.Kind() == reflect.Bool:
-			sample = "true"
+		case f.typ.Kind() == reflect.Bool: // the opposite of the default, so that it changes something
+			sample = strconv.FormatBool(!reflect.ValueOf(Default()).FieldByIndex(f.index).Bool())
 		case f.typ.Kind() == reflect.Float64:
 			sample = "7.5"
 		case f.typ.Kind() == reflect.Slice:

@@ -256,6 +256,7 @@ func (c Config) Validate() error {
 	if !oneOf(c.Log.Format, "json", "console") {
 		add("log.format", "%q: want json or console", c.Log.Format)
 	}
+	errs = append(errs, c.validateConsole()...)
 	return errors.Join(errs...)
 }
 

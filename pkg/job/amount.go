@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -228,6 +229,18 @@ func parseSigned(s, currency string) (Amount, error) {
 // Totals are exact sums per currency code, e.g. a batch's control totals.
 // JSON: {"JPY":"1000","USD":"10.50"}; decoding uses each key as the currency.
 type Totals map[string]Amount
+
+// String lists the totals by currency code, "EUR 10.50, USD 25.00", or "-" when there are none.
+func (t Totals) String() string {
+	if len(t) == 0 {
+		return "-"
+	}
+	parts := make([]string, 0, len(t))
+	for _, c := range slices.Sorted(maps.Keys(t)) {
+		parts = append(parts, c+" "+t[c].String())
+	}
+	return strings.Join(parts, ", ")
+}
 
 // Add adds a to the total of its currency.
 func (t Totals) Add(a Amount) error {

@@ -51,6 +51,19 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
+// didYouMean starts the suggestion that ends some reasons: "<problem>; did you mean <x>?".
+const didYouMean = "; did you mean "
+
+// Suggestion splits Reason into the problem and the suggested correction ("" when there is none),
+// for a table that shows them apart: "unknown column "amout"; did you mean "amount"?" is
+// (`unknown column "amout"`, `"amount"`).
+func (e *ValidationError) Suggestion() (problem, suggestion string) {
+	if i := strings.LastIndex(e.Reason, didYouMean); i >= 0 && strings.HasSuffix(e.Reason, "?") {
+		return e.Reason[:i], e.Reason[i+len(didYouMean) : len(e.Reason)-1]
+	}
+	return e.Reason, ""
+}
+
 // Is reports that a validation error makes the batch invalid.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidBatch }
 

@@ -98,7 +98,7 @@ func (r *Reader) checkHeader(header []string, pos func(i int) (int, int)) {
 			reason := fmt.Sprintf("unknown column %q", safeValue(name))
 			if sg := suggest(name); sg != "" {
 				suggested++
-				reason += fmt.Sprintf("; did you mean %q?", sg)
+				reason += fmt.Sprintf(didYouMean+"%q?", sg)
 			} else {
 				reason += "; it is not a parameter of the payout request"
 			}

@@ -389,7 +389,7 @@ func (r *Reader) checkRow(rec []string, row reflect.Value) (Job, bool) {
 			if reason = r.checkAmount(value, currency, &amount); reason != "" {
 				reason = fmt.Sprintf("%q %s", safeValue(value), reason)
 				if hint := amountHint(value, currency); hint != "" {
-					reason += fmt.Sprintf("; did you mean %s?", hint)
+					reason += didYouMean + hint + "?"
 				}
 			}
 		} else if reason = checkCommon(s, value); reason == "" && s.check != nil {

@@ -149,7 +149,7 @@ func checkCountry(v string) string {
 	}
 	reason := fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 or alpha-3 country code", safeValue(v))
 	if code, ok := countryNames[headerKey(v)]; ok {
-		reason += fmt.Sprintf("; did you mean %s?", code)
+		reason += didYouMean + code + "?"
 	}
 	return reason
 }

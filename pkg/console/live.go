@@ -1,0 +1,136 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/job"
+)
+
+// resultsConsumerIdle is when the server removes a results reader that was not deleted (the
+// console stopped mid-read).
+const resultsConsumerIdle = 30 * time.Second
+
+// liveView is the part of a batch page that updates while the pool pays: counts per status and
+// each row's result as it arrives.
+type liveView struct {
+	ID       string
+	State    batch.State
+	Expected int
+	Results  int
+	Counts   []statusCount
+	Rows     []job.Result // by client_orderid
+	Done     bool         // every row has a final result (the manifest says completed)
+}
+
+type statusCount struct {
+	Status job.Status
+	N      int
+	Totals job.Totals
+}
+
+// results reads every result of the batch stored so far, the newest generation per row
+// (a row put back by a retry supersedes its written-off result).
+func (s *Server) results(ctx context.Context, id string) (map[string]job.Result, error) {
+	subj := s.opts.Names.ResultSubject(id)
+	info, err := s.handles.Results.Info(ctx, jetstream.WithSubjectFilter(subj))
+	if err != nil {
+		return nil, fmt.Errorf("console: results of %s: %w", id, err)
+	}
+	stored := int(info.State.Subjects[subj])
+	out := map[string]job.Result{}
+	if stored == 0 {
+		return out, nil
+	}
+	// One ephemeral consumer per read, deleted after it (a page polls every second: consumers
+	// left to expire would pile up on the server).
+	cons, err := s.js.OrderedConsumer(ctx, s.opts.Names.ResultStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subj}, DeliverPolicy: jetstream.DeliverAllPolicy, InactiveThreshold: resultsConsumerIdle})
+	if err != nil {
+		return nil, fmt.Errorf("console: results of %s: %w", id, err)
+	}
+	defer func() {
+		if info := cons.CachedInfo(); info != nil {
+			_ = s.js.DeleteConsumer(context.WithoutCancel(ctx), s.opts.Names.ResultStream, info.Name)
+		}
+	}()
+	for got := 0; got < stored; {
+		msgs, err := cons.Fetch(stored-got, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("console: results of %s: %w", id, err)
+		}
+		n := 0
+		for m := range msgs.Messages() {
+			n++
+			r, err := job.DecodeResult(m.Data())
+			if err != nil || r.BatchID != id {
+				continue
+			}
+			if old, ok := out[r.ClientOrderID]; !ok || r.Generation > old.Generation {
+				out[r.ClientOrderID] = r
+			}
+		}
+		if err := msgs.Error(); err != nil {
+			return nil, fmt.Errorf("console: results of %s: %w", id, err)
+		}
+		if n == 0 {
+			break // expired meanwhile
+		}
+		got += n
+	}
+	return out, nil
+}
+
+// live reads the batch's manifest and results.
+func (s *Server) live(ctx context.Context, id string) (liveView, error) {
+	v := liveView{ID: id}
+	m, _, err := batch.ReadManifest(ctx, s.handles.Batches, id)
+	if err != nil {
+		return v, err
+	}
+	res, err := s.results(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	v.State, v.Expected, v.Results, v.Done = m.State, m.Enqueued, len(res), m.State == batch.StateCompleted
+	counts := map[job.Status]*statusCount{}
+	for _, r := range res {
+		v.Rows = append(v.Rows, r)
+		c := counts[r.Status]
+		if c == nil {
+			c = &statusCount{Status: r.Status, Totals: job.Totals{}}
+			counts[r.Status] = c
+		}
+		c.N++
+		if a, err := job.ParseAmount(r.Amount, r.Currency); err == nil {
+			_ = c.Totals.Add(a)
+		}
+	}
+	for _, st := range job.Statuses {
+		if c := counts[st]; c != nil {
+			v.Counts = append(v.Counts, *c)
+		}
+	}
+	slices.SortFunc(v.Rows, func(a, b job.Result) int { return strings.Compare(a.ClientOrderID, b.ClientOrderID) })
+	return v, nil
+}
+
+// batchLive is the live part alone, fetched by the page's script every second until done.
+func (s *Server) batchLive(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ctx, cancel := s.opContext(r)
+	defer cancel()
+	v, err := s.live(ctx, id)
+	if err != nil {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	s.renderFragment(w, "live", v)
+}
