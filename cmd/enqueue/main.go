@@ -2,15 +2,8 @@
 // row to JetStream, exactly once, however often it is run. With --wait it follows the batch's
 // results to the end; --report writes them as CSV. See docs/enqueue.md.
 //
-// Exit codes:
-//
-//	0  success (or already enqueued; with --wait: every row approved)
-//	1  infrastructure: NATS unreachable or failing, I/O error, interrupted (re-run to finish)
-//	2  usage: bad flags or configuration
-//	3  input rejected: invalid rows, empty file, or the batch id belongs to another file; nothing enqueued
-//	4  enqueued, but rows were skipped because another batch already enqueued their client_orderid
-//	5  --wait: every row has a result, but not all are approved
-//	6  --wait: timed out before every row had a result (the batch goes on; wait again later)
+// Exit codes: 0 success, 1 infrastructure, 2 usage, 3 input rejected, 4-6 see exitCodes (exit.go),
+// which --help prints and docs/enqueue.md's table is generated from.
 package main
 
 import (

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
+	"github.com/payrun/payrun/internal/testbin"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
@@ -24,21 +25,19 @@ import (
 )
 
 // binary is the enqueue command built once for the CLI tests.
-var binary string
+var (
+	bins   testbin.Set
+	binary string
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "enqueue-bin-*")
-	if err != nil {
+	var err error
+	if binary, err = bins.MustBuild("."); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "enqueue")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build enqueue: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := m.Run()
-	_ = os.RemoveAll(dir)
+	bins.Cleanup()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)

@@ -68,9 +68,8 @@ PAYRUN_NATS_USER, PAYRUN_NATS_PASSWORD, PAYRUN_NATS_TOKEN (never on the command 
 enqueue --retry BATCH FILE.csv puts back the rows of the completed batch BATCH that were written
 off with proof that no request was ever sent (FILE holds those rows, corrected or not); every
 other row of FILE is listed with the reason it stays as it is.
-Exit codes: 0 ok, 1 infrastructure, 2 usage, 3 invalid input (nothing enqueued),
-4 rows skipped as duplicates of another batch, 5 --wait: not all approved, 6 --wait timed out.
 `)
+		fmt.Fprintln(stderr, exitCodesHelp())
 	}
 	fs.StringVar(&f.configPath, "config", "", "YAML config file (see configs/payrun.yaml); env PAYRUN_* override it")
 	fs.StringVar(&f.natsURL, "nats-url", queue.DefaultURL, "NATS server URL(s) (env PAYRUN_NATS_URL)")

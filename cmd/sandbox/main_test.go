@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
+	"github.com/payrun/payrun/internal/testbin"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/submit"
@@ -68,10 +69,9 @@ func TestGenerateKeyRefusesOverwrite(t *testing.T) {
 func TestBinary(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sandbox")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	var bins testbin.Set
+	t.Cleanup(bins.Cleanup)
+	bin := bins.Build(t, ".")
 	if out, err := exec.Command(bin, "--generate-key", dir).CombinedOutput(); err != nil {
 		t.Fatalf("--generate-key: %v\n%s", err, out)
 	}

@@ -9,9 +9,8 @@
 //	worker help [COMMAND]         the usage of the worker or of one command
 //	worker version | --version    the build (module version, VCS revision, Go version)
 //
-// Exit codes: 0 success (also a clean shutdown after SIGINT/SIGTERM), 1 a runtime or
-// infrastructure failure (NATS unreachable, the demo did not finish, ...), 2 a usage or
-// configuration error (the message names the flag, key or environment variable).
+// Exit codes: docs/operations.md, "Exit codes" (the one place they are described; exitCode
+// below maps errors to them).
 //
 // Signals: the first SIGINT or SIGTERM starts a graceful shutdown (stop pulling, finish or hand
 // back in-flight jobs within worker.shutdown_timeout, then close everything in order); a second

@@ -16,8 +16,6 @@ import (
 	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
-const signTestdata = "../../pkg/signer/testdata/"
-
 // The -update flag rewrites golden files. Another test file of this package may define it
 // too, so it is defined only when absent and read through flag.Lookup.
 func init() {
@@ -31,9 +29,9 @@ func updateGolden() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-// args returns the sign command line for v (without the leading "sign").
-func signArgs(v signertest.Vector, extra ...string) []string {
-	a := []string{"--key", signTestdata + "test-rsa2048.pem", "--login", v.ConsumerKey, "--url", v.URL,
+// signArgs returns the sign command line for v with the test key (without the leading "sign").
+func signArgs(t testing.TB, v signertest.Vector, extra ...string) []string {
+	a := []string{"--key", signertest.PrivateKeyFile(t), "--login", v.ConsumerKey, "--url", v.URL,
 		"--nonce", v.Nonce, "--timestamp", v.Timestamp}
 	a = append(a, extra...)
 	for _, p := range v.Params {
@@ -81,7 +79,7 @@ func TestSignVectorsInProcess(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			if err := runSign(context.Background(), signArgs(v, "--json"), nil, &stdout, &stderr); err != nil {
+			if err := runSign(context.Background(), signArgs(t, v, "--json"), nil, &stdout, &stderr); err != nil {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
 			checkSignJSON(t, v, stdout.Bytes())
@@ -95,7 +93,7 @@ func TestSignHumanGolden(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			if err := runSign(context.Background(), signArgs(v), nil, &stdout, &stderr); err != nil {
+			if err := runSign(context.Background(), signArgs(t, v), nil, &stdout, &stderr); err != nil {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
 			golden := filepath.Join("testdata", "sign", v.Name+".golden")
@@ -127,7 +125,7 @@ func TestSignFresh(t *testing.T) {
 	headers := map[string]bool{}
 	for range 3 {
 		var stdout, stderr bytes.Buffer
-		args := []string{"--key", signTestdata + "test-rsa2048.pem", "--login", "M", "--url", "https://h.example/p", "--json", "a=1"}
+		args := []string{"--key", signertest.PrivateKeyFile(t), "--login", "M", "--url", "https://h.example/p", "--json", "a=1"}
 		if err := runSign(context.Background(), args, nil, &stdout, &stderr); err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +167,7 @@ func TestSignParams(t *testing.T) {
 
 func TestSignErrors(t *testing.T) {
 	t.Parallel()
-	key := signTestdata + "test-rsa2048.pem"
+	key := signertest.PrivateKeyFile(t)
 	base := []string{"--key", key, "--login", "M", "--url", "https://h.example/p"}
 	tests := []struct {
 		name    string
@@ -189,7 +187,7 @@ func TestSignErrors(t *testing.T) {
 		{"query in url", []string{"--key", key, "--login", "M", "--url", "https://h/p?x=1"}, true, "query", signer.ErrInvalidURL},
 		{"oauth param", append(base, "oauth_nonce=x"), true, "oauth_nonce", signer.ErrInvalidParam},
 		{"missing key", []string{"--key", "testdata/sign/no-such.pem", "--login", "M", "--url", "https://h/p"}, false, "no-such.pem", signer.ErrKeyMissing},
-		{"not a key", []string{"--key", signTestdata + "README.md", "--login", "M", "--url", "https://h/p"}, false, "", signer.ErrNotPEM},
+		{"not a key", []string{"--key", "main.go", "--login", "M", "--url", "https://h/p"}, false, "", signer.ErrNotPEM},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
@@ -213,20 +211,17 @@ func TestSignErrors(t *testing.T) {
 	}
 }
 
-// TestSignBinary builds the real worker binary once and checks every vector, the exit code of
+// TestSignBinary runs the real worker binary (built once for the package) and checks every vector, the exit code of
 // a usage mistake and the key-mode warning through it.
 func TestSignBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the worker binary")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "worker")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := workerBinary(t)
 	for _, v := range signertest.Vectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
-			cmd := exec.Command(bin, append([]string{"sign"}, signArgs(v, "--json")...)...)
+			cmd := exec.Command(bin, append([]string{"sign"}, signArgs(t, v, "--json")...)...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
@@ -237,7 +232,7 @@ func TestSignBinary(t *testing.T) {
 		})
 	}
 	t.Run("usage exit code", func(t *testing.T) {
-		cmd := exec.Command(bin, "sign", "--key", signTestdata+"test-rsa2048.pem", "--login", "M", "--url", "https://h/p", "novalue")
+		cmd := exec.Command(bin, "sign", "--key", signertest.PrivateKeyFile(t), "--login", "M", "--url", "https://h/p", "novalue")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
@@ -250,14 +245,7 @@ func TestSignBinary(t *testing.T) {
 		}
 	})
 	t.Run("readable key warning", func(t *testing.T) {
-		key := filepath.Join(t.TempDir(), "key.pem")
-		data, err := os.ReadFile(signTestdata + "test-rsa2048.pem")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(key, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		key := signertest.PrivateKeyFile(t)
 		if err := os.Chmod(key, 0o640); err != nil {
 			t.Fatal(err)
 		}

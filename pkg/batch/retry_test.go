@@ -72,9 +72,9 @@ func TestRetryPutsBackOnlyProvenUnsentRows(t *testing.T) {
 	putEntry(t, e, id, "rt-1", neverTried)
 	paid := payout.Entry{State: payout.StateReported, Attempts: 1, OrderID: "P1", Result: job.StatusApproved}
 	putEntry(t, e, id, "rt-2", paid)
-	mayHavePaid := payout.Entry{State: payout.StateReported, Attempts: 1, Ambiguous: true, Result: job.StatusUnresolved, DeadLetter: "x"}
+	mayHavePaid := payout.Entry{State: payout.StateReported, Attempts: 1, Result: job.StatusUnresolved, DeadLetter: "x"}
 	putEntry(t, e, id, "rt-3", mayHavePaid)
-	refused := payout.Entry{State: payout.StateReported, Attempts: 1, Refused: true, Ambiguous: true, Result: job.StatusError, ErrorCode: "E2"}
+	refused := payout.Entry{State: payout.StateReported, Attempts: 1, Refused: true, Result: job.StatusError, ErrorCode: "E2"}
 	putEntry(t, e, id, "rt-4", refused)
 	resentThenDead := dead
 	resentThenDead.Resent, resentThenDead.Attempts = true, 2

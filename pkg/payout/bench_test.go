@@ -15,9 +15,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 // benchRows is the batch size of BenchmarkEndToEnd: PAYRUN_BENCH_ROWS (default 2000; the
@@ -38,10 +40,7 @@ func benchRows() int {
 //	PAYRUN_BENCH_ROWS=10000 go test -run '^$' -bench EndToEnd ./pkg/payout
 func BenchmarkEndToEnd(b *testing.B) {
 	rows := benchRows()
-	privPEM, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		b.Fatal(err)
-	}
+	privPEM := signertest.PrivateKeyPEM()
 	key, err := signer.ParsePrivateKey(privPEM)
 	if err != nil {
 		b.Fatal(err)
@@ -68,7 +67,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		start := time.Now()
 		stop1 := p.run(opts, Deps{Gateway: gw, Classify: ClassifySubmitError, Log: zerolog.Nop()})
 		stop2 := p.run(opts, Deps{Gateway: gw, Classify: ClassifySubmitError, Log: zerolog.Nop()})
-		waitFor(b, 10*time.Minute, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
+		testwait.Eventually(b, 10*time.Minute, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
 		batchTime += time.Since(start)
 		b.StopTimer()
 		stop1()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/signer"
 )
@@ -58,7 +59,7 @@ func TestCallbackTriggersLookup(t *testing.T) {
 		}
 		return &e
 	}
-	waitFor(t, 10*time.Second, "accepted", func() bool { e := ledger(); return e != nil && e.State == StateAccepted })
+	testwait.Eventually(t, 10*time.Second, "accepted", func() bool { e := ledger(); return e != nil && e.State == StateAccepted })
 
 	orderID := ledger().OrderID
 	if code := call("approved", orderID, "0000000000000000000000000000000000000000"); code != http.StatusForbidden {

@@ -240,7 +240,7 @@ func (c *Classifier) onDelivery(in Input) Decision {
 	case e == nil:
 		next := &Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
 		return c.submit(next, now, 1, "new payout: ledger first, then submit")
-	case e.State == StatePendingRetry:
+	case lastRequestUnsent(e):
 		next := *e
 		return c.submit(&next, now, e.Attempts+1, "retry: the last request was definitely not sent")
 	}
@@ -250,26 +250,6 @@ func (c *Classifier) onDelivery(in Input) Decision {
 	d := c.submit(&next, now, e.Attempts+1, "UNSAFE TEST HOOK: outcome unknown, re-sent without a lookup")
 	d.Level = zerolog.ErrorLevel
 	return d
-}
-
-// lookupFirst is THE guard of invariants I1 and I3 (docs/worker.md): it reports whether a payout
-// request sent now could be a second one for the row, so that the order must first be looked
-// up by client_orderid, and only a definite, configured "no such order" may license the send.
-// That is the case for a request whose outcome is unknown (submitting), for an entry that was
-// lost (a delete or purge marker, or a missing entry found on an earlier delivery), and for any
-// delivery after the first that finds no entry at all (the entry written before a request may
-// have been lost with the broker's data). pending_retry needs no lookup: its last request was
-// definitely not sent, and every earlier one was resolved before it. Only the crash test's
-// negative control switches it off (lookupSkipped: the payrun_unsafe_testhook build tag and
-// its environment variable).
-func lookupFirst(e *Entry, d Delivery) bool {
-	if lookupSkipped() {
-		return false
-	}
-	if e == nil {
-		return d.NumDelivered > 1
-	}
-	return e.State == StateSubmitting || e.State == StateLost
 }
 
 // lookUpFirst waits until no request for the row can still be in flight (the writer's
@@ -285,8 +265,8 @@ func (c *Classifier) lookUpFirst(in Input) Decision {
 		next.Reason = fmt.Sprintf("delivery %d finds no ledger entry (lost?): settle, then look the order up before any send", in.Delivery.NumDelivered)
 		return Decision{Action: ActionNakDelay, Next: next, Delay: c.settleLeft(next, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	}
-	if left := c.lookupAt(e).Sub(now); left > 0 {
-		return Decision{Action: ActionNakDelay, Delay: left,
+	if !c.settled(e, now) {
+		return Decision{Action: ActionNakDelay, Delay: c.lookupAt(e).Sub(now),
 			Reason: fmt.Sprintf("attempt %d outcome unknown (%s): settling before the lookup", e.Attempts, e.State)}
 	}
 	return Decision{Step: StepLookup, Reason: fmt.Sprintf("settled (%s): look the order up by client_orderid", e.State)}
@@ -294,7 +274,7 @@ func (c *Classifier) lookUpFirst(in Input) Decision {
 
 // submit records attempt n as submitting (with the request's deadline) and sends it.
 func (c *Classifier) submit(next *Entry, now time.Time, n int, reason string) Decision {
-	next.State, next.Attempts, next.Ambiguous, next.Lost = StateSubmitting, n, false, ""
+	next.State, next.Attempts, next.Lost = StateSubmitting, n, ""
 	next.SubmittedAt, next.Deadline = now, now.Add(c.opts.CallTimeout)
 	next.Reason = reason
 	return Decision{Step: StepSubmit, Next: next, Reason: reason}
@@ -306,7 +286,6 @@ func (c *Classifier) onPayout(in Input) Decision {
 		return c.stuck(in, "payout outcome without a submitting ledger entry")
 	}
 	next := *e
-	next.Ambiguous = false
 	switch in.Outcome {
 	case OutcomeAccepted:
 		return c.accept(&next, g, now, fmt.Sprintf("accepted (attempt %d): poll the status", e.Attempts))
@@ -315,7 +294,7 @@ func (c *Classifier) onPayout(in Input) Decision {
 		if g.OrderID != "" {
 			return c.accept(&next, g, now, "gateway error with an order id: follow the order")
 		}
-		next.Ambiguous, next.Refused = true, true
+		next.Refused = true
 		next.Reason = "gateway error without an order id: settle, then look the order up"
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	case OutcomeRejected:
@@ -341,13 +320,12 @@ func (c *Classifier) onPayout(in Input) Decision {
 		next.State, next.Failures = StatePendingRetry, e.Failures+1
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
 		reason := fmt.Sprintf("attempt %d not sent: failure %d", e.Attempts, next.Failures)
-		if next.Failures >= o.MaxFailures {
+		if c.atMaxFailures(next.Failures) {
 			return c.deadLetter(in, &next, reason+" reached max_failures")
 		}
 		next.Reason = reason
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.backoff(next.Failures), g.RetryAfter)), Reason: reason, Level: zerolog.WarnLevel}
 	case OutcomeAmbiguous:
-		next.Ambiguous = true
 		next.Reason = fmt.Sprintf("attempt %d outcome unknown: settle, then look the order up", e.Attempts)
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	}
@@ -381,7 +359,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 		if g.SerialNumber != "" {
 			next.SerialNumber = g.SerialNumber
 		}
-		next.LastStatus, next.Ambiguous, next.Lost = g.Status, false, ""
+		next.LastStatus, next.Lost = g.Status, ""
 		if finalResult(g.Status) == job.StatusUnresolved {
 			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
 			return c.unresolved(&next, now, CodeUnlistedStatus, fmt.Sprintf("final status %q is not one the worker knows", g.Status))
@@ -401,18 +379,18 @@ func (c *Classifier) onStatus(in Input) Decision {
 		if g.Status != e.LastStatus {
 			next.LastStatus, next.StatusChangedAt, changed = g.Status, now, now
 		}
-		if unchanged := now.Sub(changed); unchanged >= o.Poll.Horizon {
-			return c.unresolved(&next, now, CodeHorizon, fmt.Sprintf("status %q unchanged for %s (poll.horizon %s)", g.Status, unchanged.Round(time.Second), o.Poll.Horizon))
+		if c.pastHorizon(changed, now) {
+			return c.unresolved(&next, now, CodeHorizon, fmt.Sprintf("status %q unchanged for %s (poll.horizon %s)", g.Status, now.Sub(changed).Round(time.Second), o.Poll.Horizon))
 		}
 		next.Reason = fmt.Sprintf("status %q: poll again", g.Status)
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.pollInterval(now.Sub(e.AcceptedAt), now.Sub(changed)), Reason: next.Reason}
 	case OutcomeNotFound:
 		switch e.State {
 		case StateLost:
-			if e.Lost == LostDeleted {
+			if tombstone(e) {
 				return c.unresolved(&next, now, CodeTombstone, "the ledger entry was deleted or purged and the gateway shows no order: what the entry held is lost, the row is never paid again")
 			}
-			if e.Attempts >= o.MaxAttempts {
+			if c.atMaxAttempts(e) {
 				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			}
 			next.Resent = true // an earlier request may have existed: a refusal proves nothing
@@ -424,7 +402,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 			case e.Refused:
 				return c.finish(&next, now, job.StatusError, e.ErrorCode, e.ErrorMessage,
 					"gateway answered error and holds no order: refused, never re-sent", zerolog.WarnLevel)
-			case e.Attempts >= o.MaxAttempts:
+			case c.atMaxAttempts(e):
 				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			}
 			next.Resent = true
@@ -446,7 +424,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 	if g.ErrorCode != "" {
 		reason += fmt.Sprintf(" (gateway code %s: %s)", g.ErrorCode, g.ErrorMessage)
 	}
-	if next.Failures >= o.MaxFailures {
+	if c.atMaxFailures(next.Failures) {
 		return c.deadLetter(in, &next, reason+" reached max_failures")
 	}
 	next.Reason = reason
@@ -468,7 +446,7 @@ func (c *Classifier) onReported(in Input) Decision {
 
 // accept moves next to accepted with the order the gateway named.
 func (c *Classifier) accept(next *Entry, g GatewayInfo, now time.Time, reason string) Decision {
-	next.State, next.Ambiguous = StateAccepted, false
+	next.State = StateAccepted
 	if g.OrderID != "" {
 		next.OrderID = g.OrderID
 	}
@@ -511,7 +489,7 @@ const reportDeliveries = 3
 
 // deadReason says why the job must be dead-lettered now, or "".
 func (c *Classifier) deadReason(in Input) string {
-	if e := in.Entry; e != nil && e.Failures >= c.opts.MaxFailures {
+	if e := in.Entry; e != nil && c.atMaxFailures(e.Failures) {
 		return fmt.Sprintf("failures %d reached max_failures %d", e.Failures, c.opts.MaxFailures)
 	}
 	if m := in.Delivery.MaxDeliver; m > 0 && in.Delivery.NumDelivered+reportDeliveries >= uint64(m) {
@@ -545,20 +523,6 @@ func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
 	return c.finish(&next, in.Now, job.StatusError, CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 
-// foreignOrder reports whether a status answer names another order than the one the ledger
-// already knows for the row.
-func foreignOrder(e *Entry, g GatewayInfo) bool {
-	return e != nil && e.OrderID != "" && g.OrderID != "" && g.OrderID != e.OrderID
-}
-
-// mayHavePaid reports whether a payout may exist for the entry.
-func mayHavePaid(e *Entry) bool {
-	if e == nil {
-		return false
-	}
-	return e.OrderID != "" || e.State == StateSubmitting || e.State == StateAccepted || e.State == StateLost
-}
-
 // stuck is the answer to an impossible input: keep the job, retry later, shout.
 func (c *Classifier) stuck(in Input, reason string) Decision {
 	return Decision{Action: ActionNakDelay, Delay: c.opts.BackoffMax, Reason: "inconsistent: " + reason, Level: zerolog.ErrorLevel}
@@ -571,22 +535,4 @@ func finalResult(status string) job.Status {
 		return s
 	}
 	return job.StatusUnresolved
-}
-
-// lookupAt is when e's last request can no longer be in flight and has had time to become
-// visible: the later of the request's start plus this worker's settle_delay and the deadline
-// the writer recorded plus this worker's settle margin (settle_delay - call_timeout). A reader
-// with a shorter call timeout than the writer's thus still waits for the writer's request.
-func (c *Classifier) lookupAt(e *Entry) time.Time {
-	o := c.opts
-	at := e.SubmittedAt.Add(o.SettleDelay)
-	if d := e.Deadline.Add(o.SettleDelay - o.CallTimeout); !e.Deadline.IsZero() && d.After(at) {
-		at = d
-	}
-	return at
-}
-
-// settleLeft is how long to wait before looking up e's attempt (at least a millisecond).
-func (c *Classifier) settleLeft(e *Entry, now time.Time) time.Duration {
-	return max(c.lookupAt(e).Sub(now), time.Millisecond)
 }

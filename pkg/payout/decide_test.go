@@ -20,15 +20,34 @@ func testOptions() Options {
 	return o
 }
 
-func TestDecide(t *testing.T) {
-	t.Parallel()
-	o := testOptions()
-	row := Row{BatchID: "b1", ClientOrderID: "o1", Line: 2}
+// decideWant is what one decision must be.
+type decideWant struct {
+	action   Action
+	step     Step
+	next     State // "" = no ledger write
+	delay    time.Duration
+	result   job.Status
+	attempts int
+	failures int
+	code     string // expected error_code of a finished row ("" = not checked)
+	refused  bool
+	resent   bool
+}
+
+// decideCase is one row of the decision table: TestDecide checks it, and
+// TestTransitionTableIsDocumented writes it into docs/worker.md.
+type decideCase struct {
+	name string
+	in   Input
+	want decideWant
+}
+
+// decideCases is the decision table, in the order docs/worker.md lists it.
+func decideCases(o Options) []decideCase {
 	// Entries in each state.
 	submitting := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}
-	ambiguous := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Ambiguous: true}
-	lastAttempt := &Entry{State: StateSubmitting, Attempts: o.MaxAttempts, SubmittedAt: t0, Ambiguous: true}
-	refused := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Ambiguous: true, Refused: true, ErrorCode: "E42", ErrorMessage: "no"}
+	lastAttempt := &Entry{State: StateSubmitting, Attempts: o.MaxAttempts, SubmittedAt: t0}
+	refused := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Refused: true, ErrorCode: "E42", ErrorMessage: "no"}
 	pending := &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1, SubmittedAt: t0}
 	accepted := &Entry{State: StateAccepted, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, OrderID: "P1", LastStatus: "processing", StatusChangedAt: t0}
 	final := &Entry{State: StateFinal, Attempts: 1, Result: job.StatusApproved, OrderID: "P1"}
@@ -36,27 +55,16 @@ func TestDecide(t *testing.T) {
 	failing := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Failures: o.MaxFailures - 1}
 	failingPending := &Entry{State: StatePendingRetry, Attempts: 1, SubmittedAt: t0, Failures: o.MaxFailures}
 	resent := &Entry{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Resent: true}
-	resentRefused := &Entry{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Ambiguous: true, Refused: true, Resent: true, ErrorCode: "E42"}
+	resentRefused := &Entry{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Refused: true, Resent: true, ErrorCode: "E42"}
+	lostMissing := &Entry{State: StateLost, Lost: LostMissing, Attempts: 1, SubmittedAt: t0, Deadline: t0}
+	lostDeleted := &Entry{State: StateLost, Lost: LostDeleted}
+	unresolvedFinal := &Entry{State: StateFinal, Attempts: 1, Result: job.StatusUnresolved, ErrorCode: CodeHorizon, OrderID: "P1"}
+	deadFinal := &Entry{State: StateFinal, Attempts: 1, Failures: o.MaxFailures, Result: job.StatusError, ErrorCode: CodeDeadLetter, DeadLetter: "failures"}
 	failingAccepted := &Entry{State: StateAccepted, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, OrderID: "P1", Failures: o.MaxFailures - 1}
 
 	settled := t0.Add(o.SettleDelay)
-	type want struct {
-		action    Action
-		step      Step
-		next      State // "" = no ledger write
-		delay     time.Duration
-		result    job.Status
-		attempts  int
-		failures  int
-		deadCode  string // expected error_code of a dead-lettered row
-		ambiguous bool
-		resent    bool
-	}
-	cases := []struct {
-		name string
-		in   Input
-		want want
-	}{
+	type want = decideWant
+	return []decideCase{
 		// Deliveries.
 		{"new job: ledger first, then submit", Input{Event: EventDelivery, Now: t0},
 			want{step: StepSubmit, next: StateSubmitting, attempts: 1}},
@@ -68,14 +76,14 @@ func TestDecide(t *testing.T) {
 			want{step: StepSubmit, next: StateSubmitting, attempts: 2, failures: 1}},
 		{"submitting within settle: wait the rest", Input{Event: EventDelivery, Entry: submitting, Now: t0.Add(10 * time.Second)},
 			want{action: ActionNakDelay, delay: o.SettleDelay - 10*time.Second}},
-		{"submitting after settle: look up", Input{Event: EventDelivery, Entry: ambiguous, Now: settled},
+		{"submitting after settle: look up", Input{Event: EventDelivery, Entry: submitting, Now: settled},
 			want{step: StepLookup}},
 		{"accepted: poll", Input{Event: EventDelivery, Entry: accepted, Now: t0.Add(3 * time.Second)},
 			want{step: StepLookup}},
 		{"accepted past horizon: one more lookup", Input{Event: EventDelivery, Entry: accepted, Now: t0.Add(o.Poll.Horizon)},
 			want{step: StepLookup}},
 		{"max_deliver-1 without entry: dead letter, no payout", Input{Event: EventDelivery, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
-			want{step: StepReport, next: StateFinal, result: job.StatusError, deadCode: CodeDeadLetter}},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, code: CodeDeadLetter}},
 		{"max_deliver-1 accepted: dead letter unresolved", Input{Event: EventDelivery, Entry: accepted, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
 			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1}},
 		{"max_deliver-3 accepted: dead letter, leaving deliveries for its report", Input{Event: EventDelivery, Entry: accepted, Delivery: Delivery{NumDelivered: 497, MaxDeliver: 500}, Now: t0},
@@ -85,7 +93,7 @@ func TestDecide(t *testing.T) {
 		{"max_deliver-1 reported: still just ack", Input{Event: EventDelivery, Entry: reported, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
 			want{action: ActionAck}},
 		{"failures at max pending_retry: dead letter error", Input{Event: EventDelivery, Entry: failingPending, Now: t0},
-			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, deadCode: CodeDeadLetter}},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, code: CodeDeadLetter}},
 		{"unknown state: hold and shout", Input{Event: EventDelivery, Entry: &Entry{State: "weird"}, Now: t0},
 			want{action: ActionNakDelay, delay: o.BackoffMax}},
 
@@ -107,33 +115,33 @@ func TestDecide(t *testing.T) {
 		{"payout auth at max failures: still no dead letter (I4)", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeAuth, Now: t0},
 			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffMax, attempts: 1, failures: o.MaxFailures - 1}},
 		{"payout not sent at max failures: dead letter error", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeRetryable, Now: t0},
-			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, deadCode: CodeDeadLetter}},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, code: CodeDeadLetter}},
 		{"payout ambiguous: settle", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAmbiguous, Now: t0.Add(2 * time.Second)},
-			want{action: ActionNakDelay, next: StateSubmitting, delay: o.SettleDelay - 2*time.Second, attempts: 1, ambiguous: true}},
+			want{action: ActionNakDelay, next: StateSubmitting, delay: o.SettleDelay - 2*time.Second, attempts: 1}},
 		{"payout gateway error with order id: follow it", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeGatewayError, Gateway: GatewayInfo{OrderID: "P9", ErrorCode: "E"}, Now: t0},
 			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
 		{"payout gateway error without order id: settle", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeGatewayError, Gateway: GatewayInfo{ErrorCode: "E"}, Now: t0},
-			want{action: ActionNakDelay, next: StateSubmitting, delay: o.SettleDelay, attempts: 1, ambiguous: true}},
+			want{action: ActionNakDelay, next: StateSubmitting, delay: o.SettleDelay, attempts: 1, refused: true}},
 		{"payout outcome on a non-submitting entry: inconsistent", Input{Event: EventPayout, Entry: accepted, Outcome: OutcomeAccepted, Now: t0},
 			want{action: ActionNakDelay, delay: o.BackoffMax}},
 		{"status outcome as payout outcome: inconsistent", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeFinal, Now: t0},
 			want{action: ActionNakDelay, delay: o.BackoffMax}},
 
 		// Status outcomes after settling (entry: submitting).
-		{"lookup final", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "declined", OrderID: "P1"}, Now: settled},
+		{"lookup final", Input{Event: EventStatus, Entry: submitting, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "declined", OrderID: "P1"}, Now: settled},
 			want{step: StepReport, next: StateFinal, result: job.StatusDeclined, attempts: 1}},
-		{"lookup pending: follow", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: settled},
+		{"lookup pending: follow", Input{Event: EventStatus, Entry: submitting, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: settled},
 			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
-		{"lookup not found: re-submit, marked as re-sent", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeNotFound, Now: settled},
+		{"lookup not found: re-submit, marked as re-sent", Input{Event: EventStatus, Entry: submitting, Outcome: OutcomeNotFound, Now: settled},
 			want{step: StepSubmit, next: StateSubmitting, attempts: 2, resent: true}},
 		{"lookup not found at max attempts: unresolved", Input{Event: EventStatus, Entry: lastAttempt, Outcome: OutcomeNotFound, Now: settled},
-			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: o.MaxAttempts, ambiguous: true}},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: o.MaxAttempts, code: CodeMaxAttempts}},
 		{"lookup not found after refusal: error, never re-sent", Input{Event: EventStatus, Entry: refused, Outcome: OutcomeNotFound, Now: settled},
-			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, ambiguous: true}},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, refused: true, code: "E42"}},
 		{"lookup not found after a re-sent refusal: unresolved", Input{Event: EventStatus, Entry: resentRefused, Outcome: OutcomeNotFound, Now: settled},
-			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 2, ambiguous: true, resent: true}},
-		{"lookup failed: back off", Input{Event: EventStatus, Entry: ambiguous, Outcome: OutcomeLookupFailed, Now: settled},
-			want{action: ActionNakDelay, next: StateSubmitting, delay: o.BackoffInitial, attempts: 1, failures: 1, ambiguous: true}},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 2, refused: true, resent: true, code: CodeRefusedRepeat}},
+		{"lookup failed: back off", Input{Event: EventStatus, Entry: submitting, Outcome: OutcomeLookupFailed, Now: settled},
+			want{action: ActionNakDelay, next: StateSubmitting, delay: o.BackoffInitial, attempts: 1, failures: 1}},
 		{"lookup auth: waits for the credentials, not counted (I4)", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeAuth, Now: settled},
 			want{action: ActionNakDelay, delay: o.BackoffMax}},
 		{"lookup failed at max failures: dead letter unresolved", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeLookupFailed, Now: settled},
@@ -165,9 +173,33 @@ func TestDecide(t *testing.T) {
 		{"status not found for a pending_retry entry: inconsistent", Input{Event: EventStatus, Entry: pending, Outcome: OutcomeNotFound, Now: t0},
 			want{action: ActionNakDelay, delay: o.BackoffMax}},
 
+		// Lost entries: a redelivery without one, a missing one, a tombstone (I1, I3).
+		{"no entry on a later delivery: record it lost, settle (I1, I3)", Input{Event: EventDelivery, Delivery: Delivery{NumDelivered: 2}, Now: t0},
+			want{action: ActionNakDelay, next: StateLost, delay: o.SettleDelay - o.CallTimeout}},
+		{"lost within settle: wait the rest", Input{Event: EventDelivery, Entry: lostMissing, Delivery: Delivery{NumDelivered: 3}, Now: t0},
+			want{action: ActionNakDelay, delay: o.SettleDelay}},
+		{"lost, settled: look up", Input{Event: EventDelivery, Entry: lostMissing, Delivery: Delivery{NumDelivered: 3}, Now: settled},
+			want{step: StepLookup}},
+		{"lost (missing), lookup not found: sent, marked as re-sent", Input{Event: EventStatus, Entry: lostMissing, Outcome: OutcomeNotFound, Now: settled},
+			want{step: StepSubmit, next: StateSubmitting, attempts: 2, resent: true}},
+		{"lost (missing), lookup pending: follow", Input{Event: EventStatus, Entry: lostMissing, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: settled},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
+		{"tombstone, lookup not found: unresolved, never sent (I1)", Input{Event: EventStatus, Entry: lostDeleted, Outcome: OutcomeNotFound, Now: settled},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, code: CodeTombstone}},
+		{"lookup answers about another order: a failed lookup", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "approved", OrderID: "P2"}, Now: t0.Add(time.Minute)},
+			want{action: ActionNakDelay, next: StateAccepted, delay: o.BackoffInitial, attempts: 1, failures: 1}},
+		{"lookup final with an unlisted status: unresolved", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "voided"}, Now: t0.Add(time.Minute)},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: CodeUnlistedStatus}},
+		{"unlisted not-found answer at max failures: unresolved, never sent", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeLookupFailed, Gateway: GatewayInfo{ErrorCode: "G404"}, Now: settled},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures, code: CodeNotFoundUnprovable}},
+
 		// Reported, undecodable, infrastructure.
 		{"result published: reported, ack", Input{Event: EventReported, Entry: final, Now: t0},
 			want{action: ActionAck, next: StateReported, result: job.StatusApproved, attempts: 1}},
+		{"unresolved result published: reported, ack", Input{Event: EventReported, Entry: unresolvedFinal, Now: t0},
+			want{action: ActionAck, next: StateReported, result: job.StatusUnresolved, attempts: 1}},
+		{"dead letter published: reported, ack", Input{Event: EventReported, Entry: deadFinal, Now: t0},
+			want{action: ActionAck, next: StateReported, result: job.StatusError, attempts: 1, failures: o.MaxFailures}},
 		{"result published twice: ack", Input{Event: EventReported, Entry: reported, Now: t0},
 			want{action: ActionAck}},
 		{"reported without final entry: inconsistent", Input{Event: EventReported, Entry: accepted, Now: t0},
@@ -176,9 +208,22 @@ func TestDecide(t *testing.T) {
 			want{action: ActionTerm, step: StepDeadLetter}},
 		{"infra error: back off by delivery", Input{Event: EventInfraError, Delivery: Delivery{NumDelivered: 3}, Err: fmt.Errorf("kv down"), Now: t0},
 			want{action: ActionNakDelay, delay: 4 * o.BackoffInitial}},
+		{"no gateway slot for a new row: handed back, proven unsent (I4)", Input{Event: EventInfraError, Delivery: Delivery{NumDelivered: 1}, Err: ErrNoGatewaySlot, Now: t0},
+			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffInitial}},
+		{"interrupted by shutdown: handed back, nothing counted", Input{Event: EventInterrupted, Entry: submitting, Err: fmt.Errorf("shutdown"), Now: t0},
+			want{action: ActionNakDelay}},
+		{"not enqueued: dead letter, term, never sent", Input{Event: EventNotEnqueued, Err: fmt.Errorf("no manifest"), Now: t0},
+			want{action: ActionTerm, step: StepDeadLetter}},
 	}
+}
+
+// TestDecide checks the decision table (I1-I5: each case names what it protects).
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	o := testOptions()
+	row := Row{BatchID: "b1", ClientOrderID: "o1", Line: 2}
 	c := NewClassifier(o, zerolog.Nop())
-	for _, tc := range cases {
+	for _, tc := range decideCases(o) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			in := tc.in
@@ -209,14 +254,17 @@ func TestDecide(t *testing.T) {
 			if n == nil {
 				t.Fatalf("no ledger write, want state %s", w.next)
 			}
-			if n.State != w.next || n.Attempts != w.attempts || n.Failures != w.failures || n.Ambiguous != w.ambiguous || n.Resent != w.resent {
-				t.Errorf("next %+v, want state %s attempts %d failures %d ambiguous %v resent %v", n, w.next, w.attempts, w.failures, w.ambiguous, w.resent)
+			if n.State != w.next || n.Attempts != w.attempts || n.Failures != w.failures || n.Refused != w.refused || n.Resent != w.resent {
+				t.Errorf("next %+v, want state %s attempts %d failures %d refused %v resent %v", n, w.next, w.attempts, w.failures, w.refused, w.resent)
 			}
 			if n.State == StateFinal && (n.Result != w.result || n.FinishedAt.IsZero()) {
 				t.Errorf("final entry result %q finished %v, want %q", n.Result, n.FinishedAt, w.result)
 			}
-			if w.deadCode != "" && (n.ErrorCode != w.deadCode || n.DeadLetter == "") {
-				t.Errorf("dead letter code %q reason %q, want code %q", n.ErrorCode, n.DeadLetter, w.deadCode)
+			if w.code != "" && n.ErrorCode != w.code {
+				t.Errorf("error_code %q, want %q", n.ErrorCode, w.code)
+			}
+			if w.code == CodeDeadLetter && n.DeadLetter == "" {
+				t.Errorf("dead letter without its reason: %+v", n)
 			}
 			if n.BatchID == "" && in.Entry == nil {
 				t.Errorf("a new entry must carry the row's identity: %+v", n)
@@ -234,11 +282,11 @@ func TestDecideNeverResendsWithoutProof(t *testing.T) {
 	states := []State{StateSubmitting, StatePendingRetry, StateAccepted, StateFinal, StateReported}
 	events := []Event{EventDelivery, EventPayout, EventStatus, EventReported}
 	for _, st := range states {
-		for _, amb := range []bool{false, true} {
+		for _, refused := range []bool{false, true} {
 			for _, ev := range events {
 				for out := OutcomeNone; out <= OutcomeLookupFailed; out++ {
 					for _, now := range []time.Time{t0, t0.Add(o.SettleDelay), t0.Add(2 * o.Poll.Horizon)} {
-						e := &Entry{State: st, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, Ambiguous: amb, Result: job.StatusApproved}
+						e := &Entry{State: st, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, Refused: refused, Result: job.StatusApproved}
 						d := c.Decide(Input{Event: ev, Entry: e, Outcome: out, Now: now, Row: Row{BatchID: "b", ClientOrderID: "o"}})
 						if d.Step != StepSubmit {
 							continue
@@ -246,7 +294,7 @@ func TestDecideNeverResendsWithoutProof(t *testing.T) {
 						ok := (ev == EventDelivery && st == StatePendingRetry) ||
 							(ev == EventStatus && out == OutcomeNotFound && st == StateSubmitting)
 						if !ok {
-							t.Errorf("state %s ambiguous %v event %s outcome %s at +%s: submit without proof", st, amb, ev, out, now.Sub(t0))
+							t.Errorf("state %s refused %v event %s outcome %s at +%s: submit without proof", st, refused, ev, out, now.Sub(t0))
 						}
 						if d.Next == nil || d.Next.Attempts != e.Attempts+1 || d.Next.State != StateSubmitting {
 							t.Errorf("submit must count the attempt in the ledger first: %+v", d.Next)
@@ -330,10 +378,10 @@ func FuzzDecide(f *testing.F) {
 	o := testOptions()
 	c := NewClassifier(o, zerolog.Nop())
 	states := []State{"", StateSubmitting, StatePendingRetry, StateAccepted, StateFinal, StateReported, "bogus"}
-	f.Fuzz(func(t *testing.T, st, ev, out uint8, attempts, failures int, amb, refused bool, secs int64, delivered uint64, orderID string) {
+	f.Fuzz(func(t *testing.T, st, ev, out uint8, attempts, failures int, resent, refused bool, secs int64, delivered uint64, orderID string) {
 		var e *Entry
 		if s := states[int(st)%len(states)]; s != "" {
-			e = &Entry{State: s, Attempts: attempts, Failures: failures, Ambiguous: amb, Refused: refused, OrderID: orderID,
+			e = &Entry{State: s, Attempts: attempts, Failures: failures, Resent: resent, Refused: refused, OrderID: orderID,
 				SubmittedAt: t0, AcceptedAt: t0, Result: job.StatusApproved}
 		}
 		in := Input{Event: Event(int(ev) % 8), Entry: e, Outcome: Outcome(int(out) % 12), Now: t0.Add(time.Duration(secs) * time.Second),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rsa"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,10 +12,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
@@ -47,7 +48,7 @@ func sandboxJob(coid string, i int) job.Job {
 // client, signing with the test key) pointed at it.
 func startSandbox(t testing.TB, o sandbox.Options) (*sandbox.Server, Gateway) {
 	t.Helper()
-	key := testKey(t)
+	key, _ := signertest.Key(t)
 	o.PublicKey, o.Login = &key.PublicKey, sandboxLogin
 	sb, err := sandbox.Start("127.0.0.1:0", o)
 	if err != nil {
@@ -55,20 +56,6 @@ func startSandbox(t testing.TB, o sandbox.Options) (*sandbox.Server, Gateway) {
 	}
 	t.Cleanup(func() { _ = sb.Close() })
 	return sb, sandboxGateway(t, key, sb.URL())
-}
-
-// testKey is the test RSA key the sandbox gateways trust.
-func testKey(t testing.TB) *rsa.PrivateKey {
-	t.Helper()
-	privPEM, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signer.ParsePrivateKey(privPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
 }
 
 // sandboxGateway is pkg/submit's client signing with key, for a sandbox at baseURL.
@@ -132,7 +119,7 @@ func TestEndToEndSandbox(t *testing.T) {
 	vctx, vcancel := context.WithCancel(context.Background())
 	vdone := make(chan error, 1)
 	go func() { vdone <- victim.Run(vctx) }()
-	waitFor(t, 30*time.Second, "a third of the results", func() bool { return p.count(p.names.ResultSubject(batch)) >= n/3 })
+	testwait.Eventually(t, 30*time.Second, "a third of the results", func() bool { return p.count(p.names.ResultSubject(batch)) >= n/3 })
 	victimJS.Conn().Close() // dies: its in-flight jobs are neither acked nor handed back
 	vcancel()
 	// Run reports the closed connection, unless the cancel reached it first.
@@ -142,7 +129,7 @@ func TestEndToEndSandbox(t *testing.T) {
 	stopC := p.run(opts, deps) // its replacement
 	defer stopC()
 
-	waitFor(t, 90*time.Second, "batch summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
+	testwait.Eventually(t, 90*time.Second, "batch summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
 	stopA()
 	stopB()
 	stopC()

@@ -15,7 +15,7 @@ func ExampleClassifier_Decide() {
 	opts := payout.DefaultOptions()
 	c := payout.NewClassifier(opts, zerolog.Nop())
 	sent := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	entry := &payout.Entry{State: payout.StateSubmitting, Attempts: 1, SubmittedAt: sent, Ambiguous: true}
+	entry := &payout.Entry{State: payout.StateSubmitting, Attempts: 1, SubmittedAt: sent}
 	row := payout.Row{BatchID: "2026-11-payroll", ClientOrderID: "emp-0042", Line: 43}
 
 	early := c.Decide(payout.Input{Event: payout.EventDelivery, Row: row, Entry: entry, Now: sent.Add(10 * time.Second)})

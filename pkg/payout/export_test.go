@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 // Internals for the external test package payout_test, whose tests import packages (pkg/batch)
 // that import this one.
 
-func SigningKey(t testing.TB) *rsa.PrivateKey { return testKey(t) }
+func SigningKey(t testing.TB) *rsa.PrivateKey { k, _ := signertest.Key(t); return k }
 func SandboxGateway(t testing.TB, k *rsa.PrivateKey, u string) Gateway {
 	return sandboxGateway(t, k, u)
 }

@@ -53,8 +53,12 @@ type Entry struct {
 	// was looked at).
 	Polls int `json:"polls,omitempty"`
 	// Lost says why the entry is StateLost (LostMissing, LostDeleted).
-	Lost      string `json:"lost,omitempty"`
-	Ambiguous bool   `json:"ambiguous,omitempty"` // the last request's outcome is unknown
+	Lost string `json:"lost,omitempty"`
+	// Refused and Resent are facts about the row's history, not states: each one outlives the
+	// state it was set in and changes a later decision (docs/worker.md, "The state machine").
+	// A submitting entry's last request has an unknown outcome whether the call returned that
+	// (a timeout, a drop) or never returned (a crash): the classifier treats both alike.
+	//
 	// Refused is set when the gateway answered type=error without an order id: if the lookup
 	// then finds no order, the row ends "error" with the gateway's code and is never re-sent.
 	Refused bool `json:"refused,omitempty"`

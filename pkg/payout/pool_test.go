@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
@@ -100,7 +101,7 @@ func (p *poolEnv) run(opts Options, deps Deps) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- pool.Run(ctx) }()
-	waitFor(p.t, 10*time.Second, "pool ready", func() bool { return pool.Ready(context.Background()) == nil })
+	testwait.Eventually(p.t, 10*time.Second, "pool ready", func() bool { return pool.Ready(context.Background()) == nil })
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -126,18 +127,6 @@ func (p *poolEnv) count(subject string) uint64 {
 	return info.State.Subjects[subject]
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func rows(prefix string, n int) []job.Job {
 	out := make([]job.Job, n)
 	for i := range out {
@@ -154,7 +143,7 @@ func TestPoolRunsBatch(t *testing.T) {
 	p.enqueue(batch, rows("r", n))
 	stop := p.run(fastOptions(8), Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
 	defer stop()
-	waitFor(t, 30*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
+	testwait.Eventually(t, 30*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
 	stop()
 	if got := p.count(p.names.ResultSubject(batch)); got != n {
 		t.Errorf("results %d, want %d", got, n)
@@ -200,7 +189,7 @@ func TestPoolShutdownInFlight(t *testing.T) {
 	gw.release, gw.entered = nil, nil
 	stop2 := p.run(opts, Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
 	defer stop2()
-	waitFor(t, 30*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
+	testwait.Eventually(t, 30*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
 	stop2()
 	if got := p.count(p.names.ResultSubject(batch)); got != n {
 		t.Errorf("results %d, want %d", got, n)
@@ -259,14 +248,14 @@ func TestPoolSummaryAfterLateManifest(t *testing.T) {
 	}
 	stop := p.run(fastOptions(4), Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
 	defer stop()
-	waitFor(t, 10*time.Second, "results", func() bool { return p.count(p.names.ResultSubject(batch)) == 3 })
+	testwait.Eventually(t, 10*time.Second, "results", func() bool { return p.count(p.names.ResultSubject(batch)) == 3 })
 	if n := p.count(p.names.SummarySubject(batch)); n != 0 {
 		t.Fatalf("summary before the row count is final: %d", n)
 	}
 	if _, err := p.h.Batches.Update(ctx, p.names.BatchKey(batch), fmt.Appendf(nil, `{"batch_id":%q,"rows":3,"enqueued":3,"state":"enqueued"}`, batch), rev); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
+	testwait.Eventually(t, 10*time.Second, "summary", func() bool { return p.count(p.names.SummarySubject(batch)) == 1 })
 }
 
 // The pool's NATS connection is closed under it (not a shutdown): pulling has ended for good,
@@ -283,7 +272,7 @@ func TestPoolReturnsWhenPullEnds(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- pool.Run(ctx) }()
-	waitFor(t, 10*time.Second, "pool ready", func() bool { return pool.Ready(context.Background()) == nil })
+	testwait.Eventually(t, 10*time.Second, "pool ready", func() bool { return pool.Ready(context.Background()) == nil })
 	nc.Close()
 	select {
 	case err := <-done:

@@ -214,9 +214,9 @@ func TestEveryUnresolvedSaysWhy(t *testing.T) {
 		CodeRefusedRepeat, CodeDeadLetterUnresolved, CodeUnlistedStatus}
 	states := []*Entry{
 		nil,
-		{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(o.CallTimeout), Ambiguous: true},
-		{State: StateSubmitting, Attempts: o.MaxAttempts, SubmittedAt: t0, Ambiguous: true, Failures: o.MaxFailures - 1},
-		{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Ambiguous: true, Refused: true, Resent: true, ErrorCode: "E1"},
+		{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(o.CallTimeout)},
+		{State: StateSubmitting, Attempts: o.MaxAttempts, SubmittedAt: t0, Failures: o.MaxFailures - 1},
+		{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Refused: true, Resent: true, ErrorCode: "E1"},
 		{State: StateAccepted, Attempts: 1, AcceptedAt: t0, StatusChangedAt: t0, OrderID: "P1", LastStatus: "processing", Failures: o.MaxFailures - 1},
 		{State: StateLost, Lost: LostDeleted},
 		{State: StateLost, Lost: LostMissing, Failures: o.MaxFailures - 1},

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/job"
 )
 
@@ -38,7 +39,7 @@ func TestSummaryPublishedOnceToCoreSubscribers(t *testing.T) {
 	stop2 := p.run(fastOptions(n), deps)
 	defer stop2()
 	p.enqueue(batch, jobs)
-	waitFor(t, 30*time.Second, "every job acknowledged", func() bool {
+	testwait.Eventually(t, 30*time.Second, "every job acknowledged", func() bool {
 		info, err := p.h.Jobs.Consumer(context.Background(), p.names.Consumer)
 		if err != nil {
 			return false

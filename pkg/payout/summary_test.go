@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/job"
 )
 
@@ -240,7 +241,7 @@ func TestSummaryWatcherRetries(t *testing.T) {
 	if _, err := e.h.Batches.Update(context.Background(), e.names.BatchKey(batch), fmt.Appendf(nil, `{"batch_id":%q,"enqueued":1,"state":"enqueued"}`, batch), rev); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "summary", func() bool { return len(e.summaries(batch)) == 1 })
+	testwait.Eventually(t, 10*time.Second, "summary", func() bool { return len(e.summaries(batch)) == 1 })
 }
 
 // A batch whose results take several reads is summarized whole, and the job that triggered the

@@ -18,7 +18,7 @@ func TestUnsafeTestHookAbsentFromProductionBuilds(t *testing.T) {
 	d := c.Decide(Input{
 		Event:    EventDelivery,
 		Row:      Row{BatchID: "b1", ClientOrderID: "o1", Line: 2},
-		Entry:    &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Ambiguous: true},
+		Entry:    &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0},
 		Delivery: Delivery{NumDelivered: 2, MaxDeliver: o.MaxDeliver},
 		Now:      t0.Add(o.SettleDelay),
 	})

@@ -7,11 +7,12 @@ import "github.com/payrun/payrun/pkg/job"
 // final or reported, dead-lettered with result error / DEAD_LETTER (which the classifier gives
 // only when no payout may exist: no entry, or pending_retry), and the ledger never recorded
 // anything a request could have caused: no order id, serial number or gateway status, and no
-// request whose outcome was unknown (Ambiguous), refused by the gateway (Refused) or sent again
-// after a lookup (Resent).
+// request refused by the gateway (Refused) or sent again after a lookup (Resent). (A request
+// whose outcome was unknown leaves its entry submitting, which the classifier never
+// dead-letters as DEAD_LETTER: mayHavePaid.)
 func (e *Entry) ProvenUnsent() bool {
 	return e != nil && (e.State == StateFinal || e.State == StateReported) &&
 		e.DeadLetter != "" && e.Result == job.StatusError && e.ErrorCode == CodeDeadLetter &&
 		e.OrderID == "" && e.SerialNumber == "" && e.LastStatus == "" &&
-		!e.Ambiguous && !e.Refused && !e.Resent
+		!e.Refused && !e.Resent
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
@@ -37,13 +38,7 @@ func loggingConn(t *testing.T, o queue.ConnectOptions) (*queue.EmbeddedServer, *
 // waitLogged polls the log until it contains msg.
 func waitLogged(t *testing.T, logs *syncBuffer, msg string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), msg) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%q not logged: %s", msg, logs.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Eventually(t, 10*time.Second, fmt.Sprintf("%q in the log", msg), func() bool { return strings.Contains(logs.String(), msg) })
 }
 
 // A deliberate Close is not an incident: it must not log a warning (enqueue shows warnings to

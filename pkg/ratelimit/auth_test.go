@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
@@ -20,9 +21,9 @@ func TestAuthRefusalStopsPool(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	ls := pool(t, srv, 2, testOptions(50, 2))
-	eventually(t, 5*time.Second, "2 members share", func() bool { return settled(ls, 2, 50) })
+	testwait.Eventually(t, 5*time.Second, "2 members share", func() bool { return settled(ls, 2, 50) })
 	ls[0].AuthRefused("merchant", "SHA256:old", 403)
-	eventually(t, 5*time.Second, "both members stopped", func() bool {
+	testwait.Eventually(t, 5*time.Second, "both members stopped", func() bool {
 		for _, l := range ls {
 			if _, ok := l.Paused(); !ok || l.Stats().PauseKind != ratelimit.PauseKindAuth {
 				return false
@@ -52,7 +53,7 @@ func TestAuthRefusalStopsPool(t *testing.T) {
 	if cleared, err := ls[1].ClearAuthStop(context.Background(), "merchant", "SHA256:new"); err != nil || !cleared {
 		t.Fatalf("new credentials did not clear the stop: %v, %v", cleared, err)
 	}
-	eventually(t, 5*time.Second, "pool running", func() bool {
+	testwait.Eventually(t, 5*time.Second, "pool running", func() bool {
 		_, a := ls[0].Paused()
 		_, b := ls[1].Paused()
 		return !a && !b
@@ -62,7 +63,7 @@ func TestAuthRefusalStopsPool(t *testing.T) {
 	if err := ctl.Pause(context.Background(), "maintenance"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "paused", func() bool { _, ok := ls[0].Paused(); return ok })
+	testwait.Eventually(t, 5*time.Second, "paused", func() bool { _, ok := ls[0].Paused(); return ok })
 	if cleared, err := ls[0].ClearAuthStop(context.Background(), "merchant", "SHA256:new"); err != nil || cleared {
 		t.Fatalf("an operator's pause was cleared: %v, %v", cleared, err)
 	}
@@ -74,5 +75,5 @@ func TestAuthRefusalStopsPool(t *testing.T) {
 	if err := ctl.Resume(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "resumed", func() bool { _, ok := ls[0].Paused(); return !ok })
+	testwait.Eventually(t, 5*time.Second, "resumed", func() bool { _, ok := ls[0].Paused(); return !ok })
 }

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
@@ -19,7 +20,7 @@ func BenchmarkWait(b *testing.B) {
 	srv := startServer(b)
 	o := ratelimit.Options{Rate: r, Burst: burst, Kinds: map[string]ratelimit.Limit{ratelimit.KindPayout: {Rate: r, Burst: burst}}}
 	l := newLimiter(b, connect(b, srv), o)
-	eventually(b, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
+	testwait.Eventually(b, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
 	bare := rate.NewLimiter(r, burst)
 	ctx := context.Background()
 	plain := ratelimit.WithKey(ctx, "batch")

@@ -81,18 +81,6 @@ func newLimiter(t testing.TB, js jetstream.JetStream, o ratelimit.Options) *rate
 	return l
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // settled reports whether every limiter is admitted, counts n members, and the rates sum to r.
 func settled(ls []*ratelimit.Limiter, n int, r float64) bool {
 	sum := 0.0

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
@@ -19,7 +20,7 @@ func TestMetrics(t *testing.T) {
 	o := testOptions(50, 5)
 	o.Registerer = reg
 	l := newLimiter(t, connect(t, srv), o)
-	eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
+	testwait.Eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
 	for range 3 {
 		if err := l.WaitFor(context.Background(), "", "b1"); err != nil {
 			t.Fatal(err)

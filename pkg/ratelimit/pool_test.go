@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
@@ -58,7 +59,7 @@ func TestCloseRebalances(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	ls := pool(t, srv, 3, testOptions(20, 3))
-	eventually(t, 5*time.Second, "3 members share 20/s", func() bool { return settled(ls, 3, 20) })
+	testwait.Eventually(t, 5*time.Second, "3 members share 20/s", func() bool { return settled(ls, 3, 20) })
 
 	if err := ls[2].Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -66,7 +67,7 @@ func TestCloseRebalances(t *testing.T) {
 	if st := ls[2].Stats(); st.Active || st.Rate != 0 {
 		t.Errorf("closed member still holds a share: %+v", st)
 	}
-	eventually(t, 5*time.Second, "2 members share 20/s", func() bool { return settled(ls[:2], 2, 20) })
+	testwait.Eventually(t, 5*time.Second, "2 members share 20/s", func() bool { return settled(ls[:2], 2, 20) })
 	if err := ls[2].Wait(context.Background()); !errors.Is(err, ratelimit.ErrClosed) {
 		t.Errorf("Wait after Close = %v, want ErrClosed", err)
 	}
@@ -79,20 +80,20 @@ func TestDeadMemberRebalances(t *testing.T) {
 	srv := startServer(t)
 	o := testOptions(20, 3)
 	ls := pool(t, srv, 3, o)
-	eventually(t, 5*time.Second, "3 members share 20/s", func() bool { return settled(ls, 3, 20) })
+	testwait.Eventually(t, 5*time.Second, "3 members share 20/s", func() bool { return settled(ls, 3, 20) })
 
 	ls[2].StopHeartbeats()
-	eventually(t, 5*time.Second, "dead member fenced", func() bool {
+	testwait.Eventually(t, 5*time.Second, "dead member fenced", func() bool {
 		st := ls[2].Stats()
 		return !st.Active && st.Rate == 0
 	})
-	eventually(t, 5*time.Second, "survivors share 20/s", func() bool { return settled(ls[:2], 2, 20) })
+	testwait.Eventually(t, 5*time.Second, "survivors share 20/s", func() bool { return settled(ls[:2], 2, 20) })
 
 	ctl, err := ratelimit.OpenControl(context.Background(), connect(t, srv), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "dead member's record deleted", func() bool {
+	testwait.Eventually(t, 5*time.Second, "dead member's record deleted", func() bool {
 		st, err := ctl.Status(context.Background())
 		return err == nil && len(st.Members) == 2
 	})
@@ -105,7 +106,7 @@ func TestJoinNeverOversubscribes(t *testing.T) {
 	srv := startServer(t)
 	o := testOptions(30, 3)
 	ls := pool(t, srv, 2, o)
-	eventually(t, 5*time.Second, "2 members share 30/s", func() bool { return settled(ls, 2, 30) })
+	testwait.Eventually(t, 5*time.Second, "2 members share 30/s", func() bool { return settled(ls, 2, 30) })
 
 	stop := make(chan struct{})
 	over := make(chan float64, 1)
@@ -141,7 +142,7 @@ func TestJoinNeverOversubscribes(t *testing.T) {
 	watched = append(watched, l3)
 	mu.Unlock()
 	all := append(ls, l3)
-	eventually(t, 5*time.Second, "3 members share 30/s", func() bool { return settled(all, 3, 30) })
+	testwait.Eventually(t, 5*time.Second, "3 members share 30/s", func() bool { return settled(all, 3, 30) })
 	close(stop)
 	wg.Wait()
 	select {

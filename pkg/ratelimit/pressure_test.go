@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
@@ -20,7 +21,7 @@ func TestRetryAfterStopsWholePoolExactly(t *testing.T) {
 	o := testOptions(r, burst)
 	o.PressureBase, o.PressureMax = 50*time.Millisecond, 100*time.Millisecond
 	ls := pool(t, srv, 3, o)
-	eventually(t, 5*time.Second, "3 members share", func() bool { return settled(ls, 3, r) })
+	testwait.Eventually(t, 5*time.Second, "3 members share", func() bool { return settled(ls, 3, r) })
 
 	var g grants
 	var wg sync.WaitGroup
@@ -29,13 +30,13 @@ func TestRetryAfterStopsWholePoolExactly(t *testing.T) {
 	for _, l := range ls {
 		drive(ctx, &wg, l, 3, &g)
 	}
-	eventually(t, 5*time.Second, "traffic before pressure", func() bool { return len(g.sorted()) >= 5 })
+	testwait.Eventually(t, 5*time.Second, "traffic before pressure", func() bool { return len(g.sorted()) >= 5 })
 
 	const retryAfter = 700 * time.Millisecond
 	reported := time.Now()
 	ls[0].Pressure(retryAfter)
 	var until time.Time
-	eventually(t, 5*time.Second, "every member sees the Retry-After", func() bool {
+	testwait.Eventually(t, 5*time.Second, "every member sees the Retry-After", func() bool {
 		until = time.Time{}
 		for _, l := range ls {
 			u, ok := l.Paused()
@@ -54,7 +55,7 @@ func TestRetryAfterStopsWholePoolExactly(t *testing.T) {
 	}
 	// Grants recorded a little after the last member saw the stop were granted before it.
 	const recordSlack = 100 * time.Millisecond
-	eventually(t, 5*time.Second, "traffic after the stop", func() bool { return g.between(until, until.Add(time.Hour)) >= 5 })
+	testwait.Eventually(t, 5*time.Second, "traffic after the stop", func() bool { return g.between(until, until.Add(time.Hour)) >= 5 })
 	if n := g.between(seen.Add(recordSlack), until); n != 0 {
 		t.Errorf("%d grants during the pool-wide Retry-After", n)
 	}
@@ -93,7 +94,7 @@ func TestCongestionLowersPoolRateThenRecovers(t *testing.T) {
 	srv := startServer(t)
 	o := pressureOptions(r)
 	ls := pool(t, srv, 3, o)
-	eventually(t, 5*time.Second, "3 members share", func() bool { return settled(ls, 3, r) })
+	testwait.Eventually(t, 5*time.Second, "3 members share", func() bool { return settled(ls, 3, r) })
 
 	ls[0].Pressure(0)
 	if _, paused := ls[0].Paused(); paused {
@@ -112,7 +113,7 @@ func TestCongestionLowersPoolRateThenRecovers(t *testing.T) {
 		}
 	}
 	sent := time.Now() // the window closes on its own; give its verdict time to spread
-	eventually(t, 5*time.Second, "three windows later", func() bool { return time.Since(sent) > 3*o.Window })
+	testwait.Eventually(t, 5*time.Second, "three windows later", func() bool { return time.Since(sent) > 3*o.Window })
 	for _, l := range ls {
 		if st := l.Stats(); st.Factor != 1 {
 			t.Fatalf("%s: factor %v after sporadic 503s, want 1", st.ID, st.Factor)
@@ -122,13 +123,13 @@ func TestCongestionLowersPoolRateThenRecovers(t *testing.T) {
 	// One congested window (3 of 10 pressure) at one member; another member healthy in the
 	// same window: the decrease wins, once for the pool.
 	early := func() bool { return time.Now().UnixNano()%int64(o.Window) < int64(o.Window)/3 }
-	eventually(t, 5*time.Second, "early in a window", early)
+	testwait.Eventually(t, 5*time.Second, "early in a window", early)
 	answers(ls[0], 10, 3)
 	answers(ls[1], 10, 0)
-	eventually(t, 5*time.Second, "every member at 0.7 of the rate, congested", pool(0.7, ratelimit.ReasonCongested))
+	testwait.Eventually(t, 5*time.Second, "every member at 0.7 of the rate, congested", pool(0.7, ratelimit.ReasonCongested))
 
 	// Healthy windows: +0.1 per window back to the configured rate.
-	eventually(t, 10*time.Second, "recovered", func() bool {
+	testwait.Eventually(t, 10*time.Second, "recovered", func() bool {
 		answers(ls[2], 2, 0)
 		return pool(1, ratelimit.ReasonConfigured)()
 	})
@@ -144,7 +145,7 @@ func TestStormStopsWithGrowingPauses(t *testing.T) {
 		t.Fatal(err)
 	}
 	ls := pool(t, srv, 2, pressureOptions(20))
-	eventually(t, 5*time.Second, "2 members share", func() bool { return settled(ls, 2, 20) })
+	testwait.Eventually(t, 5*time.Second, "2 members share", func() bool { return settled(ls, 2, 20) })
 
 	answers(ls[0], 3, 3)
 	if _, paused := ls[0].Paused(); paused {
@@ -161,18 +162,18 @@ func TestStormStopsWithGrowingPauses(t *testing.T) {
 			return ok && ls[1].Stats().Reason == ratelimit.ReasonStorm
 		}
 	}
-	eventually(t, 5*time.Second, "storm level 1 on both members", stopped(1))
+	testwait.Eventually(t, 5*time.Second, "storm level 1 on both members", stopped(1))
 	st, _ := ctl.Status(context.Background())
 	first := st.PressureUntil.Sub(st.PressureAt)
-	eventually(t, 5*time.Second, "the first stop ends", func() bool { _, ok := ls[1].Paused(); return !ok })
+	testwait.Eventually(t, 5*time.Second, "the first stop ends", func() bool { _, ok := ls[1].Paused(); return !ok })
 
 	ls[0].Pressure(0) // the streak goes on: the storm goes on
-	eventually(t, 5*time.Second, "storm level 2", stopped(2))
+	testwait.Eventually(t, 5*time.Second, "storm level 2", stopped(2))
 	st, _ = ctl.Status(context.Background())
 	if second := st.PressureUntil.Sub(st.PressureAt); second <= first {
 		t.Errorf("second stop %s, not longer than the first %s", second, first)
 	}
-	eventually(t, 5*time.Second, "the second stop ends", func() bool { _, ok := ls[1].Paused(); return !ok })
+	testwait.Eventually(t, 5*time.Second, "the second stop ends", func() bool { _, ok := ls[1].Paused(); return !ok })
 
 	ls[0].Answered() // the storm is over
 	ls[0].Pressure(0)
@@ -189,7 +190,7 @@ func TestPauseResumeAcrossMembers(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	ls := pool(t, srv, 2, testOptions(50, 2))
-	eventually(t, 5*time.Second, "2 members share", func() bool { return settled(ls, 2, 50) })
+	testwait.Eventually(t, 5*time.Second, "2 members share", func() bool { return settled(ls, 2, 50) })
 	ctl, err := ratelimit.OpenControl(context.Background(), connect(t, srv), "")
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func TestPauseResumeAcrossMembers(t *testing.T) {
 	if err := ctl.Pause(context.Background(), "gateway maintenance"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "both members paused", func() bool {
+	testwait.Eventually(t, 5*time.Second, "both members paused", func() bool {
 		for _, l := range ls {
 			if until, ok := l.Paused(); !ok || !until.IsZero() {
 				return false
@@ -223,7 +224,7 @@ func TestPauseResumeAcrossMembers(t *testing.T) {
 	for _, l := range ls {
 		go func() { results <- l.Wait(context.Background()) }()
 	}
-	eventually(t, 5*time.Second, "waiters queued", func() bool { return ls[0].Queued("") == 1 && ls[1].Queued("") == 1 })
+	testwait.Eventually(t, 5*time.Second, "waiters queued", func() bool { return ls[0].Queued("") == 1 && ls[1].Queued("") == 1 })
 	if err := ls[1].Resume(context.Background()); err != nil { // a member can resume too
 		t.Fatal(err)
 	}
@@ -243,17 +244,17 @@ func TestStopReasons(t *testing.T) {
 	srv := startServer(t)
 	l := newLimiter(t, connect(t, srv), testOptions(10, 1))
 	reason := func(want string) func() bool { return func() bool { return l.Stats().Reason == want } }
-	eventually(t, 5*time.Second, "configured", reason(ratelimit.ReasonConfigured))
+	testwait.Eventually(t, 5*time.Second, "configured", reason(ratelimit.ReasonConfigured))
 	if err := l.Pause(context.Background(), "maintenance"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "paused", reason(ratelimit.ReasonPaused))
+	testwait.Eventually(t, 5*time.Second, "paused", reason(ratelimit.ReasonPaused))
 	if err := l.Resume(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "configured again", reason(ratelimit.ReasonConfigured))
+	testwait.Eventually(t, 5*time.Second, "configured again", reason(ratelimit.ReasonConfigured))
 	l.AuthRefused("merchant", "SHA256:x", 401)
-	eventually(t, 5*time.Second, "auth", reason(ratelimit.ReasonAuth))
+	testwait.Eventually(t, 5*time.Second, "auth", reason(ratelimit.ReasonAuth))
 	if st := l.Stats(); st.PoolRate != 0 {
 		t.Errorf("pool rate %v during the auth stop, want 0", st.PoolRate)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
@@ -14,12 +15,12 @@ func TestWaitRespectsContext(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	l := newLimiter(t, connect(t, srv), testOptions(1, 1)) // one token a second
-	eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
+	testwait.Eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
 	// An admitted member starts with an empty bucket: the next Wait queues for ~1s.
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- l.Wait(ctx) }()
-	eventually(t, 5*time.Second, "waiter queued", func() bool { return l.Queued("") == 1 })
+	testwait.Eventually(t, 5*time.Second, "waiter queued", func() bool { return l.Queued("") == 1 })
 	cancel()
 	err := <-errc
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ratelimit.ErrPaused) {
@@ -40,12 +41,12 @@ func TestFairnessBetweenKeys(t *testing.T) {
 	const backlogA, waitersB = 40, 3
 	srv := startServer(t)
 	l := newLimiter(t, connect(t, srv), testOptions(100, 1))
-	eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
+	testwait.Eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
 	// Queue everything while paused so the order of arrival is fixed: all of A, then B.
 	if err := l.Pause(context.Background(), "test"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "paused", func() bool { _, ok := l.Paused(); return ok })
+	testwait.Eventually(t, 5*time.Second, "paused", func() bool { _, ok := l.Paused(); return ok })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -64,11 +65,11 @@ func TestFairnessBetweenKeys(t *testing.T) {
 	for range backlogA {
 		start("A")
 	}
-	eventually(t, 5*time.Second, "A queued", func() bool { return l.Queued(ratelimit.KindPayout) == backlogA })
+	testwait.Eventually(t, 5*time.Second, "A queued", func() bool { return l.Queued(ratelimit.KindPayout) == backlogA })
 	for range waitersB {
 		start("B")
 	}
-	eventually(t, 5*time.Second, "B queued", func() bool { return l.Queued(ratelimit.KindPayout) == backlogA+waitersB })
+	testwait.Eventually(t, 5*time.Second, "B queued", func() bool { return l.Queued(ratelimit.KindPayout) == backlogA+waitersB })
 	if err := l.Resume(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestFairnessBetweenKeys(t *testing.T) {
 		}
 		return bs, len(order)
 	}
-	eventually(t, 10*time.Second, "B served", func() bool { bs, _ := served(); return bs == waitersB })
+	testwait.Eventually(t, 10*time.Second, "B served", func() bool { bs, _ := served(); return bs == waitersB })
 	// Round-robin: A,B,A,B,A,B. Allow for goroutines recording out of grant order.
 	mu.Lock()
 	t.Logf("grant order: %v", order)
@@ -105,7 +106,7 @@ func TestKindLimits(t *testing.T) {
 	o := testOptions(200, 5)
 	o.Kinds = map[string]ratelimit.Limit{ratelimit.KindPayout: {Rate: 10, Burst: 1}}
 	l := newLimiter(t, connect(t, srv), o)
-	eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
+	testwait.Eventually(t, 5*time.Second, "admitted", func() bool { return l.Stats().Active })
 
 	var payouts, statuses grants
 	var wg sync.WaitGroup
@@ -171,7 +172,7 @@ func TestCloseReleasesWaiters(t *testing.T) {
 	l := newLimiter(t, connect(t, srv), testOptions(0.5, 1)) // first token after 2s
 	errc := make(chan error, 1)
 	go func() { errc <- l.WaitFor(context.Background(), ratelimit.KindStatus, "b1") }()
-	eventually(t, 5*time.Second, "waiter queued", func() bool { return l.Queued(ratelimit.KindStatus) == 1 })
+	testwait.Eventually(t, 5*time.Second, "waiter queued", func() bool { return l.Queued(ratelimit.KindStatus) == 1 })
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -188,15 +189,15 @@ func TestRestartWithSameID(t *testing.T) {
 	o := testOptions(10, 1)
 	o.ID = "worker-1"
 	old := newLimiter(t, connect(t, srv), o)
-	eventually(t, 5*time.Second, "first admitted", func() bool { return old.Stats().Active })
+	testwait.Eventually(t, 5*time.Second, "first admitted", func() bool { return old.Stats().Active })
 	old.StopHeartbeats() // crashed without Close
 
 	restarted := newLimiter(t, connect(t, srv), o)
-	eventually(t, 5*time.Second, "restart admitted", func() bool {
+	testwait.Eventually(t, 5*time.Second, "restart admitted", func() bool {
 		st := restarted.Stats()
 		return st.Active && st.Members == 1 && st.Rate == 10
 	})
-	eventually(t, 5*time.Second, "predecessor fenced", func() bool { return !old.Stats().Active })
+	testwait.Eventually(t, 5*time.Second, "predecessor fenced", func() bool { return !old.Stats().Active })
 	if err := old.Close(); err != nil { // must not delete the new incarnation's record
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
 )
@@ -37,18 +38,6 @@ func (c *callbackSink) received() []url.Values {
 	return append([]url.Values(nil), c.got...)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestCallbacks(t *testing.T) {
 	t.Parallel()
 	const key = "test-merchant-control"
@@ -68,7 +57,7 @@ func TestCallbacks(t *testing.T) {
 		t.Fatalf("callback before final: %d", n)
 	}
 	h.status("client_orderid", "cb-1") // becomes final: declined
-	waitFor(t, "callback", func() bool { return len(sink.received()) == 1 })
+	testwait.Eventually(t, 5*time.Second, "callback", func() bool { return len(sink.received()) == 1 })
 	q := sink.received()[0]
 	if q.Get("status") != "declined" || q.Get("orderid") != id || q.Get("merchant_order") != "cb-1" ||
 		q.Get("client_orderid") != "cb-1" || q.Get("x") != "1" || q.Get("error_code") != "DECLINED" || q.Get("amount") != "10.42" {
@@ -77,7 +66,7 @@ func TestCallbacks(t *testing.T) {
 	if !signer.CheckCallbackControl("declined", id, "cb-1", key, q.Get("control")) {
 		t.Errorf("control %q does not verify", q.Get("control"))
 	}
-	waitFor(t, "callback counter", func() bool { return h.srv.Stats().CallbacksSent == 1 })
+	testwait.Eventually(t, 5*time.Second, "callback counter", func() bool { return h.srv.Stats().CallbacksSent == 1 })
 	h.status("client_orderid", "cb-1")
 	if st := h.srv.Stats(); st.CallbacksSent != 1 || st.CallbacksFailed != 0 {
 		t.Errorf("stats: sent %d failed %d (one callback per order)", st.CallbacksSent, st.CallbacksFailed)
@@ -95,7 +84,7 @@ func TestCallbackGivesUp(t *testing.T) {
 		o.CallbackRetryWait = time.Millisecond
 	})
 	h.payout("cb-2", "1234567890", "server_callback_url", cb.URL)
-	waitFor(t, "failed callback", func() bool { return h.srv.Stats().CallbacksFailed == 1 })
+	testwait.Eventually(t, 5*time.Second, "failed callback", func() bool { return h.srv.Stats().CallbacksFailed == 1 })
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if sink.calls != 2 {

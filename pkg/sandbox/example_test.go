@@ -4,23 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
 // A sandbox on loopback, a payout whose answer is dropped after the order was committed, and
 // what the counters then show.
 func ExampleStart() {
-	pemBytes, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	pemBytes := signertest.PrivateKeyPEM()
 	key, err := signer.ParsePrivateKey(pemBytes)
 	if err != nil {
 		fmt.Println(err)

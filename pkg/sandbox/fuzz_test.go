@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 // FuzzRequest sends arbitrary bodies and Authorization headers to the payout and status
 // handlers: the sandbox must never panic, must answer 200 (validation-error) or 403, and an
 // unsigned request can never create an order.
 func FuzzRequest(f *testing.F) {
-	_, pub := testKey(f)
+	_, pub := signertest.Key(f)
 	srv, err := sandbox.New(sandbox.Options{PublicKey: pub, Login: login})
 	if err != nil {
 		f.Fatal(err)

@@ -1,11 +1,9 @@
 package sandbox_test
 
 import (
-	"crypto/rsa"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,33 +13,12 @@ import (
 
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const login = "TestMerchant"
-
-// testKey loads the shared test key pair (copied from the signer vectors' key).
-func testKey(t testing.TB) (*rsa.PrivateKey, *rsa.PublicKey) {
-	t.Helper()
-	privPEM, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := signer.ParsePrivateKey(privPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPEM, err := os.ReadFile("testdata/test-rsa2048.pub.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := signer.ParsePublicKey(pubPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return priv, pub
-}
 
 // harness is a started sandbox plus a signing HTTP helper.
 type harness struct {
@@ -53,7 +30,7 @@ type harness struct {
 
 func start(t *testing.T, mod func(*sandbox.Options)) *harness {
 	t.Helper()
-	priv, pub := testKey(t)
+	priv, pub := signertest.Key(t)
 	opts := sandbox.Options{PublicKey: pub, Login: login}
 	if mod != nil {
 		mod(&opts)

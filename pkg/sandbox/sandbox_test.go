@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 func TestScenario(t *testing.T) {
@@ -304,7 +305,7 @@ func TestUnknownPathAndMethod(t *testing.T) {
 
 func TestOptionsValidation(t *testing.T) {
 	t.Parallel()
-	_, pub := testKey(t)
+	_, pub := signertest.Key(t)
 	bad := []sandbox.Options{
 		{Login: login},
 		{PublicKey: pub},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 // A sandbox restarted on the same StoreFile knows the orders it committed (their ids, statuses
@@ -57,7 +58,7 @@ func TestStoreFileSurvivesRestart(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not json\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, pub := testKey(t)
+	_, pub := signertest.Key(t)
 	if _, err := sandbox.New(sandbox.Options{PublicKey: pub, Login: login, StoreFile: bad}); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("garbled store: %v", err)
 	}

@@ -85,7 +85,7 @@ func serve(t *testing.T, srv *sandbox.Server, v signedRequest, body, authorizati
 
 func TestIndependentSignaturesAccepted(t *testing.T) {
 	t.Parallel()
-	_, pub := testKey(t)
+	_, pub := signertest.Key(t)
 	for _, v := range append(sharedVectors(t), oauthlibVectors(t)...) {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"slices"
 	"testing"
 	"time"
@@ -24,9 +25,9 @@ var benchParams = []Param{
 
 const benchURL = "https://sandbox.connpay.com/paynet/api/v4/payout/39915"
 
-func benchKey(b *testing.B, path string) *rsa.PrivateKey {
+func benchKey(b *testing.B, pemBytes []byte) *rsa.PrivateKey {
 	b.Helper()
-	k, err := ParsePrivateKey(mustRead(path))
+	k, err := ParsePrivateKey(pemBytes)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,14 +60,18 @@ func benchBareRSA(b *testing.B, key *rsa.PrivateKey) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signs/s")
 }
 
-func BenchmarkSign2048(b *testing.B)    { benchSign(b, benchKey(b, "testdata/test-rsa2048.pem")) }
-func BenchmarkBareRSA2048(b *testing.B) { benchBareRSA(b, benchKey(b, "testdata/test-rsa2048.pem")) }
-func BenchmarkSign4096(b *testing.B)    { benchSign(b, benchKey(b, "testdata/test-rsa4096.pem")) }
-func BenchmarkBareRSA4096(b *testing.B) { benchBareRSA(b, benchKey(b, "testdata/test-rsa4096.pem")) }
+func BenchmarkSign2048(b *testing.B)    { benchSign(b, benchKey(b, signertest.PrivateKeyPEM())) }
+func BenchmarkBareRSA2048(b *testing.B) { benchBareRSA(b, benchKey(b, signertest.PrivateKeyPEM())) }
+func BenchmarkSign4096(b *testing.B) {
+	benchSign(b, benchKey(b, mustRead("testdata/test-rsa4096.pem")))
+}
+func BenchmarkBareRSA4096(b *testing.B) {
+	benchBareRSA(b, benchKey(b, mustRead("testdata/test-rsa4096.pem")))
+}
 
 // BenchmarkSignParallel shows that one Signer scales across goroutines (no shared lock).
 func BenchmarkSignParallel2048(b *testing.B) {
-	s, err := New(benchKey(b, "testdata/test-rsa2048.pem"), "TestMerchant")
+	s, err := New(benchKey(b, signertest.PrivateKeyPEM()), "TestMerchant")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -85,7 +90,7 @@ func BenchmarkSignParallel2048(b *testing.B) {
 // is stable on a noisy machine, where the Sign/BareRSA ratio is not: the overhead ratio is
 // (BareRSA + SignOverhead) / BareRSA.
 func BenchmarkSignOverhead2048(b *testing.B) {
-	s, err := New(benchKey(b, "testdata/test-rsa2048.pem"), "TestMerchant")
+	s, err := New(benchKey(b, signertest.PrivateKeyPEM()), "TestMerchant")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -141,8 +146,8 @@ func median(ds []time.Duration) time.Duration {
 }
 
 func BenchmarkSignVsBare2048(b *testing.B) {
-	benchSignVsBare(b, benchKey(b, "testdata/test-rsa2048.pem"))
+	benchSignVsBare(b, benchKey(b, signertest.PrivateKeyPEM()))
 }
 func BenchmarkSignVsBare4096(b *testing.B) {
-	benchSignVsBare(b, benchKey(b, "testdata/test-rsa4096.pem"))
+	benchSignVsBare(b, benchKey(b, mustRead("testdata/test-rsa4096.pem")))
 }

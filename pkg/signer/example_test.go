@@ -2,18 +2,14 @@ package signer_test
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 )
 
 // ExampleSigner_SignAt signs the "payout-group-endpoint" vector with the test key.
 func ExampleSigner_SignAt() {
-	pemBytes, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	pemBytes := signertest.PrivateKeyPEM()
 	key, err := signer.ParsePrivateKey(pemBytes)
 	if err != nil {
 		fmt.Println(err)

@@ -1,7 +1,7 @@
 package signer
 
 import (
-	"os"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"strings"
 	"testing"
 )
@@ -11,10 +11,7 @@ import (
 // names the key in logs and the pool's auth stop without revealing anything of it.
 func TestKeyFingerprint(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := signertest.PrivateKeyPEM()
 	key, err := ParsePrivateKey(b)
 	if err != nil {
 		t.Fatal(err)

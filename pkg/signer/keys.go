@@ -23,47 +23,60 @@ func ParsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
 }
 
 func parsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
-	rest := pemBytes
-	sawPEM := false
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		sawPEM = true
+	return firstPEM(pemBytes, "private key", func(block *pem.Block) (*rsa.PrivateKey, bool, error) {
 		switch block.Type {
 		case "RSA PRIVATE KEY":
 			if block.Headers["Proc-Type"] != "" || block.Headers["DEK-Info"] != "" {
-				return nil, ErrEncryptedKey
+				return nil, true, ErrEncryptedKey
 			}
 			key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("%w: PKCS#1: %w", ErrInvalidKey, err)
+				return nil, true, fmt.Errorf("%w: PKCS#1: %w", ErrInvalidKey, err)
 			}
-			return checkPrivateKey(key)
+			key, err = checkPrivateKey(key)
+			return key, true, err
 		case "PRIVATE KEY":
 			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("%w: PKCS#8: %w", ErrInvalidKey, err)
+				return nil, true, fmt.Errorf("%w: PKCS#8: %w", ErrInvalidKey, err)
 			}
 			key, ok := k.(*rsa.PrivateKey)
 			if !ok {
-				return nil, fmt.Errorf("%w: PKCS#8 key is %T", ErrNotRSA, k)
+				return nil, true, fmt.Errorf("%w: PKCS#8 key is %T", ErrNotRSA, k)
 			}
-			return checkPrivateKey(key)
+			key, err = checkPrivateKey(key)
+			return key, true, err
 		case "ENCRYPTED PRIVATE KEY":
-			return nil, ErrEncryptedKey
+			return nil, true, ErrEncryptedKey
 		case "EC PRIVATE KEY", "DSA PRIVATE KEY":
-			return nil, fmt.Errorf("%w: PEM block %q", ErrNotRSA, block.Type)
+			return nil, true, fmt.Errorf("%w: PEM block %q", ErrNotRSA, block.Type)
 		case "OPENSSH PRIVATE KEY":
-			return nil, fmt.Errorf("%w: OpenSSH format; convert it with ssh-keygen -p -m PKCS8", ErrInvalidKey)
+			return nil, true, fmt.Errorf("%w: OpenSSH format; convert it with ssh-keygen -p -m PKCS8", ErrInvalidKey)
+		}
+		return nil, false, nil
+	})
+}
+
+// firstPEM walks the PEM blocks of pemBytes in order and returns what parse makes of the first
+// block it takes (ok), skipping the others. It fails with ErrNotPEM when there is no PEM block
+// at all, and with ErrInvalidKey when no block was one parse takes.
+func firstPEM[K any](pemBytes []byte, what string, parse func(*pem.Block) (key K, ok bool, err error)) (K, error) {
+	var zero K
+	sawPEM := false
+	for rest := pemBytes; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		sawPEM = true
+		if key, ok, err := parse(block); ok {
+			return key, err
 		}
 	}
 	if !sawPEM {
-		return nil, ErrNotPEM
+		return zero, ErrNotPEM
 	}
-	return nil, fmt.Errorf("%w: no private key PEM block", ErrInvalidKey)
+	return zero, fmt.Errorf("%w: no %s PEM block", ErrInvalidKey, what)
 }
 
 func checkPrivateKey(key *rsa.PrivateKey) (*rsa.PrivateKey, error) {
@@ -111,42 +124,30 @@ func ParsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
 }
 
 func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
-	rest := pemBytes
-	sawPEM := false
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		sawPEM = true
+	return firstPEM(pemBytes, "public key", func(block *pem.Block) (*rsa.PublicKey, bool, error) {
 		var key *rsa.PublicKey
 		switch block.Type {
 		case "PUBLIC KEY":
 			k, err := x509.ParsePKIXPublicKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("%w: PKIX: %w", ErrInvalidKey, err)
+				return nil, true, fmt.Errorf("%w: PKIX: %w", ErrInvalidKey, err)
 			}
 			var ok bool
 			if key, ok = k.(*rsa.PublicKey); !ok {
-				return nil, fmt.Errorf("%w: PKIX key is %T", ErrNotRSA, k)
+				return nil, true, fmt.Errorf("%w: PKIX key is %T", ErrNotRSA, k)
 			}
 		case "RSA PUBLIC KEY":
 			k, err := x509.ParsePKCS1PublicKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("%w: PKCS#1: %w", ErrInvalidKey, err)
+				return nil, true, fmt.Errorf("%w: PKCS#1: %w", ErrInvalidKey, err)
 			}
 			key = k
 		default:
-			continue
+			return nil, false, nil
 		}
 		if bits := key.N.BitLen(); bits < MinKeyBits {
-			return nil, fmt.Errorf("%w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+			return nil, true, fmt.Errorf("%w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
 		}
-		return key, nil
-	}
-	if !sawPEM {
-		return nil, ErrNotPEM
-	}
-	return nil, fmt.Errorf("%w: no public key PEM block", ErrInvalidKey)
+		return key, true, nil
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,7 +48,7 @@ func TestParsePrivateKey(t *testing.T) {
 		want error // nil: parses
 		bits int
 	}{
-		{"pkcs1 2048 (vectors key)", mustRead("testdata/test-rsa2048.pem"), nil, 2048},
+		{"pkcs1 2048 (vectors key)", signertest.PrivateKeyPEM(), nil, 2048},
 		{"pkcs8 2048", pemBytes(t, "PRIVATE KEY", pkcs8, nil), nil, 2048},
 		{"pkcs8 4096", mustRead("testdata/test-rsa4096.pem"), nil, 4096},
 		{"after EC PARAMETERS block", append(pemBytes(t, "EC PARAMETERS", []byte{6, 1, 0}, nil), pemBytes(t, "RSA PRIVATE KEY", pkcs1, nil)...), nil, 2048},
@@ -61,7 +62,7 @@ func TestParsePrivateKey(t *testing.T) {
 		{"garbage", []byte("this is not a key\n"), ErrNotPEM, 0},
 		{"empty", nil, ErrNotPEM, 0},
 		{"DER instead of PEM", pkcs1, ErrNotPEM, 0},
-		{"public key only", mustRead("testdata/test-rsa2048.pub.pem"), ErrInvalidKey, 0},
+		{"public key only", signertest.PublicKeyPEM(), ErrInvalidKey, 0},
 		{"corrupt pkcs1", pemBytes(t, "RSA PRIVATE KEY", pkcs1[:len(pkcs1)/2], nil), ErrInvalidKey, 0},
 		{"openssh", pemBytes(t, "OPENSSH PRIVATE KEY", pkcs1, nil), ErrInvalidKey, 0},
 	}
@@ -104,7 +105,7 @@ func assertNoKeyMaterial(t *testing.T, msg string, pemData []byte) {
 func TestLoadPrivateKeyFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	data := mustRead("testdata/test-rsa2048.pem")
+	data := signertest.PrivateKeyPEM()
 	private := filepath.Join(dir, "private.pem")
 	shared := filepath.Join(dir, "shared.pem")
 	garbage := filepath.Join(dir, "garbage.pem")
@@ -157,12 +158,12 @@ func TestParsePublicKey(t *testing.T) {
 		pem  []byte
 		want error
 	}{
-		{"pkix", mustRead("testdata/test-rsa2048.pub.pem"), nil},
+		{"pkix", signertest.PublicKeyPEM(), nil},
 		{"pkcs1", pkcs1, nil},
 		{"1024", pemBytes(t, "PUBLIC KEY", shortDER, nil), ErrKeyTooShort},
 		{"EC", pemBytes(t, "PUBLIC KEY", ecDER, nil), ErrNotRSA},
 		{"garbage", []byte("xyz"), ErrNotPEM},
-		{"private key only", mustRead("testdata/test-rsa2048.pem"), ErrInvalidKey},
+		{"private key only", signertest.PrivateKeyPEM(), ErrInvalidKey},
 		{"corrupt", pemBytes(t, "PUBLIC KEY", shortDER[:20], nil), ErrInvalidKey},
 	}
 	for _, tt := range tests {

@@ -20,18 +20,9 @@ func vectorParams(v signertest.Vector) []Param {
 	return ps
 }
 
-func loadTestKey(t testing.TB) []byte {
-	t.Helper()
-	data, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 func TestVectors(t *testing.T) {
 	t.Parallel()
-	key, err := ParsePrivateKey(loadTestKey(t))
+	key, err := ParsePrivateKey(signertest.PrivateKeyPEM())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +70,7 @@ func (n fixedNonce) Nonce() (string, error) { return string(n), nil }
 // equals SignAt with them.
 func TestSignUsesInjectedSeams(t *testing.T) {
 	t.Parallel()
-	key, err := ParsePrivateKey(loadTestKey(t))
+	key, err := ParsePrivateKey(signertest.PrivateKeyPEM())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +92,7 @@ func TestSignUsesInjectedSeams(t *testing.T) {
 // TestSignFreshNonceAndTime: the default sources give a new 32-char [A-Za-z0-9] nonce per call.
 func TestSignFreshNonceAndTime(t *testing.T) {
 	t.Parallel()
-	key, err := ParsePrivateKey(loadTestKey(t))
+	key, err := ParsePrivateKey(signertest.PrivateKeyPEM())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package signer
 import (
 	"crypto/rsa"
 	"errors"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 // testKeys parses the committed 2048-bit test key pair once.
 var testKeys = sync.OnceValues(func() (*rsa.PrivateKey, error) {
-	return ParsePrivateKey(mustRead("testdata/test-rsa2048.pem"))
+	return ParsePrivateKey(signertest.PrivateKeyPEM())
 })
 
 func testKey(t testing.TB) *rsa.PrivateKey {
@@ -27,7 +28,7 @@ func testKey(t testing.TB) *rsa.PrivateKey {
 
 func testPublicKey(t testing.TB) *rsa.PublicKey {
 	t.Helper()
-	pub, err := ParsePublicKey(mustRead("testdata/test-rsa2048.pub.pem"))
+	pub, err := ParsePublicKey(signertest.PublicKeyPEM())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
@@ -23,7 +24,7 @@ import (
 // verification are free).
 func BenchmarkRoundTrip(b *testing.B) {
 	srv := startSandbox(b, nil)
-	pk, _ := testKey(b)
+	pk, _ := signertest.Key(b)
 	sg, err := signer.New(pk, login)
 	if err != nil {
 		b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
@@ -187,7 +188,7 @@ func TestPayoutGatewayError(t *testing.T) {
 
 func TestAuthWrongKey(t *testing.T) {
 	t.Parallel()
-	_, pk := testKey(t)
+	_, pk := signertest.Key(t)
 	other := *pk
 	other.E = 3 // a different public key: every signature fails
 	srv := startSandbox(t, func(o *sandbox.Options) { o.PublicKey = &other })
@@ -325,7 +326,7 @@ func TestInvalidRequests(t *testing.T) {
 
 func TestNewClientValidatesOptions(t *testing.T) {
 	t.Parallel()
-	pk, _ := testKey(t)
+	pk, _ := signertest.Key(t)
 	sg, err := signer.New(pk, login)
 	if err != nil {
 		t.Fatal(err)

@@ -4,21 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
 // exampleSetup starts a sandbox and returns a client for it (examples use the test key).
 func exampleSetup() (*submit.Client, *sandbox.Server, error) {
-	pemBytes, err := os.ReadFile("testdata/test-rsa2048.pem")
-	if err != nil {
-		return nil, nil, err
-	}
+	pemBytes := signertest.PrivateKeyPEM()
 	key, err := signer.ParsePrivateKey(pemBytes)
 	if err != nil {
 		return nil, nil, err

@@ -2,8 +2,6 @@ package submit_test
 
 import (
 	"bytes"
-	"crypto/rsa"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
@@ -20,39 +19,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const login = "TestMerchant"
 
-var (
-	keyOnce sync.Once
-	priv    *rsa.PrivateKey
-	pub     *rsa.PublicKey
-	keyErr  error
-)
-
-// testKey loads the test key pair from testdata (a key made for tests only).
-func testKey(t testing.TB) (*rsa.PrivateKey, *rsa.PublicKey) {
-	t.Helper()
-	keyOnce.Do(func() {
-		var b []byte
-		if b, keyErr = os.ReadFile("testdata/test-rsa2048.pem"); keyErr != nil {
-			return
-		}
-		if priv, keyErr = signer.ParsePrivateKey(b); keyErr != nil {
-			return
-		}
-		if b, keyErr = os.ReadFile("testdata/test-rsa2048.pub.pem"); keyErr != nil {
-			return
-		}
-		pub, keyErr = signer.ParsePublicKey(b)
-	})
-	if keyErr != nil {
-		t.Fatal(keyErr)
-	}
-	return priv, pub
-}
-
 // startSandbox starts a sandbox on loopback for the test.
 func startSandbox(t testing.TB, mod func(*sandbox.Options)) *sandbox.Server {
 	t.Helper()
-	_, pk := testKey(t)
+	_, pk := signertest.Key(t)
 	opts := sandbox.Options{PublicKey: pk, Login: login}
 	if mod != nil {
 		mod(&opts)
@@ -86,7 +56,7 @@ func (s *syncBuffer) String() string {
 // newClient builds a client for baseURL with fast test backoff; mod adjusts the options.
 func newClient(t testing.TB, baseURL string, mod func(*submit.Options)) (*submit.Client, *syncBuffer) {
 	t.Helper()
-	pk, _ := testKey(t)
+	pk, _ := signertest.Key(t)
 	sg, err := signer.New(pk, login)
 	if err != nil {
 		t.Fatal(err)

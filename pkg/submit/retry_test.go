@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/payrun/payrun/pkg/sandbox"
+	"github.com/payrun/payrun/pkg/signer/signertest"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
@@ -67,7 +68,7 @@ func (l *startingLimiter) Wait(context.Context) error {
 }
 
 func mustPub(t *testing.T) *rsa.PublicKey {
-	_, pk := testKey(t)
+	_, pk := signertest.Key(t)
 	return pk
 }
 

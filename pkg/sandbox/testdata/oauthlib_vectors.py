@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Regenerates oauthlib-vectors.json: requests signed by Python oauthlib (an OAuth 1.0a
-implementation independent of payrun) with test-rsa2048.pem. Needs python3-oauthlib (3.2.x)
+implementation independent of payrun) with the test key, pkg/signer/signertest/test-rsa2048.pem. Needs python3-oauthlib (3.2.x)
 and python3-jwt. Run from this directory: python3 oauthlib_vectors.py > oauthlib-vectors.json
 """
 import json
@@ -9,7 +9,7 @@ import oauthlib
 from oauthlib.oauth1 import SIGNATURE_RSA_SHA256, SIGNATURE_TYPE_AUTH_HEADER, Client
 from urllib.parse import urlencode
 
-KEY = open("test-rsa2048.pem").read()
+KEY = open("../../signer/signertest/test-rsa2048.pem").read()  # the one test key (package signertest)
 
 CASES = [
     ("payout", "https://sandbox.connpay.com/paynet/api/v4/payout/39915", "TestMerchant",

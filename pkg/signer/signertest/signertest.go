@@ -1,6 +1,6 @@
 // Package signertest holds the OAuth 1.0a RSA-SHA256 signing vectors that an implementation
 // independent of this project computed (each signature checked with openssl), for the tests of
-// every package that signs or verifies. They were made with pkg/signer/testdata/test-rsa2048.pem.
+// every package that signs or verifies. They were made with the test key in this package (Key, PrivateKeyPEM).
 package signertest
 
 import (
