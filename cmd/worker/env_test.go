@@ -61,6 +61,7 @@ type envOptions struct {
 	natsProcess bool
 	// workerTags are build tags of the worker binary (the crash test's negative control).
 	workerTags []string
+	cluster    *queuetest.Cluster // NATS: this cluster instead of one server (nats and natsP are nil)
 }
 
 const testLogin = "payrun-test"
@@ -99,7 +100,10 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, dir: t.TempDir(), environ: o.environ, bin: testBinary(t, ".", o.workerTags...)}
 	var natsURL string
-	if o.natsProcess {
+	if o.cluster != nil {
+		e.nc, e.js = o.cluster.Connect(t)
+		natsURL = o.cluster.URLs()
+	} else if o.natsProcess {
 		e.natsP = startNATSProcess(t)
 		natsURL = e.natsP.url
 		e.nc, e.js = connectNATS(t, natsURL)

@@ -29,22 +29,7 @@ func Start(t testing.TB) (*queue.EmbeddedServer, *nats.Conn, jetstream.JetStream
 // Connect opens another client to srv, closed at cleanup.
 func Connect(t testing.TB, srv *queue.EmbeddedServer) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	nc, err := queue.Connect(ctx, queue.ConnectOptions{
-		URL:           srv.ClientURL(),
-		Name:          t.Name(),
-		ReconnectWait: 50 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatalf("queuetest: connect: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatalf("queuetest: jetstream: %v", err)
-	}
-	return nc, js
+	return connectURL(t, srv.ClientURL())
 }
 
 // Provision provisions the default names and settings on js and returns the handles.
