@@ -189,13 +189,18 @@ func (s *stack) connect(ctx context.Context) error {
 		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), queueSettings(s.cfg))
 		cancel()
 		if err == nil {
-			log.Info().Str("url", url).Str("server", nc.ConnectedUrlRedacted()).Msg("NATS connected and provisioned")
+			log.Info().Str("url", url).Str("server", nc.ConnectedUrlRedacted()).Str("server_name", nc.ConnectedServerName()).
+				Str("cluster", nc.ConnectedClusterName()).Int("replicas", s.handles.Replicas).Msg("NATS connected and provisioned")
 			return nil
 		}
 		if !queue.IsUnavailable(err) && !errors.Is(err, context.DeadlineExceeded) {
 			return err // a mismatch or a refusal: retrying will not help
 		}
-		log.Warn().Err(err).Str("url", url).Dur("retry_in_ms", wait).Msg("NATS not reachable yet: provisioning again")
+		msg := "NATS not reachable yet: provisioning again"
+		if nc.IsConnected() {
+			msg = "JetStream not answering yet (a cluster electing its leaders?): provisioning again"
+		}
+		log.Warn().Err(err).Str("url", url).Str("server_name", nc.ConnectedServerName()).Dur("retry_in_ms", wait).Msg(msg)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("provision: %w (last error: %w)", ctx.Err(), err)

@@ -94,8 +94,8 @@ func (c Config) Validate() error {
 	}
 
 	// streams
-	if c.Streams.Replicas < 1 || c.Streams.Replicas > 5 {
-		add("streams.replicas", "must be 1-5")
+	if c.Streams.Replicas < 0 || c.Streams.Replicas > 5 {
+		add("streams.replicas", "must be 1-5, or 0: 3 in a cluster, 1 on a single server")
 	}
 	for key, v := range map[string]int64{
 		"streams.job_max_msgs": c.Streams.JobMaxMsgs, "streams.job_max_bytes": c.Streams.JobMaxBytes,

@@ -40,6 +40,7 @@ type Handles struct {
 	Orders    jetstream.KeyValue
 	Ledger    jetstream.KeyValue
 	RateLimit jetstream.KeyValue
+	Replicas  int // of every stream and bucket (AutoReplicas resolved)
 }
 
 // Provision creates, or checks and carefully updates, the jobs and results streams, the workers'
@@ -53,6 +54,12 @@ func Provision(ctx context.Context, js jetstream.JetStream, names Names, s Setti
 	}
 	var h Handles
 	var err error
+	if s.Replicas == AutoReplicas {
+		if s.Replicas, err = autoReplicas(ctx, js); err != nil {
+			return nil, err
+		}
+	}
+	h.Replicas = s.Replicas
 	if h.Jobs, err = ensureStream(ctx, js, "stream", JobStreamConfig(names, s)); err != nil {
 		return nil, err
 	}
@@ -81,6 +88,18 @@ func Provision(ctx context.Context, js jetstream.JetStream, names Names, s Setti
 		}
 	}
 	return &h, nil
+}
+
+// autoReplicas is ClusterReplicas when the server js reaches is part of a cluster, else 1. It
+// asks JetStream first, so the connection is up and the answer comes from a server that runs it.
+func autoReplicas(ctx context.Context, js jetstream.JetStream) (int, error) {
+	if _, err := apiCall(ctx, js.AccountInfo); err != nil {
+		return 0, fmt.Errorf("queue: provision: replicas: %w", wrapUnavailable(err))
+	}
+	if js.Conn().ConnectedClusterName() != "" {
+		return ClusterReplicas, nil
+	}
+	return 1, nil
 }
 
 // JobStreamConfig is the jobs stream Provision wants: work-queue retention (a job is removed once
@@ -148,20 +167,33 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, names Names, s 
 	op := "queue: provision: consumer " + names.Consumer
 	want := ConsumerConfig(names, s)
 	if !s.ConsumerCreateOnly {
-		if c, err := js.Consumer(ctx, names.JobStream, names.Consumer); err == nil {
-			keepHigherLimits(&want, c.CachedInfo().Config)
+		lookup := func(ctx context.Context) (jetstream.Consumer, error) {
+			return js.Consumer(ctx, names.JobStream, names.Consumer)
 		}
-		c, err := js.CreateOrUpdateConsumer(ctx, names.JobStream, want)
+		if c, err := apiCall(ctx, lookup); err == nil {
+			keepHigherLimits(&want, c.CachedInfo().Config)
+		} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			// Unknown limits: updating now could lower what running workers rely on.
+			return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
+		}
+		c, err := apiCall(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+			return js.CreateOrUpdateConsumer(ctx, names.JobStream, want)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
 		}
 		return c, nil
 	}
-	c, err := js.Consumer(ctx, names.JobStream, names.Consumer)
+	lookup := func(ctx context.Context) (jetstream.Consumer, error) {
+		return js.Consumer(ctx, names.JobStream, names.Consumer)
+	}
+	c, err := apiCall(ctx, lookup)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		c, err = js.CreateConsumer(ctx, names.JobStream, want)
+		c, err = apiCall(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+			return js.CreateConsumer(ctx, names.JobStream, want)
+		})
 		if errors.Is(err, jetstream.ErrConsumerExists) { // created concurrently by a worker
-			c, err = js.Consumer(ctx, names.JobStream, names.Consumer)
+			c, err = apiCall(ctx, mustExist(lookup, jetstream.ErrConsumerNotFound))
 		}
 	}
 	if err != nil {
@@ -196,11 +228,12 @@ func keepHigherLimits(want *jetstream.ConsumerConfig, have jetstream.ConsumerCon
 
 func ensureStream(ctx context.Context, js jetstream.JetStream, kind string, want jetstream.StreamConfig) (jetstream.Stream, error) {
 	op := fmt.Sprintf("queue: provision: %s %s", kind, want.Name)
-	st, err := js.Stream(ctx, want.Name)
+	lookup := func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, want.Name) }
+	st, err := apiCall(ctx, lookup)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		st, err = js.CreateStream(ctx, want)
+		st, err = apiCall(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.CreateStream(ctx, want) })
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // created concurrently by another process
-			st, err = js.Stream(ctx, want.Name)
+			st, err = apiCall(ctx, mustExist(lookup, jetstream.ErrStreamNotFound))
 		} else if err == nil {
 			return st, nil
 		}
@@ -216,7 +249,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, kind string, want
 	if !changed {
 		return st, nil
 	}
-	if st, err = js.UpdateStream(ctx, upd); err != nil {
+	if st, err = apiCall(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.UpdateStream(ctx, upd) }); err != nil {
 		return nil, fmt.Errorf("%s: update: %w", op, wrapUnavailable(err))
 	}
 	return st, nil
@@ -321,17 +354,18 @@ func limitString(v int64) string {
 
 func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig, atomic bool) (jetstream.KeyValue, error) {
 	op := "queue: provision: bucket " + cfg.Bucket
-	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	lookup := func(ctx context.Context) (jetstream.KeyValue, error) { return js.KeyValue(ctx, cfg.Bucket) }
+	kv, err := apiCall(ctx, lookup)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, cfg)
+		kv, err = apiCall(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return js.CreateKeyValue(ctx, cfg) })
 		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, cfg.Bucket)
+			kv, err = apiCall(ctx, mustExist(lookup, jetstream.ErrBucketNotFound))
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
 	}
-	st, err := js.Stream(ctx, "KV_"+cfg.Bucket)
+	st, err := apiCall(ctx, mustExist(func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, "KV_"+cfg.Bucket) }, jetstream.ErrStreamNotFound))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
 	}
@@ -370,7 +404,7 @@ func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 		upd.AllowMsgTTL, upd.SubjectDeleteMarkerTTL, changed = true, cfg.LimitMarkerTTL, true
 	}
 	if changed {
-		if _, err := js.UpdateStream(ctx, upd); err != nil {
+		if _, err := apiCall(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.UpdateStream(ctx, upd) }); err != nil {
 			return nil, fmt.Errorf("%s: update: %w", op, wrapUnavailable(err))
 		}
 	}

@@ -10,7 +10,9 @@ import (
 // Settings are the stream, consumer and bucket settings Provision applies. Start from
 // [DefaultSettings]; every default is documented in docs/queue.md.
 type Settings struct {
-	// Replicas of every stream and bucket (1 on a single server, 3 in a cluster). Default 1.
+	// Replicas of every stream and bucket, 1-5, or AutoReplicas (the default): 3 when the
+	// server is part of a cluster, 1 on a single server, so that every process (enqueue and the
+	// workers, with or without a config file) asks for the same count on the same system.
 	Replicas int
 
 	// JobMaxMsgs and JobMaxBytes bound the jobs stream. With Discard: New a full stream refuses
@@ -64,10 +66,18 @@ type Settings struct {
 	RateLimitMarkerTTL time.Duration
 }
 
+// AutoReplicas makes Provision choose the replica count from the server it is connected to:
+// ClusterReplicas in a cluster, 1 on a single server.
+const AutoReplicas = 0
+
+// ClusterReplicas is the replica count AutoReplicas chooses in a cluster: R3 survives the loss
+// of one node (a majority of 3 must be up), the usual size of a JetStream cluster.
+const ClusterReplicas = 3
+
 // DefaultSettings returns the documented defaults.
 func DefaultSettings() Settings {
 	return Settings{
-		Replicas:           1,
+		Replicas:           AutoReplicas,
 		JobMaxMsgs:         10_000_000,
 		JobMaxBytes:        8 << 30,
 		JobDuplicates:      24 * time.Hour,
@@ -96,8 +106,8 @@ func (s Settings) Validate() error {
 	bad := func(name, reason string) {
 		errs = append(errs, fmt.Errorf("%w: %s %s", ErrInvalidSettings, name, reason))
 	}
-	if s.Replicas < 1 || s.Replicas > 5 {
-		bad("replicas", "must be 1-5")
+	if s.Replicas < AutoReplicas || s.Replicas > 5 {
+		bad("replicas", "must be 1-5, or 0 for auto")
 	}
 	if s.JobMaxMsgs <= 0 {
 		bad("job max msgs", "must be > 0 (explicit limit)")

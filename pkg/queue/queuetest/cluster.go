@@ -128,7 +128,7 @@ func (c *Cluster) Node(name string) *Node {
 // Connect opens a client to every node (it reconnects forever), closed at cleanup.
 func (c *Cluster) Connect(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	return connectURL(t, c.URLs())
+	return ConnectURL(t, c.URLs())
 }
 
 // Kill stops the node: SIGKILL for a subprocess node, Shutdown for an in-process one (see
@@ -341,7 +341,8 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
-func connectURL(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
+// ConnectURL opens a client to url (comma-separated URLs; it reconnects forever), closed at cleanup.
+func ConnectURL(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

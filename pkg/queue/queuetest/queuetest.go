@@ -29,7 +29,7 @@ func Start(t testing.TB) (*queue.EmbeddedServer, *nats.Conn, jetstream.JetStream
 // Connect opens another client to srv, closed at cleanup.
 func Connect(t testing.TB, srv *queue.EmbeddedServer) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	return connectURL(t, srv.ClientURL())
+	return ConnectURL(t, srv.ClientURL())
 }
 
 // Provision provisions the default names and settings on js and returns the handles.

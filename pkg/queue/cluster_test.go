@@ -1,0 +1,87 @@
+package queue_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
+)
+
+// TestProvisionConcurrentOnFreshCluster is issue 15's start-up case: an enqueue with the
+// default settings (replicas: auto, consumer create-only) and two workers configured with
+// replicas 3 provision a fresh three-node cluster at the same moment, each through a different
+// node. Every one must succeed: in a cluster some of these requests are never
+// answered (a create racing another process's create of the same stream), and one unanswered
+// request used to hold provisioning until the caller's deadline. Every stream and bucket must end
+// up R3, whichever process created it.
+func TestProvisionConcurrentOnFreshCluster(t *testing.T) {
+	t.Parallel()
+	cl := queuetest.StartCluster(t, queuetest.ClusterOptions{})
+	names := queue.DefaultNames()
+	var jss []jetstream.JetStream
+	for _, n := range cl.Nodes {
+		_, js := queuetest.ConnectURL(t, n.ClientURL)
+		jss = append(jss, js)
+	}
+	handles := make([]*queue.Handles, len(jss))
+	errs := make([]error, len(jss))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, js := range jss {
+		wg.Go(func() {
+			<-start
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			t0 := time.Now()
+			s := queue.DefaultSettings()
+			if i == 0 {
+				s.ConsumerCreateOnly = true // enqueue
+			} else {
+				s.Replicas = 3 // a worker with streams.replicas: 3
+			}
+			handles[i], errs[i] = queue.Provision(ctx, js, names, s)
+			t.Logf("provisioner %d: %s", i, time.Since(t0).Round(time.Millisecond))
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("provisioner %d: %v", i, err)
+		}
+		if handles[i].Replicas != queue.ClusterReplicas {
+			t.Errorf("provisioner %d: replicas %d, want %d", i, handles[i].Replicas, queue.ClusterReplicas)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, name := range []string{names.JobStream, names.ResultStream, "KV_" + names.BatchesBucket,
+		"KV_" + names.OrdersBucket, "KV_" + names.LedgerBucket, "KV_" + names.RateLimitBucket} {
+		s, err := jss[0].Stream(ctx, name)
+		if err != nil {
+			t.Fatalf("stream %s: %v", name, err)
+		}
+		if r := s.CachedInfo().Config.Replicas; r != queue.ClusterReplicas {
+			t.Errorf("stream %s: %d replicas, want %d", name, r, queue.ClusterReplicas)
+		}
+	}
+}
+
+// TestProvisionAutoReplicasSingleServer: on a server that is not part of a cluster the default
+// (auto) is one replica.
+func TestProvisionAutoReplicasSingleServer(t *testing.T) {
+	t.Parallel()
+	_, _, js := queuetest.Start(t)
+	h := queuetest.Provision(t, js)
+	if h.Replicas != 1 {
+		t.Errorf("replicas %d, want 1", h.Replicas)
+	}
+	if r := h.Jobs.CachedInfo().Config.Replicas; r != 1 {
+		t.Errorf("jobs stream: %d replicas, want 1", r)
+	}
+}
