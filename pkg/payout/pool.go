@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 )
@@ -61,20 +60,41 @@ func (p *Pool) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(opts.Concurrency), jetstream.PullHeartbeat(5*time.Second))
+	log := p.deps.Log.With().Str("consumer", opts.Names.Consumer).Int("concurrency", opts.Concurrency).Logger()
+
+	// workCtx outlives ctx by at most ShutdownTimeout: in-flight gateway calls may finish.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	// runCtx ends with ctx, or when pulling has ended on its own (the connection was closed):
+	// then nothing more can be worked and Run returns an error instead of idling.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+
+	jobs := make(chan jetstream.Msg)
+	// The handler is called for one message at a time; blocking until a worker is free is the
+	// back-pressure. Messages beyond the pull (a pull re-issued after a reconnect or a missed
+	// heartbeat, while jobs pulled before still wait) queue in the subscription instead of
+	// overflowing a fixed buffer: a "slow consumer" drop would leave a job until AckWait.
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		select {
+		case jobs <- msg:
+		case <-runCtx.Done():
+			handBack(msg, &log)
+		}
+	}, jetstream.PullMaxMessages(opts.Concurrency), jetstream.PullHeartbeat(PullHeartbeat),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if runCtx.Err() == nil {
+				log.Warn().Err(err).Msg("payout: pull")
+			}
+		}))
 	if err != nil {
 		return fmt.Errorf("payout: pull from %s: %w", opts.Names.Consumer, err)
 	}
 	p.mu.Lock()
 	p.cons, p.machine = cons, m
 	p.mu.Unlock()
-	log := p.deps.Log.With().Str("consumer", opts.Names.Consumer).Int("concurrency", opts.Concurrency).Logger()
 	log.Info().Dur("ack_wait_ms", opts.AckWait).Int("max_deliver", opts.MaxDeliver).Msg("payout: pool started")
 
-	// workCtx outlives ctx by at most ShutdownTimeout: in-flight gateway calls may finish.
-	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
-	jobs := make(chan jetstream.Msg)
 	var workers sync.WaitGroup
 	for range opts.Concurrency {
 		workers.Go(func() {
@@ -83,70 +103,35 @@ func (p *Pool) Run(ctx context.Context) error {
 			}
 		})
 	}
-
-	// runCtx ends with ctx, or when pulling has ended on its own (the connection was closed):
-	// then nothing more can be worked and Run returns an error instead of idling.
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
 		m.sum.watch(runCtx)
 	}()
 
-	fetched := make(chan struct{})
-	var pullErr error // set by the fetcher, read after fetched is closed
-	go func() {
-		defer close(fetched)
-		defer close(jobs)
-		for {
-			msg, err := iter.Next()
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
-				if runCtx.Err() == nil {
-					pullErr = fmt.Errorf("payout: pulling from %s ended: %w", opts.Names.Consumer, err)
-				}
-				return
-			}
-			if err != nil {
-				if runCtx.Err() != nil {
-					return
-				}
-				log.Warn().Err(err).Msg("payout: pull")
-				select { // do not spin on a persistent error
-				case <-time.After(100 * time.Millisecond):
-				case <-runCtx.Done():
-				}
-				continue
-			}
-			if runCtx.Err() != nil {
-				handBack(msg, &log)
-				continue
-			}
-			select {
-			case jobs <- msg:
-			case <-runCtx.Done():
-				handBack(msg, &log)
-			}
-		}
-	}()
-
+	var pullErr error
 	select {
 	case <-ctx.Done():
 		log.Info().Dur("shutdown_timeout_ms", opts.ShutdownTimeout).Msg("payout: stopping: no new jobs")
-	case <-fetched:
+	case <-cc.Closed():
+		pullErr = fmt.Errorf("payout: pulling from %s ended: %w", opts.Names.Consumer, jetstream.ErrMsgIteratorClosed)
+		if nc := p.deps.JS.Conn(); nc != nil && nc.IsClosed() {
+			pullErr = fmt.Errorf("payout: pulling from %s ended: %w", opts.Names.Consumer, jetstream.ErrConnectionClosed)
+		}
 		log.Error().Msg("payout: pulling ended on its own: stopping")
 	}
 	stopRun()
 	timer := time.NewTimer(opts.ShutdownTimeout)
 	defer timer.Stop()
-	iter.Drain() // stop pulling; what is buffered is handed back by the fetcher
+	cc.Drain() // stop pulling; what is queued reaches the handler, which hands it back
 	select {
-	case <-fetched:
-	case <-timer.C: // the drain did not finish (connection trouble): drop the buffer, it is redelivered after AckWait
-		iter.Stop()
-		<-fetched
+	case <-cc.Closed():
+	case <-timer.C: // the drain did not finish (connection trouble): drop the queue, it is redelivered after AckWait
+		cc.Stop()
+		<-cc.Closed()
 		timer.Reset(0)
 	}
+	close(jobs) // the handler is not called after Closed
 	<-watched
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
@@ -166,6 +151,12 @@ func (p *Pool) Run(ctx context.Context) error {
 	log.Info().Msg("payout: pool stopped")
 	return nil
 }
+
+// PullHeartbeat is how often the consumer's leader sends an idle heartbeat on a pending pull.
+// Two missed heartbeats re-issue the pull: after the leader is lost (a crashed node sends
+// nothing, so a pull parked there is gone), the pool finds the new leader within about two
+// heartbeats of its election instead of 10 s with nats.go's default.
+const PullHeartbeat = time.Second
 
 // handBack returns a job that was pulled but not started, for immediate redelivery elsewhere.
 func handBack(msg jetstream.Msg, log *zerolog.Logger) {
