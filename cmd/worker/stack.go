@@ -36,6 +36,7 @@ type stack struct {
 	ncp      atomic.Pointer[nats.Conn] // nc, for the metrics scraped while it is being set
 	js       jetstream.JetStream
 	handles  *queue.Handles
+	watch    *queue.ClusterWatch
 	lim      *ratelimit.Limiter
 	client   *submit.Client
 	pool     *payout.Pool
@@ -189,6 +190,9 @@ func (s *stack) connect(ctx context.Context) error {
 		s.handles, err = queue.Provision(pctx, s.js, s.cfg.QueueNames(), queueSettings(s.cfg))
 		cancel()
 		if err == nil {
+			if s.watch, err = queue.WatchCluster(nc, s.cfg.QueueNames(), log, s.reg); err != nil {
+				return err
+			}
 			log.Info().Str("url", url).Str("server", nc.ConnectedUrlRedacted()).Str("server_name", nc.ConnectedServerName()).
 				Str("cluster", nc.ConnectedClusterName()).Int("replicas", s.handles.Replicas).Msg("NATS connected and provisioned")
 			return nil
@@ -235,6 +239,9 @@ func (s *stack) close() {
 	}
 	if s.client != nil {
 		s.client.CloseIdleConnections()
+	}
+	if s.watch != nil {
+		s.watch.Close()
 	}
 	if s.nc != nil {
 		if err := s.nc.FlushTimeout(2 * time.Second); err != nil && s.nc.IsConnected() {

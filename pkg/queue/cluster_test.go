@@ -1,12 +1,16 @@
 package queue_test
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
@@ -84,4 +88,91 @@ func TestProvisionAutoReplicasSingleServer(t *testing.T) {
 	if r := h.Jobs.CachedInfo().Config.Replicas; r != 1 {
 		t.Errorf("jobs stream: %d replicas, want 1", r)
 	}
+}
+
+// TestClusterWatchSeesLeaderElection: the node leading the jobs stream stops; a process watching
+// the cluster through another node logs and counts the new leader's election, and exports the
+// server it is connected to.
+func TestClusterWatchSeesLeaderElection(t *testing.T) {
+	t.Parallel()
+	cl := queuetest.StartCluster(t, queuetest.ClusterOptions{})
+	_, js := cl.Connect(t)
+	names := queue.DefaultNames()
+	queuetest.Provision(t, js)
+	leader := queuetest.WaitLeader(t, 10*time.Second, "", func(ctx context.Context) (string, error) {
+		return queuetest.StreamLeader(ctx, js, names.JobStream)
+	})
+	var other *queuetest.Node
+	for _, n := range cl.Nodes {
+		if n.Name != leader {
+			other = n
+			break
+		}
+	}
+	nc, _ := queuetest.ConnectURL(t, other.ClientURL)
+	reg := prometheus.NewRegistry()
+	logs := &syncWriter{}
+	w, err := queue.WatchCluster(nc, names, zerolog.New(logs), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if got := gauge(t, reg, "payrun_nats_server_info", "server", other.Name); got != 1 {
+		t.Errorf("payrun_nats_server_info{server=%q} = %v, want 1", other.Name, got)
+	}
+
+	cl.Node(leader).Kill()
+	deadline := time.Now().Add(30 * time.Second)
+	for gauge(t, reg, "payrun_nats_leader_elections_total", "name", names.JobStream) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no leader election of %s counted within 30s; log:\n%s", names.JobStream, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), `"message":"JetStream leader elected"`) {
+		t.Errorf("election not logged:\n%s", logs.String())
+	}
+}
+
+// gauge is the value of the first sample of metric whose label has value (0 when absent).
+func gauge(t *testing.T, reg *prometheus.Registry, metric, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != metric {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					if m.GetCounter() != nil {
+						return m.GetCounter().GetValue()
+					}
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// syncWriter serialises writes of the watcher's handler goroutine and reads of the test.
+type syncWriter struct {
+	mu sync.Mutex
+	w  bytes.Buffer
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

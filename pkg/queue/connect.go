@@ -84,7 +84,8 @@ func (o ConnectOptions) natsOptions() ([]nats.Option, error) {
 			ev.Msg("nats disconnected")
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
-			log.Info().Str("server", nc.ConnectedUrlRedacted()).Uint64("reconnects", nc.Reconnects).Msg("nats reconnected")
+			log.Info().Str("server", nc.ConnectedUrlRedacted()).Str("server_name", nc.ConnectedServerName()).
+				Uint64("reconnects", nc.Reconnects).Msg("nats reconnected")
 		}),
 		nats.ClosedHandler(func(nc *nats.Conn) {
 			if err := nc.LastError(); err != nil { // given up: reconnects exhausted, auth failure, ...
