@@ -39,6 +39,10 @@ func apiCall[T any](ctx context.Context, do func(context.Context) (T, error)) (T
 	}
 }
 
+// errCodeClusterNotAvailable is JetStream's "JetStream system temporarily unavailable" (no meta
+// leader, or the asset's group is forming).
+const errCodeClusterNotAvailable jetstream.ErrorCode = 10008
+
 // errNotVisibleYet marks a "not found" for an object this process has just created or been
 // told exists: in a cluster, a server that has not yet applied the creation can answer a lookup
 // that way for a moment. apiCall repeats such a lookup.
@@ -58,8 +62,8 @@ func mustExist[T any](lookup func(context.Context) (T, error), notFound error) f
 // unanswered reports errors that mean the request did not reach a leader that could answer it.
 func unanswered(err error) bool {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.Code == 503 { // e.g. "JetStream system temporarily unavailable"
-		return true
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeClusterNotAvailable {
+		return true // not e.g. "insufficient resources" (also 503): that needs an operator
 	}
 	return errors.Is(err, errNotVisibleYet) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
