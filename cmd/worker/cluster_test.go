@@ -86,7 +86,8 @@ func TestClusterLeaderKills(t *testing.T) {
 		killed    *queuetest.Node // while a kill is in progress
 		target    int             // what the kill in progress was aimed at
 	)
-	e.waitResults("cluster", rows, 4*time.Minute, func() {
+	timeout := max(4*time.Minute, time.Duration(kills)*40*time.Second)
+	e.waitResults("cluster", rows, timeout, func() {
 		for _, w := range workers {
 			if !w.running() {
 				t.Fatalf("%s exited on its own with code %d during a failover", w.name, w.state.ExitCode())
