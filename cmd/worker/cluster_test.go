@@ -103,6 +103,7 @@ func TestClusterLeaderKills(t *testing.T) {
 					time.Since(killTimes[kill-1]).Round(10*time.Millisecond))
 				killed.Restart(t)
 				queuetest.WaitCurrent(t, e.js, time.Minute, allStreams...)
+				cl.WaitHealthy(t, time.Minute)
 				killed = nil
 			}
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,7 @@ type Cluster struct {
 type Node struct {
 	Name      string // server_name, as stream and consumer info report leaders
 	ClientURL string
+	healthURL string // the server's /healthz: 200 once JetStream is current
 	conf      string
 	logFile   string
 	binary    string
@@ -60,7 +62,7 @@ func StartCluster(t testing.TB, o ClusterOptions) *Cluster {
 		o.Size = 3
 	}
 	dir := t.TempDir()
-	clientPorts, routePorts := freePorts(t, o.Size), freePorts(t, o.Size)
+	clientPorts, routePorts, httpPorts := freePorts(t, o.Size), freePorts(t, o.Size), freePorts(t, o.Size)
 	var routes []string
 	for _, p := range routePorts {
 		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
@@ -70,12 +72,14 @@ func StartCluster(t testing.TB, o ClusterOptions) *Cluster {
 		n := &Node{
 			Name:      fmt.Sprintf("n%d", i+1),
 			ClientURL: fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]),
+			healthURL: fmt.Sprintf("http://127.0.0.1:%d/healthz", httpPorts[i]),
 			binary:    o.Binary,
 		}
 		n.conf = filepath.Join(dir, n.Name+".conf")
 		n.logFile = filepath.Join(dir, n.Name+".log")
 		conf := fmt.Sprintf(`server_name: %s
 listen: 127.0.0.1:%d
+http: 127.0.0.1:%d
 jetstream {
   store_dir: %q
   sync_interval: always
@@ -85,7 +89,7 @@ cluster {
   listen: 127.0.0.1:%d
   routes: [%s]
 }
-`, n.Name, clientPorts[i], filepath.Join(dir, n.Name), routePorts[i], strings.Join(routes, ", "))
+`, n.Name, clientPorts[i], httpPorts[i], filepath.Join(dir, n.Name), routePorts[i], strings.Join(routes, ", "))
 		if err := os.WriteFile(n.conf, []byte(conf), 0o600); err != nil {
 			t.Fatalf("queuetest: cluster: %v", err)
 		}
@@ -139,9 +143,15 @@ func (n *Node) Kill() { n.stop() }
 // clients (it may still be catching up: see WaitCurrent).
 func (n *Node) Restart(t testing.TB) {
 	t.Helper()
-	if err := n.start(); err != nil {
-		t.Fatalf("queuetest: cluster node %s: %v", n.Name, err)
+	// A subprocess node can exit at once when its port is briefly held by another socket after
+	// a SIGKILL; it is started again, a few times.
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		if err = n.start(); err == nil {
+			return
+		}
 	}
+	t.Fatalf("queuetest: cluster node %s: %v", n.Name, err)
 }
 
 func (n *Node) start() error {
@@ -186,6 +196,12 @@ func (n *Node) start() error {
 		if err == nil {
 			conn.Close()
 			return nil
+		}
+		select {
+		case <-n.done:
+			n.cmd = nil
+			return fmt.Errorf("exited before listening on %s (log: %s)", addr, n.logFile)
+		default:
 		}
 		if time.Now().After(deadline) {
 			n.stop()
@@ -282,6 +298,36 @@ func WaitLeader(t testing.TB, timeout time.Duration, not string, leader func(con
 			t.Fatalf("queuetest: no leader other than %q within %s (last: %q, %v)", not, timeout, name, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// WaitHealthy polls every running node's /healthz until it answers 200 (JetStream enabled, the
+// meta leader known, every stream and consumer on the node current), failing the test after
+// timeout. A restarted node accepts clients before it has caught up; wait for this before
+// relying on it.
+func (c *Cluster) WaitHealthy(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	for _, n := range c.Nodes {
+		if n.srv == nil && n.cmd == nil {
+			continue // stopped
+		}
+		for {
+			resp, err := client.Get(n.healthURL)
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+			if status == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("queuetest: node %s not healthy within %s: status %d, %v", n.Name, timeout, status, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 }
 
