@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
@@ -44,14 +45,14 @@ func TestPoolReconnectDropsNoJobs(t *testing.T) {
 	}
 	// Jobs pulled beyond the workers wait in the client: the consumer has more pending than
 	// the workers hold.
-	waitFor(t, 10*time.Second, "jobs pulled ahead", func() bool {
+	testwait.Eventually(t, 10*time.Second, "jobs pulled ahead", func() bool {
 		info, err := h.Consumer.Info(context.Background())
 		return err == nil && info.NumAckPending > concurrency+1
 	})
 	queuetest.Restart(t, srv)
 	queuetest.WaitConnected(t, nc, 10*time.Second)
 	close(gw.release)
-	waitFor(t, s.AckWait-5*time.Second, "every result before AckWait", func() bool {
+	testwait.Eventually(t, s.AckWait-5*time.Second, "every result before AckWait", func() bool {
 		return p.count(p.names.ResultSubject("reconnect")) == n
 	})
 }
