@@ -165,7 +165,7 @@ func (e *Enqueuer) releaseOne(ctx context.Context, batchID, orderID string) erro
 	if err != nil {
 		return fmt.Errorf("batch: release %q: %w", orderID, unavailable(err))
 	}
-	if string(entry.Value()) != batchID {
+	if r, err := queue.DecodeReservation(entry.Value()); err != nil || r.BatchID != batchID {
 		return nil
 	}
 	if err := e.orders.Delete(ctx, key, jetstream.LastRevision(entry.Revision())); err != nil {
@@ -219,10 +219,10 @@ func (e *Enqueuer) batchState(ctx context.Context, batchID string) (State, error
 // it) the chunk is resolved key by key. It returns the rows this batch owns and the duplicates.
 func (e *Enqueuer) reserve(ctx context.Context, batchID string, rows []row) ([]row, []Duplicate, error) {
 	prefix := "$KV." + e.opts.Names.OrdersBucket + "."
-	value := []byte(batchID)
 	pctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	_, err := e.opts.Publisher.PublishAtomic(pctx, len(rows), func(i int, m *nats.Msg) {
-		m.Subject, m.Data = prefix+e.opts.Names.OrderKey(rows[i].id), value
+		m.Subject = prefix + e.opts.Names.OrderKey(rows[i].id)
+		m.Data = queue.Reservation{BatchID: batchID, Digest: rows[i].digest}.Encode()
 		m.Header.Set(queue.HeaderExpectedLastSubjectSeq, "0")
 	})
 	cancel()
@@ -239,7 +239,7 @@ func (e *Enqueuer) reserve(ctx context.Context, batchID string, rows []row) ([]r
 	ours := rows[:0:0]
 	var dups []Duplicate
 	for _, r := range rows {
-		owner, err := e.reserveOne(ctx, batchID, r.id)
+		owner, err := e.reserveOne(ctx, batchID, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -252,20 +252,26 @@ func (e *Enqueuer) reserve(ctx context.Context, batchID string, rows []row) ([]r
 	return ours, dups, nil
 }
 
-// reserveOne returns the batch that owns orderID, claiming it for batchID if nobody does.
-func (e *Enqueuer) reserveOne(ctx context.Context, batchID, orderID string) (string, error) {
+// reserveOne returns the batch that owns r's client_orderid, claiming it for batchID (bound to
+// r's content digest) if nobody does.
+func (e *Enqueuer) reserveOne(ctx context.Context, batchID string, r row) (string, error) {
+	orderID := r.id
 	key := e.opts.Names.OrderKey(orderID)
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
 	for range 3 {
 		entry, err := e.orders.Get(ctx, key)
 		if err == nil {
-			return string(entry.Value()), nil
+			owner, err := queue.DecodeReservation(entry.Value())
+			if err != nil {
+				return "", fmt.Errorf("batch: reservation of %q: %w: %w", orderID, ErrInconsistent, err)
+			}
+			return owner.BatchID, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return "", fmt.Errorf("batch: reservation of %q: %w", orderID, unavailable(err))
 		}
-		_, err = e.orders.Create(ctx, key, []byte(batchID))
+		_, err = e.orders.Create(ctx, key, queue.Reservation{BatchID: batchID, Digest: r.digest}.Encode())
 		if err == nil {
 			return batchID, nil
 		}

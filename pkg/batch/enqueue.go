@@ -252,9 +252,10 @@ func (t *tally) add(c chunkMarker) {
 // row is what a chunk keeps of a job: its id, line and encoded job message (not the Job, to keep
 // the chunks in flight small).
 type row struct {
-	id   string
-	line int
-	data []byte // job.JobMessage JSON
+	id     string
+	line   int
+	data   []byte // job.JobMessage JSON
+	digest string // job.ContentDigest, bound into the row's reservation
 }
 
 type chunkWork struct {
@@ -360,11 +361,11 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 		if err != nil {
 			return fmt.Errorf("batch: %s changed since it was validated: %w: %w", in.Name, ErrInconsistent, err)
 		}
-		data, err := e.encodeJob(p.BatchID, j)
+		data, digest, err := e.encodeJob(p.BatchID, j)
 		if err != nil {
 			return err
 		}
-		cur.rows = append(cur.rows, row{id: j.ClientOrderID, line: j.Line, data: data})
+		cur.rows = append(cur.rows, row{id: j.ClientOrderID, line: j.Line, data: data, digest: digest})
 		if len(cur.rows) == size && !send() {
 			return nil
 		}

@@ -55,9 +55,8 @@ func TestEnqueuePublishesEveryRowOnce(t *testing.T) {
 	}
 	// Every client_orderid is reserved for this batch.
 	for _, id := range []string{"o-0", "o-617", "o-1233"} {
-		v, err := e.h.Orders.Get(context.Background(), queue.Token(id))
-		if err != nil || string(v.Value()) != p.BatchID {
-			t.Errorf("reservation of %s = %v, %v", id, v, err)
+		if r := reservation(t, e, id); r.BatchID != p.BatchID {
+			t.Errorf("reservation of %s = %+v", id, r)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/queue"
 )
 
 // ErrBatchRunning: a retry was asked for a batch whose summary is not out yet (state publishing
@@ -90,14 +91,20 @@ func (e *Enqueuer) retryRow(ctx context.Context, batchID string, j job.Job) (Ret
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	owner, err := e.orders.Get(ctx, e.opts.Names.OrderKey(j.ClientOrderID))
+	resKey := e.opts.Names.OrderKey(j.ClientOrderID)
+	owner, err := e.orders.Get(ctx, resKey)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		return refuse("not reserved: the row was never enqueued; enqueue it as a new batch")
 	case err != nil:
 		return row, false, fmt.Errorf("batch: retry: reservation of %q: %w", j.ClientOrderID, unavailable(err))
-	case string(owner.Value()) != batchID:
-		return refuse("belongs to batch %s", owner.Value())
+	}
+	res, err := queue.DecodeReservation(owner.Value())
+	if err != nil {
+		return refuse("its reservation cannot be read (%v); a person must look", err)
+	}
+	if res.BatchID != batchID {
+		return refuse("belongs to batch %s", res.BatchID)
 	}
 	key := e.opts.Names.LedgerKey(batchID, j.ClientOrderID)
 	kve, err := e.ledger.Get(ctx, key)
@@ -132,9 +139,18 @@ func (e *Enqueuer) retryRow(ctx context.Context, batchID string, j job.Job) (Ret
 	default:
 		return refuse("%s", whyNotUnsent(&en))
 	}
-	data, err := e.encodeJob(batchID, j) // sealed as enqueue seals it
+	data, digest, err := e.encodeJob(batchID, j) // sealed as enqueue seals it
 	if err != nil {
 		return row, false, fmt.Errorf("batch: retry: %w", err)
+	}
+	if res.Digest != digest {
+		// A corrected row (or one reserved before the content binding): the worker pays only
+		// content that matches the reservation, so bind the row's new content first. Only a row
+		// the ledger proves unsent gets here.
+		res.Digest = digest
+		if _, err := e.orders.Update(ctx, resKey, res.Encode(), owner.Revision()); err != nil {
+			return row, false, fmt.Errorf("batch: retry: rebind the reservation of line %d (its ledger entry is put back; run the retry again): %w", j.Line, unavailable(err))
+		}
 	}
 	id := e.opts.Names.GenerationMsgID(e.opts.Names.JobMsgID(batchID, j.ClientOrderID), row.Generation)
 	if _, err := e.js.Publish(ctx, e.opts.Names.JobSubject(batchID), data, jetstream.WithMsgID(id)); err != nil {

@@ -121,9 +121,8 @@ func TestRetryPutsBackOnlyProvenUnsentRows(t *testing.T) {
 		if got.State != payout.StatePendingRetry || got.Generation != 1 || got.Result != "" || got.DeadLetter != "" || got.Failures != 0 {
 			t.Errorf("%s ledger after retry %+v, want pending_retry generation 1, no result", coid, got)
 		}
-		owner, err := e.h.Orders.Get(context.Background(), queue.Token(coid))
-		if err != nil || string(owner.Value()) != id {
-			t.Errorf("%s reservation %v, %v: want kept for %s", coid, owner, err, id)
+		if owner := reservation(t, e, coid); owner.BatchID != id {
+			t.Errorf("%s reservation %+v: want kept for %s", coid, owner, id)
 		}
 	}
 	after, ids := jobsInStream(t, e, id)

@@ -28,7 +28,7 @@ func TestJobSizeMeasuresTheSealedJob(t *testing.T) {
 		{Name: "credit_card_number", Value: "4111111111111111"}, {Name: "card_printed_name", Value: "ANN LEE"},
 		{Name: "expire_month", Value: "12"}, {Name: "expire_year", Value: "2099"},
 	}}
-	data, err := (&Enqueuer{opts: Options{Seal: keys}}).encodeJob("B", j)
+	data, _, err := (&Enqueuer{opts: Options{Seal: keys}}).encodeJob("B", j)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,8 +160,10 @@ func TestRefusedChunkLeavesItsRowsEnqueueable(t *testing.T) {
 					t.Errorf("reservation of %s (refused chunk) = %v, want released", id, err)
 				}
 			}
-			if v, err := h.Orders.Get(context.Background(), queue.Token("full-0")); err != nil || string(v.Value()) != "full-1" {
-				t.Errorf("reservation of full-0 (stored chunk) = %v, %v", v, err)
+			if v, err := h.Orders.Get(context.Background(), queue.Token("full-0")); err != nil {
+				t.Errorf("reservation of full-0 (stored chunk): %v", err)
+			} else if r, _ := queue.DecodeReservation(v.Value()); r.BatchID != "full-1" {
+				t.Errorf("reservation of full-0 (stored chunk) = %+v", r)
 			}
 			// The rows are enqueueable: fix the cause and run the same command again.
 			cfg := h.Jobs.CachedInfo().Config

@@ -13,17 +13,19 @@ import (
 )
 
 // ErrNotEnqueued is wrapped by the refusal of a job that enqueue did not publish: its batch has no
-// manifest, its client_orderid is not reserved for its batch, or it came on another batch's
-// subject. Such a job is dead-lettered and never sent.
+// manifest, its client_orderid is not reserved for its batch, it came on another batch's
+// subject, or its payout content is not what enqueue reserved for the row. Such a job is
+// dead-lettered and never sent.
 var ErrNotEnqueued = errors.New("payout: job was not enqueued")
 
 // maxAdmittedBatches bounds the manifests remembered by one machine; past it the memory starts
 // over (a manifest read per batch, not per job).
 const maxAdmittedBatches = 4096
 
-// admission decides whether a job may be paid for the first time: only a job that enqueue
-// published is, i.e. its batch has a manifest and its client_orderid reservation names its
-// batch. Manifests seen once are remembered (a manifest is never taken back while its jobs
+// admission decides whether a job may be paid: only a job that enqueue published is, i.e. its
+// batch has a manifest, its client_orderid reservation names its batch, and the job's payout
+// content is the content enqueue bound into the reservation (job.ContentDigest; a reservation of
+// an older enqueue carries none and binds nothing). Manifests seen once are remembered (a manifest is never taken back while its jobs
 // run); the reservation is read before every first send and never remembered.
 type admission struct {
 	batches jetstream.KeyValue
@@ -58,8 +60,16 @@ func (a *admission) check(ctx context.Context, subject string, v jobView) error 
 	if err != nil {
 		return fmt.Errorf("payout: reservation of %q: %w", v.Job.ClientOrderID, err)
 	}
-	if owner := string(e.Value()); owner != v.BatchID {
-		return refuse("client_orderid %q is reserved by batch %q", v.Job.ClientOrderID, owner)
+	res, err := queue.DecodeReservation(e.Value())
+	if err != nil {
+		return refuse("client_orderid %q: %v", v.Job.ClientOrderID, err)
+	}
+	if res.BatchID != v.BatchID {
+		return refuse("client_orderid %q is reserved by batch %q", v.Job.ClientOrderID, res.BatchID)
+	}
+	// A reservation of an older enqueue has no digest: its content cannot be checked.
+	if res.Digest != "" && res.Digest != v.Digest {
+		return refuse("client_orderid %q: the job's payout content (amount, currency, destination or another parameter) is not what enqueue reserved for the row", v.Job.ClientOrderID)
 	}
 	return nil
 }

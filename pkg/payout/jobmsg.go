@@ -19,7 +19,10 @@ type jobView struct {
 	Job         job.Job
 	Destination string    // masked, from the opened parameters
 	EnqueuedAt  time.Time // the stream's timestamp of the job message
-	msg         job.JobMessage
+	// Digest is job.ContentDigest of the opened job: what the gateway would receive. The
+	// admission compares it with the one enqueue bound into the row's reservation.
+	Digest string
+	msg    job.JobMessage
 }
 
 func (v jobView) row() Row {
@@ -67,7 +70,8 @@ func decodeJob(data []byte, o job.Opener) (jobView, error) {
 	if err != nil {
 		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
-	return jobView{BatchID: m.BatchID, Job: j, Destination: clearJob.MaskedDestination(), msg: m}, nil
+	return jobView{BatchID: m.BatchID, Job: j, Destination: clearJob.MaskedDestination(),
+		Digest: job.ContentDigest(m.BatchID, clearJob), msg: m}, nil
 }
 
 // identify reads only the row's identity from a job message that does not decode; fields it

@@ -142,18 +142,28 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	if err != nil {
 		return infra(err)
 	}
-	if entry == nil {
-		// No payout was ever licensed for this row: only a job that enqueue published may be
-		// paid (a manifest, and the client_orderid reserved for its batch).
+	// Only a job that enqueue published may be paid (a manifest, the client_orderid reserved for
+	// its batch, its content the reserved content). Checked before a row's first ledger write
+	// and again before every payout request, so that a job naming a real row with other
+	// content is never sent, whatever state the real row's entry is in.
+	admitted := false
+	admit := func() (Decision, bool) {
 		actx, cancel := m.io(ctx)
 		err := m.admit.check(actx, msg.Subject(), v)
 		cancel()
 		if errors.Is(err, ErrNotEnqueued) {
 			d := m.cls.Decide(Input{Event: EventNotEnqueued, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
-			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason)
+			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason), false
 		}
 		if err != nil {
-			return infra(err)
+			return infra(err), false
+		}
+		admitted = true
+		return Decision{}, true
+	}
+	if entry == nil {
+		if d, ok := admit(); !ok {
+			return d
 		}
 	}
 	in := Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
@@ -161,6 +171,11 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	var params []Param // opened right before the attempt's ledger write and request
 	for range maxSteps {
 		d := m.cls.Decide(in)
+		if d.Step == StepSubmit && !admitted {
+			if d, ok := admit(); !ok {
+				return d
+			}
+		}
 		if d.Step == StepSubmit && m.limiter != nil {
 			// Wait for the rate limit before the ledger counts the attempt.
 			if err := m.wait(limitContext(ctx, ratelimit.KindPayout, row.BatchID), msg); err != nil {

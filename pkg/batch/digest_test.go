@@ -1,0 +1,94 @@
+package batch_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/payrun/payrun/pkg/batch"
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/seal"
+)
+
+func testSealer(t *testing.T) *seal.Keyring {
+	t.Helper()
+	k, err := seal.Parse([]byte("k1 "+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{5}, seal.KeySize))), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// reservation reads a client_orderid's reservation.
+func reservation(t *testing.T, e env, coid string) queue.Reservation {
+	t.Helper()
+	kve, err := e.h.Orders.Get(context.Background(), queue.Token(coid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := queue.DecodeReservation(kve.Value())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// rowDigest is the content digest of the row of csv whose client_orderid is coid.
+func rowDigest(t *testing.T, batchID, csv, coid string) string {
+	t.Helper()
+	rd := job.NewReader(strings.NewReader(csv), "f.csv")
+	for {
+		j, err := rd.Next()
+		if err != nil {
+			t.Fatalf("row %s: %v", coid, err)
+		}
+		if j.ClientOrderID == coid {
+			return job.ContentDigest(batchID, j)
+		}
+	}
+}
+
+// enqueue binds each row's payout content (its digest, taken in clear before sealing) into the
+// row's client_orderid reservation, and `enqueue --retry` of a corrected row binds the corrected
+// content before it publishes the row again, so that the worker pays the put-back row and
+// nothing else under its client_orderid.
+//
+// Protects I1 (only the content enqueue accepted is paid) and I5 (a put-back row is payable).
+func TestReservationBindsRowContent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const id = "BIND-1"
+	csv := csvRows("bd", 0, 3)
+	in := stringInput("bd.csv", csv)
+	en := e.enqueuer(t, batch.Options{Seal: testSealer(t)})
+	if _, err := en.Enqueue(context.Background(), in, plan(t, in, id)); err != nil {
+		t.Fatal(err)
+	}
+	for _, coid := range []string{"bd-0", "bd-1", "bd-2"} {
+		if r := reservation(t, e, coid); r.BatchID != id || r.Digest != rowDigest(t, id, csv, coid) {
+			t.Fatalf("%s reservation %+v, want batch %s bound to the row's content digest", coid, r, id)
+		}
+	}
+	putEntry(t, e, id, "bd-1", payout.Entry{State: payout.StateReported, Result: job.StatusError,
+		ErrorCode: payout.CodeDeadLetter, DeadLetter: "failures 10 reached max_failures 10"})
+	completeManifest(t, e, id)
+	fixed := strings.Replace(csv, "bd-1,5,JPY,1234567801", "bd-1,7,JPY,1234567899", 1)
+	if fixed == csv {
+		t.Fatal("the test's correction did not apply")
+	}
+	fin := stringInput("bd-fixed.csv", fixed)
+	rep, err := en.Retry(context.Background(), fin, plan(t, fin, id))
+	if err != nil || len(rep.PutBack) != 1 {
+		t.Fatalf("retry: %+v, %v", rep, err)
+	}
+	if r := reservation(t, e, "bd-1"); r.Digest != rowDigest(t, id, fixed, "bd-1") {
+		t.Fatalf("the corrected row's reservation %+v is not bound to its corrected content", r)
+	}
+	if r := reservation(t, e, "bd-0"); r.Digest != rowDigest(t, id, csv, "bd-0") {
+		t.Fatalf("a refused row's reservation changed: %+v", r)
+	}
+}
