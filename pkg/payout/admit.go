@@ -44,34 +44,46 @@ func newAdmission(batches, orders jetstream.KeyValue, names queue.Names) *admiss
 // ErrNotEnqueued (with the reason) when it must never be, or another error when the buckets
 // cannot be read (the job is then handed back).
 func (a *admission) check(ctx context.Context, subject string, v jobView) error {
-	refuse := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrNotEnqueued, fmt.Sprintf(format, args...))
-	}
-	if want := a.names.JobSubject(v.BatchID); subject != want {
-		return refuse("batch %q published on subject %q, not %q", v.BatchID, subject, want)
-	}
-	if err := a.manifest(ctx, v.BatchID); err != nil {
+	res, err := a.reserved(ctx, subject, v.BatchID, v.Job.ClientOrderID)
+	if err != nil {
 		return err
-	}
-	e, err := a.orders.Get(ctx, a.names.OrderKey(v.Job.ClientOrderID))
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return refuse("client_orderid %q is not reserved", v.Job.ClientOrderID)
-	}
-	if err != nil {
-		return fmt.Errorf("payout: reservation of %q: %w", v.Job.ClientOrderID, err)
-	}
-	res, err := queue.DecodeReservation(e.Value())
-	if err != nil {
-		return refuse("client_orderid %q: %v", v.Job.ClientOrderID, err)
-	}
-	if res.BatchID != v.BatchID {
-		return refuse("client_orderid %q is reserved by batch %q", v.Job.ClientOrderID, res.BatchID)
 	}
 	// A reservation of an older enqueue has no digest: its content cannot be checked.
 	if res.Digest != "" && res.Digest != v.Digest {
 		return refuse("client_orderid %q: the job's payout content (amount, currency, destination or another parameter) is not what enqueue reserved for the row", v.Job.ClientOrderID)
 	}
 	return nil
+}
+
+// reserved checks the row's identity only (subject, manifest, reservation naming the batch) and
+// returns its reservation; errors as check's.
+func (a *admission) reserved(ctx context.Context, subject, batch, coid string) (queue.Reservation, error) {
+	if want := a.names.JobSubject(batch); subject != want {
+		return queue.Reservation{}, refuse("batch %q published on subject %q, not %q", batch, subject, want)
+	}
+	if err := a.manifest(ctx, batch); err != nil {
+		return queue.Reservation{}, err
+	}
+	e, err := a.orders.Get(ctx, a.names.OrderKey(coid))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return queue.Reservation{}, refuse("client_orderid %q is not reserved", coid)
+	}
+	if err != nil {
+		return queue.Reservation{}, fmt.Errorf("payout: reservation of %q: %w", coid, err)
+	}
+	res, err := queue.DecodeReservation(e.Value())
+	if err != nil {
+		return queue.Reservation{}, refuse("client_orderid %q: %v", coid, err)
+	}
+	if res.BatchID != batch {
+		return queue.Reservation{}, refuse("client_orderid %q is reserved by batch %q", coid, res.BatchID)
+	}
+	return res, nil
+}
+
+// refuse is an admission refusal: an error wrapping ErrNotEnqueued with the reason.
+func refuse(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotEnqueued, fmt.Sprintf(format, args...))
 }
 
 // manifest checks (once per batch) that the batch has a manifest naming it.

@@ -56,10 +56,11 @@ const (
 	EventInfraError               // the ledger or the stream failed (Err)
 	EventInterrupted              // the worker is shutting down before the step finished
 	EventNotEnqueued              // the job was not published by enqueue (Err says why): never sent
+	EventUnreadable               // the job names an enqueued row but cannot be decoded or opened (Err): never sent
 )
 
 func (e Event) String() string {
-	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted", "not_enqueued"}[e]
+	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted", "not_enqueued", "unreadable"}[e]
 }
 
 // Row identifies the job being decided.
@@ -118,6 +119,13 @@ const (
 	CodeRefusedRepeat        = "REFUSED_REPEAT"         // a repeated request was refused; the earlier one may have paid
 	CodeDeadLetterUnresolved = "DEAD_LETTER_UNRESOLVED" // dead-lettered (delivery limit) while a payout may exist
 	CodeUnlistedStatus       = "UNLISTED_FINAL_STATUS"  // the gateway called a status final that the worker does not know
+)
+
+// Codes of rows that end "error" because their job message could not be read, before anything
+// was sent (Entry.ProvenUnsent accepts them, so `enqueue --retry` can put the row back).
+const (
+	CodeDataKeyUnavailable = "DATA_KEY_UNAVAILABLE" // its sealed parameters name a data key this worker does not have
+	CodeUndecodable        = "UNDECODABLE_JOB"      // its job message does not decode (or its sealed values do not open)
 )
 
 // Classifier is the one function that decides every outcome.
@@ -188,6 +196,8 @@ func (c *Classifier) decide(in Input) Decision {
 			next = c.waiting(in)
 		}
 		return Decision{Action: ActionNakDelay, Next: next, Reason: "interrupted by shutdown: handed back", Level: zerolog.InfoLevel}
+	case EventUnreadable:
+		return c.onUnreadable(in)
 	case EventDelivery:
 		return c.onDelivery(in)
 	case EventPayout:
@@ -198,6 +208,32 @@ func (c *Classifier) decide(in Input) Decision {
 		return c.onReported(in)
 	}
 	return c.stuck(in, fmt.Sprintf("unknown event %d", in.Event))
+}
+
+// onUnreadable ends a row of a real batch (manifest and reservation agree) whose job message
+// cannot be read: with a final error and a documented code when the ledger proves nothing was
+// ever sent (no entry, or pending_retry), so that the row has its result and can be put back
+// once the cause is fixed; else (a payout may exist) a dead letter only, for a person.
+func (c *Classifier) onUnreadable(in Input) Decision {
+	e := in.Entry
+	if e != nil && (e.State == StateFinal || e.State == StateReported) {
+		return c.onDelivery(in) // decided already: publish the result, or ack
+	}
+	if mayHavePaid(e) {
+		return Decision{Action: ActionTerm, Step: StepDeadLetter, Level: zerolog.ErrorLevel,
+			Reason: fmt.Sprintf("never sent: the job cannot be read (%v) and a payout of its row may exist (ledger state %s): a person must look", in.Err, e.State)}
+	}
+	code := CodeUndecodable
+	if errors.Is(in.Err, ErrDataKeyUnavailable) {
+		code = CodeDataKeyUnavailable
+	}
+	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
+	if e != nil {
+		next = *e
+	}
+	reason := fmt.Sprintf("job cannot be read: %v", in.Err)
+	next.DeadLetter = reason
+	return c.finish(&next, in.Now, job.StatusError, code, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 
 // waiting is the entry a new row gets when it is handed back before its first request (no

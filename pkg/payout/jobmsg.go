@@ -7,10 +7,17 @@ import (
 	"time"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/seal"
 )
 
 // ErrUndecodable marks a job message the machine cannot decode.
 var ErrUndecodable = errors.New("payout: undecodable job message")
+
+// ErrDataKeyUnavailable marks a job message that decodes but whose sealed parameters this
+// worker cannot open for want of the data key (no key file, or a key file without the key the
+// values name). It also wraps ErrUndecodable. Once the key is back, `enqueue --retry` can put the
+// row back.
+var ErrDataKeyUnavailable = fmt.Errorf("%w: the data key of its sealed parameters is not in this worker's key file", ErrUndecodable)
 
 // jobView is what the machine needs from one job message. Job's sealed parameters stay sealed;
 // params opens them right before the request is signed.
@@ -64,7 +71,11 @@ func decodeJob(data []byte, o job.Opener) (jobView, error) {
 	}
 	opened, err := m.Open(o)
 	if err != nil {
-		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
+		sealed := jobView{BatchID: m.BatchID, Job: j, Destination: "unknown (sealed)"}
+		if o == nil || errors.Is(err, seal.ErrUnknownKey) {
+			return sealed, fmt.Errorf("%w: %w", ErrDataKeyUnavailable, err)
+		}
+		return sealed, fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
 	clearJob, err := opened.Job()
 	if err != nil {
@@ -74,14 +85,24 @@ func decodeJob(data []byte, o job.Opener) (jobView, error) {
 		Digest: job.ContentDigest(m.BatchID, clearJob), msg: m}, nil
 }
 
-// identify reads only the row's identity from a job message that does not decode; fields it
-// cannot read stay empty.
+// identify reads only the row's identity (and its amount, when it parses) from a job message
+// that does not decode; fields it cannot read stay empty.
 func identify(data []byte) jobView {
 	var id struct {
 		BatchID       string `json:"batch_id"`
 		ClientOrderID string `json:"client_orderid"`
 		Line          int    `json:"line"`
+		Amount        string `json:"amount"`
+		Currency      string `json:"currency"`
 	}
 	_ = json.Unmarshal(data, &id) // best effort: the decode error is what is reported
-	return jobView{BatchID: id.BatchID, Job: job.Job{ClientOrderID: id.ClientOrderID, Line: id.Line}}
+	amount, _ := job.ParseAmount(id.Amount, id.Currency)
+	return jobView{BatchID: id.BatchID, Job: job.Job{ClientOrderID: id.ClientOrderID, Line: id.Line, Amount: amount},
+		Destination: "unknown (undecodable)"}
+}
+
+// namesRow reports whether an undecodable view names a row well enough to end it with a
+// result: batch (agreeing with the subject's), client_orderid and a valid amount.
+func (v jobView) namesRow(subjectBatch string) bool {
+	return v.BatchID != "" && v.BatchID == subjectBatch && v.Job.ClientOrderID != "" && v.Job.Amount.Currency != ""
 }

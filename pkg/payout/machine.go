@@ -114,11 +114,26 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	}
 	v, err := decodeJob(msg.Data(), m.keys)
 	v.EnqueuedAt = enqueuedAt
+	event, readErr := EventDelivery, error(nil)
 	if err != nil {
 		row := v.row() // what the payload tells of the row; the subject names the batch
 		row.BatchID = batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())
-		d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
-		return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason+": "+err.Error())
+		// A job naming a row of a real batch (manifest and reservation agree) ends the row with
+		// a result when nothing was sent; anything else is a foreign message: dead letter only.
+		var aerr error = ErrNotEnqueued
+		if v.namesRow(row.BatchID) {
+			actx, cancel := m.io(ctx)
+			_, aerr = m.admit.reserved(actx, msg.Subject(), row.BatchID, row.ClientOrderID)
+			cancel()
+		}
+		if errors.Is(aerr, ErrNotEnqueued) {
+			d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason+": "+err.Error())
+		}
+		if aerr != nil {
+			return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: aerr})
+		}
+		event, readErr = EventUnreadable, err
 	}
 	row := v.row()
 	ctx = submit.WithBatch(ctx, row.BatchID) // the gateway client's log lines name the batch
@@ -161,12 +176,12 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		admitted = true
 		return Decision{}, true
 	}
-	if entry == nil {
+	if entry == nil && event == EventDelivery {
 		if d, ok := admit(); !ok {
 			return d
 		}
 	}
-	in := Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
+	in := Input{Event: event, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: readErr}
 	var callDeadline time.Time
 	var params []Param // opened right before the attempt's ledger write and request
 	for range maxSteps {
@@ -201,7 +216,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 				if entry, rev, err = m.get(ctx, key); err != nil {
 					return infra(err)
 				}
-				in = Input{Event: EventDelivery, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
+				in = Input{Event: event, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: readErr}
 				continue
 			}
 			if err != nil {
@@ -238,6 +253,8 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			m.met.gatewayCall("status", out, time.Since(start))
 			m.met.polls.Inc()
 			in = Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
+		case StepDeadLetter:
+			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason)
 		case StepReport:
 			_ = msg.InProgress() // the summary check may read a whole batch's results
 			if err := m.report(ctx, v, entry, msg, seq, dl); err != nil {

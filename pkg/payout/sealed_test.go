@@ -89,8 +89,11 @@ func TestSealedJobPaidAfterKeyRotation(t *testing.T) {
 }
 
 // A sealed job the worker cannot open (no key file, a key file without its key, a value copied
-// from another row) is never sent: it is dead-lettered as undecodable, and the reason names no
-// value.
+// from another row) is never sent: it is dead-lettered, and the reason names no value. The row
+// is enqueued, so it also ends with an error result whose code says why (see
+// TestUnreadableJobOfRealRowEndsProvenUnsent).
+//
+// Protects I1.
 func TestUnopenableSealedJobIsNeverSent(t *testing.T) {
 	t.Parallel()
 	k1 := testKeyring(t, "k1")
@@ -121,8 +124,8 @@ func TestUnopenableSealedJobIsNeverSent(t *testing.T) {
 			if len(gw.sent) != 0 {
 				t.Fatalf("payout sent: %v", gw.sent)
 			}
-			if d.Action != ActionTerm {
-				t.Errorf("action %s, want term", d.Action)
+			if d.Action != ActionAck || d.ResultStatus != job.StatusError {
+				t.Errorf("decision %+v, want the row ended with an error result", d)
 			}
 			dls := e.deadLetters("B1")
 			if len(dls) != 1 || strings.Contains(dls[0].Reason, "1234567890") || strings.Contains(dls[0].Reason, "9999999999") {
