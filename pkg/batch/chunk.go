@@ -43,6 +43,9 @@ func (e *Enqueuer) processChunk(ctx context.Context, batchID string, w chunkWork
 	if err != nil {
 		return chunkMarker{}, err
 	}
+	if err := e.recordRows(ctx, batchID, w.idx, ours); err != nil {
+		return chunkMarker{}, err
+	}
 	mk := chunkMarker{BatchID: batchID, Chunk: w.idx, Jobs: len(ours), Duplicates: len(dups)}
 	for _, d := range dups {
 		if len(mk.DuplicateSamples) < maxDuplicateSamples {
@@ -114,6 +117,9 @@ func (e *Enqueuer) refused(ctx context.Context, batchID string, w chunkWork, our
 	}
 	if err := e.release(ctx, batchID, ours); err != nil {
 		return chunkMarker{}, fmt.Errorf("batch: chunk %d refused (%w), and releasing its rows failed: %w", w.idx, cause, err)
+	}
+	if err := e.batches.Delete(ctx, e.opts.Names.RowsKey(batchID, w.idx)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return chunkMarker{}, fmt.Errorf("batch: chunk %d refused (%w), and dropping its row record failed: %w", w.idx, cause, unavailable(err))
 	}
 	// A concurrent run of this batch may have stored the chunk meanwhile: then its rows are
 	// enqueued and must stay reserved for this batch.
@@ -280,4 +286,25 @@ func (e *Enqueuer) reserveOne(ctx context.Context, batchID string, r row) (strin
 		}
 	}
 	return "", fmt.Errorf("batch: reserve %q: %w: key keeps changing", orderID, ErrInconsistent)
+}
+
+// recordRows stores the chunk's row record (queue.RowRecord) in the batches bucket before its
+// jobs are published: the worker reads it only for a row whose reservation was lost, to tell a
+// row this batch enqueued (which then ends with a result) from a job naming it that enqueue never
+// published (dead-lettered only). Writing it again is harmless.
+func (e *Enqueuer) recordRows(ctx context.Context, batchID string, chunk int, rows []row) error {
+	hashes := make([][]byte, len(rows))
+	for i, r := range rows {
+		hashes[i] = queue.RowHash(r.id, r.digest)
+	}
+	b, err := json.Marshal(queue.NewRowRecord(batchID, chunk, hashes))
+	if err != nil {
+		return fmt.Errorf("batch: chunk %d: encode row record: %w", chunk, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	if _, err := e.batches.Put(ctx, e.opts.Names.RowsKey(batchID, chunk), b); err != nil {
+		return fmt.Errorf("batch: chunk %d: row record: %w", chunk, unavailable(err))
+	}
+	return nil
 }

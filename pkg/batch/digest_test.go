@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,5 +92,44 @@ func TestReservationBindsRowContent(t *testing.T) {
 	}
 	if r := reservation(t, e, "bd-0"); r.Digest != rowDigest(t, id, csv, "bd-0") {
 		t.Fatalf("a refused row's reservation changed: %+v", r)
+	}
+}
+
+// enqueue records each chunk's rows (client_orderid + content digest) in the batches bucket
+// before publishing the chunk, so that the worker can vouch for a row whose reservation is lost
+// with broker data, and only for such a row with the content enqueue published.
+//
+// Protects I2 (a row whose reservation is lost still gets its result) and I1 (a job with another
+// content is never vouched for).
+func TestEnqueueRecordsEveryChunksRows(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const id = "REC-1"
+	csv := csvRows("rc", 0, 5)
+	in := stringInput("rc.csv", csv)
+	if _, err := e.enqueuer(t, batch.Options{ChunkSize: 2}).Enqueue(context.Background(), in, plan(t, in, id)); err != nil {
+		t.Fatal(err)
+	}
+	names := queue.DefaultNames()
+	var recs []queue.RowRecord
+	for chunk := range 3 {
+		kve, err := e.h.Batches.Get(context.Background(), names.RowsKey(id, chunk))
+		if err != nil {
+			t.Fatalf("chunk %d record: %v", chunk, err)
+		}
+		var r queue.RowRecord
+		if err := json.Unmarshal(kve.Value(), &r); err != nil || r.BatchID != id || r.Chunk != chunk {
+			t.Fatalf("chunk %d record %+v, %v", chunk, r, err)
+		}
+		recs = append(recs, r)
+	}
+	for i := range 5 {
+		coid := fmt.Sprintf("rc-%d", i)
+		if !recs[i/2].Holds(queue.RowHash(coid, rowDigest(t, id, csv, coid))) {
+			t.Errorf("%s is not in its chunk's record", coid)
+		}
+		if recs[i/2].Holds(queue.RowHash(coid, "sha256-v1:other")) {
+			t.Errorf("%s with another content is in its chunk's record", coid)
+		}
 	}
 }

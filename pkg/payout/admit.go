@@ -18,6 +18,13 @@ import (
 // dead-lettered and never sent.
 var ErrNotEnqueued = errors.New("payout: job was not enqueued")
 
+// ErrReservationLost is wrapped when a job's batch has a manifest and the job came on its
+// subject, but its client_orderid has no reservation (none, or a delete or purge marker): either
+// a job enqueue never published, or a row whose reservation was lost with broker data. The
+// machine tells them apart (vouched): a vouched row is looked up and followed, never sent; any
+// other job is refused (ErrNotEnqueued).
+var ErrReservationLost = errors.New("payout: reservation lost")
+
 // maxAdmittedBatches bounds the manifests remembered by one machine; past it the memory starts
 // over (a manifest read per batch, not per job).
 const maxAdmittedBatches = 4096
@@ -66,7 +73,7 @@ func (a *admission) reserved(ctx context.Context, subject, batch, coid string) (
 	}
 	e, err := a.orders.Get(ctx, a.names.OrderKey(coid))
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return queue.Reservation{}, refuse("client_orderid %q is not reserved", coid)
+		return queue.Reservation{}, fmt.Errorf("%w: client_orderid %q is not reserved", ErrReservationLost, coid)
 	}
 	if err != nil {
 		return queue.Reservation{}, fmt.Errorf("payout: reservation of %q: %w", coid, err)
@@ -114,4 +121,32 @@ func (a *admission) manifest(ctx context.Context, batch string) error {
 	a.seen[batch] = true
 	a.mu.Unlock()
 	return nil
+}
+
+// vouched reports whether enqueue recorded the row (client_orderid and content digest) in one of
+// its batch's chunk records (queue.RowRecord): read only for a row whose reservation is lost.
+func (a *admission) vouched(ctx context.Context, v jobView) (bool, error) {
+	keys, err := a.batches.ListKeysFiltered(ctx, a.names.RowsKeys(v.BatchID))
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("payout: row records of %s: %w", v.BatchID, err)
+	}
+	h := queue.RowHash(v.Job.ClientOrderID, v.Digest)
+	for key := range keys.Keys() {
+		e, err := a.batches.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("payout: row record %s: %w", key, err)
+		}
+		var rec queue.RowRecord
+		if json.Unmarshal(e.Value(), &rec) == nil && rec.BatchID == v.BatchID && rec.Holds(h) {
+			_ = keys.Stop()
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -89,6 +89,9 @@ type Input struct {
 	Delivery Delivery
 	Now      time.Time
 	Err      error // EventInfraError
+	// Unbound: the row's reservation is lost (the row vouched for, but its job's content cannot
+	// be checked): look the order up and follow it, never send.
+	Unbound bool
 }
 
 // Decision is the classifier's answer. Next, when set, is written to the ledger (CAS) before
@@ -119,6 +122,7 @@ const (
 	CodeRefusedRepeat        = "REFUSED_REPEAT"         // a repeated request was refused; the earlier one may have paid
 	CodeDeadLetterUnresolved = "DEAD_LETTER_UNRESOLVED" // dead-lettered (delivery limit) while a payout may exist
 	CodeUnlistedStatus       = "UNLISTED_FINAL_STATUS"  // the gateway called a status final that the worker does not know
+	CodeReservationLost      = "RESERVATION_LOST"       // the row's reservation was lost and the gateway shows no order: never sent
 )
 
 // Codes of rows that end "error" because their job message could not be read, before anything
@@ -269,6 +273,9 @@ func (c *Classifier) onDelivery(in Input) Decision {
 	if e != nil && e.State != StateSubmitting && e.State != StatePendingRetry && e.State != StateLost {
 		return c.stuck(in, fmt.Sprintf("unknown ledger state %q", e.State))
 	}
+	if in.Unbound && (e == nil || e.State == StatePendingRetry) {
+		return c.reservationLost(in)
+	}
 	if lookupFirst(e, in.Delivery) {
 		return c.lookUpFirst(in)
 	}
@@ -306,6 +313,18 @@ func (c *Classifier) lookUpFirst(in Input) Decision {
 			Reason: fmt.Sprintf("attempt %d outcome unknown (%s): settling before the lookup", e.Attempts, e.State)}
 	}
 	return Decision{Step: StepLookup, Reason: fmt.Sprintf("settled (%s): look the order up by client_orderid", e.State)}
+}
+
+// reservationLost records that the row's reservation was lost (a lost entry: never sent again)
+// and settles before the lookup that decides how the row ends.
+func (c *Classifier) reservationLost(in Input) Decision {
+	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
+	if in.Entry != nil {
+		next = *in.Entry
+	}
+	next.State, next.Lost, next.Deadline = StateLost, LostReservation, in.Now
+	next.Reason = "the client_orderid reservation is lost: settle, then look the order up; never sent"
+	return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(&next, in.Now), Reason: next.Reason, Level: zerolog.WarnLevel}
 }
 
 // submit records attempt n as submitting (with the request's deadline) and sends it.
@@ -426,6 +445,9 @@ func (c *Classifier) onStatus(in Input) Decision {
 			if tombstone(e) {
 				return c.unresolved(&next, now, CodeTombstone, "the ledger entry was deleted or purged and the gateway shows no order: what the entry held is lost, the row is never paid again")
 			}
+			if e.Lost == LostReservation || in.Unbound {
+				return c.unresolved(&next, now, CodeReservationLost, reservationLostReason)
+			}
 			if c.atMaxAttempts(e) {
 				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			}
@@ -440,6 +462,8 @@ func (c *Classifier) onStatus(in Input) Decision {
 					"gateway answered error and holds no order: refused, never re-sent", zerolog.WarnLevel)
 			case c.atMaxAttempts(e):
 				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
+			case in.Unbound:
+				return c.unresolved(&next, now, CodeReservationLost, reservationLostReason)
 			}
 			next.Resent = true
 			d := c.submit(&next, now, e.Attempts+1, "lookup: definite no such order: re-submit")
@@ -466,6 +490,8 @@ func (c *Classifier) onStatus(in Input) Decision {
 	next.Reason = reason
 	return Decision{Action: ActionNakDelay, Next: &next, Delay: o.backoff(next.Failures), Reason: reason, Level: zerolog.WarnLevel}
 }
+
+const reservationLostReason = "the row's client_orderid reservation was lost and the gateway shows no order: the job's content cannot be checked, so it is never sent"
 
 func (c *Classifier) onReported(in Input) Decision {
 	e := in.Entry

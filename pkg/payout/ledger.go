@@ -33,6 +33,9 @@ const (
 const (
 	LostMissing = "missing" // no entry at all on a redelivery (a lost write, a recreated bucket)
 	LostDeleted = "deleted" // a delete or purge marker: a tombstone, never paid again
+	// LostReservation: the row's client_orderid reservation was lost (its row vouched for by
+	// enqueue's chunk record, or by its ledger entry): looked up and followed, never sent.
+	LostReservation = "reservation"
 )
 
 // EntryVersion is the ledger entry schema version.

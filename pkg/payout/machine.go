@@ -126,7 +126,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			_, aerr = m.admit.reserved(actx, msg.Subject(), row.BatchID, row.ClientOrderID)
 			cancel()
 		}
-		if errors.Is(aerr, ErrNotEnqueued) {
+		if errors.Is(aerr, ErrNotEnqueued) || errors.Is(aerr, ErrReservationLost) {
 			d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
 			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason+": "+err.Error())
 		}
@@ -161,11 +161,29 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	// its batch, its content the reserved content). Checked before a row's first ledger write
 	// and again before every payout request, so that a job naming a real row with other
 	// content is never sent, whatever state the real row's entry is in.
-	admitted := false
+	admitted, unbound := false, false
 	admit := func() (Decision, bool) {
 		actx, cancel := m.io(ctx)
+		defer cancel()
 		err := m.admit.check(actx, msg.Subject(), v)
-		cancel()
+		if errors.Is(err, ErrReservationLost) {
+			// A row whose reservation is lost is followed, never sent, when something vouches
+			// for it: its ledger entry (written only after an admitted delivery) or enqueue's
+			// record of its chunk. Anything else is a job enqueue never published.
+			vouched := entry != nil
+			if !vouched {
+				ok, verr := m.admit.vouched(actx, v)
+				if verr != nil {
+					return infra(verr), false
+				}
+				vouched = ok
+			}
+			if vouched {
+				admitted, unbound = true, true
+				return Decision{}, true
+			}
+			err = fmt.Errorf("%w: %w, and no record of enqueue vouches for the row", ErrNotEnqueued, err)
+		}
 		if errors.Is(err, ErrNotEnqueued) {
 			d := m.cls.Decide(Input{Event: EventNotEnqueued, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
 			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason), false
@@ -185,11 +203,18 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	var callDeadline time.Time
 	var params []Param // opened right before the attempt's ledger write and request
 	for range maxSteps {
+		in.Unbound = unbound
 		d := m.cls.Decide(in)
 		if d.Step == StepSubmit && !admitted {
 			if d, ok := admit(); !ok {
 				return d
 			}
+			if unbound {
+				continue // decide again: a row whose reservation is lost is never sent
+			}
+		}
+		if d.Step == StepSubmit && unbound {
+			return infra(fmt.Errorf("payout: a send decided for a row whose reservation is lost (refused)"))
 		}
 		if d.Step == StepSubmit && m.limiter != nil {
 			// Wait for the rate limit before the ledger counts the attempt.

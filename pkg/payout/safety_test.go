@@ -211,7 +211,7 @@ func TestEveryUnresolvedSaysWhy(t *testing.T) {
 	o := testOptions()
 	c := NewClassifier(o, zerolog.Nop())
 	codes := []string{CodeTombstone, CodeHorizon, CodeLookupFailed, CodeNotFoundUnprovable, CodeMaxAttempts,
-		CodeRefusedRepeat, CodeDeadLetterUnresolved, CodeUnlistedStatus}
+		CodeRefusedRepeat, CodeDeadLetterUnresolved, CodeUnlistedStatus, CodeReservationLost}
 	states := []*Entry{
 		nil,
 		{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(o.CallTimeout)},
