@@ -40,6 +40,7 @@ func payoutOptions(cfg config.Config) payout.Options {
 	o.MaxFailures = w.MaxFailures
 	o.MaxAttempts = w.MaxAttempts
 	o.BackoffInitial, o.BackoffMax = w.BackoffInitial, w.BackoffMax
+	o.CallbackRate, o.CallbackBurst = w.CallbackRate, w.CallbackBurst
 	o.Poll = payout.PollOptions{
 		FastInterval: w.Poll.FirstInterval,
 		FastPhase:    w.Poll.FastPhase,

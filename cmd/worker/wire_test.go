@@ -88,6 +88,9 @@ func TestConfigDefaultsArePackageDefaults(t *testing.T) {
 		t.Errorf("config defaults: max_attempts %d, backoff %s..%s; pkg/payout: %d, %s..%s",
 			po.MaxAttempts, po.BackoffInitial, po.BackoffMax, pd.MaxAttempts, pd.BackoffInitial, pd.BackoffMax)
 	}
+	if po.CallbackRate != pd.CallbackRate || po.CallbackBurst != pd.CallbackBurst {
+		t.Errorf("config callback_rate/burst %v/%d, pkg/payout %v/%d", po.CallbackRate, po.CallbackBurst, pd.CallbackRate, pd.CallbackBurst)
+	}
 	if po.Poll != pd.Poll {
 		t.Errorf("config poll defaults %+v, pkg/payout %+v", po.Poll, pd.Poll)
 	}

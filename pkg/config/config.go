@@ -135,6 +135,11 @@ type Worker struct {
 	Embedded        bool          `yaml:"embedded"`  // run an in-process JetStream server
 	StoreDir        string        `yaml:"store_dir"` // its store directory (empty: a temporary one)
 	Sandbox         bool          `yaml:"sandbox"`   // pay through the built-in sandbox gateway
+	// CallbackRate (lookups per second) and CallbackBurst bound the status lookups that verified
+	// gateway callbacks cause, per process; beyond them a callback is answered 503 (the gateway
+	// sends it again), so replayed callbacks cannot spend the budget payouts need.
+	CallbackRate  float64 `yaml:"callback_rate"`
+	CallbackBurst int     `yaml:"callback_burst"`
 }
 
 // Poll is the status polling cadence after an async-response (gateway notes §4).
@@ -280,6 +285,8 @@ func Default() Config {
 			BackoffInitial:  time.Second,
 			BackoffMax:      time.Minute,
 			ShutdownTimeout: 25 * time.Second,
+			CallbackRate:    5,
+			CallbackBurst:   20,
 		},
 		// Heartbeat and DeadAfter: pkg/ratelimit's defaults (1s, 3 * heartbeat).
 		RateLimit: RateLimit{Burst: 1, Heartbeat: time.Second, DeadAfter: 3 * time.Second,

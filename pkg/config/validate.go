@@ -196,6 +196,12 @@ func (c Config) Validate() error {
 		add("worker.poll.horizon", "must be at least worker.poll.first_interval (%s)", w.Poll.FirstInterval)
 	}
 	positive("worker.shutdown_timeout", w.ShutdownTimeout)
+	if !(w.CallbackRate > 0) {
+		add("worker.callback_rate", "must be above 0 (status lookups per second caused by callbacks), got %v", w.CallbackRate)
+	}
+	if w.CallbackBurst < 1 {
+		add("worker.callback_burst", "must be >= 1, got %d", w.CallbackBurst)
+	}
 	if w.StoreDir != "" && !w.Embedded {
 		add("worker.store_dir", "only used with worker.embedded: true")
 	}
