@@ -160,6 +160,13 @@ func TestRefusedChunkLeavesItsRowsEnqueueable(t *testing.T) {
 					t.Errorf("reservation of %s (refused chunk) = %v, want released", id, err)
 				}
 			}
+			// Nothing of the refused chunk may vouch for its released rows (docs/worker.md).
+			if _, err := h.Batches.Get(context.Background(), queue.DefaultNames().RowsKey("full-1", 1)); !errors.Is(err, jetstream.ErrKeyNotFound) {
+				t.Errorf("row record of the refused chunk: %v, want dropped", err)
+			}
+			if _, err := h.Batches.Get(context.Background(), queue.DefaultNames().RowsKey("full-1", 0)); err != nil {
+				t.Errorf("row record of the stored chunk: %v", err)
+			}
 			if v, err := h.Orders.Get(context.Background(), queue.Token("full-0")); err != nil {
 				t.Errorf("reservation of full-0 (stored chunk): %v", err)
 			} else if r, _ := queue.DecodeReservation(v.Value()); r.BatchID != "full-1" {

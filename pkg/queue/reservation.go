@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Reservation is the value of a client_orderid's key in the orders bucket: the batch that owns the
@@ -26,9 +27,13 @@ func (r Reservation) Encode() []byte {
 	return b
 }
 
-// DecodeReservation reads a reservation value: JSON, or an older enqueue's bare batch id.
+// DecodeReservation reads a reservation value: JSON, or an older enqueue's bare batch id (which
+// must be non-empty UTF-8).
 func DecodeReservation(v []byte) (Reservation, error) {
-	if len(v) == 0 || v[0] != '{' {
+	if len(v) == 0 || !utf8.Valid(v) {
+		return Reservation{}, fmt.Errorf("queue: reservation: not a batch id (%d bytes)", len(v))
+	}
+	if v[0] != '{' {
 		return Reservation{BatchID: string(v)}, nil
 	}
 	var r Reservation
