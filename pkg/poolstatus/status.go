@@ -168,7 +168,7 @@ func readBatches(ctx context.Context, js jetstream.JetStream, names queue.Names)
 	if err != nil {
 		return nil, fmt.Errorf("poolstatus: %w", err)
 	}
-	keys, err := kv.ListKeys(ctx)
+	keys, err := kv.ListKeysFiltered(ctx, "*") // manifests: one token; enqueue's chunk row records have more
 	if err != nil {
 		return nil, fmt.Errorf("poolstatus: list batches: %w", err)
 	}

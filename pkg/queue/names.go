@@ -19,7 +19,7 @@ type Names struct {
 	DeadSubjectPrefix    string // payouts.dead: dead letters on <prefix>.<batch>
 	Consumer             string // payout-workers: the durable pull consumer all workers share
 	BatchesBucket        string // PAYRUN_BATCHES: batch manifests, key <batch token>
-	OrdersBucket         string // PAYRUN_ORDERS: client_orderid reservations, key <order token> -> batch id
+	OrdersBucket         string // PAYRUN_ORDERS: client_orderid reservations, key <order token> -> Reservation
 	LedgerBucket         string // PAYRUN_LEDGER: payout ledger, key <batch token>.<order token>
 	RateLimitBucket      string // PAYRUN_RATELIMIT: rate-limit membership, pressure, pause
 }

@@ -57,7 +57,7 @@ func (n Names) RowsKeys(batchID string) string { return n.BatchKey(batchID) + ".
 type RowRecord struct {
 	BatchID string `json:"batch_id"`
 	Chunk   int    `json:"chunk"`
-	Rows    []byte `json:"rows"`
+	Rows    []byte `json:"row_hashes"`
 }
 
 const rowHashLen = 8
