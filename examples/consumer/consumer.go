@@ -191,7 +191,7 @@ func (c *Consumer) describe(msg jetstream.Msg) (key, line string, err error) {
 		if err != nil {
 			return "", "", err
 		}
-		return "summary:" + s.BatchID, formatSummary(s), nil
+		return "summary:" + s.BatchID + generationSuffix(s.Generation), formatSummary(s), nil
 	case strings.HasPrefix(subj, c.names.DeadSubjectPrefix+"."):
 		d, err := job.DecodeDeadLetter(msg.Data())
 		if err != nil {

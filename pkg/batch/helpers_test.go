@@ -205,7 +205,7 @@ func publishResult(t *testing.T, e env, r job.Result) {
 		t.Fatal(err)
 	}
 	n := queue.DefaultNames()
-	if _, err := e.js.Publish(context.Background(), n.ResultSubject(r.BatchID), data, jetstream.WithMsgID(n.ResultMsgID(r.BatchID, r.ClientOrderID))); err != nil {
+	if _, err := e.js.Publish(context.Background(), n.ResultSubject(r.BatchID), data, jetstream.WithMsgID(n.GenerationMsgID(n.ResultMsgID(r.BatchID, r.ClientOrderID), r.Generation))); err != nil {
 		t.Fatal(err)
 	}
 }

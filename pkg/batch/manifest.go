@@ -22,6 +22,9 @@ const (
 	StatePublishing State = "publishing" // jobs are being published; a re-run resumes
 	StateEnqueued   State = "enqueued"   // every job is stored in the stream
 	StateCompleted  State = "completed"  // every row has a final result (set by the worker)
+	// StateRetrying: `enqueue --retry` is putting rows of a completed batch back; the worker
+	// publishes the next summary generation and marks it completed again once they finish.
+	StateRetrying State = "retrying"
 )
 
 // ManifestVersion is the schema version of Manifest this build writes.
@@ -49,9 +52,17 @@ type Manifest struct {
 	Attempts         int         `json:"attempts"` // enqueue runs that started publishing
 	// Refused lists the chunks the stream refused in the last run (nothing of them stored, their
 	// reservations released); cleared when the batch is enqueued.
-	Refused   []ChunkRefusal `json:"refused,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	Refused []ChunkRefusal `json:"refused,omitempty"`
+	// SummaryGeneration is the generation of the batch's next (or last) summary: 0 until the
+	// first `enqueue --retry`, which raises it by one per run that starts on a completed batch.
+	// RetryBase is the number of results the batch had when that run started and RetryRows how
+	// many rows it puts back: the worker publishes that generation's summary once the results
+	// subject holds RetryBase + RetryRows results and every row has one.
+	SummaryGeneration int       `json:"summary_generation,omitempty"`
+	RetryBase         int       `json:"retry_base,omitempty"`
+	RetryRows         int       `json:"retry_rows,omitempty"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 // ChunkRefusal records a chunk the stream refused: which rows, and the server's reason.

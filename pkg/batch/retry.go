@@ -53,8 +53,13 @@ func (e *Enqueuer) Retry(ctx context.Context, in Input, p Plan) (RetryReport, er
 	if err != nil {
 		return rep, err
 	}
-	if m.State != StateCompleted {
+	if m.State != StateCompleted && m.State != StateRetrying {
 		return rep, fmt.Errorf("batch: retry %s: %w (state %s): put rows back once the batch's summary is out", p.BatchID, ErrBatchRunning, m.State)
+	}
+	if m.State == StateCompleted {
+		if err := e.startRetry(ctx, in, p); err != nil {
+			return rep, err
+		}
 	}
 	rc, err := in.Open()
 	if err != nil {
@@ -172,4 +177,85 @@ func whyNotUnsent(en *payout.Entry) string {
 		return fmt.Sprintf("result %s (order %s): the gateway decided it", en.Result, en.OrderID)
 	}
 	return fmt.Sprintf("result error (code %s), but a request reached the gateway (its outcome was unknown, refused or re-sent): no proof that nothing was sent", en.ErrorCode)
+}
+
+// startRetry opens the batch's next summary generation before any row is put back: it counts
+// the rows of the file that can be put back (read only) and, if there are any, marks the
+// manifest retrying with SummaryGeneration+1, the results stored now (RetryBase) and that count
+// (RetryRows), dropping the worker's summary marks. The worker then publishes the new
+// generation's summary once those rows have their new results. A run interrupted after the mark
+// is completed by running it again (the batch stays retrying meanwhile).
+func (e *Enqueuer) startRetry(ctx context.Context, in Input, p Plan) error {
+	rc, err := in.Open()
+	if err != nil {
+		return fmt.Errorf("batch: open %s: %w", in.Name, err)
+	}
+	defer rc.Close()
+	rd := job.NewReader(rc, in.Name, job.WithClock(fixedClock(p.ValidatedAt)))
+	n := 0
+	for {
+		j, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("batch: %s changed since it was validated: %w: %w", in.Name, ErrInconsistent, err)
+		}
+		ok, err := e.putBackable(ctx, p.BatchID, j)
+		if err != nil {
+			return err
+		}
+		if ok {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	base, err := storedResults(ctx, e.js, e.opts.Names.ResultStream, e.opts.Names.ResultSubject(p.BatchID))
+	if err != nil {
+		return fmt.Errorf("batch: retry %s: %w", p.BatchID, unavailable(err))
+	}
+	m, err := updateManifest(ctx, e.batches, p.BatchID, e.opts.Now, func(m *Manifest) bool {
+		if m.State != StateCompleted {
+			return false // another run marked it
+		}
+		m.State, m.SummaryGeneration, m.RetryBase, m.RetryRows = StateRetrying, m.SummaryGeneration+1, int(base), n
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if m.State != StateRetrying {
+		return fmt.Errorf("batch: retry %s: %w (state %s)", p.BatchID, ErrBatchRunning, m.State)
+	}
+	return nil
+}
+
+// putBackable reports whether retryRow would put the row back (reads only).
+func (e *Enqueuer) putBackable(ctx context.Context, batchID string, j job.Job) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	owner, err := e.orders.Get(ctx, e.opts.Names.OrderKey(j.ClientOrderID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("batch: retry: reservation of %q: %w", j.ClientOrderID, unavailable(err))
+	}
+	if res, err := queue.DecodeReservation(owner.Value()); err != nil || res.BatchID != batchID {
+		return false, nil
+	}
+	kve, err := e.ledger.Get(ctx, e.opts.Names.LedgerKey(batchID, j.ClientOrderID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("batch: retry: ledger of %q: %w", j.ClientOrderID, unavailable(err))
+	}
+	var en payout.Entry
+	if err := json.Unmarshal(kve.Value(), &en); err != nil {
+		return false, nil // retryRow reports it
+	}
+	return (en.State == payout.StatePendingRetry && en.Generation > 0) || en.ProvenUnsent(), nil
 }

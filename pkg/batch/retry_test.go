@@ -125,6 +125,9 @@ func TestRetryPutsBackOnlyProvenUnsentRows(t *testing.T) {
 			t.Errorf("%s reservation %+v: want kept for %s", coid, owner, id)
 		}
 	}
+	if m := manifest(t, e, id); m.State != batch.StateRetrying || m.SummaryGeneration != 1 || m.RetryRows != 2 || m.RetryBase != 0 {
+		t.Fatalf("manifest after retry %+v, want retrying, summary generation 1, 2 rows put back on 0 results", m)
+	}
 	after, ids := jobsInStream(t, e, id)
 	if after != before+2 || ids["rt-0"] != 2 || ids["rt-1"] != 2 {
 		t.Fatalf("jobs %d -> %d, ids %v: want the two rows published once more under generation ids", before, after, ids)
@@ -133,6 +136,9 @@ func TestRetryPutsBackOnlyProvenUnsentRows(t *testing.T) {
 	rep2, err := en.Retry(context.Background(), in, plan(t, in, id))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m := manifest(t, e, id); m.SummaryGeneration != 1 || m.RetryRows != 2 {
+		t.Fatalf("a second run changed the summary generation: %+v", m)
 	}
 	if again, _ := jobsInStream(t, e, id); again != after || len(rep2.PutBack) != 2 {
 		t.Fatalf("second run: jobs %d -> %d, put back %+v", after, again, rep2.PutBack)

@@ -25,8 +25,9 @@ var (
 type WaitOptions struct {
 	Names   queue.Names   // default queue.DefaultNames()
 	Timeout time.Duration // 0: until every row has a result (or ctx ends)
-	// OnResult, if set, is called with each row's result (the first per client_orderid), e.g. to
-	// collect them for WriteReport.
+	// OnResult, if set, is called with each row's result (the first per client_orderid, and
+	// again with one of a higher generation, which supersedes it), e.g. to collect them for
+	// WriteReport.
 	OnResult func(job.Result)
 	// Progress, if set, is called after each new result.
 	Progress func(Progress)
@@ -50,8 +51,11 @@ func (w WaitResult) AllApproved() bool {
 
 // Wait follows a batch's results (stream PAYOUT_RESULTS, subject payouts.results.<batch>) from
 // the start of the stream until every row the batch enqueued has a result, so it works as well
-// for a batch enqueued long ago. Results are deduplicated by client_orderid. It returns
-// ErrWaitTimeout (with what it saw) if Timeout passes first.
+// for a batch enqueued long ago. Results are deduplicated by client_orderid, a result of a
+// higher generation superseding the row's earlier one. When `enqueue --retry` put rows back
+// (the manifest's summary generation g > 0), it also waits for the summary of generation g, which
+// the worker publishes after the put-back rows' new results. It returns ErrWaitTimeout (with what
+// it saw) if Timeout passes first.
 func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValue, batchID string, o WaitOptions) (WaitResult, error) {
 	if o.Names == (queue.Names{}) {
 		o.Names = queue.DefaultNames()
@@ -76,6 +80,7 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 	resultSubj, summarySubj := o.Names.ResultSubject(batchID), o.Names.SummarySubject(batchID)
 	// Once the batch is completed every result was published before its summary; if the stream then
 	// holds fewer results than rows, they expired: say so instead of waiting for ever.
+	gen := m.SummaryGeneration // the summary generation to wait for
 	complete := m.State == StateCompleted
 	missing := func() (WaitResult, error) {
 		return res, fmt.Errorf("batch: wait %s: %w: %d of %d rows have results in stream %s", batchID, ErrResultsMissing, res.Results, res.Expected, o.Names.ResultStream)
@@ -108,9 +113,10 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 		it.Stop()
 	}()
 	defer func() { cancel(); <-stopped }()
-	seen := make(map[string]struct{}, res.Expected)
+	seen := make(map[string]job.Result, res.Expected)
 	caughtUp := false // the last message was the last one in the stream so far
-	for res.Results < res.Expected {
+	summaryGen := -1  // the highest summary generation seen
+	for res.Results < res.Expected || (gen > 0 && summaryGen < gen) {
 		if complete && caughtUp {
 			return missing()
 		}
@@ -129,11 +135,16 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 			caughtUp = meta.NumPending == 0
 		}
 		if msg.Subject() == summarySubj {
-			complete = true
-			if s, err := job.DecodeBatchSummary(msg.Data()); err == nil {
-				res.Summary = &s
-			} else {
+			s, err := job.DecodeBatchSummary(msg.Data())
+			if err != nil {
 				o.Log.Warn().Err(err).Msg("undecodable batch summary skipped")
+				continue
+			}
+			if s.Generation >= gen {
+				complete = true // every result of this generation was published before it
+			}
+			if s.Generation > summaryGen {
+				summaryGen, res.Summary = s.Generation, &s
 			}
 			continue
 		}
@@ -142,20 +153,15 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 			o.Log.Warn().Err(err).Str("batch", r.BatchID).Msg("undecodable or foreign result skipped")
 			continue
 		}
-		if _, dup := seen[r.ClientOrderID]; dup {
+		if prev, dup := seen[r.ClientOrderID]; dup && r.Generation <= prev.Generation {
 			continue
+		} else if dup {
+			res.tally(prev, -1) // superseded by a put-back row's new result
+		} else {
+			res.Results++
 		}
-		seen[r.ClientOrderID] = struct{}{}
-		res.Results++
-		res.Counts[r.Status]++
-		if a, err := job.ParseAmount(r.Amount, r.Currency); err == nil {
-			t := res.Totals[r.Status]
-			if t == nil {
-				t = job.Totals{}
-				res.Totals[r.Status] = t
-			}
-			_ = t.Add(a) // overflow of a control total cannot happen for validated batches
-		}
+		seen[r.ClientOrderID] = r
+		res.tally(r, 1)
 		if o.OnResult != nil {
 			o.OnResult(r)
 		}
@@ -164,6 +170,31 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 		}
 	}
 	return res, nil
+}
+
+// tally adds (sign 1) or removes (sign -1) a result from the counts and totals.
+func (w *WaitResult) tally(r job.Result, sign int) {
+	w.Counts[r.Status] += sign
+	a, err := job.ParseAmount(r.Amount, r.Currency)
+	if err != nil {
+		return
+	}
+	if sign < 0 {
+		a.Minor = -a.Minor
+	}
+	t := w.Totals[r.Status]
+	if t == nil {
+		t = job.Totals{}
+		w.Totals[r.Status] = t
+	}
+	_ = t.Add(a) // overflow of a control total cannot happen for validated batches
+	if t[a.Currency].Minor == 0 {
+		delete(t, a.Currency) // amounts are positive: only a superseded result's currency gets here
+	}
+	if w.Counts[r.Status] == 0 {
+		delete(w.Counts, r.Status)
+		delete(w.Totals, r.Status)
+	}
 }
 
 // storedResults is how many messages the results stream holds on subject.

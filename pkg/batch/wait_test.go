@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/job"
@@ -176,5 +177,58 @@ func TestWaitCompletedBatchWithMissingResults(t *testing.T) {
 	res, err := batch.Wait(ctxTimeout(t, 10*time.Second), e.js, e.h.Batches, "b1", batch.WaitOptions{})
 	if !errors.Is(err, batch.ErrResultsMissing) || res.Results != 2 || res.Expected != 3 {
 		t.Fatalf("two of three: Wait = %+v, %v, want ErrResultsMissing with 2 of 3", res, err)
+	}
+}
+
+// After `enqueue --retry` (the manifest's summary generation is 1), --wait follows the put-back
+// rows' new results: a result of a higher generation supersedes the row's earlier one in the
+// counts and totals, and the wait ends with the summary of generation 1, not at the first result
+// of every row.
+//
+// Protects I2 (the result a row ends with is the one reported).
+func TestWaitFollowsSummaryGenerations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const id = "wg"
+	in := stringInput("wg.csv", "client_orderid,amount,currency,account_number\nwg-0,10.00,USD,1234567800\nwg-1,5.00,USD,1234567801\n")
+	if _, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), in, plan(t, in, id)); err != nil {
+		t.Fatal(err)
+	}
+	publishResult(t, e, job.Result{BatchID: id, ClientOrderID: "wg-0", Status: job.StatusApproved, Amount: "10.00", Currency: "USD"})
+	publishResult(t, e, job.Result{BatchID: id, ClientOrderID: "wg-1", Status: job.StatusError, Amount: "5.00", Currency: "USD", ErrorCode: "DEAD_LETTER"})
+	publishSummary := func(gen int) {
+		t.Helper()
+		s := job.NewBatchSummary(id, 2)
+		s.Generation = gen
+		b, _ := json.Marshal(s)
+		n := queue.DefaultNames()
+		if _, err := e.js.Publish(context.Background(), n.SummarySubject(id), b, jetstream.WithMsgID(n.GenerationMsgID(n.SummaryMsgID(id), gen))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publishSummary(0)
+	kve, err := e.h.Batches.Get(context.Background(), queue.Token(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(kve.Value(), &m)
+	m["state"], m["summary_generation"], m["retry_base"], m["retry_rows"] = "retrying", 1, 2, 1
+	b, _ := json.Marshal(m)
+	if _, err := e.h.Batches.Update(context.Background(), queue.Token(id), b, kve.Revision()); err != nil {
+		t.Fatal(err)
+	}
+	publishResult(t, e, job.Result{BatchID: id, ClientOrderID: "wg-1", Status: job.StatusApproved, Amount: "5.00", Currency: "USD", Generation: 1})
+	publishSummary(1)
+	got := map[string]job.Result{}
+	res, err := batch.Wait(ctxTimeout(t, 30*time.Second), e.js, e.h.Batches, id, batch.WaitOptions{OnResult: func(r job.Result) { got[r.ClientOrderID] = r }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Results != 2 || res.Counts[job.StatusApproved] != 2 || len(res.Counts) != 1 || res.Totals[job.StatusApproved]["USD"].String() != "15.00" {
+		t.Fatalf("wait %+v, want two approved rows (USD 15.00), the error superseded", res)
+	}
+	if res.Summary == nil || res.Summary.Generation != 1 || got["wg-1"].Generation != 1 {
+		t.Fatalf("summary %+v, wg-1 %+v: want generation 1 for both", res.Summary, got["wg-1"])
 	}
 }

@@ -192,6 +192,11 @@ type BatchSummary struct {
 	Counts     map[Status]int    `json:"counts"`
 	Totals     map[Status]Totals `json:"totals"` // per status, per currency, exact
 	FinishedAt time.Time         `json:"finished_at"`
+	// Generation is 0 for the summary published when the batch first completed and n for the
+	// one published after the n-th `enqueue --retry` run, once the rows it put back finished.
+	// It counts, for each row, the result of the row's highest generation; a summary of a higher
+	// generation supersedes the batch's earlier ones.
+	Generation int `json:"generation,omitempty"`
 }
 
 // NewBatchSummary returns an empty summary ready for Add.

@@ -26,8 +26,7 @@ type summarizer struct {
 	retry   time.Duration // wait before watching the manifests again
 
 	mu      sync.Mutex
-	rows    map[string]int // batch -> rows, cached (an enqueued manifest's count never changes)
-	done    map[string]bool
+	rows    map[string]int // batch -> rows of an enqueued manifest, cached until its summary is out
 	results jetstream.Stream
 }
 
@@ -47,7 +46,7 @@ func (s *summarizer) resultStream(ctx context.Context) (jetstream.Stream, error)
 
 func newSummarizer(js jetstream.JetStream, batches jetstream.KeyValue, names queue.Names, log zerolog.Logger, met *metrics, now func() time.Time) *summarizer {
 	return &summarizer{js: js, batches: batches, names: names, log: log, met: met, now: now, retry: 2 * time.Second,
-		rows: map[string]int{}, done: map[string]bool{}}
+		rows: map[string]int{}}
 }
 
 // Manifest fields (pkg/batch's Manifest, JSON) the worker reads and writes. The worker reads
@@ -58,7 +57,11 @@ const (
 	manifestEnqueuedField = "enqueued"              // rows published by this batch (duplicates skipped)
 	manifestSummaryField  = "summary_published_at"  // added by the worker
 	manifestClaimField    = "summary_claimed_until" // added by the worker: who publishes the summary
+	manifestGenField      = "summary_generation"    // set by enqueue --retry: the next summary's generation
+	manifestRetryBase     = "retry_base"            // results stored when that retry started
+	manifestRetryRows     = "retry_rows"            // rows it puts back
 	stateEnqueued         = "enqueued"              // every job is in the stream: the count is final
+	stateRetrying         = "retrying"              // enqueue --retry put rows back: a new summary generation is due
 	stateCompleted        = "completed"             // set by the worker with the summary
 )
 
@@ -70,6 +73,29 @@ type manifestView struct {
 	counted  bool      // the enqueued field is present (0 is a count: every row was a duplicate)
 	done     bool      // completed, or the summary already published
 	claimed  time.Time // a publisher holds the summary claim until then
+	// generation of the summary due, and for a retrying batch the results it waits for.
+	generation, retryBase, retryRows int
+}
+
+// expectation is what a batch's summary waits for: a result for each of rows, and at least
+// results messages on the results subject (more than rows once rows were put back).
+type expectation struct {
+	rows, results, generation int
+}
+
+// expect is what the manifest's summary waits for; ok is false when none is due (no final
+// row count yet, or the summary is out).
+func (v manifestView) expect() (expectation, bool) {
+	if v.done || !v.counted || v.enqueued < 0 {
+		return expectation{}, false
+	}
+	switch v.state {
+	case stateEnqueued:
+		return expectation{rows: v.enqueued, results: v.enqueued, generation: v.generation}, true
+	case stateRetrying:
+		return expectation{rows: v.enqueued, results: v.retryBase + v.retryRows, generation: v.generation}, true
+	}
+	return expectation{}, false
 }
 
 func viewManifest(m map[string]json.RawMessage) manifestView {
@@ -80,6 +106,9 @@ func viewManifest(m map[string]json.RawMessage) manifestView {
 		v.counted = json.Unmarshal(raw, &v.enqueued) == nil
 	}
 	_ = json.Unmarshal(m[manifestClaimField], &v.claimed)
+	_ = json.Unmarshal(m[manifestGenField], &v.generation)
+	_ = json.Unmarshal(m[manifestRetryBase], &v.retryBase)
+	_ = json.Unmarshal(m[manifestRetryRows], &v.retryRows)
 	_, published := m[manifestSummaryField]
 	v.done = published || v.state == stateCompleted
 	return v
@@ -98,11 +127,12 @@ func summaryBudget(rows int) time.Duration { return ioTimeout + time.Duration(ro
 // again, and the manifest is marked (CAS) so that later checks stop before reading the stream.
 func (s *summarizer) afterResult(ctx context.Context, batch string, keepAlive func()) error {
 	ectx, cancel := context.WithTimeout(ctx, ioTimeout)
-	rows, ok, err := s.expected(ectx, batch)
+	want, ok, err := s.expected(ectx, batch)
 	cancel()
 	if err != nil || !ok {
 		return err
 	}
+	rows := want.rows
 	ctx, cancelBudget := context.WithTimeout(ctx, summaryBudget(rows))
 	defer cancelBudget()
 	subject := s.names.ResultSubject(batch)
@@ -110,19 +140,25 @@ func (s *summarizer) afterResult(ctx context.Context, batch string, keepAlive fu
 	if err != nil {
 		return err
 	}
-	if n, err := s.count(ctx, stream, subject); err != nil || n < uint64(rows) {
+	if n, err := s.count(ctx, stream, subject); err != nil || n < uint64(want.results) {
 		return err
 	}
 	for {
-		claimed, done, err := s.claim(ctx, batch, summaryBudget(rows), keepAlive)
+		claimed, done, v, err := s.claim(ctx, batch, summaryBudget(rows), keepAlive)
 		if err != nil || done {
 			return err
 		}
 		if claimed {
+			// The claimed manifest decides (a cached count may predate a retry).
+			want, _ = v.expect()
 			break
 		}
 	}
-	published, err := s.publish(ctx, batch, rows, stream, subject, keepAlive)
+	if n, err := s.count(ctx, stream, subject); err != nil || n < uint64(want.results) {
+		s.release(ctx, batch)
+		return err
+	}
+	published, err := s.publish(ctx, batch, want, stream, subject, keepAlive)
 	if !published {
 		// Not every row is summarized yet, or it failed: let the next check claim at once.
 		s.release(ctx, batch)
@@ -133,12 +169,14 @@ func (s *summarizer) afterResult(ctx context.Context, batch string, keepAlive fu
 // publish publishes the summary of a batch this process holds the claim of, and marks the
 // manifest. published is false when nothing was marked (the rows are not all in yet, or an
 // error).
-func (s *summarizer) publish(ctx context.Context, batch string, rows int, stream jetstream.Stream, subject string, keepAlive func()) (published bool, err error) {
+func (s *summarizer) publish(ctx context.Context, batch string, want expectation, stream jetstream.Stream, subject string, keepAlive func()) (published bool, err error) {
+	rows := want.rows
 	// A summary already out (its publisher died before marking the manifest, perhaps longer
-	// ago than the duplicate window) is never published again: only the mark is missing.
+	// ago than the duplicate window) is never published again: only the mark is missing. Each
+	// generation has one summary message.
 	if n, err := s.count(ctx, stream, s.names.SummarySubject(batch)); err != nil {
 		return false, err
-	} else if n > 0 {
+	} else if n > uint64(want.generation) {
 		return true, s.markPublished(ctx, batch, s.now().UTC())
 	}
 	sum := job.NewBatchSummary(batch, 0)
@@ -152,15 +190,17 @@ func (s *summarizer) publish(ctx context.Context, batch string, rows int, stream
 			return false, nil // re-published duplicates beyond the dedup window, not every row yet
 		}
 	}
+	sum.Generation = want.generation
 	b, err := json.Marshal(sum)
 	if err != nil {
 		return false, fmt.Errorf("payout: summary: encode: %w", err)
 	}
-	if _, err := s.js.Publish(ctx, s.names.SummarySubject(batch), b, jetstream.WithMsgID(s.names.SummaryMsgID(batch))); err != nil {
+	id := s.names.GenerationMsgID(s.names.SummaryMsgID(batch), want.generation)
+	if _, err := s.js.Publish(ctx, s.names.SummarySubject(batch), b, jetstream.WithMsgID(id)); err != nil {
 		return false, fmt.Errorf("payout: summary: publish: %w", err)
 	}
 	s.met.summaries.Inc() // published once: only the claim's holder gets here
-	s.log.Info().Str("batch", batch).Int("rows", rows).Interface("counts", sum.Counts).Msg("payout: batch summary published")
+	s.log.Info().Str("batch", batch).Int("rows", rows).Int("generation", want.generation).Interface("counts", sum.Counts).Msg("payout: batch summary published")
 	return true, s.markPublished(ctx, batch, sum.FinishedAt)
 }
 
@@ -176,36 +216,28 @@ func (s *summarizer) count(ctx context.Context, stream jetstream.Stream, subject
 // expected returns how many results the batch will have; ok is false when there is no manifest
 // (nothing to summarize against), enqueue has not finished (the count is not final yet: the
 // manifest watcher re-checks when it is), or the summary was already published.
-func (s *summarizer) expected(ctx context.Context, batch string) (int, bool, error) {
+func (s *summarizer) expected(ctx context.Context, batch string) (expectation, bool, error) {
 	s.mu.Lock()
 	rows, known := s.rows[batch]
-	done := s.done[batch]
 	s.mu.Unlock()
-	if done {
-		return 0, false, nil
-	}
 	if known {
-		return rows, true, nil
+		return expectation{rows: rows, results: rows}, true, nil
 	}
 	m, _, err := s.manifest(ctx, batch)
 	if err != nil || m == nil {
-		return 0, false, err
+		return expectation{}, false, err
 	}
 	v := viewManifest(m)
-	if v.done {
-		s.markDone(batch)
-		return 0, false, nil
+	if (v.state == stateEnqueued || v.state == stateRetrying) && !v.done && (!v.counted || v.enqueued < 0) {
+		return expectation{}, false, fmt.Errorf("payout: summary: manifest %s is %s without a row count", batch, v.state)
 	}
-	if v.state != stateEnqueued {
-		return 0, false, nil
+	want, ok := v.expect()
+	if ok && v.state == stateEnqueued {
+		s.mu.Lock()
+		s.rows[batch] = v.enqueued
+		s.mu.Unlock()
 	}
-	if !v.counted || v.enqueued < 0 {
-		return 0, false, fmt.Errorf("payout: summary: manifest %s is enqueued without a row count", batch)
-	}
-	s.mu.Lock()
-	s.rows[batch] = v.enqueued
-	s.mu.Unlock()
-	return v.enqueued, true, nil
+	return want, ok, nil
 }
 
 // manifest reads a batch manifest as raw fields (so that marking it keeps fields this package
@@ -258,15 +290,16 @@ func (s *summarizer) markPublished(ctx context.Context, batch string, at time.Ti
 	return fmt.Errorf("payout: summary: mark manifest %s: %w", batch, ErrConflict)
 }
 
+// markDone forgets the batch's cached row count: a later result (of a row put back by enqueue
+// --retry) reads the manifest again.
 func (s *summarizer) markDone(batch string) {
 	s.mu.Lock()
-	s.done[batch] = true
 	delete(s.rows, batch)
 	s.mu.Unlock()
 }
 
 // collect reads the batch's results with an ordered consumer and summarizes one result per
-// client_orderid.
+// client_orderid: the one of its highest generation (a row put back by enqueue --retry).
 func (s *summarizer) collect(ctx context.Context, batch string, rows int, subject string, keepAlive func()) (job.BatchSummary, int, error) {
 	sum := job.NewBatchSummary(batch, rows)
 	cons, err := s.js.OrderedConsumer(ctx, s.names.ResultStream, jetstream.OrderedConsumerConfig{
@@ -275,8 +308,7 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 	if err != nil {
 		return sum, 0, fmt.Errorf("payout: summary: read results: %w", err)
 	}
-	seen := make(map[string]bool, rows)
-	var last time.Time
+	best := make(map[string]job.Result, rows)
 	for {
 		batchMsgs, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
@@ -299,15 +331,8 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 				s.log.Warn().Err(err).Str("batch", batch).Uint64("seq", meta.Sequence.Stream).Msg("payout: summary: unreadable result skipped")
 				continue
 			}
-			if seen[r.ClientOrderID] {
-				continue
-			}
-			seen[r.ClientOrderID] = true
-			if err := sum.Add(r); err != nil {
-				return sum, 0, err
-			}
-			if r.FinishedAt.After(last) {
-				last = r.FinishedAt
+			if b, ok := best[r.ClientOrderID]; !ok || r.Generation > b.Generation {
+				best[r.ClientOrderID] = r
 			}
 		}
 		if err := batchMsgs.Error(); err != nil {
@@ -318,14 +343,23 @@ func (s *summarizer) collect(ctx context.Context, batch string, rows int, subjec
 		}
 		if n == 0 {
 			// The stream said every row has a result: a short read is transient, retry later.
-			return sum, 0, fmt.Errorf("payout: summary: read results: %d of %d before the reader stalled", len(seen), rows)
+			return sum, 0, fmt.Errorf("payout: summary: read results: %d of %d before the reader stalled", len(best), rows)
 		}
 		if pending == 0 {
 			break
 		}
 	}
+	var last time.Time
+	for _, r := range best {
+		if err := sum.Add(r); err != nil {
+			return sum, 0, err
+		}
+		if r.FinishedAt.After(last) {
+			last = r.FinishedAt
+		}
+	}
 	sum.FinishedAt = last.UTC()
-	return sum, len(seen), nil
+	return sum, len(best), nil
 }
 
 // watch checks a batch when its manifest changes to "enqueued" (and, at start, every batch
@@ -374,7 +408,7 @@ func (s *summarizer) watchOnce(ctx context.Context) error {
 				continue
 			}
 			v := viewManifest(m)
-			if v.done || v.state != stateEnqueued || v.batchID == "" || checked[v.batchID] {
+			if _, due := v.expect(); !due || v.batchID == "" || checked[v.batchID] {
 				continue
 			}
 			err := s.afterResult(ctx, v.batchID, nil)

@@ -20,36 +20,36 @@ const claimKeepAlive = 5 * time.Second
 // (its holder died: the claim is taken over). The summary subject thus gets one publish per
 // batch, which core subscribers see once (the stream's msg-id dedup hides repeats from stream
 // readers only). claimed and done are both false when the caller should try again.
-func (s *summarizer) claim(ctx context.Context, batch string, lease time.Duration, keepAlive func()) (claimed, done bool, err error) {
+func (s *summarizer) claim(ctx context.Context, batch string, lease time.Duration, keepAlive func()) (claimed, done bool, v manifestView, err error) {
 	m, rev, err := s.manifest(ctx, batch)
 	if err != nil {
-		return false, false, err
+		return false, false, v, err
 	}
 	if m == nil {
-		return false, false, fmt.Errorf("payout: summary: manifest %s vanished", batch)
+		return false, false, v, fmt.Errorf("payout: summary: manifest %s vanished", batch)
 	}
-	v := viewManifest(m)
-	if v.done {
+	v = viewManifest(m)
+	if _, due := v.expect(); !due {
 		s.markDone(batch)
-		return false, true, nil
+		return false, true, v, nil
 	}
 	now := s.now()
 	if v.claimed.After(now) {
-		return false, false, s.awaitManifest(ctx, batch, rev, v.claimed.Sub(now), keepAlive)
+		return false, false, v, s.awaitManifest(ctx, batch, rev, v.claimed.Sub(now), keepAlive)
 	}
 	m[manifestClaimField], _ = json.Marshal(now.Add(lease).UTC())
 	b, err := json.Marshal(m)
 	if err != nil {
-		return false, false, fmt.Errorf("payout: summary: encode manifest: %w", err)
+		return false, false, v, fmt.Errorf("payout: summary: encode manifest: %w", err)
 	}
 	_, err = s.batches.Update(ctx, s.names.BatchKey(batch), b, rev)
 	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return false, false, nil // someone else wrote the manifest: look again
+		return false, false, v, nil // someone else wrote the manifest: look again
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("payout: summary: claim %s: %w", batch, err)
+		return false, false, v, fmt.Errorf("payout: summary: claim %s: %w", batch, err)
 	}
-	return true, false, nil
+	return true, false, v, nil
 }
 
 // release drops this process's claim (best effort: a claim that stays lapses by itself), so that
