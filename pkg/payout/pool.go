@@ -95,11 +95,21 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.mu.Unlock()
 	log.Info().Dur("ack_wait_ms", opts.AckWait).Int("max_deliver", opts.MaxDeliver).Msg("payout: pool started")
 
+	// pulled is closed once the pull has stopped: the workers finish the job in hand and leave.
+	// jobs itself is never closed: a handler call may still be running after the consume
+	// context reports Closed, and a send on a closed channel would panic; such a late handler
+	// finds no worker and hands its message back (runCtx has ended by then).
+	pulled := make(chan struct{})
 	var workers sync.WaitGroup
 	for range opts.Concurrency {
 		workers.Go(func() {
-			for msg := range jobs {
-				m.Handle(workCtx, msg)
+			for {
+				select {
+				case msg := <-jobs:
+					m.Handle(workCtx, msg)
+				case <-pulled:
+					return
+				}
 			}
 		})
 	}
@@ -131,7 +141,7 @@ func (p *Pool) Run(ctx context.Context) error {
 		<-cc.Closed()
 		timer.Reset(0)
 	}
-	close(jobs) // the handler is not called after Closed
+	close(pulled)
 	<-watched
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
