@@ -18,7 +18,11 @@ import (
 //     as nothing: no ledger write, no failure).
 //   - The gateway client's own retries inside one call (requests that were definitely not
 //     sent, status lookups) take a token each through retryLimiter; the first request of a
-//     call uses the token the step already holds (prepaidGateway marks the call's context).
+//     call uses the token the step already holds (prepaidGateway marks the call's context) and
+//     is only paced (ratelimit.Limiter.Pace): the ledger write between the token and the send
+//     would otherwise let requests granted apart leave together, above the limit at the
+//     gateway. The pace (at most ratelimit.MaxPace) runs inside the call's deadline, which the
+//     ledger recorded before the write, so no request leaves after it.
 //   - Every gateway answer is reported to the limiter (submit.Options.Pressure): 429/503 as
 //     pressure, anything else as a plain answer. The limiter adapts the pool's rate to the share
 //     of pressure, stops the pool for a Retry-After and for storms (pkg/ratelimit).
@@ -62,14 +66,21 @@ func (p prepaidGateway) Status(ctx context.Context, q payout.StatusQuery) (payou
 	return p.gw.Status(withPrepaid(ctx), q)
 }
 
-// retryLimiter is the gateway client's Limiter: free for a call's first request when the call
-// is prepaid, the pool-wide limiter for every other request.
-type retryLimiter struct{ lim waiter }
+// pacedWaiter is what the gateway client's limiter needs: a token per request, and pacing for
+// a request whose token was taken earlier (*ratelimit.Limiter).
+type pacedWaiter interface {
+	waiter
+	Pace(ctx context.Context) error
+}
+
+// retryLimiter is the gateway client's Limiter: a call's first request, when the call is
+// prepaid, is only paced; every other request takes a token from the pool-wide limiter.
+type retryLimiter struct{ lim pacedWaiter }
 
 // Wait implements submit.Limiter.
 func (r retryLimiter) Wait(ctx context.Context) error {
 	if used, ok := ctx.Value(prepaidKey{}).(*atomic.Bool); ok && used.CompareAndSwap(false, true) {
-		return nil
+		return r.lim.Pace(ctx)
 	}
 	return r.lim.Wait(ctx)
 }

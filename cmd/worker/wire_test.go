@@ -188,10 +188,15 @@ func TestFlagsOverrideConfig(t *testing.T) {
 	}
 }
 
-// countingWaiter counts Wait calls; it blocks until ctx ends when block is set.
+// countingWaiter counts Wait and Pace calls; Wait blocks until ctx ends when block is set.
 type countingWaiter struct {
-	calls atomic.Int32
-	block bool
+	calls, paces atomic.Int32
+	block        bool
+}
+
+func (c *countingWaiter) Pace(context.Context) error {
+	c.paces.Add(1)
+	return nil
 }
 
 func (c *countingWaiter) Wait(ctx context.Context) error {
@@ -225,11 +230,17 @@ func TestOneTokenPerRequest(t *testing.T) {
 	if n := pool.calls.Load(); n != 1 {
 		t.Errorf("payout with one retry took %d tokens from the pool inside the call, want 1 (the first is prepaid)", n)
 	}
+	if n := pool.paces.Load(); n != 1 {
+		t.Errorf("payout: the prepaid first request was paced %d times, want 1 (right before it is sent)", n)
+	}
 	if _, err := gw.Status(context.Background(), payout.StatusQuery{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := pool.calls.Load(); n != 1 {
 		t.Errorf("status call without retry took a token inside the call (%d), want none", n)
+	}
+	if n := pool.paces.Load(); n != 2 {
+		t.Errorf("status call: its prepaid request was not paced (%d paces in all, want 2)", n)
 	}
 	if err := (retryLimiter{pool}).Wait(context.Background()); err != nil || pool.calls.Load() != 2 {
 		t.Errorf("an unmarked request must wait on the pool: err %v, calls %d", err, pool.calls.Load())

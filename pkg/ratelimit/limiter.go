@@ -20,6 +20,7 @@ type Limiter struct {
 	log     zerolog.Logger
 	metrics *metrics
 	total   *rate.Limiter
+	wire    *rate.Limiter    // this member's share again, taken by Pace right before each send
 	lanes   map[string]*lane // one per configured kind
 	dflt    *lane            // every other kind: total only
 	gate    atomic.Pointer[gateState]
@@ -97,6 +98,7 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Limiter, e
 		kv:         kv,
 		log:        zerolog.Nop(),
 		total:      rate.NewLimiter(0, 0),
+		wire:       rate.NewLimiter(0, 0),
 		lanes:      map[string]*lane{},
 		members:    map[string]*member{o.ID: {lastSeen: time.Now()}},
 		suspects:   map[string]uint64{},

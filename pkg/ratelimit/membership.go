@@ -223,6 +223,7 @@ func (l *Limiter) applyLocked(now time.Time) {
 		}
 	}
 	share(l.total, Limit{Rate: l.opts.Rate, Burst: l.opts.Burst})
+	share(l.wire, Limit{Rate: l.opts.Rate, Burst: l.opts.Burst})
 	for kind, ln := range l.lanes {
 		share(ln.kind, l.opts.Kinds[kind])
 	}
