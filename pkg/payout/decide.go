@@ -191,7 +191,11 @@ func (c *Classifier) decide(in Input) Decision {
 			return Decision{Action: ActionNakDelay, Next: c.waiting(in), Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
 				Reason: fmt.Sprintf("waiting for the gateway (rate limit, pause or pressure): handed back: %v", in.Err), Level: zerolog.InfoLevel}
 		}
-		return Decision{Action: ActionNakDelay, Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
+		// The ledger or the stream could not be read or written (a leader election, an outage):
+		// a condition of the pool, not of the row, so the row is tried again soon. Its delivery
+		// count says nothing here (status polls spend deliveries), and backing off by it left
+		// polled rows waiting up to backoff_max after a 5 s election.
+		return Decision{Action: ActionNakDelay, Delay: c.opts.BackoffInitial,
 			Reason: fmt.Sprintf("ledger or stream unavailable: %v", in.Err), Level: zerolog.WarnLevel}
 	case EventInterrupted:
 		// Nothing was learned and nothing may be counted against the row: hand it back at once.
