@@ -9,13 +9,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/console"
-	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/seal"
 )
 
@@ -79,21 +77,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	} else if !cfg.Security.AllowCleartextJobs {
 		log.Warn().Msg("no data key (security.data_key_file): files waiting for approval and the jobs hold card and account numbers in clear (docs/security.md)")
 	}
-	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-console", log))
+	nc, js, handles, err := cfg.ConnectClient(ctx, "payrun-console", log)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
-	settings := cfg.QueueSettings()
-	settings.ConsumerCreateOnly = true // the workers own their consumer's settings
-	handles, err := queue.Provision(ctx, js, cfg.QueueNames(), settings)
-	if err != nil {
-		return err
-	}
 	opts, err := cfg.ConsoleOptions(audit)
 	if err != nil {
 		return err

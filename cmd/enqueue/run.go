@@ -243,21 +243,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 
-	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-enqueue", log))
+	nc, js, handles, err := cfg.ConnectClient(ctx, "payrun-enqueue", log)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
-	settings := cfg.QueueSettings()
-	settings.ConsumerCreateOnly = true // the workers own their consumer's settings
-	handles, err := queue.Provision(ctx, js, cfg.QueueNames(), settings)
-	if err != nil {
-		return err
-	}
 	if f.retry != "" {
 		en, err := batch.New(js, handles, batch.Options{Names: cfg.QueueNames(), Log: log, Seal: keys})
 		if err != nil {

@@ -1,6 +1,11 @@
 package config
 
 import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/queue"
@@ -40,4 +45,28 @@ func (c Config) ConnectOptions(name string, log zerolog.Logger) queue.ConnectOpt
 		ConnectTimeout: n.ConnectTimeout, ReconnectWait: n.ReconnectWait, ReconnectJitter: n.ReconnectJitter, PingInterval: n.PingInterval,
 		Log: log,
 	}
+}
+
+// ConnectClient connects as name (see ConnectOptions) and provisions the streams and buckets for
+// a client that does not own the workers' consumer (enqueue, the console): the consumer is
+// created if it is missing, otherwise only its filter is checked. The caller closes the
+// connection.
+func (c Config) ConnectClient(ctx context.Context, name string, log zerolog.Logger) (*nats.Conn, jetstream.JetStream, *queue.Handles, error) {
+	nc, err := queue.Connect(ctx, c.ConnectOptions(name, log))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	settings := c.QueueSettings()
+	settings.ConsumerCreateOnly = true // the workers own their consumer's settings
+	handles, err := queue.Provision(ctx, js, c.QueueNames(), settings)
+	if err != nil {
+		nc.Close()
+		return nil, nil, nil, err
+	}
+	return nc, js, handles, nil
 }
