@@ -1,17 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/payrun/payrun/internal/testlog"
 )
 
 // spoolProc is an enqueue process reading stdin (a pipe the test holds open) or a file, with its
@@ -20,26 +20,8 @@ type spoolProc struct {
 	cmd    *exec.Cmd
 	tmp    string
 	stdin  *os.File // write end, nil when reading a file
-	stderr lockedBuffer
+	stderr testlog.Buffer
 	done   chan error
-}
-
-// lockedBuffer is a bytes.Buffer the process writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func startSpool(t *testing.T, file string, env ...string) *spoolProc {

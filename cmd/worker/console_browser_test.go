@@ -14,6 +14,8 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/payrun/payrun/internal/testlog"
 )
 
 // chromiumPath finds Debian's chromium. Without it the test is skipped, unless CI is set: CI
@@ -57,7 +59,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testlog.Buffer
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	demoDone := make(chan error, 1)
 	go func() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testlog"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/health"
 	"github.com/payrun/payrun/pkg/payout"
@@ -308,7 +307,7 @@ func TestStartLogReadableWithoutSecrets(t *testing.T) {
 	cfg := parseConfig(t, "worker: {sandbox: true}\n",
 		"PAYRUN_NATS_URL=nats://svc:"+urlPass+"@127.0.0.1:1", "PAYRUN_NATS_USER=svc", "PAYRUN_NATS_PASSWORD="+password,
 		"PAYRUN_CONTROL_KEY="+controlKey)
-	var buf lockedBuffer // the NATS connection logs its close from its own goroutine
+	var buf testlog.Buffer // the NATS connection logs its close from its own goroutine
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // serve logs the configuration, then stops before anything runs
 	if err := serve(ctx, cfg, zerolog.New(&buf), "json"); err != nil {
@@ -344,22 +343,4 @@ func TestStartLogReadableWithoutSecrets(t *testing.T) {
 	if logged["nats.password"] != "***" || logged["gateway.control_key"] != "***" {
 		t.Errorf("secrets not shown as set: password %v, control key %v", logged["nats.password"], logged["gateway.control_key"])
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

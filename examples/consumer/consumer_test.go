@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/payrun/payrun/configs"
+	"github.com/payrun/payrun/internal/testlog"
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/job/jobtest"
@@ -64,7 +65,7 @@ func TestConsumerSurvivesRestarts(t *testing.T) {
 
 	out := filepath.Join(t.TempDir(), "record.jsonl")
 	opts := Options{NATSURL: srv.ClientURL(), Durable: "test-consumer", Out: out, AckWait: time.Second}
-	var stdout1, stdout2 syncBuffer
+	var stdout1, stdout2 testlog.Buffer
 	handled := 0
 	first := startConsumer(t, opts, &stdout1, func(string) error {
 		if handled++; handled == 12 {
@@ -317,12 +318,12 @@ func countResults(t *testing.T, js jetstream.JetStream) int {
 type runningConsumer struct {
 	cancel context.CancelFunc
 	done   chan error
-	stderr *syncBuffer
+	stderr *testlog.Buffer
 }
 
 func startConsumer(t *testing.T, o Options, stdout io.Writer, beforeAck func(string) error) *runningConsumer {
 	t.Helper()
-	rc := &runningConsumer{done: make(chan error, 1), stderr: &syncBuffer{}}
+	rc := &runningConsumer{done: make(chan error, 1), stderr: &testlog.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	rc.cancel = cancel
 	c, err := Open(ctx, o, stdout, rc.stderr)
@@ -374,16 +375,3 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/payrun/payrun/internal/testlog"
 	"github.com/payrun/payrun/pkg/console"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
@@ -71,32 +72,15 @@ type env struct {
 	js      jetstream.JetStream
 	handles *queue.Handles
 	web     *httptest.Server
-	audit   *syncBuffer
+	audit   *testlog.Buffer
 	now     *time.Time
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newEnv(t *testing.T, change func(*console.Options)) *env {
 	t.Helper()
 	srv, _, js := queuetest.Start(t)
 	h := queuetest.Provision(t, js)
-	e := &env{t: t, srv: srv, js: js, handles: h, audit: &syncBuffer{}}
+	e := &env{t: t, srv: srv, js: js, handles: h, audit: &testlog.Buffer{}}
 	now := time.Now()
 	e.now = &now
 	o := console.Options{Approvals: true, Users: hashedUsers(t), MaxUploadBytes: 64 << 10, Timeout: 2 * time.Second,

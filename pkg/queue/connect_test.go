@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/testlog"
 	"github.com/payrun/payrun/internal/testwait"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
@@ -18,14 +19,14 @@ import (
 
 // loggingConn starts an embedded server and connects to it with o (URL, name and a log sink
 // filled in); the server is shut down at cleanup.
-func loggingConn(t *testing.T, o queue.ConnectOptions) (*queue.EmbeddedServer, *nats.Conn, *syncBuffer) {
+func loggingConn(t *testing.T, o queue.ConnectOptions) (*queue.EmbeddedServer, *nats.Conn, *testlog.Buffer) {
 	t.Helper()
 	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Port: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	o.URL, o.Name, o.Log = srv.ClientURL(), "t", zerolog.New(logs)
 	nc, err := queue.Connect(context.Background(), o)
 	if err != nil {
@@ -36,7 +37,7 @@ func loggingConn(t *testing.T, o queue.ConnectOptions) (*queue.EmbeddedServer, *
 }
 
 // waitLogged polls the log until it contains msg.
-func waitLogged(t *testing.T, logs *syncBuffer, msg string) {
+func waitLogged(t *testing.T, logs *testlog.Buffer, msg string) {
 	t.Helper()
 	testwait.Eventually(t, 10*time.Second, fmt.Sprintf("%q in the log", msg), func() bool { return strings.Contains(logs.String(), msg) })
 }

@@ -1,14 +1,13 @@
 package submit_test
 
 import (
-	"bytes"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
+	"github.com/payrun/payrun/internal/testlog"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/signer/signertest"
@@ -35,26 +34,8 @@ func startSandbox(t testing.TB, mod func(*sandbox.Options)) *sandbox.Server {
 	return srv
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newClient builds a client for baseURL with fast test backoff; mod adjusts the options.
-func newClient(t testing.TB, baseURL string, mod func(*submit.Options)) (*submit.Client, *syncBuffer) {
+func newClient(t testing.TB, baseURL string, mod func(*submit.Options)) (*submit.Client, *testlog.Buffer) {
 	t.Helper()
 	pk, _ := signertest.Key(t)
 	sg, err := signer.New(pk, login)
@@ -71,7 +52,7 @@ func newClient(t testing.TB, baseURL string, mod func(*submit.Options)) (*submit
 	if mod != nil {
 		mod(&opts)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	c, err := submit.NewClient(opts, sg, zerolog.New(logs))
 	if err != nil {
 		t.Fatal(err)
