@@ -11,8 +11,9 @@ import (
 )
 
 // applyEnv sets every key whose variable (or alias) appears in environ ("NAME=value" entries, as
-// os.Environ returns). Unknown PAYRUN_* variables are errors too: a typo must not be ignored.
-func applyEnv(cfg *Config, environ []string) error {
+// os.Environ returns) and records in from which variable set it. Unknown PAYRUN_* variables are
+// errors too: a typo must not be ignored.
+func applyEnv(cfg *Config, environ []string, from origins) error {
 	env := make(map[string]string)
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
@@ -27,6 +28,7 @@ func applyEnv(cfg *Config, environ []string) error {
 	var errs []error
 	root := reflect.ValueOf(cfg).Elem()
 	set := func(f Field, envName, value string) {
+		from[f.Key] = origin{env: envName}
 		if err := setValue(root.FieldByIndex(f.index), value); err != nil {
 			shown := fmt.Sprintf("%q", value)
 			if f.Secret {

@@ -31,14 +31,15 @@ func Load(path string, environ []string) (Config, error) {
 // Parse is Load for YAML bytes; source names them in errors.
 func Parse(data []byte, source string, environ []string) (Config, error) {
 	cfg := Default()
+	from := origins{}
 	if err := decodeYAML(data, source, &cfg); err != nil {
 		return Config{}, err
 	}
-	if err := applyEnv(&cfg, environ); err != nil {
+	if err := applyEnv(&cfg, environ, from); err != nil {
 		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return Config{}, err
+		return Config{}, from.name(err)
 	}
 	return cfg, nil
 }
