@@ -68,12 +68,15 @@ func applyEnv(cfg *Config, environ []string, from origins) error {
 	return errors.Join(errs...)
 }
 
+// errWant says what v's key takes, in the words the YAML file's errors use.
+func errWant(v reflect.Value) error { return errors.New("want " + wanted(v.Type())) }
+
 // setValue parses s into v according to v's type.
 func setValue(v reflect.Value, s string) error {
 	if v.Type() == durationType {
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil {
-			return errors.New("want a duration such as 30s, 5m, 1h")
+			return errWant(v)
 		}
 		v.SetInt(int64(d))
 		return nil
@@ -84,25 +87,19 @@ func setValue(v reflect.Value, s string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(strings.TrimSpace(s))
 		if err != nil {
-			return errors.New("want true or false")
+			return errWant(v)
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int32, reflect.Int64:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
 		if err != nil {
-			return fmt.Errorf("want a whole number that fits %d bits", v.Type().Bits())
+			return errWant(v)
 		}
 		v.SetInt(n)
-	case reflect.Uint8:
-		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 8)
-		if err != nil {
-			return errors.New("want a whole number 0-255")
-		}
-		v.SetUint(n)
 	case reflect.Float64:
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return errors.New("want a number")
+			return errWant(v)
 		}
 		v.SetFloat(f)
 	case reflect.Slice:

@@ -8,7 +8,8 @@ import (
 )
 
 // TestErrorsNameTheVariableUsed: a rule broken by a value set through a short alias names the
-// alias the user wrote, not the key's long variable; a key nobody set names its own variable (the one to set to fix it).
+// alias the user wrote, not the key's long variable; a value from the file names the file and
+// line; a key nobody set names its own variable (the one to set to fix it).
 func TestErrorsNameTheVariableUsed(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -22,13 +23,15 @@ func TestErrorsNameTheVariableUsed(t *testing.T) {
 		{"alias, rule", "", []string{"PAYRUN_CONCURRENCY=0"}, "worker.concurrency", "PAYRUN_CONCURRENCY",
 			"config: worker.concurrency (PAYRUN_CONCURRENCY): must be 1-10000, got 0"},
 		{"alias, parse", "", []string{"PAYRUN_CONCURRENCY=abc"}, "worker.concurrency", "PAYRUN_CONCURRENCY",
-			`config: worker.concurrency (PAYRUN_CONCURRENCY): invalid value "abc": want a whole number that fits 64 bits`},
+			`config: worker.concurrency (PAYRUN_CONCURRENCY): invalid value "abc": want a whole number`},
 		{"alias of a float", "", []string{"PAYRUN_RATE_LIMIT=-1"}, "ratelimit.rate", "PAYRUN_RATE_LIMIT",
 			"config: ratelimit.rate (PAYRUN_RATE_LIMIT): must be >= 0 (0 turns the limit off)"},
 		{"alias of a nested key", "", []string{"PAYRUN_POLL_INTERVAL=0s"}, "worker.poll.first_interval", "PAYRUN_POLL_INTERVAL",
 			"config: worker.poll.first_interval (PAYRUN_POLL_INTERVAL): must be a positive duration, got 0s"},
 		{"full variable", "", []string{"PAYRUN_WORKER_CONCURRENCY=0"}, "worker.concurrency", "PAYRUN_WORKER_CONCURRENCY",
 			"config: worker.concurrency (PAYRUN_WORKER_CONCURRENCY): must be 1-10000, got 0"},
+		{"file", "worker:\n  concurrency: 0\n", nil, "worker.concurrency", "PAYRUN_WORKER_CONCURRENCY",
+			"config: x.yaml:2: worker.concurrency: must be 1-10000, got 0"},
 		{"alias over the file", "worker:\n  concurrency: 4\n", []string{"PAYRUN_CONCURRENCY=0"}, "worker.concurrency", "PAYRUN_CONCURRENCY",
 			"config: worker.concurrency (PAYRUN_CONCURRENCY): must be 1-10000, got 0"},
 		{"key nobody set", "", []string{"PAYRUN_HTTP_TIMEOUT=40s"}, "worker.ack_wait", "PAYRUN_WORKER_ACK_WAIT",
