@@ -11,8 +11,8 @@ import (
 )
 
 // applyEnv sets every key whose variable (or alias) appears in environ ("NAME=value" entries, as
-// os.Environ returns) and records in from which variable set it. Unknown PAYRUN_* variables are
-// errors too: a typo must not be ignored.
+// os.Environ returns), recording in from the variable that set each key. Unknown PAYRUN_*
+// variables are errors too: a typo must not be ignored.
 func applyEnv(cfg *Config, environ []string, from origins) error {
 	env := make(map[string]string)
 	for _, kv := range environ {

@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// ErrInvalid is matched (errors.Is) by every configuration error: *FieldError and YAML errors.
+// ErrInvalid is matched (errors.Is) by every configuration error: *FieldError, *LineError and
+// YAML syntax errors.
 var ErrInvalid = errors.New("invalid configuration")
 
 // FieldError is one problem with one key. Key is the YAML path ("worker.ack_wait") and Env its
