@@ -40,7 +40,7 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		{"unknown env variable", []string{"--sandbox"}, []string{"PAYRUN_CONCURENCY=4"}, []string{"PAYRUN_CONCURENCY"}, ""},
 		{"missing gateway keys", nil, nil, []string{"gateway.url", "gateway.login", "gateway.private_key_file", "gateway.endpoint_id"}, ""},
 		{"rule between keys", []string{"--config", rule}, nil, []string{"worker.ack_wait", "gateway.http_timeout"}, ""},
-		{"settle delay vs http timeout", []string{"--sandbox"}, []string{"PAYRUN_SETTLE_DELAY=5s"}, []string{"worker.settle_delay", "PAYRUN_WORKER_SETTLE_DELAY"}, ""},
+		{"settle delay vs http timeout", []string{"--sandbox"}, []string{"PAYRUN_SETTLE_DELAY=5s"}, []string{"worker.settle_delay", "(PAYRUN_SETTLE_DELAY)"}, "PAYRUN_WORKER_SETTLE_DELAY"},
 		{"secret never echoed", []string{"--sandbox"}, []string{"PAYRUN_NATS_TOKEN=s3cr3t-token", "PAYRUN_NATS_USER=u"}, []string{"nats.creds_file"}, "s3cr3t-token"},
 		{"unknown flag", []string{"--bogus"}, nil, []string{"-bogus"}, ""},
 		{"stray argument", []string{"payout"}, nil, []string{"unexpected arguments"}, ""},

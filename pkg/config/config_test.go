@@ -89,7 +89,7 @@ func TestUnknownKeysNameKeyAndLine(t *testing.T) {
 		{"nats:\n  url: nats://h:1\n  tls:\n    ca: x\n", []string{`"nats.tls.ca"`, "t.yaml:4"}},
 		{"bogus: 1\n", []string{`"bogus"`, "t.yaml:1"}},
 		{"- a\n- b\n", []string{"t.yaml:1", "mapping"}},
-		{"worker:\n  ack_wait: soon\n", []string{"t.yaml", "line 2"}},
+		{"worker:\n  ack_wait: soon\n", []string{"t.yaml:2: worker.ack_wait: "}},
 	}
 	for _, tt := range tests {
 		_, err := config.Parse([]byte(tt.yaml), "t.yaml", nil)
@@ -250,23 +250,63 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 }
 
+// FuzzLoad: Parse never panics, accepts only valid configurations, and every error it returns
+// names a key that exists or a line of the file (a syntax error, yaml's own text, ends parsing
+// and is the only error).
 func FuzzLoad(f *testing.F) {
 	seed, _ := os.ReadFile("../../configs/payrun.yaml")
-	for _, s := range []string{string(seed), "", "worker:\n  concurrency: 0\n", "nats: [1,2]", "a: &a [*a]", "log: {level: debug}", "~", "worker:\n  ack_wait: 1h\n  poll: {horizon: 2h}"} {
+	for _, s := range []string{string(seed), "", "worker:\n  concurrency: 0\n", "nats: [1,2]", "a: &a [*a]", "log: {level: debug}", "~", "worker:\n  ack_wait: 1h\n  poll: {horizon: 2h}",
+		// type errors of every kind of key
+		"worker:\n  concurrency: lots\n", "worker:\n  concurrency: 1.5\n", "streams:\n  max_msg_size: 99999999999\n",
+		"worker:\n  ack_wait: 30\n", "worker:\n  embedded: maybe\n", "ratelimit:\n  rate: [1]\n",
+		"gateway:\n  not_found_codes: {a: b}\n", "log:\n  level: {a: b}\n", "worker:\n  poll: 3\n", "worker:\n  concurrency: 1\n  concurrency: 2\n",
+		"x: &x lots\nworker:\n  concurrency: *x\n", "worker: &w\n  poll: *w\n", "nats:\n  tls: [a]\n  token: {s: 1}\n", "? [a]\n: 1\n",
+	} {
 		f.Add([]byte(s))
+	}
+	keys := map[string]bool{}
+	for _, fl := range config.Fields() {
+		keys[fl.Key] = true
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := config.Parse(data, "fuzz.yaml", nil)
-		if err != nil {
-			if !errors.Is(err, config.ErrInvalid) {
-				t.Fatalf("error does not match ErrInvalid: %v", err)
+		if err == nil {
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Parse returned an invalid config: %v", err)
 			}
 			return
 		}
-		if err := c.Validate(); err != nil {
-			t.Fatalf("Parse returned an invalid config: %v", err)
+		if !errors.Is(err, config.ErrInvalid) {
+			t.Fatalf("error does not match ErrInvalid: %v", err)
+		}
+		all := leaves(err)
+		for _, e := range all {
+			var fe *config.FieldError
+			var le *config.LineError
+			switch {
+			case errors.As(e, &fe):
+				if !keys[fe.Key] && !isSection(fe.Key) {
+					t.Errorf("%q names no key that exists", e)
+				}
+			case errors.As(e, &le):
+				if le.Line < 1 || le.Source != "fuzz.yaml" {
+					t.Errorf("%q names no line of the file", e)
+				}
+			case len(all) != 1 || !strings.HasPrefix(e.Error(), "invalid configuration: fuzz.yaml: yaml: "):
+				t.Errorf("%q is neither about a key nor a line, nor a syntax error", e)
+			}
 		}
 	})
+}
+
+// isSection reports whether key is a section of keys (worker, worker.poll).
+func isSection(key string) bool {
+	for _, f := range config.Fields() {
+		if strings.HasPrefix(f.Key, key+".") {
+			return true
+		}
+	}
+	return false
 }
 
 func ExampleLoad() {

@@ -55,26 +55,26 @@ func (c Config) ConsoleUsers() ([]console.User, error) {
 	return out, errors.Join(errs...)
 }
 
-// validateConsole checks the console keys' formats (Validate calls it for every binary).
-func (c Config) validateConsole() []error {
-	var errs []error
-	cc := c.Console
+// Console's keys, formats only (Validate checks them for every binary; ValidateConsole also
+// requires users).
+func (cc Console) validate() problems {
+	var p problems
 	if _, _, err := net.SplitHostPort(cc.Addr); err != nil {
-		errs = append(errs, fieldErr("console.addr", "want host:port (e.g. 127.0.0.1:8080)"))
+		p.add("console.addr", "want host:port (e.g. 127.0.0.1:8080)")
 	}
 	if cc.MaxUploadBytes < 1 {
-		errs = append(errs, fieldErr("console.max_upload_bytes", "must be at least 1, got %d", cc.MaxUploadBytes))
+		p.add("console.max_upload_bytes", "must be at least 1, got %d", cc.MaxUploadBytes)
 	}
 	if cc.SessionKey != "" && len(cc.SessionKey) < minSessionKey {
-		errs = append(errs, fieldErr("console.session_key", "must be at least %d characters (or empty for a random key per process)", minSessionKey))
+		p.add("console.session_key", "must be at least %d characters (or empty for a random key per process)", minSessionKey)
 	}
 	if cc.SessionTTL < time.Minute {
-		errs = append(errs, fieldErr("console.session_ttl", "must be at least 1m, got %s", cc.SessionTTL))
+		p.add("console.session_ttl", "must be at least 1m, got %s", cc.SessionTTL)
 	}
 	if h := cc.ProxyUserHeader; h != "" && strings.ContainsAny(h, " :\t\r\n") {
-		errs = append(errs, fieldErr("console.proxy_user_header", "%q is not a header name", h))
+		p.add("console.proxy_user_header", "%q is not a header name", h)
 	}
-	return errs
+	return p
 }
 
 // ValidateConsole is Validate plus what the console needs to start: at least one user.

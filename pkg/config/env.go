@@ -11,8 +11,9 @@ import (
 )
 
 // applyEnv sets every key whose variable (or alias) appears in environ ("NAME=value" entries, as
-// os.Environ returns). Unknown PAYRUN_* variables are errors too: a typo must not be ignored.
-func applyEnv(cfg *Config, environ []string) error {
+// os.Environ returns), recording in from the variable that set each key. Unknown PAYRUN_*
+// variables are errors too: a typo must not be ignored.
+func applyEnv(cfg *Config, environ []string, from origins) error {
 	env := make(map[string]string)
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
@@ -27,6 +28,7 @@ func applyEnv(cfg *Config, environ []string) error {
 	var errs []error
 	root := reflect.ValueOf(cfg).Elem()
 	set := func(f Field, envName, value string) {
+		from[f.Key] = origin{env: envName}
 		if err := setValue(root.FieldByIndex(f.index), value); err != nil {
 			shown := fmt.Sprintf("%q", value)
 			if f.Secret {
@@ -66,12 +68,15 @@ func applyEnv(cfg *Config, environ []string) error {
 	return errors.Join(errs...)
 }
 
+// errWant says what v's key takes, in the words the YAML file's errors use.
+func errWant(v reflect.Value) error { return errors.New("want " + wanted(v.Type())) }
+
 // setValue parses s into v according to v's type.
 func setValue(v reflect.Value, s string) error {
 	if v.Type() == durationType {
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil {
-			return errors.New("want a duration such as 30s, 5m, 1h")
+			return errWant(v)
 		}
 		v.SetInt(int64(d))
 		return nil
@@ -82,25 +87,19 @@ func setValue(v reflect.Value, s string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(strings.TrimSpace(s))
 		if err != nil {
-			return errors.New("want true or false")
+			return errWant(v)
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int32, reflect.Int64:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
 		if err != nil {
-			return fmt.Errorf("want a whole number that fits %d bits", v.Type().Bits())
+			return errWant(v)
 		}
 		v.SetInt(n)
-	case reflect.Uint8:
-		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 8)
-		if err != nil {
-			return errors.New("want a whole number 0-255")
-		}
-		v.SetUint(n)
 	case reflect.Float64:
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return errors.New("want a number")
+			return errWant(v)
 		}
 		v.SetFloat(f)
 	case reflect.Slice:

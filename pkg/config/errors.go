@@ -5,19 +5,26 @@ import (
 	"fmt"
 )
 
-// ErrInvalid is matched (errors.Is) by every configuration error: *FieldError and YAML errors.
+// ErrInvalid is matched (errors.Is) by every configuration error: *FieldError, *LineError and
+// YAML syntax errors.
 var ErrInvalid = errors.New("invalid configuration")
 
-// FieldError is one problem with one key. Key is the YAML path ("worker.ack_wait"), Env its
-// environment variable (or the variable that set the bad value). Several are joined with
-// errors.Join; errors.As finds each.
+// FieldError is one problem with one key. Key is the YAML path ("worker.ack_wait") and Env its
+// environment variable, or the short alias the value was set through (PAYRUN_CONCURRENCY). When
+// the value came from the YAML file, Source and Line say where, and the message names them
+// instead of the variable. Several are joined with errors.Join; errors.As finds each.
 type FieldError struct {
 	Key    string
 	Env    string
+	Source string // the YAML file that set the value ("" when it did not come from one)
+	Line   int    // its line in Source (0 when it did not come from one)
 	Reason string
 }
 
 func (e *FieldError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("config: %s:%d: %s: %s", e.Source, e.Line, e.Key, e.Reason)
+	}
 	env := e.Env
 	if env == "" {
 		env = EnvName(e.Key)

@@ -33,7 +33,7 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 			sample = "7"
 		}
 		c := Default()
-		if err := applyEnv(&c, []string{f.Env + "=" + sample}); err != nil {
+		if err := applyEnv(&c, []string{f.Env + "=" + sample}, origins{}); err != nil {
 			t.Errorf("%s: %v", f.Env, err)
 			continue
 		}
@@ -64,7 +64,7 @@ func TestNotFoundCodesFromEnv(t *testing.T) {
 		t.Fatalf("default not_found_codes %q, want none", c.Gateway.NotFoundCodes)
 	}
 	c := Default()
-	if err := applyEnv(&c, []string{"PAYRUN_GATEWAY_NOT_FOUND_CODES= ORDER_NOT_FOUND, 404 ,"}); err != nil {
+	if err := applyEnv(&c, []string{"PAYRUN_GATEWAY_NOT_FOUND_CODES= ORDER_NOT_FOUND, 404 ,"}, origins{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := c.Gateway.NotFoundCodes; len(got) != 2 || got[0] != "ORDER_NOT_FOUND" || got[1] != "404" {
