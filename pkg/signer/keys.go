@@ -116,15 +116,7 @@ func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, []string, error) {
 // ParsePublicKey parses the first public-key PEM block: PKIX ("PUBLIC KEY") or PKCS#1
 // ("RSA PUBLIC KEY") RSA, at least MinKeyBits long.
 func ParsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
-	key, err := parsePublicKey(pemBytes)
-	if err != nil {
-		return nil, fmt.Errorf("signer: parse public key: %w", err)
-	}
-	return key, nil
-}
-
-func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
-	return firstPEM(pemBytes, "public key", func(block *pem.Block) (*rsa.PublicKey, bool, error) {
+	key, err := firstPEM(pemBytes, "public key", func(block *pem.Block) (*rsa.PublicKey, bool, error) {
 		var key *rsa.PublicKey
 		switch block.Type {
 		case "PUBLIC KEY":
@@ -150,4 +142,8 @@ func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
 		}
 		return key, true, nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("signer: parse public key: %w", err)
+	}
+	return key, nil
 }
