@@ -63,8 +63,8 @@ func New(key *rsa.PrivateKey, consumerKey string, opts ...Option) (*Signer, erro
 	if key == nil {
 		return nil, fmt.Errorf("signer: new: %w: nil key", ErrInvalidKey)
 	}
-	if bits := key.N.BitLen(); bits < MinKeyBits {
-		return nil, fmt.Errorf("signer: new: %w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+	if err := checkKeySize(&key.PublicKey); err != nil {
+		return nil, fmt.Errorf("signer: new: %w", err)
 	}
 	if consumerKey == "" {
 		return nil, fmt.Errorf("signer: new: %w: empty consumer key (merchant login)", ErrInvalidParam)
