@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/payrun/payrun/internal/testlog"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
 
@@ -84,24 +84,6 @@ func TestConfigErrorsExit2(t *testing.T) {
 
 var urlRE = regexp.MustCompile(`console listening on (http://\S+)`)
 
-// stderrBuffer collects the process's stderr.
-type stderrBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *stderrBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *stderrBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 // The binary serves the sign-in page against NATS and shuts down cleanly on SIGTERM.
 func TestServeAndShutdown(t *testing.T) {
 	t.Parallel()
@@ -112,7 +94,7 @@ func TestServeAndShutdown(t *testing.T) {
 	cmd := exec.CommandContext(ctx, binary, "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "PAYRUN_NATS_URL="+srv.ClientURL(), "PAYRUN_CONSOLE_USERS=ann submitter "+string(h), "PAYRUN_LOG_LEVEL=warn")
 	stdout, _ := cmd.StdoutPipe()
-	rest := &stderrBuffer{}
+	rest := &testlog.Buffer{}
 	cmd.Stderr = rest
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

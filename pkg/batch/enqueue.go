@@ -342,7 +342,6 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 	defer rc.Close()
 	h := sha256.New()
 	tee := io.TeeReader(rc, h)
-	rd := job.NewReader(tee, in.Name, job.WithClock(fixedClock(p.ValidatedAt)))
 	cur := chunkWork{idx: 0, rows: make([]row, 0, size)}
 	send := func() bool {
 		select {
@@ -353,22 +352,23 @@ func (e *Enqueuer) readChunks(ctx context.Context, in Input, p Plan, size int, w
 			return false
 		}
 	}
-	for {
-		j, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("batch: %s changed since it was validated: %w: %w", in.Name, ErrInconsistent, err)
-		}
+	errStopped := errors.New("stopped") // ctx ended: Enqueue reports it
+	err = p.readRows(tee, in.Name, func(j job.Job) error {
 		data, digest, err := e.encodeJob(p.BatchID, j)
 		if err != nil {
 			return err
 		}
 		cur.rows = append(cur.rows, row{id: j.ClientOrderID, line: j.Line, data: data, digest: digest})
 		if len(cur.rows) == size && !send() {
-			return nil
+			return errStopped
 		}
+		return nil
+	})
+	if errors.Is(err, errStopped) {
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	if _, err := io.Copy(io.Discard, tee); err != nil {
 		return fmt.Errorf("batch: read %s: %w", in.Name, err)

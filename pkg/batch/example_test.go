@@ -80,3 +80,22 @@ func ExampleWriteReport() {
 	// ORD-2,approved,901,2000,JPY,,,,1,,,3,Bob,,,,,,
 	// <nil>
 }
+
+func ExamplePlan_EachRow() {
+	csv := "client_orderid,amount,currency,account_number\nORD-1,10.50,USD,1234567890\nORD-2,2000,JPY,9876543210\n"
+	in := batch.Input{Name: "payroll.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(csv)), nil }}
+	plan, err := batch.ValidateInput(in, "nov", 100, batch.JobLimit{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = plan.EachRow(in, func(j job.Job) error {
+		fmt.Println(j.Line, j.ClientOrderID, j.Amount, j.Amount.Currency, j.MaskedDestination())
+		return nil
+	})
+	fmt.Println(err)
+	// Output:
+	// 2 ORD-1 10.50 USD account ******7890
+	// 3 ORD-2 2000 JPY account ******3210
+	// <nil>
+}

@@ -49,6 +49,36 @@ type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
+// EachRow reads the plan's input again, as ValidateInput read it (card expiry dates checked
+// against ValidatedAt), and calls fn with each row in file order. It stops at fn's first error
+// and returns it. A row that no longer reads means the input changed since it was validated: the
+// error wraps ErrInconsistent and the row's problem.
+func (p Plan) EachRow(in Input, fn func(job.Job) error) error {
+	rc, err := in.Open()
+	if err != nil {
+		return fmt.Errorf("batch: open %s: %w", in.Name, err)
+	}
+	defer rc.Close()
+	return p.readRows(rc, in.Name, fn)
+}
+
+// readRows is EachRow on a reader the caller opened.
+func (p Plan) readRows(r io.Reader, name string, fn func(job.Job) error) error {
+	rd := job.NewReader(r, name, job.WithClock(fixedClock(p.ValidatedAt)))
+	for {
+		j, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("batch: %s changed since it was validated: %w: %w", name, ErrInconsistent, err)
+		}
+		if err := fn(j); err != nil {
+			return err
+		}
+	}
+}
+
 // ValidateInput reads the whole input, validates every row (pkg/job), checks that each row's job
 // message fits limit (a row that does not is invalid: "the job would be N bytes; the stream allows
 // M") and hashes the bytes. An empty batchID is derived from the content: "b-" + the first 20 hex

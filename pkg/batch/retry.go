@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -61,30 +60,19 @@ func (e *Enqueuer) Retry(ctx context.Context, in Input, p Plan) (RetryReport, er
 			return rep, err
 		}
 	}
-	rc, err := in.Open()
-	if err != nil {
-		return rep, fmt.Errorf("batch: open %s: %w", in.Name, err)
-	}
-	defer rc.Close()
-	rd := job.NewReader(rc, in.Name, job.WithClock(fixedClock(p.ValidatedAt)))
-	for {
-		j, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return rep, nil
-		}
-		if err != nil {
-			return rep, fmt.Errorf("batch: %s changed since it was validated: %w: %w", in.Name, ErrInconsistent, err)
-		}
+	err = p.EachRow(in, func(j job.Job) error {
 		row, put, err := e.retryRow(ctx, p.BatchID, j)
 		if err != nil {
-			return rep, err
+			return err
 		}
 		if put {
 			rep.PutBack = append(rep.PutBack, row)
 		} else {
 			rep.Refused = append(rep.Refused, row)
 		}
-	}
+		return nil
+	})
+	return rep, err
 }
 
 // retryRow puts one row back (put) or says why not.
@@ -186,21 +174,8 @@ func whyNotUnsent(en *payout.Entry) string {
 // generation's summary once those rows have their new results. A run interrupted after the mark
 // is completed by running it again (the batch stays retrying meanwhile).
 func (e *Enqueuer) startRetry(ctx context.Context, in Input, p Plan) error {
-	rc, err := in.Open()
-	if err != nil {
-		return fmt.Errorf("batch: open %s: %w", in.Name, err)
-	}
-	defer rc.Close()
-	rd := job.NewReader(rc, in.Name, job.WithClock(fixedClock(p.ValidatedAt)))
 	n := 0
-	for {
-		j, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("batch: %s changed since it was validated: %w: %w", in.Name, ErrInconsistent, err)
-		}
+	err := p.EachRow(in, func(j job.Job) error {
 		ok, err := e.putBackable(ctx, p.BatchID, j)
 		if err != nil {
 			return err
@@ -208,6 +183,10 @@ func (e *Enqueuer) startRetry(ctx context.Context, in Input, p Plan) error {
 		if ok {
 			n++
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if n == 0 {
 		return nil

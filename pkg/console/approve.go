@@ -11,11 +11,6 @@ import (
 	"github.com/payrun/payrun/pkg/batch"
 )
 
-// fixedClock is a job.Clock that always answers the same time.
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
 // enqueueTimeout bounds one enqueue run started from the console (it goes on if the browser
 // leaves; an interrupted run is completed by "enqueue again", without duplicates).
 const enqueueTimeout = 10 * time.Minute

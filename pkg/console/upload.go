@@ -139,23 +139,10 @@ func invalidCheck(name string, ife *batch.InvalidFileError) check {
 // newCheck describes a validated plan, listing its rows (masked) from the same bytes.
 func newCheck(in batch.Input, p batch.Plan) (check, error) {
 	c := check{Source: p.Source, Summary: p.Summary, Warnings: errorRows(p.Summary.Warnings)}
-	rc, err := in.Open()
-	if err != nil {
-		return c, err
-	}
-	defer rc.Close()
-	rd := job.NewReader(rc, in.Name, job.WithClock(fixedClock(p.ValidatedAt)))
-	for {
-		j, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return c, nil
-		}
-		if err != nil {
-			return c, fmt.Errorf("console: %s: %w", in.Name, err)
-		}
+	err := p.EachRow(in, func(j job.Job) error {
 		if len(c.Rows) >= maxShownRows {
 			c.MoreRows++
-			continue
+			return nil
 		}
 		name := strings.TrimSpace(j.Param("receiver_first_name") + " " + j.Param("receiver_last_name"))
 		if name == "" {
@@ -163,7 +150,9 @@ func newCheck(in batch.Input, p batch.Plan) (check, error) {
 		}
 		c.Rows = append(c.Rows, row{Line: j.Line, ClientOrderID: j.ClientOrderID, Amount: j.Amount.String(),
 			Currency: j.Amount.Currency, Destination: j.MaskedDestination(), Name: job.MaskText(name)})
-	}
+		return nil
+	})
+	return c, err
 }
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) {

@@ -166,10 +166,10 @@ func ConsumerConfig(n Names, s Settings) jetstream.ConsumerConfig {
 func ensureConsumer(ctx context.Context, js jetstream.JetStream, names Names, s Settings) (jetstream.Consumer, error) {
 	op := "queue: provision: consumer " + names.Consumer
 	want := ConsumerConfig(names, s)
+	lookup := func(ctx context.Context) (jetstream.Consumer, error) {
+		return js.Consumer(ctx, names.JobStream, names.Consumer)
+	}
 	if !s.ConsumerCreateOnly {
-		lookup := func(ctx context.Context) (jetstream.Consumer, error) {
-			return js.Consumer(ctx, names.JobStream, names.Consumer)
-		}
 		if c, err := apiCall(ctx, lookup); err == nil {
 			keepHigherLimits(&want, c.CachedInfo().Config)
 		} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
@@ -183,9 +183,6 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, names Names, s 
 			return nil, fmt.Errorf("%s: %w", op, wrapUnavailable(err))
 		}
 		return c, nil
-	}
-	lookup := func(ctx context.Context) (jetstream.Consumer, error) {
-		return js.Consumer(ctx, names.JobStream, names.Consumer)
 	}
 	c, err := apiCall(ctx, lookup)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {

@@ -124,9 +124,7 @@ func (s *Server) payout(w http.ResponseWriter, r *http.Request, req *request) {
 		s.validationError(w, coid, msg)
 		return
 	}
-	if req.fault.fault == FaultErrorBefore {
-		s.countFault(req.fault.fault)
-		s.gatewayError(w, coid, "")
+	if s.beforeCommit(w, req.fault, coid) {
 		return
 	}
 	final, ok := s.opts.Scenario[get(p, "account_number")]
@@ -148,12 +146,7 @@ func (s *Server) payout(w http.ResponseWriter, r *http.Request, req *request) {
 	if o.isFinal {
 		s.callback(o)
 	}
-	if s.afterCommit(w, req.fault) {
-		return
-	}
-	if req.fault.fault == FaultErrorAfter {
-		s.countFault(req.fault.fault)
-		s.gatewayError(w, coid, o.id)
+	if s.afterCommit(w, req.fault, coid, o.id) {
 		return
 	}
 	writeForm(w, []field{
@@ -180,21 +173,14 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, req *request) {
 		s.validationError(w, coid, "client_orderid or orderid is required")
 		return
 	}
-	if req.fault.fault == FaultErrorBefore {
-		s.countFault(req.fault.fault)
-		s.gatewayError(w, coid, "")
+	if s.beforeCommit(w, req.fault, coid) {
 		return
 	}
 	o, found, becameFinal := s.orders.lookup(oid, coid, s.opts.ProcessingPolls)
 	if becameFinal {
 		s.callback(o)
 	}
-	if s.afterCommit(w, req.fault) {
-		return
-	}
-	if req.fault.fault == FaultErrorAfter {
-		s.countFault(req.fault.fault)
-		s.gatewayError(w, coid, o.id)
+	if s.afterCommit(w, req.fault, coid, o.id) {
 		return
 	}
 	serial := s.orders.nextSerial()
@@ -262,10 +248,26 @@ func (s *Server) gatewayError(w http.ResponseWriter, clientOrderID, orderID stri
 	}, s.errorFields("PROCESSING_ERROR", "Injected processing error")...))
 }
 
-// afterCommit applies an after-commit fault: it drops the connection or answers the fault's
-// 5xx and reports true, or reports false when the answer should be written normally.
-func (s *Server) afterCommit(w http.ResponseWriter, fault injected) bool {
+// beforeCommit applies an error-before fault: it answers type=error without a paynet-order-id
+// (nothing committed) and reports true, or reports false when the handler should go on.
+func (s *Server) beforeCommit(w http.ResponseWriter, fault injected, clientOrderID string) bool {
+	if fault.fault != FaultErrorBefore {
+		return false
+	}
+	s.countFault(fault.fault)
+	s.gatewayError(w, clientOrderID, "")
+	return true
+}
+
+// afterCommit applies an after-commit fault: it drops the connection, answers the fault's 5xx or
+// answers type=error with the committed order's paynet-order-id, and reports true; or it reports
+// false when the answer should be written normally.
+func (s *Server) afterCommit(w http.ResponseWriter, fault injected, clientOrderID, orderID string) bool {
 	switch fault.fault {
+	case FaultErrorAfter:
+		s.countFault(fault.fault)
+		s.gatewayError(w, clientOrderID, orderID)
+		return true
 	case FaultDropAfter:
 		s.countFault(fault.fault)
 		if hj, ok := w.(http.Hijacker); ok {

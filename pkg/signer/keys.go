@@ -80,14 +80,22 @@ func firstPEM[K any](pemBytes []byte, what string, parse func(*pem.Block) (key K
 }
 
 func checkPrivateKey(key *rsa.PrivateKey) (*rsa.PrivateKey, error) {
-	if bits := key.N.BitLen(); bits < MinKeyBits {
-		return nil, fmt.Errorf("%w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+	if err := checkKeySize(&key.PublicKey); err != nil {
+		return nil, err
 	}
 	if err := key.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
 	}
 	key.Precompute()
 	return key, nil
+}
+
+// checkKeySize refuses a modulus shorter than MinKeyBits (ErrKeyTooShort).
+func checkKeySize(key *rsa.PublicKey) error {
+	if bits := key.N.BitLen(); bits < MinKeyBits {
+		return fmt.Errorf("%w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+	}
+	return nil
 }
 
 // LoadPrivateKeyFile reads and parses a PEM private key file (see ParsePrivateKey). The
@@ -116,15 +124,7 @@ func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, []string, error) {
 // ParsePublicKey parses the first public-key PEM block: PKIX ("PUBLIC KEY") or PKCS#1
 // ("RSA PUBLIC KEY") RSA, at least MinKeyBits long.
 func ParsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
-	key, err := parsePublicKey(pemBytes)
-	if err != nil {
-		return nil, fmt.Errorf("signer: parse public key: %w", err)
-	}
-	return key, nil
-}
-
-func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
-	return firstPEM(pemBytes, "public key", func(block *pem.Block) (*rsa.PublicKey, bool, error) {
+	key, err := firstPEM(pemBytes, "public key", func(block *pem.Block) (*rsa.PublicKey, bool, error) {
 		var key *rsa.PublicKey
 		switch block.Type {
 		case "PUBLIC KEY":
@@ -145,9 +145,13 @@ func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
 		default:
 			return nil, false, nil
 		}
-		if bits := key.N.BitLen(); bits < MinKeyBits {
-			return nil, true, fmt.Errorf("%w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+		if err := checkKeySize(key); err != nil {
+			return nil, true, err
 		}
 		return key, true, nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("signer: parse public key: %w", err)
+	}
+	return key, nil
 }

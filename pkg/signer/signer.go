@@ -63,8 +63,8 @@ func New(key *rsa.PrivateKey, consumerKey string, opts ...Option) (*Signer, erro
 	if key == nil {
 		return nil, fmt.Errorf("signer: new: %w: nil key", ErrInvalidKey)
 	}
-	if bits := key.N.BitLen(); bits < MinKeyBits {
-		return nil, fmt.Errorf("signer: new: %w: %d bits, need at least %d", ErrKeyTooShort, bits, MinKeyBits)
+	if err := checkKeySize(&key.PublicKey); err != nil {
+		return nil, fmt.Errorf("signer: new: %w", err)
 	}
 	if consumerKey == "" {
 		return nil, fmt.Errorf("signer: new: %w: empty consumer key (merchant login)", ErrInvalidParam)
@@ -173,18 +173,18 @@ func (o oauthParams) appendTo(pairs []pair) []pair {
 func (o oauthParams) header() string {
 	var b strings.Builder
 	b.Grow(160 + len(o.consumerKey) + len(o.nonce) + len(o.signature))
-	b.WriteString(`OAuth oauth_consumer_key="`)
-	b.WriteString(o.consumerKey)
-	b.WriteString(`", oauth_nonce="`)
-	b.WriteString(o.nonce)
-	b.WriteString(`", oauth_signature="`)
-	b.WriteString(o.signature)
-	b.WriteString(`", oauth_signature_method="`)
-	b.WriteString(o.method)
-	b.WriteString(`", oauth_timestamp="`)
-	b.WriteString(o.timestamp)
-	b.WriteString(`", oauth_version="`)
-	b.WriteString(o.version)
-	b.WriteString(`"`)
+	b.WriteString("OAuth ")
+	for i, p := range [...]pair{
+		{oauthConsumerKey, o.consumerKey}, {oauthNonce, o.nonce}, {oauthSignature, o.signature},
+		{oauthSignatureMethod, o.method}, {oauthTimestamp, o.timestamp}, {oauthVersion, o.version},
+	} {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.name)
+		b.WriteString(`="`)
+		b.WriteString(p.value)
+		b.WriteByte('"')
+	}
 	return b.String()
 }
