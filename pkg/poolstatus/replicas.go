@@ -49,6 +49,10 @@ type Peer struct {
 	ActiveMS int64 `json:"active_ms"`
 }
 
+// groupTimeout bounds the info request of one group: a group without a leader may not answer,
+// and must not take the time of the others.
+const groupTimeout = 2 * time.Second
+
 // readReplication reads the cluster info of every stream and bucket and of the consumer. A group
 // that cannot be read is reported with its error instead of failing the whole status: a group
 // without a leader is what an operator asks this for.
@@ -64,7 +68,9 @@ func readReplication(ctx context.Context, js jetstream.JetStream, names queue.Na
 	r := Replication{Groups: []Group{}}
 	for _, s := range streams {
 		g := Group{Kind: s.kind, Name: s.name, Role: s.role, Peers: []Peer{}}
-		st, err := js.Stream(ctx, s.stream)
+		gctx, cancel := context.WithTimeout(ctx, groupTimeout)
+		st, err := js.Stream(gctx, s.stream)
+		cancel()
 		if err == nil {
 			info := st.CachedInfo()
 			g.Replicas = info.Config.Replicas
@@ -82,6 +88,8 @@ func readReplication(ctx context.Context, js jetstream.JetStream, names queue.Na
 
 func readConsumerGroup(ctx context.Context, js jetstream.JetStream, names queue.Names, cluster *string) Group {
 	g := Group{Kind: "consumer", Name: names.Consumer, Role: "consumer", Peers: []Peer{}}
+	ctx, cancel := context.WithTimeout(ctx, groupTimeout)
+	defer cancel()
 	c, err := js.Consumer(ctx, names.JobStream, names.Consumer)
 	switch {
 	case err == nil:

@@ -54,36 +54,38 @@ func APIErrorKind(err error) string {
 	return APIErrOther
 }
 
-// APIErrors counts the JetStream API errors a process sees (payrun_nats_api_errors_total).
-type APIErrors struct {
+// apiErrors counts the JetStream API errors a process sees (payrun_nats_api_errors_total).
+type apiErrors struct {
 	vec *prometheus.CounterVec
 }
 
-// NewAPIErrors makes the counter and registers it on reg (nil: not registered). When reg
+// newAPIErrors makes the counter and registers it on reg (nil: not registered). When reg
 // already holds it (another JetStream handle of the same process), that one is shared.
-func NewAPIErrors(reg prometheus.Registerer) (*APIErrors, error) {
+func newAPIErrors(reg prometheus.Registerer) (*apiErrors, error) {
 	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "payrun", Subsystem: "nats", Name: "api_errors_total",
 		Help: "JetStream API errors seen, by operation (op) and kind: timeout, no_responders, unavailable (10008), not_found, wrong_last_sequence, leader_changed, disconnected, other.",
 	}, []string{"op", "kind"})
-	if reg != nil {
-		if err := reg.Register(vec); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			existing, ok := (*prometheus.CounterVec)(nil), false
-			if errors.As(err, &are) {
-				existing, ok = are.ExistingCollector.(*prometheus.CounterVec)
-			}
-			if !ok {
-				return nil, fmt.Errorf("queue: api errors metric: %w", err)
-			}
-			vec = existing
-		}
+	if reg == nil {
+		return &apiErrors{vec: vec}, nil
 	}
-	return &APIErrors{vec: vec}, nil
+	err := reg.Register(vec)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
+		if !ok {
+			return nil, fmt.Errorf("queue: api errors metric: %w", err)
+		}
+		return &apiErrors{vec: existing}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: api errors metric: %w", err)
+	}
+	return &apiErrors{vec: vec}, nil
 }
 
-// Observe counts err under op when it is an API error (APIErrorKind) and returns it unchanged.
-func (a *APIErrors) Observe(op string, err error) error {
+// observe counts err under op when it is an API error (APIErrorKind) and returns it unchanged.
+func (a *apiErrors) observe(op string, err error) error {
 	if kind := APIErrorKind(err); kind != "" {
 		a.vec.WithLabelValues(op, kind).Inc()
 	}
@@ -91,25 +93,25 @@ func (a *APIErrors) Observe(op string, err error) error {
 }
 
 // NewJetStream is jetstream.New whose handle counts every API error its calls return in
-// payrun_nats_api_errors_total on reg (see Counting). A process uses it for the one handle
+// payrun_nats_api_errors_total on reg (see countingJS for the op labels). A process uses it for the one handle
 // its streams, buckets and consumer are reached through.
 func NewJetStream(nc *nats.Conn, reg prometheus.Registerer, opts ...jetstream.JetStreamOpt) (jetstream.JetStream, error) {
 	js, err := jetstream.New(nc, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("queue: jetstream: %w", err)
 	}
-	errs, err := NewAPIErrors(reg)
+	errs, err := newAPIErrors(reg)
 	if err != nil {
 		return nil, err
 	}
-	return Counting(js, errs), nil
+	return countingJS{JetStream: js, errs: errs}, nil
 }
 
-// CountAPIError counts err under op on js's counter when js is a handle of NewJetStream or
-// Counting, and does nothing otherwise: for the errors jetstream reports outside a call's return,
+// CountAPIError counts err under op on js's counter when js is a handle of NewJetStream,
+// and does nothing otherwise: for the errors jetstream reports outside a call's return,
 // such as a pull's missed heartbeat given to a ConsumeErrHandler.
 func CountAPIError(js jetstream.JetStream, op string, err error) {
 	if c, ok := js.(countingJS); ok {
-		c.errs.Observe(op, err)
+		c.errs.observe(op, err)
 	}
 }

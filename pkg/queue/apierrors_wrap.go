@@ -8,7 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Counting returns js with every call payrun makes counted by errs when it fails (the op label
+// countingJS is js with every call payrun makes counted by errs when it fails (the op label
 // in parentheses): publishes (publish), stream, consumer and bucket lookups, creates and updates
 // (stream_lookup, stream_create, stream_update, consumer_lookup, consumer_create, consumer_update,
 // bucket_lookup, bucket_create, bucket_update, account_info), and through the streams, buckets,
@@ -18,8 +18,9 @@ import (
 // Next and Messages count their replies; those of a Fetch batch do not (payrun fetches only from
 // ordered consumers, which are never acknowledged). Calls payrun does not make pass through
 // uncounted; PublishAsync's acknowledgements are not counted. Errors are returned unchanged.
-func Counting(js jetstream.JetStream, errs *APIErrors) jetstream.JetStream {
-	return countingJS{JetStream: js, errs: errs}
+type countingJS struct {
+	jetstream.JetStream
+	errs *apiErrors
 }
 
 // answer is what a call returned, until it is counted.
@@ -30,13 +31,8 @@ type answer[T any] struct {
 
 func answered[T any](v T, err error) answer[T] { return answer[T]{v, err} }
 
-// count runs the answer's error through errs.Observe under op.
-func (a answer[T]) count(errs *APIErrors, op string) (T, error) { return a.v, errs.Observe(op, a.err) }
-
-type countingJS struct {
-	jetstream.JetStream
-	errs *APIErrors
-}
+// count runs the answer's error through errs.observe under op.
+func (a answer[T]) count(errs *apiErrors, op string) (T, error) { return a.v, errs.observe(op, a.err) }
 
 func (j countingJS) Publish(ctx context.Context, subj string, data []byte, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	return answered(j.JetStream.Publish(ctx, subj, data, opts...)).count(j.errs, "publish")
@@ -52,7 +48,7 @@ func (j countingJS) AccountInfo(ctx context.Context) (*jetstream.AccountInfo, er
 
 func (j countingJS) stream(op string, s jetstream.Stream, err error) (jetstream.Stream, error) {
 	if err != nil {
-		return nil, j.errs.Observe(op, err)
+		return nil, j.errs.observe(op, err)
 	}
 	return countingStream{Stream: s, errs: j.errs}, nil
 }
@@ -104,7 +100,7 @@ func (j countingJS) OrderedConsumer(ctx context.Context, stream string, cfg jets
 
 func (j countingJS) kv(op string, kv jetstream.KeyValue, err error) (jetstream.KeyValue, error) {
 	if err != nil {
-		return nil, j.errs.Observe(op, err)
+		return nil, j.errs.observe(op, err)
 	}
 	return countingKV{KeyValue: kv, errs: j.errs}, nil
 }
@@ -131,7 +127,7 @@ func (j countingJS) CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.Ke
 
 type countingStream struct {
 	jetstream.Stream
-	errs *APIErrors
+	errs *apiErrors
 }
 
 func (s countingStream) Info(ctx context.Context, opts ...jetstream.StreamInfoOpt) (*jetstream.StreamInfo, error) {
@@ -147,7 +143,7 @@ func (s countingStream) GetLastMsgForSubject(ctx context.Context, subject string
 }
 
 func (s countingStream) Purge(ctx context.Context, opts ...jetstream.StreamPurgeOpt) error {
-	return s.errs.Observe("stream_purge", s.Stream.Purge(ctx, opts...))
+	return s.errs.observe("stream_purge", s.Stream.Purge(ctx, opts...))
 }
 
 func (s countingStream) Consumer(ctx context.Context, name string) (jetstream.Consumer, error) {
@@ -177,7 +173,7 @@ func (s countingStream) OrderedConsumer(ctx context.Context, cfg jetstream.Order
 
 type countingKV struct {
 	jetstream.KeyValue
-	errs *APIErrors
+	errs *apiErrors
 }
 
 func (k countingKV) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
@@ -205,15 +201,15 @@ func (k countingKV) Update(ctx context.Context, key string, value []byte, rev ui
 }
 
 func (k countingKV) Delete(ctx context.Context, key string, opts ...jetstream.KVDeleteOpt) error {
-	return k.errs.Observe("kv_delete", k.KeyValue.Delete(ctx, key, opts...))
+	return k.errs.observe("kv_delete", k.KeyValue.Delete(ctx, key, opts...))
 }
 
 func (k countingKV) Purge(ctx context.Context, key string, opts ...jetstream.KVDeleteOpt) error {
-	return k.errs.Observe("kv_purge", k.KeyValue.Purge(ctx, key, opts...))
+	return k.errs.observe("kv_purge", k.KeyValue.Purge(ctx, key, opts...))
 }
 
 func (k countingKV) PurgeDeletes(ctx context.Context, opts ...jetstream.KVPurgeOpt) error {
-	return k.errs.Observe("kv_purge", k.KeyValue.PurgeDeletes(ctx, opts...))
+	return k.errs.observe("kv_purge", k.KeyValue.PurgeDeletes(ctx, opts...))
 }
 
 func (k countingKV) Watch(ctx context.Context, keys string, opts ...jetstream.WatchOpt) (jetstream.KeyWatcher, error) {
@@ -249,16 +245,16 @@ func (k countingKV) Status(ctx context.Context) (jetstream.KeyValueStatus, error
 }
 
 // countConsumer counts err under op, else wraps c.
-func countConsumer(errs *APIErrors, op string, c jetstream.Consumer, err error) (jetstream.Consumer, error) {
+func countConsumer(errs *apiErrors, op string, c jetstream.Consumer, err error) (jetstream.Consumer, error) {
 	if err != nil {
-		return nil, errs.Observe(op, err)
+		return nil, errs.observe(op, err)
 	}
 	return countingConsumer{Consumer: c, errs: errs}, nil
 }
 
 type countingConsumer struct {
 	jetstream.Consumer
-	errs *APIErrors
+	errs *apiErrors
 }
 
 func (c countingConsumer) Info(ctx context.Context) (*jetstream.ConsumerInfo, error) {
@@ -272,7 +268,7 @@ func (c countingConsumer) Consume(h jetstream.MessageHandler, opts ...jetstream.
 func (c countingConsumer) Messages(opts ...jetstream.PullMessagesOpt) (jetstream.MessagesContext, error) {
 	mc, err := c.Consumer.Messages(opts...)
 	if err != nil {
-		return nil, c.errs.Observe("consume", err)
+		return nil, c.errs.observe("consume", err)
 	}
 	return countingMessages{MessagesContext: mc, errs: c.errs}, nil
 }
@@ -280,14 +276,14 @@ func (c countingConsumer) Messages(opts ...jetstream.PullMessagesOpt) (jetstream
 func (c countingConsumer) Next(opts ...jetstream.FetchOpt) (jetstream.Msg, error) {
 	m, err := c.Consumer.Next(opts...)
 	if err != nil {
-		return nil, c.errs.Observe("fetch", err)
+		return nil, c.errs.observe("fetch", err)
 	}
 	return countingMsg{Msg: m, errs: c.errs}, nil
 }
 
 func (c countingConsumer) batch(b jetstream.MessageBatch, err error) (jetstream.MessageBatch, error) {
 	if err != nil {
-		return nil, c.errs.Observe("fetch", err)
+		return nil, c.errs.observe("fetch", err)
 	}
 	return countingBatch{MessageBatch: b, errs: c.errs}, nil
 }
@@ -307,45 +303,45 @@ func (c countingConsumer) FetchNoWait(n int) (jetstream.MessageBatch, error) {
 // countingBatch counts the error that ended a fetch (read once all messages are drained).
 type countingBatch struct {
 	jetstream.MessageBatch
-	errs *APIErrors
+	errs *apiErrors
 }
 
-func (b countingBatch) Error() error { return b.errs.Observe("fetch", b.MessageBatch.Error()) }
+func (b countingBatch) Error() error { return b.errs.observe("fetch", b.MessageBatch.Error()) }
 
 type countingMessages struct {
 	jetstream.MessagesContext
-	errs *APIErrors
+	errs *apiErrors
 }
 
 func (m countingMessages) Next(opts ...jetstream.NextOpt) (jetstream.Msg, error) {
 	msg, err := m.MessagesContext.Next(opts...)
 	if err != nil {
-		return nil, m.errs.Observe("fetch", err)
+		return nil, m.errs.observe("fetch", err)
 	}
 	return countingMsg{Msg: msg, errs: m.errs}, nil
 }
 
 type countingMsg struct {
 	jetstream.Msg
-	errs *APIErrors
+	errs *apiErrors
 }
 
-func (m countingMsg) Ack() error { return m.errs.Observe("ack", m.Msg.Ack()) }
+func (m countingMsg) Ack() error { return m.errs.observe("ack", m.Msg.Ack()) }
 
 func (m countingMsg) DoubleAck(ctx context.Context) error {
-	return m.errs.Observe("ack", m.Msg.DoubleAck(ctx))
+	return m.errs.observe("ack", m.Msg.DoubleAck(ctx))
 }
 
-func (m countingMsg) Nak() error { return m.errs.Observe("nak", m.Msg.Nak()) }
+func (m countingMsg) Nak() error { return m.errs.observe("nak", m.Msg.Nak()) }
 
 func (m countingMsg) NakWithDelay(d time.Duration) error {
-	return m.errs.Observe("nak", m.Msg.NakWithDelay(d))
+	return m.errs.observe("nak", m.Msg.NakWithDelay(d))
 }
 
-func (m countingMsg) InProgress() error { return m.errs.Observe("in_progress", m.Msg.InProgress()) }
+func (m countingMsg) InProgress() error { return m.errs.observe("in_progress", m.Msg.InProgress()) }
 
-func (m countingMsg) Term() error { return m.errs.Observe("term", m.Msg.Term()) }
+func (m countingMsg) Term() error { return m.errs.observe("term", m.Msg.Term()) }
 
 func (m countingMsg) TermWithReason(reason string) error {
-	return m.errs.Observe("term", m.Msg.TermWithReason(reason))
+	return m.errs.observe("term", m.Msg.TermWithReason(reason))
 }
