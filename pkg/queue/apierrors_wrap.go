@@ -34,6 +34,38 @@ func answered[T any](v T, err error) answer[T] { return answer[T]{v, err} }
 // count runs the answer's error through errs.observe under op.
 func (a answer[T]) count(errs *apiErrors, op string) (T, error) { return a.v, errs.observe(op, a.err) }
 
+// then counts the answer's error under op, or hands out wrap(v) so that v's own calls are
+// counted too.
+func (a answer[T]) then(errs *apiErrors, op string, wrap func(T, *apiErrors) T) (T, error) {
+	if a.err != nil {
+		var none T
+		return none, errs.observe(op, a.err)
+	}
+	return wrap(a.v, errs), nil
+}
+
+func countStream(s jetstream.Stream, errs *apiErrors) jetstream.Stream {
+	return countingStream{Stream: s, errs: errs}
+}
+
+func countKV(kv jetstream.KeyValue, errs *apiErrors) jetstream.KeyValue {
+	return countingKV{KeyValue: kv, errs: errs}
+}
+
+func countConsumer(c jetstream.Consumer, errs *apiErrors) jetstream.Consumer {
+	return countingConsumer{Consumer: c, errs: errs}
+}
+
+func countBatch(b jetstream.MessageBatch, errs *apiErrors) jetstream.MessageBatch {
+	return countingBatch{MessageBatch: b, errs: errs}
+}
+
+func countMessages(m jetstream.MessagesContext, errs *apiErrors) jetstream.MessagesContext {
+	return countingMessages{MessagesContext: m, errs: errs}
+}
+
+func countMsg(m jetstream.Msg, errs *apiErrors) jetstream.Msg { return countingMsg{Msg: m, errs: errs} }
+
 func (j countingJS) Publish(ctx context.Context, subj string, data []byte, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	return answered(j.JetStream.Publish(ctx, subj, data, opts...)).count(j.errs, "publish")
 }
@@ -46,83 +78,56 @@ func (j countingJS) AccountInfo(ctx context.Context) (*jetstream.AccountInfo, er
 	return answered(j.JetStream.AccountInfo(ctx)).count(j.errs, "account_info")
 }
 
-func (j countingJS) stream(op string, s jetstream.Stream, err error) (jetstream.Stream, error) {
-	if err != nil {
-		return nil, j.errs.observe(op, err)
-	}
-	return countingStream{Stream: s, errs: j.errs}, nil
-}
-
 func (j countingJS) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
-	s, err := j.JetStream.Stream(ctx, name)
-	return j.stream("stream_lookup", s, err)
+	return answered(j.JetStream.Stream(ctx, name)).then(j.errs, "stream_lookup", countStream)
 }
 
 func (j countingJS) CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := j.JetStream.CreateStream(ctx, cfg)
-	return j.stream("stream_create", s, err)
+	return answered(j.JetStream.CreateStream(ctx, cfg)).then(j.errs, "stream_create", countStream)
 }
 
 func (j countingJS) UpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := j.JetStream.UpdateStream(ctx, cfg)
-	return j.stream("stream_update", s, err)
+	return answered(j.JetStream.UpdateStream(ctx, cfg)).then(j.errs, "stream_update", countStream)
 }
 
 func (j countingJS) CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := j.JetStream.CreateOrUpdateStream(ctx, cfg)
-	return j.stream("stream_update", s, err)
+	return answered(j.JetStream.CreateOrUpdateStream(ctx, cfg)).then(j.errs, "stream_update", countStream)
 }
 
 func (j countingJS) Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error) {
-	c, err := j.JetStream.Consumer(ctx, stream, name)
-	return countConsumer(j.errs, "consumer_lookup", c, err)
+	return answered(j.JetStream.Consumer(ctx, stream, name)).then(j.errs, "consumer_lookup", countConsumer)
 }
 
 func (j countingJS) CreateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	c, err := j.JetStream.CreateConsumer(ctx, stream, cfg)
-	return countConsumer(j.errs, "consumer_create", c, err)
+	return answered(j.JetStream.CreateConsumer(ctx, stream, cfg)).then(j.errs, "consumer_create", countConsumer)
 }
 
 func (j countingJS) UpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	c, err := j.JetStream.UpdateConsumer(ctx, stream, cfg)
-	return countConsumer(j.errs, "consumer_update", c, err)
+	return answered(j.JetStream.UpdateConsumer(ctx, stream, cfg)).then(j.errs, "consumer_update", countConsumer)
 }
 
 func (j countingJS) CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	c, err := j.JetStream.CreateOrUpdateConsumer(ctx, stream, cfg)
-	return countConsumer(j.errs, "consumer_update", c, err)
+	return answered(j.JetStream.CreateOrUpdateConsumer(ctx, stream, cfg)).then(j.errs, "consumer_update", countConsumer)
 }
 
 func (j countingJS) OrderedConsumer(ctx context.Context, stream string, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error) {
-	c, err := j.JetStream.OrderedConsumer(ctx, stream, cfg)
-	return countConsumer(j.errs, "consumer_create", c, err)
-}
-
-func (j countingJS) kv(op string, kv jetstream.KeyValue, err error) (jetstream.KeyValue, error) {
-	if err != nil {
-		return nil, j.errs.observe(op, err)
-	}
-	return countingKV{KeyValue: kv, errs: j.errs}, nil
+	return answered(j.JetStream.OrderedConsumer(ctx, stream, cfg)).then(j.errs, "consumer_create", countConsumer)
 }
 
 func (j countingJS) KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error) {
-	kv, err := j.JetStream.KeyValue(ctx, bucket)
-	return j.kv("bucket_lookup", kv, err)
+	return answered(j.JetStream.KeyValue(ctx, bucket)).then(j.errs, "bucket_lookup", countKV)
 }
 
 func (j countingJS) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := j.JetStream.CreateKeyValue(ctx, cfg)
-	return j.kv("bucket_create", kv, err)
+	return answered(j.JetStream.CreateKeyValue(ctx, cfg)).then(j.errs, "bucket_create", countKV)
 }
 
 func (j countingJS) UpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := j.JetStream.UpdateKeyValue(ctx, cfg)
-	return j.kv("bucket_update", kv, err)
+	return answered(j.JetStream.UpdateKeyValue(ctx, cfg)).then(j.errs, "bucket_update", countKV)
 }
 
 func (j countingJS) CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := j.JetStream.CreateOrUpdateKeyValue(ctx, cfg)
-	return j.kv("bucket_update", kv, err)
+	return answered(j.JetStream.CreateOrUpdateKeyValue(ctx, cfg)).then(j.errs, "bucket_update", countKV)
 }
 
 type countingStream struct {
@@ -147,28 +152,23 @@ func (s countingStream) Purge(ctx context.Context, opts ...jetstream.StreamPurge
 }
 
 func (s countingStream) Consumer(ctx context.Context, name string) (jetstream.Consumer, error) {
-	c, err := s.Stream.Consumer(ctx, name)
-	return countConsumer(s.errs, "consumer_lookup", c, err)
+	return answered(s.Stream.Consumer(ctx, name)).then(s.errs, "consumer_lookup", countConsumer)
 }
 
 func (s countingStream) CreateConsumer(ctx context.Context, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	c, err := s.Stream.CreateConsumer(ctx, cfg)
-	return countConsumer(s.errs, "consumer_create", c, err)
+	return answered(s.Stream.CreateConsumer(ctx, cfg)).then(s.errs, "consumer_create", countConsumer)
 }
 
 func (s countingStream) UpdateConsumer(ctx context.Context, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	c, err := s.Stream.UpdateConsumer(ctx, cfg)
-	return countConsumer(s.errs, "consumer_update", c, err)
+	return answered(s.Stream.UpdateConsumer(ctx, cfg)).then(s.errs, "consumer_update", countConsumer)
 }
 
 func (s countingStream) CreateOrUpdateConsumer(ctx context.Context, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	c, err := s.Stream.CreateOrUpdateConsumer(ctx, cfg)
-	return countConsumer(s.errs, "consumer_update", c, err)
+	return answered(s.Stream.CreateOrUpdateConsumer(ctx, cfg)).then(s.errs, "consumer_update", countConsumer)
 }
 
 func (s countingStream) OrderedConsumer(ctx context.Context, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error) {
-	c, err := s.Stream.OrderedConsumer(ctx, cfg)
-	return countConsumer(s.errs, "consumer_create", c, err)
+	return answered(s.Stream.OrderedConsumer(ctx, cfg)).then(s.errs, "consumer_create", countConsumer)
 }
 
 type countingKV struct {
@@ -244,14 +244,6 @@ func (k countingKV) Status(ctx context.Context) (jetstream.KeyValueStatus, error
 	return answered(k.KeyValue.Status(ctx)).count(k.errs, "kv_status")
 }
 
-// countConsumer counts err under op, else wraps c.
-func countConsumer(errs *apiErrors, op string, c jetstream.Consumer, err error) (jetstream.Consumer, error) {
-	if err != nil {
-		return nil, errs.observe(op, err)
-	}
-	return countingConsumer{Consumer: c, errs: errs}, nil
-}
-
 type countingConsumer struct {
 	jetstream.Consumer
 	errs *apiErrors
@@ -262,42 +254,27 @@ func (c countingConsumer) Info(ctx context.Context) (*jetstream.ConsumerInfo, er
 }
 
 func (c countingConsumer) Consume(h jetstream.MessageHandler, opts ...jetstream.PullConsumeOpt) (jetstream.ConsumeContext, error) {
-	return answered(c.Consumer.Consume(func(m jetstream.Msg) { h(countingMsg{Msg: m, errs: c.errs}) }, opts...)).count(c.errs, "consume")
+	return answered(c.Consumer.Consume(func(m jetstream.Msg) { h(countMsg(m, c.errs)) }, opts...)).count(c.errs, "consume")
 }
 
 func (c countingConsumer) Messages(opts ...jetstream.PullMessagesOpt) (jetstream.MessagesContext, error) {
-	mc, err := c.Consumer.Messages(opts...)
-	if err != nil {
-		return nil, c.errs.observe("consume", err)
-	}
-	return countingMessages{MessagesContext: mc, errs: c.errs}, nil
+	return answered(c.Consumer.Messages(opts...)).then(c.errs, "consume", countMessages)
 }
 
 func (c countingConsumer) Next(opts ...jetstream.FetchOpt) (jetstream.Msg, error) {
-	m, err := c.Consumer.Next(opts...)
-	if err != nil {
-		return nil, c.errs.observe("fetch", err)
-	}
-	return countingMsg{Msg: m, errs: c.errs}, nil
-}
-
-func (c countingConsumer) batch(b jetstream.MessageBatch, err error) (jetstream.MessageBatch, error) {
-	if err != nil {
-		return nil, c.errs.observe("fetch", err)
-	}
-	return countingBatch{MessageBatch: b, errs: c.errs}, nil
+	return answered(c.Consumer.Next(opts...)).then(c.errs, "fetch", countMsg)
 }
 
 func (c countingConsumer) Fetch(n int, opts ...jetstream.FetchOpt) (jetstream.MessageBatch, error) {
-	return c.batch(c.Consumer.Fetch(n, opts...))
+	return answered(c.Consumer.Fetch(n, opts...)).then(c.errs, "fetch", countBatch)
 }
 
 func (c countingConsumer) FetchBytes(n int, opts ...jetstream.FetchOpt) (jetstream.MessageBatch, error) {
-	return c.batch(c.Consumer.FetchBytes(n, opts...))
+	return answered(c.Consumer.FetchBytes(n, opts...)).then(c.errs, "fetch", countBatch)
 }
 
 func (c countingConsumer) FetchNoWait(n int) (jetstream.MessageBatch, error) {
-	return c.batch(c.Consumer.FetchNoWait(n))
+	return answered(c.Consumer.FetchNoWait(n)).then(c.errs, "fetch", countBatch)
 }
 
 // countingBatch counts the error that ended a fetch (read once all messages are drained).
@@ -314,11 +291,7 @@ type countingMessages struct {
 }
 
 func (m countingMessages) Next(opts ...jetstream.NextOpt) (jetstream.Msg, error) {
-	msg, err := m.MessagesContext.Next(opts...)
-	if err != nil {
-		return nil, m.errs.observe("fetch", err)
-	}
-	return countingMsg{Msg: msg, errs: m.errs}, nil
+	return answered(m.MessagesContext.Next(opts...)).then(m.errs, "fetch", countMsg)
 }
 
 type countingMsg struct {
