@@ -124,6 +124,15 @@ func TestReplicationText(t *testing.T) {
 	if !strings.Contains(text.String(), "replicas:  cluster c1: 5 of 6 streams, buckets and consumer NOT current\n") {
 		t.Errorf("summary line:\n%s", text.String())
 	}
+	// Nothing says there is a cluster, but a group could not be read: not called a single server.
+	unread := poolstatus.Status{Replication: poolstatus.Replication{Groups: []poolstatus.Group{groups[3].g}}}
+	var text2 bytes.Buffer
+	if err := unread.WriteText(&text2); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text2.String(), "replicas:  cluster (not known): 1 of 1 streams, buckets and consumer NOT current\n") {
+		t.Errorf("unread group:\n%s", text2.String())
+	}
 	for _, g := range groups {
 		found := false
 		for _, line := range strings.Split(text.String(), "\n") {
