@@ -135,20 +135,20 @@ func TestClusterWatchSeesLeaderElection(t *testing.T) {
 
 	// With a second node down no group has a majority: a ledger write through the worker's kind
 	// of handle fails and is counted as one of the kinds an outage shows (docs/operations.md).
-	for _, n := range cl.Nodes {
-		if n.Name != leader && n.Name != other.Name {
-			n.Kill()
-		}
-	}
 	cjs, err := queue.NewJetStream(nc, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ledger, err := cjs.KeyValue(ctx, names.LedgerBucket) // answered from the connected node's own state
+	ledger, err := cjs.KeyValue(ctx, names.LedgerBucket)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, n := range cl.Nodes {
+		if n.Name != leader && n.Name != other.Name {
+			n.Kill()
+		}
 	}
 	pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
 	defer pcancel()
