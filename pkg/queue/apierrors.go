@@ -23,8 +23,8 @@ const (
 )
 
 // APIErrorKind classifies a JetStream error for payrun_nats_api_errors_total. It returns "" for
-// what is not an API error: nil, a cancelled caller or stopped iterator, and the answers about data that payrun
-// asks for on purpose (a KV key or a stream message that does not exist).
+// what is not an API error: nil, a cancelled caller or stopped iterator, and the answers about
+// data that payrun asks for on purpose (a KV key or a stream message that does not exist).
 func APIErrorKind(err error) string {
 	var apiErr *jetstream.APIError
 	switch {
@@ -93,10 +93,10 @@ func (a *apiErrors) observe(op string, err error) error {
 }
 
 // NewJetStream is jetstream.New whose handle counts every API error its calls return in
-// payrun_nats_api_errors_total on reg (see countingJS for the op labels). A process uses it for the one handle
-// its streams, buckets and consumer are reached through.
-func NewJetStream(nc *nats.Conn, reg prometheus.Registerer, opts ...jetstream.JetStreamOpt) (jetstream.JetStream, error) {
-	js, err := jetstream.New(nc, opts...)
+// payrun_nats_api_errors_total on reg (see countingJS for the op labels). A process uses it for
+// the one handle its streams, buckets and consumer are reached through.
+func NewJetStream(nc *nats.Conn, reg prometheus.Registerer) (jetstream.JetStream, error) {
+	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("queue: jetstream: %w", err)
 	}
