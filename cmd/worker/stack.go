@@ -181,7 +181,7 @@ func (s *stack) connect(ctx context.Context) error {
 		}
 		ev.Msg("NATS not reachable: retrying in the background (/readyz: waiting for NATS)")
 	}
-	if s.js, err = jetstream.New(nc); err != nil {
+	if s.js, err = queue.NewJetStream(nc, s.reg); err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	wait := 250 * time.Millisecond

@@ -34,7 +34,8 @@ const statusUsage = `usage: worker status [--config FILE] [--json]
 Prints the pool's state as NATS holds it: paused or not and why, the registered workers, the
 configured rate and whether the pool may send now (pause, gateway pressure), the workers'
 consumer backlog (pending, unacknowledged, redelivered jobs) and the batches in progress with
-their results and pending jobs. --json prints the same as one JSON object. docs/operations.md.
+their results and pending jobs, and the replicas of every stream, bucket and the consumer and
+whether each is current. --json prints the same as one JSON object. docs/operations.md.
 ` + commonFooter + `
 Flags:
 `

@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/pkg/queue"
 )
 
 // Pool is a bounded set of goroutines working jobs from the durable consumer that every worker
@@ -84,6 +86,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	}, jetstream.PullMaxMessages(opts.Concurrency), jetstream.PullHeartbeat(PullHeartbeat),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if runCtx.Err() == nil {
+				queue.CountAPIError(p.deps.JS, "pull", err) // payrun_nats_api_errors_total of a counting handle
 				log.Warn().Err(err).Msg("payout: pull")
 			}
 		}))

@@ -1,6 +1,7 @@
 // Package poolstatus reads what an operator asks first about a payrun pool, from NATS alone
 // (any host that reaches the NATS system can ask): is it paused and why, which workers are
 // registered, whether it may send and how fast, how far the workers' consumer is behind, and
-// which batches are in progress. `worker status` prints it; `enqueue --wait` uses Pool and Stall
+// which batches are in progress, and where the copies of its streams, buckets and consumer are
+// and whether each is current (Replication). `worker status` prints it; `enqueue --wait` uses Pool and Stall
 // to say why nothing moves.
 package poolstatus

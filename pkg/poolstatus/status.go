@@ -53,6 +53,9 @@ type Status struct {
 	EffectiveRate float64        `json:"effective_rate"`
 	Consumer      ConsumerStatus `json:"consumer"`
 	Batches       []BatchStatus  `json:"batches"` // not yet completed, by id
+	// Replication says where the copies of every stream, bucket and the consumer are and
+	// whether they are current.
+	Replication Replication `json:"replication"`
 }
 
 // ConsumerStatus is the workers' durable consumer.
@@ -125,6 +128,7 @@ func Read(ctx context.Context, js jetstream.JetStream, o Options) (Status, error
 	if st.Batches, err = readBatches(ctx, js, o.Names); err != nil {
 		return st, err
 	}
+	st.Replication = readReplication(ctx, js, o.Names)
 	return st, nil
 }
 

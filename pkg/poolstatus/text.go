@@ -59,6 +59,50 @@ func (s Status) WriteText(w io.Writer) error {
 			return err
 		}
 	}
+	if err := s.Replication.writeText(&b); err != nil {
+		return err
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeText prints the replicas: one line on a single server, else a table of every group (also
+// when a group could not be read: then whether there is a cluster is not known).
+func (r Replication) writeText(b *strings.Builder) error {
+	bad, server, unread := 0, "", false
+	for _, g := range r.Groups {
+		if !g.Current {
+			bad++
+		}
+		if server == "" && g.Leader != "" {
+			server = " on " + g.Leader
+		}
+		unread = unread || g.Error != ""
+	}
+	cluster := r.Cluster
+	switch {
+	case cluster == "" && !unread:
+		fmt.Fprintf(b, "replicas:  single server%s, not a cluster: one copy of each stream and bucket, nothing to fail over to\n", server)
+		return nil
+	case cluster == "":
+		cluster = "(not known)"
+	}
+	if bad == 0 {
+		fmt.Fprintf(b, "replicas:  cluster %s: every copy of the %d streams, buckets and consumer is current\n", cluster, len(r.Groups))
+	} else {
+		fmt.Fprintf(b, "replicas:  cluster %s: %d of %d streams, buckets and consumer NOT current\n", cluster, bad, len(r.Groups))
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  KIND\tNAME\tROLE\tREPLICAS\tLEADER\tCURRENT\n")
+	for _, g := range r.Groups {
+		leader, current := g.Leader, "yes"
+		if leader == "" {
+			leader = "-"
+		}
+		if !g.Current {
+			current = "NO: " + g.health()
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", g.Kind, g.Name, g.Role, g.Replicas, leader, current)
+	}
+	return tw.Flush()
 }

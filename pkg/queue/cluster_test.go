@@ -132,6 +132,63 @@ func TestClusterWatchSeesLeaderElection(t *testing.T) {
 	if !strings.Contains(logs.String(), `"message":"JetStream leader elected"`) {
 		t.Errorf("election not logged:\n%s", logs.String())
 	}
+
+	// With a second node down no group has a majority: a ledger write through the worker's kind
+	// of handle fails and is counted as one of the kinds an outage shows (docs/operations.md).
+	cjs, err := queue.NewJetStream(nc, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ledger, err := cjs.KeyValue(ctx, names.LedgerBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range cl.Nodes {
+		if n.Name != leader && n.Name != other.Name {
+			n.Kill()
+		}
+	}
+	pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+	defer pcancel()
+	if _, err := ledger.Put(pctx, "b.o", []byte("x")); err == nil {
+		t.Fatal("a write without a majority succeeded")
+	}
+	outage := 0.0
+	for _, kind := range []string{queue.APIErrTimeout, queue.APIErrNoResponders, queue.APIErrUnavailable} {
+		outage += counter(t, reg, "payrun_nats_api_errors_total", map[string]string{"op": "kv_put", "kind": kind})
+	}
+	if outage != 1 {
+		t.Errorf("kv_put outage errors counted: %v, want 1", outage)
+	}
+}
+
+// counter is the value of metric's sample with exactly labels (0 when absent).
+func counter(t *testing.T, reg *prometheus.Registry, metric string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != metric {
+			continue
+		}
+	sample:
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) != len(labels) {
+				continue
+			}
+			for _, l := range m.GetLabel() {
+				if labels[l.GetName()] != l.GetValue() {
+					continue sample
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }
 
 // gauge is the value of the first sample of metric whose label has value (0 when absent).

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/payrun/payrun/pkg/queue"
 )
@@ -56,4 +58,35 @@ func ExampleNames_GenerationMsgID() {
 	// Output:
 	// result:2026-11-payroll:ORD-1
 	// result:2026-11-payroll:ORD-1:r2
+}
+
+// A worker's JetStream handle counts the errors of its calls; a stream that does not exist is a
+// not_found of the lookup.
+func ExampleNewJetStream() {
+	srv, err := queue.StartEmbedded(queue.EmbeddedOptions{Port: -1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Shutdown()
+	ctx := context.Background()
+	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: srv.ClientURL(), Name: "example"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer nc.Close()
+	reg := prometheus.NewRegistry()
+	js, err := queue.NewJetStream(nc, reg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = js.Stream(ctx, "NO_SUCH_STREAM")
+	fmt.Println(queue.APIErrorKind(err))
+	n, _ := testutil.GatherAndCount(reg, "payrun_nats_api_errors_total")
+	fmt.Println(n, "series")
+	// Output:
+	// not_found
+	// 1 series
 }
