@@ -5,21 +5,21 @@
 //
 // It prints the base URL to use as the gateway base URL, serves until SIGINT/SIGTERM and
 // exposes its counters on GET /sandbox/stats. See docs/gateway.md.
+//
+// The first SIGINT/SIGTERM shuts down gracefully (in-flight requests get up to 5 s); a second
+// one during that shutdown kills the process at once.
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, release := shutdownContext()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	release()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sandbox:", err)
 		if errors.Is(err, errUsage) {

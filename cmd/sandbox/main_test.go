@@ -25,7 +25,15 @@ import (
 	"github.com/payrun/payrun/pkg/submit"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// bins builds the real command once for every test that runs it.
+var bins testbin.Set
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		bins.Cleanup()
+		os.Exit(code)
+	}))
+}
 
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
@@ -69,8 +77,6 @@ func TestGenerateKeyRefusesOverwrite(t *testing.T) {
 func TestBinary(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	var bins testbin.Set
-	t.Cleanup(bins.Cleanup)
 	bin := bins.Build(t, ".")
 	if out, err := exec.Command(bin, "--generate-key", dir).CombinedOutput(); err != nil {
 		t.Fatalf("--generate-key: %v\n%s", err, out)

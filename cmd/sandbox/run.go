@@ -45,7 +45,8 @@ payouts per client_orderid at GET /sandbox/stats. See docs/gateway.md.
 
 Environment: none is read.
 Exit codes: 0 stopped by SIGINT/SIGTERM (or --generate-key/--help/--version done), 1 runtime
-failure (key unreadable, address in use), 2 usage.
+failure (key unreadable, address in use, requests still in flight after 5 s), 2 usage. A second
+SIGINT/SIGTERM during the shutdown kills the process at once (killed by that signal).
 
 Flags:
 `

@@ -92,14 +92,35 @@ func ReadManifest(ctx context.Context, kv jetstream.KeyValue, batchID string) (M
 	if err != nil {
 		return Manifest{}, 0, fmt.Errorf("batch: manifest %s: %w", batchID, unavailable(err))
 	}
-	var m Manifest
-	if err := json.Unmarshal(e.Value(), &m); err != nil {
-		return Manifest{}, 0, fmt.Errorf("batch: manifest %s: decode: %w", batchID, err)
-	}
-	if m.Version != ManifestVersion {
-		return Manifest{}, 0, fmt.Errorf("batch: manifest %s: version %d: %w", batchID, m.Version, job.ErrUnknownVersion)
+	m, err := decodeManifest(e.Value())
+	if err != nil {
+		return Manifest{}, 0, fmt.Errorf("batch: manifest %s: %w", batchID, err)
 	}
 	return m, e.Revision(), nil
+}
+
+// DecodeManifest decodes a manifest as stored in the batches bucket (JSON), as ReadManifest
+// does. A manifest of a version other than ManifestVersion (0 for a record without one, such as
+// a chunk's row record) is refused with an error wrapping job.ErrUnknownVersion. A refused
+// manifest comes back as the zero Manifest.
+func DecodeManifest(data []byte) (Manifest, error) {
+	m, err := decodeManifest(data)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("batch: manifest: %w", err)
+	}
+	return m, nil
+}
+
+// decodeManifest is DecodeManifest without the operation prefix, which its callers add.
+func decodeManifest(data []byte) (Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Manifest{}, fmt.Errorf("decode: %w", err)
+	}
+	if m.Version != ManifestVersion {
+		return Manifest{}, fmt.Errorf("version %d: %w", m.Version, job.ErrUnknownVersion)
+	}
+	return m, nil
 }
 
 // createManifest stores m if the batch has no manifest yet; created is false when one exists.

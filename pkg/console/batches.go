@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -83,7 +82,7 @@ func (s *Server) listBatches(ctx context.Context) ([]listed, error) {
 		if err != nil {
 			continue
 		}
-		m, err := decodeManifest(e.Value())
+		m, err := batch.DecodeManifest(e.Value()) // row records and unknown versions are skipped
 		if err != nil {
 			continue
 		}
@@ -145,7 +144,7 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		v.Manifest = &m
 	case !errors.Is(err, batch.ErrUnknownBatch):
-		s.natsDown(w, r, "view", id, err)
+		s.manifestFailed(w, r, "view", id, err)
 		return
 	}
 	if v.Upload == nil && v.Manifest == nil {
@@ -179,18 +178,6 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request) {
 		v.Live = &lv
 	}
 	s.render(w, r, http.StatusOK, "batch", page{Title: "Batch " + id, Data: v})
-}
-
-// decodeManifest reads a manifest's JSON (a version this build does not know is skipped).
-func decodeManifest(data []byte) (batch.Manifest, error) {
-	var m batch.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, err
-	}
-	if m.Version != batch.ManifestVersion {
-		return m, job.ErrUnknownVersion
-	}
-	return m, nil
 }
 
 // reportName is the report file's name for a batch and format.
@@ -237,7 +224,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, file []byte
 		return
 	}
 	if err != nil {
-		s.natsDown(w, r, "report", id, err)
+		s.manifestFailed(w, r, "report", id, err)
 		return
 	}
 	in := memInput(m.Source, []byte("client_orderid,amount,currency\n")) // no rows: the results alone

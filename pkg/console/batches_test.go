@@ -2,7 +2,10 @@ package console_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -205,5 +208,56 @@ func TestRetryListsRefusedRows(t *testing.T) {
 	}
 	if !strings.Contains(e.audit.String(), `"audit":"retry"`) {
 		t.Errorf("audit lacks the retry")
+	}
+}
+
+// A manifest of a version this console does not know is refused as pkg/batch refuses it: the
+// list leaves it out; its batch page, its report and an upload of its file say so (and change
+// nothing) instead of blaming NATS.
+func TestUnknownManifestVersionRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.enqueueCLI("known-1", "client_orderid,amount,currency,account_number\nk-1,10.00,USD,1234567890\n")
+	const newerFile = "client_orderid,amount,currency,account_number\nn-1,10.00,USD,1234567890\n"
+	e.enqueueCLI("", newerFile) // the id is derived from the content, as an upload's is
+	sum := sha256.Sum256([]byte(newerFile))
+	newer := "b-" + hex.EncodeToString(sum[:])[:20]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	entry, err := e.handles.Batches.Get(ctx, queue.Token(newer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(entry.Value(), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["version"] = batch.ManifestVersion + 1
+	data, _ := json.Marshal(m)
+	if _, err := e.handles.Batches.Put(ctx, queue.Token(newer), data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := batch.DecodeManifest(data); !errors.Is(err, job.ErrUnknownVersion) {
+		t.Fatalf("pkg/batch: %v, want job.ErrUnknownVersion", err)
+	}
+
+	v := e.login("viewer")
+	if st, body := v.get("/"); st != http.StatusOK || !strings.Contains(body, `href="/batches/known-1"`) || strings.Contains(body, newer) {
+		t.Errorf("list: %d, want known-1 and not %s: %s", st, newer, body)
+	}
+	for _, path := range []string{"/batches/" + newer, "/batches/" + newer + "/report?format=csv"} {
+		st, body := v.get(path)
+		if st != http.StatusInternalServerError || !strings.Contains(body, "version 2") || strings.Contains(body, "NATS") {
+			t.Errorf("%s: %d, want 500 naming manifest version 2: %s", path, st, body)
+		}
+	}
+	if st, body := e.login("sub").upload("/upload", "again.csv", []byte(newerFile), false); st != http.StatusInternalServerError || !strings.Contains(body, "version 2") {
+		t.Errorf("upload of its file: %d, want 500 naming manifest version 2: %s", st, body)
+	}
+	if _, body := v.get("/"); strings.Contains(body, newer) {
+		t.Errorf("the refused upload was kept: %s", body)
+	}
+	if n := strings.Count(e.audit.String(), `"outcome":"unknown manifest version"`); n != 3 {
+		t.Errorf("audit log has %d refusals, want 3: %s", n, e.audit.String())
 	}
 }

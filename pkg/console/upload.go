@@ -193,7 +193,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/batches/"+plan.BatchID, http.StatusSeeOther)
 		return
 	} else if !errors.Is(err, batch.ErrUnknownBatch) {
-		s.natsDown(w, r, "upload", plan.BatchID, err)
+		s.manifestFailed(w, r, "upload", plan.BatchID, err)
 		return
 	}
 	err = s.store.create(ctx, u, data)
@@ -208,6 +208,18 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			Str("totals", u.Totals.String()).Str("outcome", "checked").Msg("batch uploaded and checked; waiting for approval")
 	}
 	http.Redirect(w, r, "/batches/"+plan.BatchID, http.StatusSeeOther)
+}
+
+// manifestFailed answers a request whose batch manifest could not be read: one of a version this
+// build does not know (job.ErrUnknownVersion, written by another payrun version) is said to be
+// that; anything else is natsDown.
+func (s *Server) manifestFailed(w http.ResponseWriter, r *http.Request, action, batchID string, err error) {
+	if !errors.Is(err, job.ErrUnknownVersion) {
+		s.natsDown(w, r, action, batchID, err)
+		return
+	}
+	s.audit(r, action, batchID).Str("outcome", "unknown manifest version").Err(err).Msg("manifest refused")
+	s.fail(w, r, http.StatusInternalServerError, "Batch "+batchID+" has a manifest this console cannot read ("+err.Error()+"): it was written by another payrun version. Nothing was changed.")
 }
 
 // natsDown answers 503 when NATS could not be reached or answered an error.
