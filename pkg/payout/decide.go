@@ -107,31 +107,6 @@ type Decision struct {
 	Level        zerolog.Level
 }
 
-// The error_code values the worker itself writes. CodeDeadLetter ends a row "error": the
-// ledger proves no payout was sent. Every other code ends a row "unresolved" and says why a
-// payout may exist without a final status (docs/worker.md, "Unresolved rows"); the row's
-// error_message carries the details, and the gateway's own code when it gave one.
-const (
-	CodeDeadLetter = "DEAD_LETTER" // error: dead-lettered, and the ledger proves no request left
-
-	CodeTombstone            = "LEDGER_TOMBSTONE"       // the ledger entry was deleted or purged; never paid again
-	CodeHorizon              = "POLL_HORIZON"           // the order's status did not change for poll.horizon
-	CodeLookupFailed         = "LOOKUP_FAILED"          // status lookups failed max_failures times
-	CodeNotFoundUnprovable   = "NOT_FOUND_UNPROVABLE"   // the gateway answered without an order, but not with a configured not-found code
-	CodeMaxAttempts          = "MAX_ATTEMPTS"           // no order found after max_attempts requests whose outcome was unknown
-	CodeRefusedRepeat        = "REFUSED_REPEAT"         // a repeated request was refused; the earlier one may have paid
-	CodeDeadLetterUnresolved = "DEAD_LETTER_UNRESOLVED" // dead-lettered (delivery limit) while a payout may exist
-	CodeUnlistedStatus       = "UNLISTED_FINAL_STATUS"  // the gateway called a status final that the worker does not know
-	CodeReservationLost      = "RESERVATION_LOST"       // the row's reservation was lost and the gateway shows no order: never sent
-)
-
-// Codes of rows that end "error" because their job message could not be read, before anything
-// was sent (Entry.ProvenUnsent accepts them, so `enqueue --retry` can put the row back).
-const (
-	CodeDataKeyUnavailable = "DATA_KEY_UNAVAILABLE" // its sealed parameters name a data key this worker does not have
-	CodeUndecodable        = "UNDECODABLE_JOB"      // its job message does not decode (or its sealed values do not open)
-)
-
 // Classifier is the one function that decides every outcome.
 type Classifier struct {
 	opts Options
@@ -231,9 +206,9 @@ func (c *Classifier) onUnreadable(in Input) Decision {
 		return Decision{Action: ActionTerm, Step: StepDeadLetter, Level: zerolog.ErrorLevel,
 			Reason: fmt.Sprintf("never sent: the job cannot be read (%v) and a payout of its row may exist (ledger state %s): a person must look", in.Err, e.State)}
 	}
-	code := CodeUndecodable
+	code := job.CodeUndecodable
 	if errors.Is(in.Err, ErrDataKeyUnavailable) {
-		code = CodeDataKeyUnavailable
+		code = job.CodeDataKeyUnavailable
 	}
 	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
 	if e != nil {
@@ -359,7 +334,7 @@ func (c *Classifier) onPayout(in Input) Decision {
 	case OutcomeRejected:
 		if e.Resent {
 			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-			return c.unresolved(&next, now, CodeRefusedRepeat, fmt.Sprintf("attempt %d rejected, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
+			return c.unresolved(&next, now, job.CodeRefusedRepeat, fmt.Sprintf("attempt %d rejected, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
 		}
 		return c.finish(&next, now, job.StatusRejected, g.ErrorCode, g.ErrorMessage, "rejected by validation: no payout exists", zerolog.InfoLevel)
 	case OutcomeThrottled:
@@ -421,7 +396,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 		next.LastStatus, next.Lost = g.Status, ""
 		if finalResult(g.Status) == job.StatusUnresolved {
 			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-			return c.unresolved(&next, now, CodeUnlistedStatus, fmt.Sprintf("final status %q is not one the worker knows", g.Status))
+			return c.unresolved(&next, now, job.CodeUnlistedStatus, fmt.Sprintf("final status %q is not one the worker knows", g.Status))
 		}
 		return c.finish(&next, now, finalResult(g.Status), g.ErrorCode, g.ErrorMessage, "final status "+g.Status, zerolog.InfoLevel)
 	case OutcomePending:
@@ -439,7 +414,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 			next.LastStatus, next.StatusChangedAt, changed = g.Status, now, now
 		}
 		if c.pastHorizon(changed, now) {
-			return c.unresolved(&next, now, CodeHorizon, fmt.Sprintf("status %q unchanged for %s (poll.horizon %s)", g.Status, now.Sub(changed).Round(time.Second), o.Poll.Horizon))
+			return c.unresolved(&next, now, job.CodeHorizon, fmt.Sprintf("status %q unchanged for %s (poll.horizon %s)", g.Status, now.Sub(changed).Round(time.Second), o.Poll.Horizon))
 		}
 		next.Reason = fmt.Sprintf("status %q: poll again", g.Status)
 		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.pollInterval(now.Sub(e.AcceptedAt), now.Sub(changed)), Reason: next.Reason}
@@ -447,27 +422,27 @@ func (c *Classifier) onStatus(in Input) Decision {
 		switch e.State {
 		case StateLost:
 			if tombstone(e) {
-				return c.unresolved(&next, now, CodeTombstone, "the ledger entry was deleted or purged and the gateway shows no order: what the entry held is lost, the row is never paid again")
+				return c.unresolved(&next, now, job.CodeTombstone, "the ledger entry was deleted or purged and the gateway shows no order: what the entry held is lost, the row is never paid again")
 			}
 			if e.Lost == LostReservation || in.Unbound {
-				return c.unresolved(&next, now, CodeReservationLost, reservationLostReason)
+				return c.unresolved(&next, now, job.CodeReservationLost, reservationLostReason)
 			}
 			if c.atMaxAttempts(e) {
-				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
+				return c.unresolved(&next, now, job.CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			}
 			next.Resent = true // an earlier request may have existed: a refusal proves nothing
 			return c.submit(&next, now, e.Attempts+1, "lost entry, lookup: definite no such order: submit")
 		case StateSubmitting:
 			switch {
 			case e.Refused && e.Resent:
-				return c.unresolved(&next, now, CodeRefusedRepeat, fmt.Sprintf("attempt %d refused, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
+				return c.unresolved(&next, now, job.CodeRefusedRepeat, fmt.Sprintf("attempt %d refused, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
 			case e.Refused:
 				return c.finish(&next, now, job.StatusError, e.ErrorCode, e.ErrorMessage,
 					"gateway answered error and holds no order: refused, never re-sent", zerolog.WarnLevel)
 			case c.atMaxAttempts(e):
-				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
+				return c.unresolved(&next, now, job.CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			case in.Unbound:
-				return c.unresolved(&next, now, CodeReservationLost, reservationLostReason)
+				return c.unresolved(&next, now, job.CodeReservationLost, reservationLostReason)
 			}
 			next.Resent = true
 			d := c.submit(&next, now, e.Attempts+1, "lookup: definite no such order: re-submit")
@@ -575,18 +550,18 @@ func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
 	}
 	next.DeadLetter = reason
 	if mayHavePaid(base) {
-		code := CodeDeadLetterUnresolved
+		code := job.CodeDeadLetterUnresolved
 		if in.Event == EventStatus {
-			code = CodeLookupFailed
+			code = job.CodeLookupFailed
 			if in.Gateway.ErrorCode != "" && in.Gateway.OrderID == "" && base.State != StateAccepted {
 				// The gateway answered "no order" in a way gateway.not_found_codes does not list.
-				code = CodeNotFoundUnprovable
+				code = job.CodeNotFoundUnprovable
 			}
 		}
 		return c.finish(&next, in.Now, job.StatusUnresolved, code, "dead letter: "+reason+"; a payout may exist",
 			"dead letter: "+reason+"; a payout may exist: needs a person", zerolog.ErrorLevel)
 	}
-	return c.finish(&next, in.Now, job.StatusError, CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+	return c.finish(&next, in.Now, job.StatusError, job.CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 
 // stuck is the answer to an impossible input: keep the job, retry later, shout.

@@ -58,8 +58,8 @@ func decideCases(o Options) []decideCase {
 	resentRefused := &Entry{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Refused: true, Resent: true, ErrorCode: "E42"}
 	lostMissing := &Entry{State: StateLost, Lost: LostMissing, Attempts: 1, SubmittedAt: t0, Deadline: t0}
 	lostDeleted := &Entry{State: StateLost, Lost: LostDeleted}
-	unresolvedFinal := &Entry{State: StateFinal, Attempts: 1, Result: job.StatusUnresolved, ErrorCode: CodeHorizon, OrderID: "P1"}
-	deadFinal := &Entry{State: StateFinal, Attempts: 1, Failures: o.MaxFailures, Result: job.StatusError, ErrorCode: CodeDeadLetter, DeadLetter: "failures"}
+	unresolvedFinal := &Entry{State: StateFinal, Attempts: 1, Result: job.StatusUnresolved, ErrorCode: job.CodeHorizon, OrderID: "P1"}
+	deadFinal := &Entry{State: StateFinal, Attempts: 1, Failures: o.MaxFailures, Result: job.StatusError, ErrorCode: job.CodeDeadLetter, DeadLetter: "failures"}
 	failingAccepted := &Entry{State: StateAccepted, Attempts: 1, SubmittedAt: t0, AcceptedAt: t0, OrderID: "P1", Failures: o.MaxFailures - 1}
 
 	settled := t0.Add(o.SettleDelay)
@@ -83,7 +83,7 @@ func decideCases(o Options) []decideCase {
 		{"accepted past horizon: one more lookup", Input{Event: EventDelivery, Entry: accepted, Now: t0.Add(o.Poll.Horizon)},
 			want{step: StepLookup}},
 		{"max_deliver-1 without entry: dead letter, no payout", Input{Event: EventDelivery, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
-			want{step: StepReport, next: StateFinal, result: job.StatusError, code: CodeDeadLetter}},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, code: job.CodeDeadLetter}},
 		{"max_deliver-1 accepted: dead letter unresolved", Input{Event: EventDelivery, Entry: accepted, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
 			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1}},
 		{"max_deliver-3 accepted: dead letter, leaving deliveries for its report", Input{Event: EventDelivery, Entry: accepted, Delivery: Delivery{NumDelivered: 497, MaxDeliver: 500}, Now: t0},
@@ -93,7 +93,7 @@ func decideCases(o Options) []decideCase {
 		{"max_deliver-1 reported: still just ack", Input{Event: EventDelivery, Entry: reported, Delivery: Delivery{NumDelivered: 499, MaxDeliver: 500}, Now: t0},
 			want{action: ActionAck}},
 		{"failures at max pending_retry: dead letter error", Input{Event: EventDelivery, Entry: failingPending, Now: t0},
-			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, code: CodeDeadLetter}},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, code: job.CodeDeadLetter}},
 		{"unknown state: hold and shout", Input{Event: EventDelivery, Entry: &Entry{State: "weird"}, Now: t0},
 			want{action: ActionNakDelay, delay: o.BackoffMax}},
 
@@ -115,7 +115,7 @@ func decideCases(o Options) []decideCase {
 		{"payout auth at max failures: still no dead letter (I4)", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeAuth, Now: t0},
 			want{action: ActionNakDelay, next: StatePendingRetry, delay: o.BackoffMax, attempts: 1, failures: o.MaxFailures - 1}},
 		{"payout not sent at max failures: dead letter error", Input{Event: EventPayout, Entry: failing, Outcome: OutcomeRetryable, Now: t0},
-			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, code: CodeDeadLetter}},
+			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: o.MaxFailures, code: job.CodeDeadLetter}},
 		{"payout ambiguous: settle", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeAmbiguous, Now: t0.Add(2 * time.Second)},
 			want{action: ActionNakDelay, next: StateSubmitting, delay: o.SettleDelay - 2*time.Second, attempts: 1}},
 		{"payout gateway error with order id: follow it", Input{Event: EventPayout, Entry: submitting, Outcome: OutcomeGatewayError, Gateway: GatewayInfo{OrderID: "P9", ErrorCode: "E"}, Now: t0},
@@ -135,11 +135,11 @@ func decideCases(o Options) []decideCase {
 		{"lookup not found: re-submit, marked as re-sent", Input{Event: EventStatus, Entry: submitting, Outcome: OutcomeNotFound, Now: settled},
 			want{step: StepSubmit, next: StateSubmitting, attempts: 2, resent: true}},
 		{"lookup not found at max attempts: unresolved", Input{Event: EventStatus, Entry: lastAttempt, Outcome: OutcomeNotFound, Now: settled},
-			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: o.MaxAttempts, code: CodeMaxAttempts}},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: o.MaxAttempts, code: job.CodeMaxAttempts}},
 		{"lookup not found after refusal: error, never re-sent", Input{Event: EventStatus, Entry: refused, Outcome: OutcomeNotFound, Now: settled},
 			want{step: StepReport, next: StateFinal, result: job.StatusError, attempts: 1, refused: true, code: "E42"}},
 		{"lookup not found after a re-sent refusal: unresolved", Input{Event: EventStatus, Entry: resentRefused, Outcome: OutcomeNotFound, Now: settled},
-			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 2, refused: true, resent: true, code: CodeRefusedRepeat}},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 2, refused: true, resent: true, code: job.CodeRefusedRepeat}},
 		{"lookup failed: back off", Input{Event: EventStatus, Entry: submitting, Outcome: OutcomeLookupFailed, Now: settled},
 			want{action: ActionNakDelay, next: StateSubmitting, delay: o.BackoffInitial, attempts: 1, failures: 1}},
 		{"lookup auth: waits for the credentials, not counted (I4)", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeAuth, Now: settled},
@@ -185,13 +185,13 @@ func decideCases(o Options) []decideCase {
 		{"lost (missing), lookup pending: follow", Input{Event: EventStatus, Entry: lostMissing, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: settled},
 			want{action: ActionNakDelay, next: StateAccepted, delay: o.Poll.FastInterval, attempts: 1}},
 		{"tombstone, lookup not found: unresolved, never sent (I1)", Input{Event: EventStatus, Entry: lostDeleted, Outcome: OutcomeNotFound, Now: settled},
-			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, code: CodeTombstone}},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, code: job.CodeTombstone}},
 		{"lookup answers about another order: a failed lookup", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "approved", OrderID: "P2"}, Now: t0.Add(time.Minute)},
 			want{action: ActionNakDelay, next: StateAccepted, delay: o.BackoffInitial, attempts: 1, failures: 1}},
 		{"lookup final with an unlisted status: unresolved", Input{Event: EventStatus, Entry: accepted, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "voided"}, Now: t0.Add(time.Minute)},
-			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: CodeUnlistedStatus}},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeUnlistedStatus}},
 		{"unlisted not-found answer at max failures: unresolved, never sent", Input{Event: EventStatus, Entry: failing, Outcome: OutcomeLookupFailed, Gateway: GatewayInfo{ErrorCode: "G404"}, Now: settled},
-			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures, code: CodeNotFoundUnprovable}},
+			want{step: StepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures, code: job.CodeNotFoundUnprovable}},
 
 		// Reported, undecodable, infrastructure.
 		{"result published: reported, ack", Input{Event: EventReported, Entry: final, Now: t0},
@@ -263,7 +263,7 @@ func TestDecide(t *testing.T) {
 			if w.code != "" && n.ErrorCode != w.code {
 				t.Errorf("error_code %q, want %q", n.ErrorCode, w.code)
 			}
-			if w.code == CodeDeadLetter && n.DeadLetter == "" {
+			if w.code == job.CodeDeadLetter && n.DeadLetter == "" {
 				t.Errorf("dead letter without its reason: %+v", n)
 			}
 			if n.BatchID == "" && in.Entry == nil {
@@ -398,7 +398,7 @@ func FuzzDecide(f *testing.F) {
 		if in.Event == EventPayout && (in.Outcome == OutcomeRetryable || in.Outcome == OutcomeThrottled || in.Outcome == OutcomeAuth) {
 			mayExist = e != nil && e.OrderID != "" // this attempt is proven unsent
 		}
-		if n := d.Next; n != nil && n.ErrorCode == CodeDeadLetter && n.Result == job.StatusError && mayExist {
+		if n := d.Next; n != nil && n.ErrorCode == job.CodeDeadLetter && n.Result == job.StatusError && mayExist {
 			t.Fatalf("claimed failure for a payout that may exist: %+v -> %+v", e, n)
 		}
 		if in.Outcome == OutcomeAuth && e != nil && d.Next != nil && d.Next.Failures > e.Failures {

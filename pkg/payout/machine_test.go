@@ -91,7 +91,7 @@ func TestMachineTransitions(t *testing.T) {
 			deliveries: []delivery{
 				{0, ActionNakDelay, StateSubmitting, settle},
 				{settle, ActionAck, StateReported, 0},
-			}, result: job.StatusUnresolved, code: CodeRefusedRepeat, payoutCalls: 2},
+			}, result: job.StatusUnresolved, code: job.CodeRefusedRepeat, payoutCalls: 2},
 		{name: "ambiguous, lost every time: unresolved at max_attempts", mutate: func(o *Options) { o.MaxAttempts = 3 },
 			payouts: []string{payAmbiguousLost, payAmbiguousLost, payAmbiguousLost},
 			deliveries: []delivery{
@@ -381,10 +381,10 @@ func TestMachineMaxDeliver(t *testing.T) {
 		result job.Status
 		code   string
 	}{
-		{"never submitted: error DEAD_LETTER", nil, job.StatusError, CodeDeadLetter},
-		{"not sent: error DEAD_LETTER", &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1}, job.StatusError, CodeDeadLetter},
-		{"accepted: unresolved, money may have moved", &Entry{State: StateAccepted, Attempts: 1, OrderID: "P7", AcceptedAt: t0}, job.StatusUnresolved, CodeDeadLetterUnresolved},
-		{"submitting: unresolved", &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}, job.StatusUnresolved, CodeDeadLetterUnresolved},
+		{"never submitted: error DEAD_LETTER", nil, job.StatusError, job.CodeDeadLetter},
+		{"not sent: error DEAD_LETTER", &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1}, job.StatusError, job.CodeDeadLetter},
+		{"accepted: unresolved, money may have moved", &Entry{State: StateAccepted, Attempts: 1, OrderID: "P7", AcceptedAt: t0}, job.StatusUnresolved, job.CodeDeadLetterUnresolved},
+		{"submitting: unresolved", &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}, job.StatusUnresolved, job.CodeDeadLetterUnresolved},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,9 +49,9 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 	}{
 		{name: "order exists: followed to its status", orderFound: true, deliver: real, record: true, want: job.StatusApproved},
 		{name: "purged, order exists", purge: true, orderFound: true, deliver: real, record: true, want: job.StatusApproved},
-		{name: "no order: unresolved, never sent", deliver: real, record: true, want: job.StatusUnresolved, code: CodeReservationLost},
+		{name: "no order: unresolved, never sent", deliver: real, record: true, want: job.StatusUnresolved, code: job.CodeReservationLost},
 		{name: "pending_retry, no chunk record: the ledger vouches", entry: &Entry{State: StatePendingRetry, Attempts: 1, SubmittedAt: t0},
-			deliver: real, want: job.StatusUnresolved, code: CodeReservationLost},
+			deliver: real, want: job.StatusUnresolved, code: job.CodeReservationLost},
 		{name: "another content: dead letter only", deliver: forged(real, "amount", "999"), record: true},
 		{name: "no chunk record: dead letter only", deliver: real},
 	} {

@@ -70,8 +70,8 @@ func TestDeletedEntryIsATombstone(t *testing.T) {
 		result job.Status
 		code   string
 	}{
-		{"deleted, no order found: unresolved", payAmbiguousLost, false, job.StatusUnresolved, CodeTombstone},
-		{"purged, no order found: unresolved", payAmbiguousLost, true, job.StatusUnresolved, CodeTombstone},
+		{"deleted, no order found: unresolved", payAmbiguousLost, false, job.StatusUnresolved, job.CodeTombstone},
+		{"purged, no order found: unresolved", payAmbiguousLost, true, job.StatusUnresolved, job.CodeTombstone},
 		{"deleted, order found: followed", payAccept, false, job.StatusApproved, ""},
 	}
 	for _, c := range cases {
@@ -159,8 +159,8 @@ func TestAcceptedPastHorizonLooksOnceMore(t *testing.T) {
 		t.Fatalf("status changed a minute ago: %s result %q (%s); want polled on", d.Action, d.ResultStatus, d.Reason)
 	}
 	d = c.Decide(Input{Event: EventStatus, Row: row, Entry: accepted, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: late})
-	if d.ResultStatus != job.StatusUnresolved || d.Next == nil || d.Next.ErrorCode != CodeHorizon {
-		t.Fatalf("unchanged for the horizon, seen by a lookup: result %q (%+v); want unresolved %s", d.ResultStatus, d.Next, CodeHorizon)
+	if d.ResultStatus != job.StatusUnresolved || d.Next == nil || d.Next.ErrorCode != job.CodeHorizon {
+		t.Fatalf("unchanged for the horizon, seen by a lookup: result %q (%+v); want unresolved %s", d.ResultStatus, d.Next, job.CodeHorizon)
 	}
 }
 
@@ -210,8 +210,8 @@ func TestEveryUnresolvedSaysWhy(t *testing.T) {
 	t.Parallel()
 	o := testOptions()
 	c := NewClassifier(o, zerolog.Nop())
-	codes := []string{CodeTombstone, CodeHorizon, CodeLookupFailed, CodeNotFoundUnprovable, CodeMaxAttempts,
-		CodeRefusedRepeat, CodeDeadLetterUnresolved, CodeUnlistedStatus, CodeReservationLost}
+	codes := []string{job.CodeTombstone, job.CodeHorizon, job.CodeLookupFailed, job.CodeNotFoundUnprovable, job.CodeMaxAttempts,
+		job.CodeRefusedRepeat, job.CodeDeadLetterUnresolved, job.CodeUnlistedStatus, job.CodeReservationLost}
 	states := []*Entry{
 		nil,
 		{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(o.CallTimeout)},

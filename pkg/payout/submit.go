@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/submit"
 )
@@ -28,9 +29,6 @@ func (g submitGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, 
 		ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage}, err
 }
 
-// CodeInvalidRequest is the error_code of a row the client refused to send (it can never be sent).
-const CodeInvalidRequest = "INVALID_REQUEST"
-
 // ClassifySubmitError files a pkg/submit error. An error that is not a *submit.Error (a bare
 // context error, a panic-free surprise) is ambiguous: a payout may exist.
 func ClassifySubmitError(err error) (ErrorClass, GatewayInfo) {
@@ -52,7 +50,7 @@ func ClassifySubmitError(err error) (ErrorClass, GatewayInfo) {
 	case submit.ClassInvalidRequest:
 		// Never left the machine either, but no retry can fix it: the row is rejected here.
 		if info.ErrorCode == "" {
-			info.ErrorCode = CodeInvalidRequest
+			info.ErrorCode = job.CodeInvalidRequest
 		}
 		if info.ErrorMessage == "" {
 			info.ErrorMessage = e.Error()

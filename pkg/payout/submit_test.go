@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/submit"
 )
 
@@ -27,7 +28,7 @@ func TestClassifySubmitError(t *testing.T) {
 		{"ambiguous", &submit.Error{Class: submit.ClassAmbiguous}, ClassAmbiguous, ""},
 		// A request the client refuses to build can never be sent: retrying it would only
 		// dead-letter the row later, so it is rejected at once.
-		{"invalid request", &submit.Error{Class: submit.ClassInvalidRequest, Err: errors.New("client_orderid is required")}, ClassRejected, CodeInvalidRequest},
+		{"invalid request", &submit.Error{Class: submit.ClassInvalidRequest, Err: errors.New("client_orderid is required")}, ClassRejected, job.CodeInvalidRequest},
 		{"wrapped", fmt.Errorf("call: %w", &submit.Error{Class: submit.ClassRetryable}), ClassRetryable, ""},
 		{"bare deadline: a payout may exist", context.DeadlineExceeded, ClassAmbiguous, ""},
 	}

@@ -41,8 +41,8 @@ func TestUnreadableJobOfRealRowEndsProvenUnsent(t *testing.T) {
 	}{
 		{"sealed under a key the worker lacks", func(t *testing.T, coid string) []byte {
 			return sealedJobBytes(t, batch, testJob(coid, 2), testKeyring(t, "k1"))
-		}, true, CodeDataKeyUnavailable},
-		{"undecodable", undecodable, true, CodeUndecodable},
+		}, true, job.CodeDataKeyUnavailable},
+		{"undecodable", undecodable, true, job.CodeUndecodable},
 		{"sealed under a lost key, foreign", func(t *testing.T, coid string) []byte {
 			return sealedJobBytes(t, batch, testJob(coid, 2), testKeyring(t, "k1"))
 		}, false, ""},
