@@ -16,6 +16,7 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
 // fakeClock is a settable clock.
@@ -38,17 +39,17 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // fakeErr is a classified gateway error.
 type fakeErr struct {
-	class ErrorClass
+	class submit.Class
 	info  GatewayInfo
 }
 
-func (e *fakeErr) Error() string { return fmt.Sprintf("fake gateway error class %d", e.class) }
+func (e *fakeErr) Error() string { return fmt.Sprintf("fake gateway error class %s", e.class) }
 
-func fakeClassify(err error) (ErrorClass, GatewayInfo) {
+func fakeClassify(err error) (submit.Class, GatewayInfo) {
 	if e, ok := err.(*fakeErr); ok {
 		return e.class, e.info
 	}
-	return ClassAmbiguous, GatewayInfo{}
+	return submit.ClassAmbiguous, GatewayInfo{}
 }
 
 // Payout behaviours of the fake gateway, consumed one per payout call (default "accept").
@@ -121,7 +122,7 @@ func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, 
 			defer g.mu.Unlock()
 			g.payoutCalls[coid]++
 			g.createOrder(coid)
-			return PayoutReply{}, &fakeErr{class: ClassAmbiguous}
+			return PayoutReply{}, &fakeErr{class: submit.ClassAmbiguous}
 		}
 	}
 	g.mu.Lock()
@@ -136,23 +137,23 @@ func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, 
 		o := g.createOrder(coid)
 		return PayoutReply{OrderID: o.id, SerialNumber: "S" + o.id}, nil
 	case payReject:
-		return PayoutReply{}, &fakeErr{ClassRejected, GatewayInfo{ErrorCode: "V100", ErrorMessage: "bad account"}}
+		return PayoutReply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V100", ErrorMessage: "bad account"}}
 	case payRetryable:
-		return PayoutReply{}, &fakeErr{class: ClassRetryable}
+		return PayoutReply{}, &fakeErr{class: submit.ClassRetryable}
 	case payThrottled:
-		return PayoutReply{}, &fakeErr{ClassThrottled, GatewayInfo{RetryAfter: 2 * time.Second}}
+		return PayoutReply{}, &fakeErr{submit.ClassThrottled, GatewayInfo{RetryAfter: 2 * time.Second}}
 	case payAuth:
-		return PayoutReply{}, &fakeErr{class: ClassAuth}
+		return PayoutReply{}, &fakeErr{class: submit.ClassAuth}
 	case payAmbiguousCommit:
 		g.createOrder(coid)
-		return PayoutReply{}, &fakeErr{class: ClassAmbiguous}
+		return PayoutReply{}, &fakeErr{class: submit.ClassAmbiguous}
 	case payAmbiguousLost:
-		return PayoutReply{}, &fakeErr{class: ClassAmbiguous}
+		return PayoutReply{}, &fakeErr{class: submit.ClassAmbiguous}
 	case payGatewayErrorID:
 		o := g.createOrder(coid)
-		return PayoutReply{}, &fakeErr{ClassGatewayError, GatewayInfo{OrderID: o.id, ErrorCode: "E1", ErrorMessage: "processing error"}}
+		return PayoutReply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{OrderID: o.id, ErrorCode: "E1", ErrorMessage: "processing error"}}
 	case payGatewayErrorNoID:
-		return PayoutReply{}, &fakeErr{ClassGatewayError, GatewayInfo{ErrorCode: "E2", ErrorMessage: "refused"}}
+		return PayoutReply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{ErrorCode: "E2", ErrorMessage: "refused"}}
 	}
 	panic("unknown behaviour " + what)
 }
@@ -163,14 +164,14 @@ func (g *fakeGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, e
 	g.statusCalls[q.ClientOrderID]++
 	if g.lookupFails[q.ClientOrderID] > 0 {
 		g.lookupFails[q.ClientOrderID]--
-		return StatusReply{}, &fakeErr{class: ClassAmbiguous}
+		return StatusReply{}, &fakeErr{class: submit.ClassAmbiguous}
 	}
 	o, ok := g.orders[q.ClientOrderID]
 	if !ok {
-		return StatusReply{}, &fakeErr{class: ClassNotFound}
+		return StatusReply{}, &fakeErr{class: submit.ClassNotFound}
 	}
 	if q.OrderID != "" && q.OrderID != o.id {
-		return StatusReply{}, &fakeErr{class: ClassRejected}
+		return StatusReply{}, &fakeErr{class: submit.ClassRejected}
 	}
 	st := o.status[min(o.calls, len(o.status)-1)]
 	o.calls++

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
 // Outcome is the class of one gateway call's result, as the classifier sees it.
@@ -54,27 +55,15 @@ func (g GatewayInfo) masked() GatewayInfo {
 	return g
 }
 
-// ErrorClass is how an ErrorClassifier files a gateway error.
-type ErrorClass int
-
-// Error classes of the gateway client (pkg/submit's ErrXxx sentinels map onto these).
-const (
-	ClassAmbiguous    ErrorClass = iota // the safe default: a payout may exist
-	ClassRejected                       // validation-error
-	ClassGatewayError                   // type=error
-	ClassAuth                           // 401/403
-	ClassRetryable                      // definitely not sent
-	ClassThrottled                      // 429 not processed
-	ClassNotFound                       // status: no such order
-)
-
-// ErrorClassifier files a gateway error and extracts what it carried (code, message, order id).
-// Anything it cannot file must be ClassAmbiguous: a payout may exist.
-type ErrorClassifier func(err error) (ErrorClass, GatewayInfo)
+// ErrorClassifier files a gateway error under pkg/submit's outcome classes and extracts what it
+// carried (code, message, order id). Anything it cannot file must be submit.ClassAmbiguous: a
+// payout may exist. The machine reads every class but submit.ClassInvalidRequest, which
+// ClassifySubmitError files as submit.ClassRejected (any unread class counts as ambiguous).
+type ErrorClassifier func(err error) (submit.Class, GatewayInfo)
 
 // classified files err with classify and bounds the error text it carried (job.BoundErrorText):
 // whatever the gateway answered, the row's ledger entry and result must fit a message.
-func classified(classify ErrorClassifier, err error) (ErrorClass, GatewayInfo) {
+func classified(classify ErrorClassifier, err error) (submit.Class, GatewayInfo) {
 	class, info := classify(err)
 	info.ErrorMessage = job.BoundErrorText(info.ErrorMessage)
 	return class, info
@@ -94,17 +83,17 @@ func payoutOutcomeRaw(classify ErrorClassifier, reply PayoutReply, err error) (O
 	// request may have been written before it.
 	class, info := classified(classify, err)
 	switch class {
-	case ClassRejected:
+	case submit.ClassRejected:
 		return OutcomeRejected, info
-	case ClassGatewayError:
+	case submit.ClassGatewayError:
 		return OutcomeGatewayError, info
-	case ClassAuth:
+	case submit.ClassAuth:
 		return OutcomeAuth, info
-	case ClassRetryable:
+	case submit.ClassRetryable:
 		return OutcomeRetryable, info
-	case ClassThrottled:
+	case submit.ClassThrottled:
 		return OutcomeThrottled, info
-	default: // ClassAmbiguous, ClassNotFound (meaningless for a payout) and anything unknown
+	default: // submit.ClassAmbiguous, submit.ClassNotFound (meaningless for a payout) and anything unknown
 		return OutcomeAmbiguous, info
 	}
 }
@@ -126,9 +115,9 @@ func statusOutcomeRaw(classify ErrorClassifier, reply StatusReply, err error) (O
 	}
 	class, info := classified(classify, err)
 	switch class {
-	case ClassNotFound:
+	case submit.ClassNotFound:
 		return OutcomeNotFound, info
-	case ClassAuth:
+	case submit.ClassAuth:
 		return OutcomeAuth, info
 	}
 	return OutcomeLookupFailed, info

@@ -29,24 +29,21 @@ func (g submitGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, 
 		ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage}, err
 }
 
-// ClassifySubmitError files a pkg/submit error. An error that is not a *submit.Error (a bare
-// context error, a panic-free surprise) is ambiguous: a payout may exist.
-func ClassifySubmitError(err error) (ErrorClass, GatewayInfo) {
+// ClassifySubmitError files a pkg/submit error under its own submit.Class, except that
+// ClassInvalidRequest (refused locally: it can never be sent) is filed as ClassRejected with
+// error code job.CodeInvalidRequest. An error that is not a *submit.Error (a bare context error, a
+// panic-free surprise) is ClassAmbiguous: a payout may exist.
+func ClassifySubmitError(err error) (submit.Class, GatewayInfo) {
 	var e *submit.Error
 	if !errors.As(err, &e) {
-		return ClassAmbiguous, GatewayInfo{ErrorMessage: err.Error()}
+		return submit.ClassAmbiguous, GatewayInfo{ErrorMessage: err.Error()}
 	}
 	info := GatewayInfo{OrderID: e.OrderID, SerialNumber: e.SerialNumber, ErrorCode: e.Code,
 		ErrorMessage: e.Message, RetryAfter: e.RetryAfter}
 	switch e.Class {
-	case submit.ClassRejected:
-		return ClassRejected, info
-	case submit.ClassGatewayError:
-		return ClassGatewayError, info
-	case submit.ClassAuth:
-		return ClassAuth, info
-	case submit.ClassRetryable: // never left the machine
-		return ClassRetryable, info
+	case submit.ClassRejected, submit.ClassGatewayError, submit.ClassAuth, submit.ClassThrottled, submit.ClassNotFound,
+		submit.ClassRetryable: // never left the machine
+		return e.Class, info
 	case submit.ClassInvalidRequest:
 		// Never left the machine either, but no retry can fix it: the row is rejected here.
 		if info.ErrorCode == "" {
@@ -55,11 +52,8 @@ func ClassifySubmitError(err error) (ErrorClass, GatewayInfo) {
 		if info.ErrorMessage == "" {
 			info.ErrorMessage = e.Error()
 		}
-		return ClassRejected, info
-	case submit.ClassThrottled:
-		return ClassThrottled, info
-	case submit.ClassNotFound:
-		return ClassNotFound, info
+		return submit.ClassRejected, info
 	}
-	return ClassAmbiguous, info
+	// ClassAmbiguous, and any class this build does not know: a payout may exist.
+	return submit.ClassAmbiguous, info
 }

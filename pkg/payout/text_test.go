@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
 // longErrGateway rejects every payout with an error text of n bytes.
@@ -16,7 +17,7 @@ type longErrGateway struct {
 
 func (g longErrGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
 	_, _ = g.fakeGateway.Payout(ctx, params) // counted
-	return PayoutReply{}, &fakeErr{ClassRejected, GatewayInfo{ErrorCode: "V", ErrorMessage: strings.Repeat("x", g.n)}}
+	return PayoutReply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V", ErrorMessage: strings.Repeat("x", g.n)}}
 }
 
 // A gateway error text of any size ends the row with its result: kept whole up to
