@@ -92,7 +92,7 @@ func newFakeGateway() *fakeGateway {
 		statusSeq: []string{"processing", "approved"}}
 }
 
-func paramOf(params []Param, name string) string {
+func paramOf(params []job.Param, name string) string {
 	for _, p := range params {
 		if p.Name == name {
 			return p.Value
@@ -109,7 +109,7 @@ func (g *fakeGateway) createOrder(coid string) *fakeOrder {
 	return o
 }
 
-func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+func (g *fakeGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	coid := paramOf(params, "client_orderid")
 	if g.entered != nil {
 		g.entered <- struct{}{}
@@ -122,7 +122,7 @@ func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, 
 			defer g.mu.Unlock()
 			g.payoutCalls[coid]++
 			g.createOrder(coid)
-			return PayoutReply{}, &fakeErr{class: submit.ClassAmbiguous}
+			return Reply{}, &fakeErr{class: submit.ClassAmbiguous}
 		}
 	}
 	g.mu.Lock()
@@ -135,25 +135,25 @@ func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, 
 	switch what {
 	case payAccept:
 		o := g.createOrder(coid)
-		return PayoutReply{OrderID: o.id, SerialNumber: "S" + o.id}, nil
+		return Reply{OrderID: o.id, SerialNumber: "S" + o.id}, nil
 	case payReject:
-		return PayoutReply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V100", ErrorMessage: "bad account"}}
+		return Reply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V100", ErrorMessage: "bad account"}}
 	case payRetryable:
-		return PayoutReply{}, &fakeErr{class: submit.ClassRetryable}
+		return Reply{}, &fakeErr{class: submit.ClassRetryable}
 	case payThrottled:
-		return PayoutReply{}, &fakeErr{submit.ClassThrottled, GatewayInfo{RetryAfter: 2 * time.Second}}
+		return Reply{}, &fakeErr{submit.ClassThrottled, GatewayInfo{RetryAfter: 2 * time.Second}}
 	case payAuth:
-		return PayoutReply{}, &fakeErr{class: submit.ClassAuth}
+		return Reply{}, &fakeErr{class: submit.ClassAuth}
 	case payAmbiguousCommit:
 		g.createOrder(coid)
-		return PayoutReply{}, &fakeErr{class: submit.ClassAmbiguous}
+		return Reply{}, &fakeErr{class: submit.ClassAmbiguous}
 	case payAmbiguousLost:
-		return PayoutReply{}, &fakeErr{class: submit.ClassAmbiguous}
+		return Reply{}, &fakeErr{class: submit.ClassAmbiguous}
 	case payGatewayErrorID:
 		o := g.createOrder(coid)
-		return PayoutReply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{OrderID: o.id, ErrorCode: "E1", ErrorMessage: "processing error"}}
+		return Reply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{OrderID: o.id, ErrorCode: "E1", ErrorMessage: "processing error"}}
 	case payGatewayErrorNoID:
-		return PayoutReply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{ErrorCode: "E2", ErrorMessage: "refused"}}
+		return Reply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{ErrorCode: "E2", ErrorMessage: "refused"}}
 	}
 	panic("unknown behaviour " + what)
 }

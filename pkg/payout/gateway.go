@@ -3,13 +3,12 @@ package payout
 import (
 	"context"
 	"time"
+
+	"github.com/payrun/payrun/pkg/job"
 )
 
-// Param is one business parameter of a payout request, in order (names may repeat).
-type Param struct{ Name, Value string }
-
-// PayoutReply is the gateway's answer to an accepted payout (type=async-response).
-type PayoutReply struct {
+// Reply is the gateway's answer to an accepted payout (type=async-response).
+type Reply struct {
 	OrderID      string // paynet-order-id
 	SerialNumber string
 }
@@ -34,7 +33,7 @@ type StatusReply struct {
 // the Gateway's ErrorClassifier (see outcome.go): rejected, gateway error, auth, retryable
 // (definitely not sent), throttled, ambiguous, not found.
 type Gateway interface {
-	Payout(ctx context.Context, params []Param) (PayoutReply, error)
+	Payout(ctx context.Context, params []job.Param) (Reply, error)
 	Status(ctx context.Context, q StatusQuery) (StatusReply, error)
 }
 

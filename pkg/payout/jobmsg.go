@@ -38,7 +38,7 @@ func (v jobView) row() Row {
 
 // params opens the sealed parameters (o may be nil for a message with none) and returns the
 // payout request's parameters.
-func (v jobView) params(o job.Opener) ([]Param, error) {
+func (v jobView) params(o job.Opener) ([]job.Param, error) {
 	m, err := v.msg.Open(o)
 	if err != nil {
 		return nil, err
@@ -47,12 +47,7 @@ func (v jobView) params(o job.Opener) ([]Param, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := j.PayoutParams()
-	out := make([]Param, len(ps))
-	for i, p := range ps {
-		out[i] = Param{Name: p.Name, Value: p.Value}
-	}
-	return out, nil
+	return j.PayoutParams(), nil
 }
 
 // decodeJob decodes a job message (pkg/job's schema) and checks that its sealed parameters open

@@ -201,7 +201,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	}
 	in := Input{Event: event, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: readErr}
 	var callDeadline time.Time
-	var params []Param // opened right before the attempt's ledger write and request
+	var params []job.Param // opened right before the attempt's ledger write and request
 	for range maxSteps {
 		in.Unbound = unbound
 		d := m.cls.Decide(in)

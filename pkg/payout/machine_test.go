@@ -417,10 +417,10 @@ func TestMachineMaxDeliver(t *testing.T) {
 type recordingGateway struct {
 	Gateway
 	mu   sync.Mutex
-	sent [][]Param
+	sent [][]job.Param
 }
 
-func (g *recordingGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+func (g *recordingGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	g.mu.Lock()
 	g.sent = append(g.sent, params)
 	g.mu.Unlock()

@@ -70,12 +70,12 @@ func classified(classify ErrorClassifier, err error) (submit.Class, GatewayInfo)
 }
 
 // payoutOutcome turns a payout call's result into an Outcome.
-func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
+func payoutOutcome(classify ErrorClassifier, reply Reply, err error) (Outcome, GatewayInfo) {
 	out, info := payoutOutcomeRaw(classify, reply, err)
 	return out, info.masked()
 }
 
-func payoutOutcomeRaw(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
+func payoutOutcomeRaw(classify ErrorClassifier, reply Reply, err error) (Outcome, GatewayInfo) {
 	if err == nil {
 		return OutcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
 	}

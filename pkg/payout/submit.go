@@ -14,13 +14,16 @@ func SubmitGateway(c *submit.Client) Gateway { return submitGateway{c} }
 
 type submitGateway struct{ c *submit.Client }
 
-func (g submitGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+// Payout is the one place a job.Param becomes a signer.Param: pkg/signer is the lowest package
+// (it imports nothing of payrun) and keeps its own type; job.Param has the same fields plus the
+// job message's JSON names.
+func (g submitGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	ps := make([]signer.Param, len(params))
 	for i, p := range params {
-		ps[i] = signer.Param{Name: p.Name, Value: p.Value}
+		ps[i] = signer.Param(p)
 	}
 	r, err := g.c.Payout(ctx, ps)
-	return PayoutReply{OrderID: r.OrderID, SerialNumber: r.SerialNumber}, err
+	return Reply{OrderID: r.OrderID, SerialNumber: r.SerialNumber}, err
 }
 
 func (g submitGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, error) {

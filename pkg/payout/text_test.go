@@ -15,9 +15,9 @@ type longErrGateway struct {
 	n int
 }
 
-func (g longErrGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+func (g longErrGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	_, _ = g.fakeGateway.Payout(ctx, params) // counted
-	return PayoutReply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V", ErrorMessage: strings.Repeat("x", g.n)}}
+	return Reply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V", ErrorMessage: strings.Repeat("x", g.n)}}
 }
 
 // A gateway error text of any size ends the row with its result: kept whole up to
