@@ -231,7 +231,7 @@ type env struct {
 	names queue.Names
 	gw    *fakeGateway
 	clock *fakeClock
-	m     *Machine
+	m     *machine
 	opts  Options
 }
 
@@ -248,9 +248,9 @@ func newEnv(t *testing.T, mutate func(*Options)) *env {
 	return e
 }
 
-func (e *env) machine() *Machine {
+func (e *env) machine() *machine {
 	e.t.Helper()
-	m, err := NewMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
+	m, err := newMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
 		Clock: e.clock, Log: zerolog.New(zerolog.NewTestWriter(e.t)).Level(zerolog.InfoLevel)})
 	if err != nil {
 		e.t.Fatalf("NewMachine: %v", err)
@@ -280,12 +280,12 @@ func jobBytes(t testing.TB, batch string, j job.Job) []byte {
 }
 
 // deliver hands one delivery (number n) of the job to the machine.
-func (e *env) deliver(batch, coid string, n uint64) (Decision, *fakeMsg) {
+func (e *env) deliver(batch, coid string, n uint64) (decision, *fakeMsg) {
 	e.t.Helper()
 	return e.deliverWith(e.m, batch, coid, n)
 }
 
-func (e *env) deliverWith(m *Machine, batch, coid string, n uint64) (Decision, *fakeMsg) {
+func (e *env) deliverWith(m *machine, batch, coid string, n uint64) (decision, *fakeMsg) {
 	e.t.Helper()
 	e.enqueued(batch, coid)
 	return e.deliverRaw(m, e.names.JobSubject(batch), batch, coid, n)
@@ -293,7 +293,7 @@ func (e *env) deliverWith(m *Machine, batch, coid string, n uint64) (Decision, *
 
 // deliverRaw hands the machine a delivery of the job as it is, on subject, without making it
 // look enqueued first.
-func (e *env) deliverRaw(m *Machine, subject, batch, coid string, n uint64) (Decision, *fakeMsg) {
+func (e *env) deliverRaw(m *machine, subject, batch, coid string, n uint64) (decision, *fakeMsg) {
 	msg := &fakeMsg{data: jobBytes(e.t, batch, testJob(coid, 2)), subject: subject,
 		meta: jetstream.MsgMetadata{NumDelivered: n, Sequence: jetstream.SequencePair{Stream: 7}, Timestamp: t0}}
 	d := m.Handle(context.Background(), msg)

@@ -10,14 +10,14 @@ import (
 	"github.com/payrun/payrun/pkg/seal"
 )
 
-// ErrUndecodable marks a job message the machine cannot decode.
-var ErrUndecodable = errors.New("payout: undecodable job message")
+// errUndecodable marks a job message the machine cannot decode.
+var errUndecodable = errors.New("payout: undecodable job message")
 
-// ErrDataKeyUnavailable marks a job message that decodes but whose sealed parameters this
+// errDataKeyUnavailable marks a job message that decodes but whose sealed parameters this
 // worker cannot open for want of the data key (no key file, or a key file without the key the
-// values name). It also wraps ErrUndecodable. Once the key is back, `enqueue --retry` can put the
+// values name). It also wraps errUndecodable. Once the key is back, `enqueue --retry` can put the
 // row back.
-var ErrDataKeyUnavailable = fmt.Errorf("%w: the data key of its sealed parameters is not in this worker's key file", ErrUndecodable)
+var errDataKeyUnavailable = fmt.Errorf("%w: the data key of its sealed parameters is not in this worker's key file", errUndecodable)
 
 // jobView is what the machine needs from one job message. Job's sealed parameters stay sealed;
 // params opens them right before the request is signed.
@@ -32,8 +32,8 @@ type jobView struct {
 	msg    job.JobMessage
 }
 
-func (v jobView) row() Row {
-	return Row{BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID, Line: v.Job.Line}
+func (v jobView) row() rowID {
+	return rowID{BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID, Line: v.Job.Line}
 }
 
 // params opens the sealed parameters (o may be nil for a message with none) and returns the
@@ -58,23 +58,23 @@ func (v jobView) params(o job.Opener) ([]job.Param, error) {
 func decodeJob(data []byte, o job.Opener) (jobView, error) {
 	m, err := job.DecodeJobMessage(data)
 	if err != nil {
-		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	j, err := m.Job()
 	if err != nil {
-		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	opened, err := m.Open(o)
 	if err != nil {
 		sealed := jobView{BatchID: m.BatchID, Job: j, Destination: "unknown (sealed)"}
 		if o == nil || errors.Is(err, seal.ErrUnknownKey) {
-			return sealed, fmt.Errorf("%w: %w", ErrDataKeyUnavailable, err)
+			return sealed, fmt.Errorf("%w: %w", errDataKeyUnavailable, err)
 		}
-		return sealed, fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return sealed, fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	clearJob, err := opened.Job()
 	if err != nil {
-		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	return jobView{BatchID: m.BatchID, Job: j, Destination: clearJob.MaskedDestination(),
 		Digest: job.ContentDigest(m.BatchID, clearJob), msg: m}, nil

@@ -7,31 +7,31 @@ import (
 	"github.com/payrun/payrun/pkg/submit"
 )
 
-// Outcome is the class of one gateway call's result, as the classifier sees it.
-type Outcome int
+// outcome is the class of one gateway call's result, as the classifier sees it.
+type outcome int
 
 // Outcomes of a payout call, then of a status call.
 const (
-	OutcomeNone         Outcome = iota
-	OutcomeAccepted             // payout: async-response, an order exists
-	OutcomeRejected             // payout: validation-error, no payout exists
-	OutcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
-	OutcomeThrottled            // payout: 429, not processed
-	OutcomeAuth                 // payout or status: 401/403, refused before processing; the pool waits for the credentials to be fixed
-	OutcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
-	OutcomeGatewayError         // payout: type=error; an order may exist
-	OutcomeFinal                // status: a final status
-	OutcomePending              // status: not final (processing, unknown, unlisted)
-	OutcomeNotFound             // status: a definite "no such order"
-	OutcomeLookupFailed         // status: any other failure
+	outcomeNone         outcome = iota
+	outcomeAccepted             // payout: async-response, an order exists
+	outcomeRejected             // payout: validation-error, no payout exists
+	outcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
+	outcomeThrottled            // payout: 429, not processed
+	outcomeAuth                 // payout or status: 401/403, refused before processing; the pool waits for the credentials to be fixed
+	outcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
+	outcomeGatewayError         // payout: type=error; an order may exist
+	outcomeFinal                // status: a final status
+	outcomePending              // status: not final (processing, unknown, unlisted)
+	outcomeNotFound             // status: a definite "no such order"
+	outcomeLookupFailed         // status: any other failure
 
-	outcomeLast = OutcomeLookupFailed
+	outcomeLast = outcomeLookupFailed
 )
 
 var outcomeNames = [...]string{"none", "accepted", "rejected", "retryable", "throttled", "auth",
 	"ambiguous", "gateway_error", "final", "pending", "not_found", "lookup_failed"}
 
-func (o Outcome) String() string {
+func (o outcome) String() string {
 	if o >= 0 && int(o) < len(outcomeNames) {
 		return outcomeNames[o]
 	}
@@ -70,55 +70,55 @@ func classified(classify ErrorClassifier, err error) (submit.Class, GatewayInfo)
 }
 
 // payoutOutcome turns a payout call's result into an Outcome.
-func payoutOutcome(classify ErrorClassifier, reply Reply, err error) (Outcome, GatewayInfo) {
+func payoutOutcome(classify ErrorClassifier, reply Reply, err error) (outcome, GatewayInfo) {
 	out, info := payoutOutcomeRaw(classify, reply, err)
 	return out, info.masked()
 }
 
-func payoutOutcomeRaw(classify ErrorClassifier, reply Reply, err error) (Outcome, GatewayInfo) {
+func payoutOutcomeRaw(classify ErrorClassifier, reply Reply, err error) (outcome, GatewayInfo) {
 	if err == nil {
-		return OutcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
+		return outcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
 	}
 	// A bare cancellation or deadline is ambiguous through the classifier's default: the
 	// request may have been written before it.
 	class, info := classified(classify, err)
 	switch class {
 	case submit.ClassRejected:
-		return OutcomeRejected, info
+		return outcomeRejected, info
 	case submit.ClassGatewayError:
-		return OutcomeGatewayError, info
+		return outcomeGatewayError, info
 	case submit.ClassAuth:
-		return OutcomeAuth, info
+		return outcomeAuth, info
 	case submit.ClassRetryable:
-		return OutcomeRetryable, info
+		return outcomeRetryable, info
 	case submit.ClassThrottled:
-		return OutcomeThrottled, info
+		return outcomeThrottled, info
 	default: // submit.ClassAmbiguous, submit.ClassNotFound (meaningless for a payout) and anything unknown
-		return OutcomeAmbiguous, info
+		return outcomeAmbiguous, info
 	}
 }
 
 // statusOutcome turns a status call's result into an Outcome.
-func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
+func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (outcome, GatewayInfo) {
 	out, info := statusOutcomeRaw(classify, reply, err)
 	return out, info.masked()
 }
 
-func statusOutcomeRaw(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
+func statusOutcomeRaw(classify ErrorClassifier, reply StatusReply, err error) (outcome, GatewayInfo) {
 	if err == nil {
 		info := GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber, Status: reply.Status,
 			ErrorCode: reply.ErrorCode, ErrorMessage: job.BoundErrorText(reply.ErrorMessage)}
 		if reply.Final {
-			return OutcomeFinal, info
+			return outcomeFinal, info
 		}
-		return OutcomePending, info
+		return outcomePending, info
 	}
 	class, info := classified(classify, err)
 	switch class {
 	case submit.ClassNotFound:
-		return OutcomeNotFound, info
+		return outcomeNotFound, info
 	case submit.ClassAuth:
-		return OutcomeAuth, info
+		return outcomeAuth, info
 	}
-	return OutcomeLookupFailed, info
+	return outcomeLookupFailed, info
 }

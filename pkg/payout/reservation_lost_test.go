@@ -78,9 +78,9 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 			if tc.orderFound {
 				e.gw.createOrder(coid)
 			}
-			var d Decision
+			var d decision
 			for n := uint64(1); n < 12; n++ {
-				if d, _ = e.deliverJob(e.m, batch, tc.deliver, n); d.Action == ActionAck || d.Action == ActionTerm {
+				if d, _ = e.deliverJob(e.m, batch, tc.deliver, n); d.Action == actionAck || d.Action == actionTerm {
 					break
 				}
 				e.clock.Advance(time.Minute)
@@ -90,7 +90,7 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 			}
 			rs := e.results(batch)
 			if tc.want == "" {
-				if d.Action != ActionTerm || len(rs) != 0 || e.ledger(batch, coid) != nil || e.gw.statuses(coid) != 0 {
+				if d.Action != actionTerm || len(rs) != 0 || e.ledger(batch, coid) != nil || e.gw.statuses(coid) != 0 {
 					t.Fatalf("decision %+v results %+v ledger %+v: want a dead letter only", d, rs, e.ledger(batch, coid))
 				}
 				if dls := e.deadLetters(batch); len(dls) != 1 {
@@ -98,7 +98,7 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 				}
 				return
 			}
-			if d.Action != ActionAck || len(rs) != 1 || rs[0].Status != tc.want || rs[0].ErrorCode != tc.code {
+			if d.Action != actionAck || len(rs) != 1 || rs[0].Status != tc.want || rs[0].ErrorCode != tc.code {
 				t.Fatalf("decision %+v results %+v: want one %s result (code %q)", d, rs, tc.want, tc.code)
 			}
 		})

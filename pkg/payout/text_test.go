@@ -32,7 +32,7 @@ func TestLongGatewayErrorText(t *testing.T) {
 		e.m.gw = longErrGateway{fakeGateway: e.gw, n: n}
 		d, _ := e.deliver("B", "c1", 1)
 		rs := e.results("B")
-		if d.Action != ActionAck || len(rs) != 1 || rs[0].Status != job.StatusRejected {
+		if d.Action != actionAck || len(rs) != 1 || rs[0].Status != job.StatusRejected {
 			t.Fatalf("%d-byte error text: decision %+v, results %d", n, d, len(rs))
 		}
 		want := job.BoundErrorText(strings.Repeat("x", n))
