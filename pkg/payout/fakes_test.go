@@ -272,7 +272,7 @@ func testJob(coid string, line int) job.Job {
 
 func jobBytes(t testing.TB, batch string, j job.Job) []byte {
 	t.Helper()
-	b, err := json.Marshal(job.NewJobMessage(batch, j))
+	b, err := json.Marshal(job.NewMessage(batch, j))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ type jobView struct {
 	// Digest is job.ContentDigest of the opened job: what the gateway would receive. The
 	// admission compares it with the one enqueue bound into the row's reservation.
 	Digest string
-	msg    job.JobMessage
+	msg    job.Message
 }
 
 func (v jobView) row() rowID {
@@ -56,7 +56,7 @@ func (v jobView) params(o job.Opener) ([]job.Param, error) {
 // row as far as the payload does (batch_id, client_orderid, line), so that the dead letter of an
 // undecodable job can be matched to its row; it is never a job to send.
 func decodeJob(data []byte, o job.Opener) (jobView, error) {
-	m, err := job.DecodeJobMessage(data)
+	m, err := job.DecodeMessage(data)
 	if err != nil {
 		return identify(data), fmt.Errorf("%w: %w", errUndecodable, err)
 	}

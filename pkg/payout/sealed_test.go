@@ -31,7 +31,7 @@ func testKeyring(t *testing.T, lines ...string) *seal.Keyring {
 
 func sealedJobBytes(t *testing.T, batch string, j job.Job, k *seal.Keyring) []byte {
 	t.Helper()
-	m, err := job.NewJobMessage(batch, j).Seal(k)
+	m, err := job.NewMessage(batch, j).Seal(k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func (e *env) machineWithKeys(keys job.Opener, gw Gateway) *machine {
 
 func (e *env) handleData(m *machine, batch string, data []byte, n uint64) decision {
 	e.t.Helper()
-	if jm, err := job.DecodeJobMessage(data); err == nil && n == 1 {
+	if jm, err := job.DecodeMessage(data); err == nil && n == 1 {
 		e.enqueued(batch, jm.ClientOrderID)
 	}
 	msg := &fakeMsg{data: data, subject: e.names.JobSubject(batch),
@@ -98,7 +98,7 @@ func TestUnopenableSealedJobIsNeverSent(t *testing.T) {
 	t.Parallel()
 	k1 := testKeyring(t, "k1")
 	swapped := func(t *testing.T) []byte {
-		var a, b job.JobMessage
+		var a, b job.Message
 		_ = json.Unmarshal(sealedJobBytes(t, "B1", testJob("row-a", 2), k1), &a)
 		other := testJob("row-b", 3)
 		other.Params[3].Value = "9999999999"
