@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/signer"
 )
 
 // Reply is the gateway's answer to an accepted payout (type=async-response).
@@ -42,8 +43,8 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// Clock tells the time; tests inject a fake.
-type Clock interface{ Now() time.Time }
+// Clock tells the time (signer.Clock, payrun's one clock); tests inject a fake.
+type Clock = signer.Clock
 
 type systemClock struct{}
 
