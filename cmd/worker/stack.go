@@ -129,7 +129,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 
 	lo := limiterOptions(s.cfg)
 	lo.KV, lo.Registerer = s.handles.RateLimit, s.reg
-	lo.Logger = &log // pkg/ratelimit adds its component and member id
+	lo.Log = log // pkg/ratelimit adds its component and member id
 	if s.lim, err = ratelimit.New(ctx, s.js, lo); err != nil {
 		return nil, err
 	}
