@@ -30,9 +30,9 @@ type StatusReply struct {
 	ErrorMessage string
 }
 
-// Gateway is what the machine needs from the gateway client. Errors must be classifiable by
-// the Gateway's ErrorClassifier (see outcome.go): rejected, gateway error, auth, retryable
-// (definitely not sent), throttled, ambiguous, not found.
+// Gateway is what the machine needs from the gateway client. Its errors must be classifiable by
+// Deps.Classify (an ErrorClassifier) under submit's classes: rejected, gateway error, auth,
+// retryable (definitely not sent), throttled, ambiguous, not found.
 type Gateway interface {
 	Payout(ctx context.Context, params []job.Param) (Reply, error)
 	Status(ctx context.Context, q StatusQuery) (StatusReply, error)

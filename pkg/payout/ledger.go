@@ -55,7 +55,8 @@ type Entry struct {
 	// Polls counts status lookups (the ledger, not the delivery count, says how often a row
 	// was looked at).
 	Polls int `json:"polls,omitempty"`
-	// Lost says why the entry is StateLost (lostMissingEntry, lostDeletedEntry).
+	// Lost says why the entry is StateLost: "missing" (no entry at all on a redelivery),
+	// "deleted" (a delete or purge marker) or "reservation" (the row's reservation was lost).
 	Lost string `json:"lost,omitempty"`
 	// Refused and Resent are facts about the row's history, not states: each one outlives the
 	// state it was set in and changes a later decision (docs/worker.md, "The state machine").
