@@ -41,7 +41,7 @@ func TestCLIRetry(t *testing.T) {
 			Attempts: 1, OrderID: "P" + coid, Result: job.StatusApproved}
 		if i == 0 {
 			en = payout.Entry{Version: payout.EntryVersion, BatchID: "nov-retry", ClientOrderID: coid, State: payout.StateReported,
-				Attempts: 1, Result: job.StatusError, ErrorCode: payout.CodeDeadLetter, DeadLetter: "failures 10 reached max_failures 10"}
+				Attempts: 1, Result: job.StatusError, ErrorCode: job.CodeDeadLetter, DeadLetter: "failures 10 reached max_failures 10"}
 		}
 		b, _ := json.Marshal(en)
 		if _, err := ledger.Put(ctx, names.LedgerKey("nov-retry", coid), b); err != nil {

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
 	"github.com/payrun/payrun/internal/testbin"
@@ -118,7 +117,7 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := submit.NewClient(submit.Options{BaseURL: baseURL, EndpointID: "1", Login: "CLIMerchant", Timeout: 5 * time.Second}, sg, zerolog.Nop())
+	c, err := submit.NewClient(submit.Options{BaseURL: baseURL, EndpointID: "1", Login: "CLIMerchant", Timeout: 5 * time.Second}, sg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/payout"
 )
 
@@ -58,7 +59,7 @@ func withPrepaid(ctx context.Context) context.Context {
 	return context.WithValue(ctx, prepaidKey{}, new(atomic.Bool))
 }
 
-func (p prepaidGateway) Payout(ctx context.Context, params []payout.Param) (payout.PayoutReply, error) {
+func (p prepaidGateway) Payout(ctx context.Context, params []job.Param) (payout.Reply, error) {
 	return p.gw.Payout(withPrepaid(ctx), params)
 }
 

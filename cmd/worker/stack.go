@@ -129,7 +129,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 
 	lo := limiterOptions(s.cfg)
 	lo.KV, lo.Registerer = s.handles.RateLimit, s.reg
-	lo.Logger = &log // pkg/ratelimit adds its component and member id
+	lo.Log = log // pkg/ratelimit adds its component and member id
 	if s.lim, err = ratelimit.New(ctx, s.js, lo); err != nil {
 		return nil, err
 	}
@@ -144,9 +144,9 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	}
 
 	sopts := submitOptions(s.cfg)
-	sopts.Limiter, sopts.Pressure, sopts.Auth = retryLimiter{s.lim}, s.lim, s.lim
+	sopts.Limiter, sopts.Pressure, sopts.Auth, sopts.Log = retryLimiter{s.lim}, s.lim, s.lim, log
 	// pkg/submit adds its own component, like pkg/ratelimit.
-	if s.client, err = submit.NewClient(sopts, sign, log); err != nil {
+	if s.client, err = submit.NewClient(sopts, sign); err != nil {
 		return nil, err
 	}
 	s.pool, err = payout.NewPool(payoutOptions(s.cfg), payout.Deps{

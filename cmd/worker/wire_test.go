@@ -18,6 +18,7 @@ import (
 	"github.com/payrun/payrun/internal/testlog"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/health"
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/payout"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
@@ -211,8 +212,8 @@ func (c *countingWaiter) Wait(ctx context.Context) error {
 // like a client that retries once.
 type fakeGateway struct{ lim retryLimiter }
 
-func (g fakeGateway) Payout(ctx context.Context, _ []payout.Param) (payout.PayoutReply, error) {
-	return payout.PayoutReply{}, errors.Join(g.lim.Wait(ctx), g.lim.Wait(ctx))
+func (g fakeGateway) Payout(ctx context.Context, _ []job.Param) (payout.Reply, error) {
+	return payout.Reply{}, errors.Join(g.lim.Wait(ctx), g.lim.Wait(ctx))
 }
 
 func (g fakeGateway) Status(ctx context.Context, _ payout.StatusQuery) (payout.StatusReply, error) {

@@ -242,7 +242,7 @@ func startGateway(t *testing.T) payout.Gateway {
 		t.Fatal(err)
 	}
 	c, err := submit.NewClient(submit.Options{BaseURL: sb.URL(), EndpointID: "1", Login: "consumer-test", Timeout: 500 * time.Millisecond,
-		Backoff: submit.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxElapsed: 200 * time.Millisecond}}, sg, zerolog.Nop())
+		Backoff: submit.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxElapsed: 200 * time.Millisecond}}, sg)
 	if err != nil {
 		t.Fatal(err)
 	}

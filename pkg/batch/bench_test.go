@@ -54,7 +54,7 @@ func BenchmarkEnqueue(b *testing.B) {
 				publishDur += time.Since(pubStart)
 				b.StopTimer()
 				// The same message size through the broker's plain async publish path.
-				msg, _ := json.Marshal(job.JobMessage{Version: 1, BatchID: p.BatchID, Line: 2, ClientOrderID: "r0-00000000", Amount: "1.00", Currency: "USD",
+				msg, _ := json.Marshal(job.Message{Version: 1, BatchID: p.BatchID, Line: 2, ClientOrderID: "r0-00000000", Amount: "1.00", Currency: "USD",
 					Params: []job.Param{{Name: "client_orderid", Value: "r0-00000000"}, {Name: "amount", Value: "1.00"}, {Name: "currency", Value: "USD"},
 						{Name: "account_number", Value: "40817810000000000000"}, {Name: "receiver_first_name", Value: "Anna"}, {Name: "receiver_last_name", Value: "Ivanova"}, {Name: "receiver_country_code", Value: "US"}}})
 				size = len(msg)

@@ -76,7 +76,7 @@ func TestReservationBindsRowContent(t *testing.T) {
 		}
 	}
 	putEntry(t, e, id, "bd-1", payout.Entry{State: payout.StateReported, Result: job.StatusError,
-		ErrorCode: payout.CodeDeadLetter, DeadLetter: "failures 10 reached max_failures 10"})
+		ErrorCode: job.CodeDeadLetter, DeadLetter: "failures 10 reached max_failures 10"})
 	completeManifest(t, e, id)
 	fixed := strings.Replace(csv, "bd-1,5,JPY,1234567801", "bd-1,7,JPY,1234567899", 1)
 	if fixed == csv {

@@ -11,7 +11,7 @@ import (
 // is configured, then JSON. The payload's size (what the stream's message size limit applies to)
 // is the size of this, sealed, form. digest is the row's job.ContentDigest, taken in clear.
 func (e *Enqueuer) encodeJob(batchID string, j job.Job) (data []byte, digest string, err error) {
-	m := job.NewJobMessage(batchID, j)
+	m := job.NewMessage(batchID, j)
 	digest = job.ContentDigest(batchID, j)
 	if e.opts.Seal != nil {
 		if m, err = m.Seal(e.opts.Seal); err != nil {

@@ -47,7 +47,7 @@ type Options struct {
 	// (safe: see processChunk).
 	Timeout time.Duration
 	Log     zerolog.Logger
-	// Seal, if set, seals each job's sensitive parameters (job.JobMessage.Seal; pkg/seal's
+	// Seal, if set, seals each job's sensitive parameters (job.Message.Seal; pkg/seal's
 	// Keyring) so that the stream never holds them in clear. nil publishes them in clear.
 	Seal job.Sealer
 	// Progress, if set, is called after each chunk from one goroutine.
@@ -254,7 +254,7 @@ func (t *tally) add(c chunkMarker) {
 type row struct {
 	id     string
 	line   int
-	data   []byte // job.JobMessage JSON
+	data   []byte // job.Message JSON
 	digest string // job.ContentDigest, bound into the row's reservation
 }
 

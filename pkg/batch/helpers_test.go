@@ -113,7 +113,7 @@ func jobsInStream(t *testing.T, e env, batchID string) (int, map[string]int) {
 		if m.Subject != subj {
 			continue
 		}
-		jm, err := job.DecodeJobMessage(m.Data)
+		jm, err := job.DecodeMessage(m.Data)
 		if err != nil || jm.BatchID != batchID {
 			t.Fatalf("bad job message %s: %v", m.Data, err)
 		}

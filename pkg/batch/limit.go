@@ -56,7 +56,7 @@ func (l JobLimit) sizeLimit(batchID string) job.SizeLimit {
 // with s when s is not nil), with the batch sequence number of the largest chunk (an upper bound
 // by at most 3 bytes; see queue.AtomicMsgSize).
 func jobSize(batchID string, j job.Job, s job.Sealer) int {
-	m := job.NewJobMessage(batchID, j)
+	m := job.NewMessage(batchID, j)
 	if s != nil {
 		if l, ok := s.(sealedLener); ok {
 			s = lengthSealer{l} // the same length without the cipher

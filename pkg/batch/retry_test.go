@@ -65,7 +65,7 @@ func TestRetryPutsBackOnlyProvenUnsentRows(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 	dead := payout.Entry{State: payout.StateReported, Attempts: 1, Failures: 10, Result: job.StatusError,
-		ErrorCode: payout.CodeDeadLetter, DeadLetter: "failures 10 reached max_failures 10", FinishedAt: at, ReportedAt: at}
+		ErrorCode: job.CodeDeadLetter, DeadLetter: "failures 10 reached max_failures 10", FinishedAt: at, ReportedAt: at}
 	putEntry(t, e, id, "rt-0", dead)
 	neverTried := dead
 	neverTried.Attempts = 0

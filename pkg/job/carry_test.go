@@ -33,11 +33,11 @@ func TestEveryAcceptedAmountIsCarriedPayable(t *testing.T) {
 			t.Fatalf("%s: %d jobs of %d rows, errors %v %v", cur, len(jobs), len(rows), verrs, err)
 		}
 		for i, j := range jobs {
-			data, err := json.Marshal(NewJobMessage("B", j))
+			data, err := json.Marshal(NewMessage("B", j))
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := DecodeJobMessage(data)
+			m, err := DecodeMessage(data)
 			if err != nil {
 				t.Fatalf("%s %q: the accepted row's job message does not decode: %v", cur, rows[i][1], err)
 			}

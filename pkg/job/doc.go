@@ -11,7 +11,7 @@
 //     *ValidationError with file, line, column and parameter name;
 //   - ValidateFile, which reads a whole file and returns a Summary (row count,
 //     control totals per currency, the first N errors);
-//   - the versioned JSON messages that travel through the queue: JobMessage
+//   - the versioned JSON messages that travel through the queue: Message
 //     (the job stream), Result (the results subject) and BatchSummary;
 //   - the masking helpers (MaskPAN, MaskAccount, RedactParams) that every
 //     package uses before a card or account number reaches a log or an error.

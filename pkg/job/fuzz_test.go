@@ -77,7 +77,7 @@ func FuzzDecodeJobMessage(f *testing.F) {
 	f.Add([]byte(`{"version":2}`))
 	f.Add([]byte(`{`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := DecodeJobMessage(data)
+		m, err := DecodeMessage(data)
 		if err != nil {
 			return
 		}

@@ -1,7 +1,9 @@
 package job
 
 // Param is one request parameter: a canonical name and its value. Order is
-// kept; it is the same shape as signer.Param, so converting is a loop.
+// kept. It is the Param of every package above pkg/signer (pkg/payout's Gateway
+// takes it); signer.Param, the same fields without JSON names, is the signing
+// package's own, and payout.SubmitGateway is the one place that converts.
 type Param struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`

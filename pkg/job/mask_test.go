@@ -148,8 +148,8 @@ func TestNoSecretInErrors(t *testing.T) {
 				msgs = append(msgs, err.Error())
 			}
 		}
-		m, _ := json.Marshal(JobMessage{Version: 1, BatchID: "b", ClientOrderID: "o", Amount: s, Currency: "USD"})
-		if _, err := DecodeJobMessage(m); err != nil {
+		m, _ := json.Marshal(Message{Version: 1, BatchID: "b", ClientOrderID: "o", Amount: s, Currency: "USD"})
+		if _, err := DecodeMessage(m); err != nil {
 			msgs = append(msgs, err.Error())
 		}
 	}

@@ -8,14 +8,14 @@ import (
 
 // Schema versions this build writes and reads.
 const (
-	JobMessageVersion   = 1
+	MessageVersion      = 1
 	ResultVersion       = 1
 	BatchSummaryVersion = 1
 )
 
-// JobMessage is the payload of one job on the job stream (schema version 1).
+// Message is the job message: the payload of one job on the job stream (schema version 1).
 // It never carries cvv2.
-type JobMessage struct {
+type Message struct {
 	Version       int     `json:"version"`
 	BatchID       string  `json:"batch_id"`
 	Line          int     `json:"line"`
@@ -27,10 +27,10 @@ type JobMessage struct {
 	Sealed []string `json:"sealed,omitempty"`
 }
 
-// NewJobMessage builds the stream payload of j in batch batchID.
-func NewJobMessage(batchID string, j Job) JobMessage {
-	return JobMessage{
-		Version:       JobMessageVersion,
+// NewMessage builds the stream payload of j in batch batchID.
+func NewMessage(batchID string, j Job) Message {
+	return Message{
+		Version:       MessageVersion,
 		BatchID:       batchID,
 		Line:          j.Line,
 		ClientOrderID: j.ClientOrderID,
@@ -41,7 +41,7 @@ func NewJobMessage(batchID string, j Job) JobMessage {
 }
 
 // Job returns the job the message carries, with its amount parsed exactly.
-func (m JobMessage) Job() (Job, error) {
+func (m Message) Job() (Job, error) {
 	a, err := ParseAmount(m.Amount, m.Currency)
 	if err != nil {
 		return Job{}, fmt.Errorf("job: message %s: %w", m.ClientOrderID, err)
@@ -49,43 +49,43 @@ func (m JobMessage) Job() (Job, error) {
 	return Job{ClientOrderID: m.ClientOrderID, Amount: a, Params: m.Params, Line: m.Line}, nil
 }
 
-// DecodeJobMessage decodes and checks a job stream payload: known version (1, or 2 with sealed
+// DecodeMessage decodes and checks a job stream payload: known version (1, or 2 with sealed
 // parameters, see checkSealed),
 // batch id and client_orderid present, exact amount, no card security code,
 // and params whose client_orderid, amount and currency (each at most once)
 // agree with the message's own fields.
-func DecodeJobMessage(data []byte) (JobMessage, error) {
-	var m JobMessage
-	want := JobMessageVersion
-	if peekVersion(data) == SealedJobMessageVersion {
-		want = SealedJobMessageVersion
+func DecodeMessage(data []byte) (Message, error) {
+	var m Message
+	want := MessageVersion
+	if peekVersion(data) == SealedMessageVersion {
+		want = SealedMessageVersion
 	}
 	if err := decodeVersioned(data, "job message", want, &m); err != nil {
-		return JobMessage{}, err
+		return Message{}, err
 	}
 	if reason := checkSealed(m); reason != "" {
-		return JobMessage{}, fmt.Errorf("job: decode job message %s: %s", safeValue(m.ClientOrderID), reason)
+		return Message{}, fmt.Errorf("job: decode job message %s: %s", safeValue(m.ClientOrderID), reason)
 	}
 	switch {
 	case m.BatchID == "":
-		return JobMessage{}, fmt.Errorf("job: decode job message: batch_id is empty")
+		return Message{}, fmt.Errorf("job: decode job message: batch_id is empty")
 	case m.ClientOrderID == "":
-		return JobMessage{}, fmt.Errorf("job: decode job message: client_orderid is empty")
+		return Message{}, fmt.Errorf("job: decode job message: client_orderid is empty")
 	}
 	amount, err := ParseAmount(m.Amount, m.Currency)
 	if err != nil {
-		return JobMessage{}, fmt.Errorf("job: decode job message %s: %w", m.ClientOrderID, err)
+		return Message{}, fmt.Errorf("job: decode job message %s: %w", m.ClientOrderID, err)
 	}
 	seen := map[string]bool{}
 	for _, p := range m.Params {
 		if isCVVName(p.Name) {
-			return JobMessage{}, fmt.Errorf("job: decode job message %s: carries a card security code (%s); refused", m.ClientOrderID, p.Name)
+			return Message{}, fmt.Errorf("job: decode job message %s: carries a card security code (%s); refused", m.ClientOrderID, p.Name)
 		}
 		if reason := checkKeyParam(p, m, amount); reason != "" {
-			return JobMessage{}, fmt.Errorf("job: decode job message %s: params: %s", m.ClientOrderID, reason)
+			return Message{}, fmt.Errorf("job: decode job message %s: params: %s", m.ClientOrderID, reason)
 		}
 		if seen[p.Name] && (p.Name == "client_orderid" || p.Name == "amount" || p.Name == "currency") {
-			return JobMessage{}, fmt.Errorf("job: decode job message %s: params: %s given twice", m.ClientOrderID, p.Name)
+			return Message{}, fmt.Errorf("job: decode job message %s: params: %s given twice", m.ClientOrderID, p.Name)
 		}
 		seen[p.Name] = true
 	}
@@ -96,7 +96,7 @@ func DecodeJobMessage(data []byte) (JobMessage, error) {
 // own fields: the worker keys its ledger and status lookups by the message's client_orderid
 // and sends the parameters, so a disagreement would pay something other than what was
 // validated, or under another id. It returns the reason, or "".
-func checkKeyParam(p Param, m JobMessage, amount Amount) string {
+func checkKeyParam(p Param, m Message, amount Amount) string {
 	switch p.Name {
 	case "client_orderid":
 		if p.Value != m.ClientOrderID {

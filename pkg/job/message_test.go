@@ -15,7 +15,7 @@ func TestJobMessageRoundTrip(t *testing.T) {
 	if err != nil || len(errs) != 0 {
 		t.Fatal(errs, err)
 	}
-	m := NewJobMessage("batch-1", jobs[0])
+	m := NewMessage("batch-1", jobs[0])
 	data, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func TestJobMessageRoundTrip(t *testing.T) {
 	if string(data) != want {
 		t.Fatalf("json\n%s\nwant\n%s", data, want)
 	}
-	back, err := DecodeJobMessage(data)
+	back, err := DecodeMessage(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestDecodeRejects(t *testing.T) {
 	}
 }
 
-func decJob(b []byte) error     { _, err := DecodeJobMessage(b); return err }
+func decJob(b []byte) error     { _, err := DecodeMessage(b); return err }
 func decResult(b []byte) error  { _, err := DecodeResult(b); return err }
 func decSummary(b []byte) error { _, err := DecodeBatchSummary(b); return err }
 func decDead(b []byte) error    { _, err := DecodeDeadLetter(b); return err }

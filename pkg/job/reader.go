@@ -10,6 +10,8 @@ import (
 	"math"
 	"reflect"
 	"time"
+
+	"github.com/payrun/payrun/pkg/signer"
 )
 
 // Reader reads payout jobs from a CSV stream, one row at a time: memory does
@@ -89,9 +91,9 @@ type SizeLimit struct {
 // WithSizeLimit makes the Reader refuse rows whose job message exceeds l.
 func WithSizeLimit(l SizeLimit) Option { return func(o *options) { o.size = l } }
 
-// Clock tells the time. The Reader reads it once per file, when it reads the
-// header, to check card expiry dates.
-type Clock interface{ Now() time.Time }
+// Clock tells the time: signer.Clock, payrun's one clock. The Reader reads it
+// once per file, when it reads the header, to check card expiry dates.
+type Clock = signer.Clock
 
 // WithClock sets the clock that card expiry dates are checked against
 // (default: the system clock). A nil clock keeps the default.

@@ -26,7 +26,7 @@ var schemaTypes = []struct {
 	value    any
 	versions []int // the schema versions the type carries
 }{
-	{schemas.JobMessage, "payrun job message (payouts.jobs.<batch>)", job.JobMessage{}, []int{job.JobMessageVersion, job.SealedJobMessageVersion}},
+	{schemas.JobMessage, "payrun job message (payouts.jobs.<batch>)", job.Message{}, []int{job.MessageVersion, job.SealedMessageVersion}},
 	{schemas.Result, "payrun result (payouts.results.<batch>)", job.Result{}, []int{job.ResultVersion}},
 	{schemas.BatchSummary, "payrun batch summary (payouts.summary.<batch>)", job.BatchSummary{}, []int{job.BatchSummaryVersion}},
 	{schemas.DeadLetter, "payrun dead letter (payouts.dead.<batch>)", job.DeadLetter{}, []int{job.DeadLetterVersion}},
@@ -150,7 +150,7 @@ func TestSchemasValidateMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := job.NewJobMessage("example-payroll", j)
+		m := job.NewMessage("example-payroll", j)
 		mustValidate(t, sch, schemas.JobMessage, m)
 		sealed, err := m.Seal(prefixSealer{})
 		if err != nil {

@@ -7,10 +7,10 @@ import (
 	"slices"
 )
 
-// SealedJobMessageVersion is the schema version of a job message whose sensitive parameters are
-// sealed (see JobMessage.Seal). A build that reads only version 1 refuses it instead of sending a
+// SealedMessageVersion is the schema version of a job message whose sensitive parameters are
+// sealed (see Message.Seal). A build that reads only version 1 refuses it instead of sending a
 // sealed value to the gateway.
-const SealedJobMessageVersion = 2
+const SealedMessageVersion = 2
 
 // Sealer encrypts one value bound to associated data (pkg/seal's Keyring).
 type Sealer interface {
@@ -51,11 +51,11 @@ func ParamAAD(batchID, clientOrderID, name string) []byte {
 }
 
 // Seal returns a copy of m whose sensitive parameters (IsSealedParam) are sealed with s, listed
-// in Sealed, with version SealedJobMessageVersion. A message without sensitive parameters is
+// in Sealed, with version SealedMessageVersion. A message without sensitive parameters is
 // returned unchanged (version 1). m must not be sealed already.
-func (m JobMessage) Seal(s Sealer) (JobMessage, error) {
+func (m Message) Seal(s Sealer) (Message, error) {
 	if len(m.Sealed) > 0 {
-		return JobMessage{}, fmt.Errorf("job: seal %s: already sealed", safeValue(m.ClientOrderID))
+		return Message{}, fmt.Errorf("job: seal %s: already sealed", safeValue(m.ClientOrderID))
 	}
 	out := m
 	out.Params = slices.Clone(m.Params)
@@ -65,25 +65,25 @@ func (m JobMessage) Seal(s Sealer) (JobMessage, error) {
 		}
 		v, err := s.Seal([]byte(p.Value), ParamAAD(m.BatchID, m.ClientOrderID, p.Name))
 		if err != nil {
-			return JobMessage{}, fmt.Errorf("job: seal %s: %s: %w", safeValue(m.ClientOrderID), p.Name, err)
+			return Message{}, fmt.Errorf("job: seal %s: %s: %w", safeValue(m.ClientOrderID), p.Name, err)
 		}
 		out.Params[i].Value = v
 		out.Sealed = append(out.Sealed, p.Name)
 	}
 	if len(out.Sealed) > 0 {
-		out.Version = SealedJobMessageVersion
+		out.Version = SealedMessageVersion
 	}
 	return out, nil
 }
 
 // Open returns a copy of m with its sealed parameters opened by o (version 1, Sealed empty). A
 // message with nothing sealed is returned as is. Errors name the parameter, never a value.
-func (m JobMessage) Open(o Opener) (JobMessage, error) {
+func (m Message) Open(o Opener) (Message, error) {
 	if len(m.Sealed) == 0 {
 		return m, nil
 	}
 	if o == nil {
-		return JobMessage{}, fmt.Errorf("job: open %s: sealed parameters and no data key", safeValue(m.ClientOrderID))
+		return Message{}, fmt.Errorf("job: open %s: sealed parameters and no data key", safeValue(m.ClientOrderID))
 	}
 	out := m
 	out.Params = slices.Clone(m.Params)
@@ -93,19 +93,19 @@ func (m JobMessage) Open(o Opener) (JobMessage, error) {
 		}
 		v, err := o.Open(p.Value, ParamAAD(m.BatchID, m.ClientOrderID, p.Name))
 		if err != nil {
-			return JobMessage{}, fmt.Errorf("job: open %s: %s: %w", safeValue(m.ClientOrderID), p.Name, err)
+			return Message{}, fmt.Errorf("job: open %s: %s: %w", safeValue(m.ClientOrderID), p.Name, err)
 		}
 		out.Params[i].Value = string(v)
 	}
-	out.Sealed, out.Version = nil, JobMessageVersion
+	out.Sealed, out.Version = nil, MessageVersion
 	return out, nil
 }
 
 // checkSealed checks the sealing of a decoded job message: version 1 seals nothing; version 2
 // lists each sealed parameter once, only sensitive ones, each present once, and leaves no
 // sensitive parameter in clear.
-func checkSealed(m JobMessage) string {
-	if m.Version == JobMessageVersion {
+func checkSealed(m Message) string {
+	if m.Version == MessageVersion {
 		if len(m.Sealed) > 0 {
 			return "version 1 message lists sealed parameters"
 		}

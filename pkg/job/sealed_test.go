@@ -32,19 +32,19 @@ func TestSealedJobMessageRoundTrip(t *testing.T) {
 	if err != nil || len(errs) != 0 {
 		t.Fatal(errs, err)
 	}
-	clear := NewJobMessage("batch-1", jobs[0])
+	clear := NewMessage("batch-1", jobs[0])
 	sealed, err := clear.Seal(xorSealer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sealed.Version != SealedJobMessageVersion || strings.Join(sealed.Sealed, ",") != "credit_card_number,card_printed_name,expire_month,expire_year" {
+	if sealed.Version != SealedMessageVersion || strings.Join(sealed.Sealed, ",") != "credit_card_number,card_printed_name,expire_month,expire_year" {
 		t.Fatalf("sealed message version %d, sealed %v", sealed.Version, sealed.Sealed)
 	}
 	data, _ := json.Marshal(sealed)
 	if strings.Contains(string(data), "4111111111111111") || !strings.Contains(string(data), `"value":"Ann"`) {
 		t.Fatalf("payload %s", data)
 	}
-	back, err := DecodeJobMessage(data)
+	back, err := DecodeMessage(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDecodeRefusesInconsistentSealing(t *testing.T) {
 		"v2 listed twice":       `{"version":2,` + base + `,"params":[` + head + `,{"name":"account_number","value":"t:x"}],"sealed":["account_number","account_number"]}`,
 		"v3":                    `{"version":3,` + base + `,"params":[` + head + `]}`,
 	} {
-		if _, err := DecodeJobMessage([]byte(payload)); err == nil {
+		if _, err := DecodeMessage([]byte(payload)); err == nil {
 			t.Errorf("%s: decoded", name)
 		} else if strings.Contains(err.Error(), "4111111111111111") {
 			t.Errorf("%s: error quotes the card number: %v", name, err)
@@ -89,8 +89,8 @@ func TestSealedValueDoesNotOpenInAnotherRowOrParam(t *testing.T) {
 	if err != nil || len(errs) != 0 {
 		t.Fatal(errs, err)
 	}
-	m, _ := NewJobMessage("b", jobs[0]).Seal(xorSealer{})
-	other, _ := NewJobMessage("b", Job{ClientOrderID: "o2", Amount: jobs[0].Amount, Params: jobs[0].Params}).Seal(xorSealer{})
+	m, _ := NewMessage("b", jobs[0]).Seal(xorSealer{})
+	other, _ := NewMessage("b", Job{ClientOrderID: "o2", Amount: jobs[0].Amount, Params: jobs[0].Params}).Seal(xorSealer{})
 	swapParam := m
 	swapParam.Params = append([]Param(nil), m.Params...)
 	for i := range swapParam.Params { // the account number's sealed value under routing_number
@@ -98,7 +98,7 @@ func TestSealedValueDoesNotOpenInAnotherRowOrParam(t *testing.T) {
 			swapParam.Params[i].Value = m.Param("account_number")
 		}
 	}
-	for name, msg := range map[string]JobMessage{"another param": swapParam, "another batch": func() JobMessage { c := m; c.BatchID = "b2"; return c }(), "another row": func() JobMessage { c := other; c.ClientOrderID = "o1"; return c }()} {
+	for name, msg := range map[string]Message{"another param": swapParam, "another batch": func() Message { c := m; c.BatchID = "b2"; return c }(), "another row": func() Message { c := other; c.ClientOrderID = "o1"; return c }()} {
 		if _, err := msg.Open(xorSealer{}); !errors.Is(err, errTestAuth) {
 			t.Errorf("%s: err = %v, want the opener's refusal", name, err)
 		}
@@ -106,4 +106,4 @@ func TestSealedValueDoesNotOpenInAnotherRowOrParam(t *testing.T) {
 }
 
 // Param returns the value of a message's parameter (test helper).
-func (m JobMessage) Param(name string) string { return Job{Params: m.Params}.Param(name) }
+func (m Message) Param(name string) string { return Job{Params: m.Params}.Param(name) }

@@ -12,18 +12,18 @@ import (
 	"github.com/payrun/payrun/pkg/queue"
 )
 
-// ErrNotEnqueued is wrapped by the refusal of a job that enqueue did not publish: its batch has no
+// errNotEnqueued is wrapped by the refusal of a job that enqueue did not publish: its batch has no
 // manifest, its client_orderid is not reserved for its batch, it came on another batch's
 // subject, or its payout content is not what enqueue reserved for the row. Such a job is
 // dead-lettered and never sent.
-var ErrNotEnqueued = errors.New("payout: job was not enqueued")
+var errNotEnqueued = errors.New("payout: job was not enqueued")
 
-// ErrReservationLost is wrapped when a job's batch has a manifest and the job came on its
+// errReservationLost is wrapped when a job's batch has a manifest and the job came on its
 // subject, but its client_orderid has no reservation (none, or a delete or purge marker): either
 // a job enqueue never published, or a row whose reservation was lost with broker data. The
 // machine tells them apart (vouched): a vouched row is looked up and followed, never sent; any
-// other job is refused (ErrNotEnqueued).
-var ErrReservationLost = errors.New("payout: reservation lost")
+// other job is refused (errNotEnqueued).
+var errReservationLost = errors.New("payout: reservation lost")
 
 // maxAdmittedBatches bounds the manifests remembered by one machine; past it the memory starts
 // over (a manifest read per batch, not per job).
@@ -48,7 +48,7 @@ func newAdmission(batches, orders jetstream.KeyValue, names queue.Names) *admiss
 }
 
 // check returns nil when the job on subject may be paid a first time, an error wrapping
-// ErrNotEnqueued (with the reason) when it must never be, or another error when the buckets
+// errNotEnqueued (with the reason) when it must never be, or another error when the buckets
 // cannot be read (the job is then handed back).
 func (a *admission) check(ctx context.Context, subject string, v jobView) error {
 	res, err := a.reserved(ctx, subject, v.BatchID, v.Job.ClientOrderID)
@@ -73,7 +73,7 @@ func (a *admission) reserved(ctx context.Context, subject, batch, coid string) (
 	}
 	e, err := a.orders.Get(ctx, a.names.OrderKey(coid))
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return queue.Reservation{}, fmt.Errorf("%w: client_orderid %q is not reserved", ErrReservationLost, coid)
+		return queue.Reservation{}, fmt.Errorf("%w: client_orderid %q is not reserved", errReservationLost, coid)
 	}
 	if err != nil {
 		return queue.Reservation{}, fmt.Errorf("payout: reservation of %q: %w", coid, err)
@@ -88,9 +88,9 @@ func (a *admission) reserved(ctx context.Context, subject, batch, coid string) (
 	return res, nil
 }
 
-// refuse is an admission refusal: an error wrapping ErrNotEnqueued with the reason.
+// refuse is an admission refusal: an error wrapping errNotEnqueued with the reason.
 func refuse(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrNotEnqueued, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", errNotEnqueued, fmt.Sprintf(format, args...))
 }
 
 // manifest checks (once per batch) that the batch has a manifest naming it.
@@ -103,7 +103,7 @@ func (a *admission) manifest(ctx context.Context, batch string) error {
 	}
 	e, err := a.batches.Get(ctx, a.names.BatchKey(batch))
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return fmt.Errorf("%w: batch %q has no manifest", ErrNotEnqueued, batch)
+		return fmt.Errorf("%w: batch %q has no manifest", errNotEnqueued, batch)
 	}
 	if err != nil {
 		return fmt.Errorf("payout: manifest %s: %w", batch, err)
@@ -112,7 +112,7 @@ func (a *admission) manifest(ctx context.Context, batch string) error {
 		BatchID string `json:"batch_id"`
 	}
 	if err := json.Unmarshal(e.Value(), &m); err != nil || m.BatchID != batch {
-		return fmt.Errorf("%w: the manifest under batch %q's key is not that batch's", ErrNotEnqueued, batch)
+		return fmt.Errorf("%w: the manifest under batch %q's key is not that batch's", errNotEnqueued, batch)
 	}
 	a.mu.Lock()
 	if len(a.seen) >= maxAdmittedBatches {

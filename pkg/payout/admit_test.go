@@ -54,7 +54,7 @@ func TestMachineRefusesJobNotEnqueued(t *testing.T) {
 			if e.gw.payouts(coid)+e.gw.statuses(coid) != 0 {
 				t.Fatalf("a job that was never enqueued reached the gateway (decision %+v)", d)
 			}
-			if d.Action != ActionTerm || len(msg.replies) != 1 || msg.replies[0] != "term" {
+			if d.Action != actionTerm || len(msg.replies) != 1 || msg.replies[0] != "term" {
 				t.Fatalf("decision %+v replies %v, want term", d, msg.replies)
 			}
 			if en := e.ledger(batch, coid); en != nil {
@@ -80,7 +80,7 @@ func TestMachineAdmitsOnlyReservedRows(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	const batch = "ADMIT-CACHE"
-	if d, _ := e.deliver(batch, "ok-1", 1); d.Action != ActionNakDelay || e.gw.payouts("ok-1") != 1 {
+	if d, _ := e.deliver(batch, "ok-1", 1); d.Action != actionNakDelay || e.gw.payouts("ok-1") != 1 {
 		t.Fatalf("an enqueued row was not paid: %+v", d)
 	}
 	e.enqueued(batch, "ok-2")
@@ -92,7 +92,7 @@ func TestMachineAdmitsOnlyReservedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ := e.deliverRaw(e.m, e.names.JobSubject(batch), batch, "ok-2", 1)
-	if d.Action != ActionTerm || e.gw.payouts("ok-2") != 0 {
+	if d.Action != actionTerm || e.gw.payouts("ok-2") != 0 {
 		t.Fatalf("a row whose reservation is gone was paid on the strength of a cached manifest: %+v", d)
 	}
 	// Another manifest lookup is not needed for a row that is reserved: the cache admits it.

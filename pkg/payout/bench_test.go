@@ -150,7 +150,7 @@ type timedGateway struct {
 	called chan time.Time
 }
 
-func (g *timedGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+func (g *timedGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	g.called <- time.Now()
 	return g.Gateway.Payout(ctx, params)
 }

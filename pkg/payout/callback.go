@@ -86,7 +86,7 @@ var errNothingLearned = errors.New("nothing learned")
 // returned as an error (the caller asks the gateway to send the callback again) and otherwise
 // left to the job's own deliveries. orderID (from a verified callback) is used when the ledger
 // has none.
-func (m *Machine) Poke(ctx context.Context, clientOrderID, orderID string) error {
+func (m *machine) Poke(ctx context.Context, clientOrderID, orderID string) error {
 	keys, err := m.ledger.kv.ListKeysFiltered(ctx, "*."+queue.Token(clientOrderID))
 	if err != nil {
 		return fmt.Errorf("payout: poke: list ledger: %w", err)
@@ -107,7 +107,7 @@ func pokable(e *Entry) bool {
 	return e != nil && (e.State == StateSubmitting || e.State == StateAccepted || e.State == StatePendingRetry)
 }
 
-func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) error {
+func (m *machine) poke(ctx context.Context, key, clientOrderID, orderID string) error {
 	entry, rev, err := m.get(ctx, key)
 	if err != nil || !pokable(entry) {
 		return err
@@ -127,19 +127,19 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 	cancel()
 	out, info := statusOutcome(m.classify, reply, err)
 	m.met.gatewayCall("status", out, time.Since(start))
-	if (out != OutcomeFinal && out != OutcomePending) || foreignOrder(entry, info) {
+	if (out != outcomeFinal && out != outcomePending) || foreignOrder(entry, info) {
 		// Not found, failed or about another order: nothing learned, nothing counted against the
 		// row (its own deliveries decide); the error makes the gateway send the callback again.
 		return fmt.Errorf("payout: poke %s: lookup %s: %w", key, out, errNothingLearned)
 	}
-	row := Row{BatchID: entry.BatchID, ClientOrderID: entry.ClientOrderID, Line: entry.Line}
+	row := rowID{BatchID: entry.BatchID, ClientOrderID: entry.ClientOrderID, Line: entry.Line}
 	for range maxSteps {
-		d := m.cls.Decide(Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})
-		if d.Next == nil || d.Step == StepSubmit {
+		d := m.cls.Decide(input{Event: eventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Now: m.clock.Now()})
+		if d.Next == nil || d.Step == stepSubmit {
 			return nil
 		}
 		_, err := m.put(ctx, key, d.Next, rev)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, errConflict) {
 			return err
 		}
 		// The row moved meanwhile (a delivery, a re-send starting): the order the lookup found
@@ -149,5 +149,5 @@ func (m *Machine) poke(ctx context.Context, key, clientOrderID, orderID string) 
 			return err
 		}
 	}
-	return fmt.Errorf("payout: poke %s: %w", key, ErrConflict)
+	return fmt.Errorf("payout: poke %s: %w", key, errConflict)
 }

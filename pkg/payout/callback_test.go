@@ -93,7 +93,7 @@ func TestPokeRecordsOrderOfPendingRetry(t *testing.T) {
 	if got := e.ledger("B", "c1"); got.State != StateFinal || got.Result != job.StatusApproved || got.OrderID != o.id {
 		t.Fatalf("ledger after the callback %+v, want final approved with order %s", got, o.id)
 	}
-	if d, _ := e.deliver("B", "c1", 2); d.Action != ActionAck || e.gw.payouts("c1") != 0 {
+	if d, _ := e.deliver("B", "c1", 2); d.Action != actionAck || e.gw.payouts("c1") != 0 {
 		t.Fatalf("next delivery %+v, payout calls %d: want the result reported and no payout", d, e.gw.payouts("c1"))
 	}
 }

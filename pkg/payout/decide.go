@@ -10,96 +10,96 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 )
 
-// Action is what happens to the job message once a decision is carried out.
-type Action int
+// action is what happens to the job message once a decision is carried out.
+type action int
 
 // Actions.
 const (
-	// ActionLeave: no reply yet. With a Step, the step's outcome is classified next; without one,
+	// actionLeave: no reply yet. With a Step, the step's outcome is classified next; without one,
 	// the message is left to the server, which redelivers it after AckWait.
-	ActionLeave    Action = iota
-	ActionAck             // done: DoubleAck
-	ActionNakDelay        // redeliver after Delay
-	ActionTerm            // never redeliver (undecodable message, already dead-lettered)
+	actionLeave    action = iota
+	actionAck             // done: DoubleAck
+	actionNakDelay        // redeliver after Delay
+	actionTerm            // never redeliver (undecodable message, already dead-lettered)
 )
 
-func (a Action) String() string {
+func (a action) String() string {
 	return [...]string{"leave", "ack", "nak_delay", "term"}[a]
 }
 
-// Step is the I/O the machine performs before the next classification.
-type Step int
+// step is the I/O the machine performs before the next classification.
+type step int
 
 // Steps.
 const (
-	StepNone       Step = iota
-	StepSubmit          // send the payout request (after the ledger write that counts it)
-	StepLookup          // status call by client_orderid (+ order id when known)
-	StepReport          // publish the result (and the dead letter, if any), then classify EventReported
-	StepDeadLetter      // publish a dead letter for a message that has no row (undecodable)
+	stepNone       step = iota
+	stepSubmit          // send the payout request (after the ledger write that counts it)
+	stepLookup          // status call by client_orderid (+ order id when known)
+	stepReport          // publish the result (and the dead letter, if any), then classify eventReported
+	stepDeadLetter      // publish a dead letter for a message that has no row (undecodable)
 )
 
-func (s Step) String() string {
+func (s step) String() string {
 	return [...]string{"none", "submit", "lookup", "report", "dead_letter"}[s]
 }
 
-// Event is what the classifier is asked about.
-type Event int
+// event is what the classifier is asked about.
+type event int
 
 // Events.
 const (
-	EventDelivery    Event = iota // a delivery of the job arrived; Entry is the ledger's view
-	EventPayout                   // the payout call returned Outcome
-	EventStatus                   // the status call returned Outcome
-	EventReported                 // the result was published
-	EventUndecodable              // the message could not be decoded
-	EventInfraError               // the ledger or the stream failed (Err)
-	EventInterrupted              // the worker is shutting down before the step finished
-	EventNotEnqueued              // the job was not published by enqueue (Err says why): never sent
-	EventUnreadable               // the job names an enqueued row but cannot be decoded or opened (Err): never sent
+	eventDelivery    event = iota // a delivery of the job arrived; Entry is the ledger's view
+	eventPayout                   // the payout call returned Outcome
+	eventStatus                   // the status call returned Outcome
+	eventReported                 // the result was published
+	eventUndecodable              // the message could not be decoded
+	eventInfraError               // the ledger or the stream failed (Err)
+	eventInterrupted              // the worker is shutting down before the step finished
+	eventNotEnqueued              // the job was not published by enqueue (Err says why): never sent
+	eventUnreadable               // the job names an enqueued row but cannot be decoded or opened (Err): never sent
 )
 
-func (e Event) String() string {
+func (e event) String() string {
 	return [...]string{"delivery", "payout", "status", "reported", "undecodable", "infra_error", "interrupted", "not_enqueued", "unreadable"}[e]
 }
 
-// Row identifies the job being decided.
-type Row struct {
+// rowID identifies the job being decided.
+type rowID struct {
 	BatchID       string
 	ClientOrderID string
 	Line          int
 }
 
-// Delivery is the message's delivery metadata.
-type Delivery struct {
+// deliveryMeta is the message's delivery metadata.
+type deliveryMeta struct {
 	NumDelivered uint64
 	MaxDeliver   int // -1: unlimited
 }
 
-// Input is everything the classifier decides on.
-type Input struct {
-	Event Event
-	Row   Row
+// input is everything the classifier decides on.
+type input struct {
+	Event event
+	Row   rowID
 	// Entry is the ledger's current view: nil when the key has no message at all (or, for
-	// EventInfraError, when it could not be read; an ErrNoGatewaySlot error always follows a
+	// eventInfraError, when it could not be read; an ErrNoGatewaySlot error always follows a
 	// successful read), a StateLost entry for a delete or purge marker.
 	Entry    *Entry
-	Outcome  Outcome
+	Outcome  outcome
 	Gateway  GatewayInfo
-	Delivery Delivery
+	Delivery deliveryMeta
 	Now      time.Time
-	Err      error // EventInfraError
+	Err      error // eventInfraError
 	// Unbound: the row's reservation is lost (the row vouched for, but its job's content cannot
 	// be checked): look the order up and follow it, never send.
 	Unbound bool
 }
 
-// Decision is the classifier's answer. Next, when set, is written to the ledger (CAS) before
+// decision is the classifier's answer. Next, when set, is written to the ledger (CAS) before
 // Step runs and before Action is applied; a CAS conflict discards the decision and the machine
 // re-reads the entry and classifies again.
-type Decision struct {
-	Action       Action
-	Step         Step
+type decision struct {
+	Action       action
+	Step         step
 	Next         *Entry
 	Delay        time.Duration
 	Reason       string
@@ -107,44 +107,19 @@ type Decision struct {
 	Level        zerolog.Level
 }
 
-// The error_code values the worker itself writes. CodeDeadLetter ends a row "error": the
-// ledger proves no payout was sent. Every other code ends a row "unresolved" and says why a
-// payout may exist without a final status (docs/worker.md, "Unresolved rows"); the row's
-// error_message carries the details, and the gateway's own code when it gave one.
-const (
-	CodeDeadLetter = "DEAD_LETTER" // error: dead-lettered, and the ledger proves no request left
-
-	CodeTombstone            = "LEDGER_TOMBSTONE"       // the ledger entry was deleted or purged; never paid again
-	CodeHorizon              = "POLL_HORIZON"           // the order's status did not change for poll.horizon
-	CodeLookupFailed         = "LOOKUP_FAILED"          // status lookups failed max_failures times
-	CodeNotFoundUnprovable   = "NOT_FOUND_UNPROVABLE"   // the gateway answered without an order, but not with a configured not-found code
-	CodeMaxAttempts          = "MAX_ATTEMPTS"           // no order found after max_attempts requests whose outcome was unknown
-	CodeRefusedRepeat        = "REFUSED_REPEAT"         // a repeated request was refused; the earlier one may have paid
-	CodeDeadLetterUnresolved = "DEAD_LETTER_UNRESOLVED" // dead-lettered (delivery limit) while a payout may exist
-	CodeUnlistedStatus       = "UNLISTED_FINAL_STATUS"  // the gateway called a status final that the worker does not know
-	CodeReservationLost      = "RESERVATION_LOST"       // the row's reservation was lost and the gateway shows no order: never sent
-)
-
-// Codes of rows that end "error" because their job message could not be read, before anything
-// was sent (Entry.ProvenUnsent accepts them, so `enqueue --retry` can put the row back).
-const (
-	CodeDataKeyUnavailable = "DATA_KEY_UNAVAILABLE" // its sealed parameters name a data key this worker does not have
-	CodeUndecodable        = "UNDECODABLE_JOB"      // its job message does not decode (or its sealed values do not open)
-)
-
-// Classifier is the one function that decides every outcome.
-type Classifier struct {
+// classifier is the one function that decides every outcome.
+type classifier struct {
 	opts Options
 	log  zerolog.Logger
 }
 
-// NewClassifier returns a classifier for opts (which should be validated).
-func NewClassifier(opts Options, log zerolog.Logger) *Classifier {
-	return &Classifier{opts: opts, log: log}
+// newClassifier returns a classifier for opts (which should be validated).
+func newClassifier(opts Options, log zerolog.Logger) *classifier {
+	return &classifier{opts: opts, log: log}
 }
 
 // Decide classifies in and logs the decision with the same fields every time.
-func (c *Classifier) Decide(in Input) Decision {
+func (c *classifier) Decide(in input) decision {
 	d := c.decide(in)
 	if d.Level == zerolog.NoLevel {
 		d.Level = zerolog.DebugLevel
@@ -178,41 +153,41 @@ func (c *Classifier) Decide(in Input) Decision {
 	return d
 }
 
-func (c *Classifier) decide(in Input) Decision {
+func (c *classifier) decide(in input) decision {
 	switch in.Event {
-	case EventUndecodable:
-		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: "job message cannot be decoded", Level: zerolog.ErrorLevel}
-	case EventNotEnqueued:
-		return Decision{Action: ActionTerm, Step: StepDeadLetter, Reason: fmt.Sprintf("never sent: %v", in.Err), Level: zerolog.ErrorLevel}
-	case EventInfraError:
+	case eventUndecodable:
+		return decision{Action: actionTerm, Step: stepDeadLetter, Reason: "job message cannot be decoded", Level: zerolog.ErrorLevel}
+	case eventNotEnqueued:
+		return decision{Action: actionTerm, Step: stepDeadLetter, Reason: fmt.Sprintf("never sent: %v", in.Err), Level: zerolog.ErrorLevel}
+	case eventInfraError:
 		if errors.Is(in.Err, ErrNoGatewaySlot) {
 			// Expected during a pause or under pressure: not a fault, so not a warning per job,
 			// and never counted against the row (I4).
-			return Decision{Action: ActionNakDelay, Next: c.waiting(in), Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
+			return decision{Action: actionNakDelay, Next: c.waiting(in), Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
 				Reason: fmt.Sprintf("waiting for the gateway (rate limit, pause or pressure): handed back: %v", in.Err), Level: zerolog.InfoLevel}
 		}
 		// The ledger or the stream could not be read or written (a leader election, an outage):
 		// a condition of the pool, not of the row, so the row is tried again soon. Its delivery
 		// count says nothing here (status polls spend deliveries), and backing off by it left
 		// polled rows waiting up to backoff_max after a 5 s election.
-		return Decision{Action: ActionNakDelay, Delay: c.opts.BackoffInitial,
+		return decision{Action: actionNakDelay, Delay: c.opts.BackoffInitial,
 			Reason: fmt.Sprintf("ledger or stream unavailable: %v", in.Err), Level: zerolog.WarnLevel}
-	case EventInterrupted:
+	case eventInterrupted:
 		// Nothing was learned and nothing may be counted against the row: hand it back at once.
 		var next *Entry
 		if errors.Is(in.Err, ErrNoGatewaySlot) {
 			next = c.waiting(in)
 		}
-		return Decision{Action: ActionNakDelay, Next: next, Reason: "interrupted by shutdown: handed back", Level: zerolog.InfoLevel}
-	case EventUnreadable:
+		return decision{Action: actionNakDelay, Next: next, Reason: "interrupted by shutdown: handed back", Level: zerolog.InfoLevel}
+	case eventUnreadable:
 		return c.onUnreadable(in)
-	case EventDelivery:
+	case eventDelivery:
 		return c.onDelivery(in)
-	case EventPayout:
+	case eventPayout:
 		return c.onPayout(in)
-	case EventStatus:
+	case eventStatus:
 		return c.onStatus(in)
-	case EventReported:
+	case eventReported:
 		return c.onReported(in)
 	}
 	return c.stuck(in, fmt.Sprintf("unknown event %d", in.Event))
@@ -222,18 +197,18 @@ func (c *Classifier) decide(in Input) Decision {
 // cannot be read: with a final error and a documented code when the ledger proves nothing was
 // ever sent (no entry, or pending_retry), so that the row has its result and can be put back
 // once the cause is fixed; else (a payout may exist) a dead letter only, for a person.
-func (c *Classifier) onUnreadable(in Input) Decision {
+func (c *classifier) onUnreadable(in input) decision {
 	e := in.Entry
 	if e != nil && (e.State == StateFinal || e.State == StateReported) {
 		return c.onDelivery(in) // decided already: publish the result, or ack
 	}
 	if mayHavePaid(e) {
-		return Decision{Action: ActionTerm, Step: StepDeadLetter, Level: zerolog.ErrorLevel,
+		return decision{Action: actionTerm, Step: stepDeadLetter, Level: zerolog.ErrorLevel,
 			Reason: fmt.Sprintf("never sent: the job cannot be read (%v) and a payout of its row may exist (ledger state %s): a person must look", in.Err, e.State)}
 	}
-	code := CodeUndecodable
-	if errors.Is(in.Err, ErrDataKeyUnavailable) {
-		code = CodeDataKeyUnavailable
+	code := job.CodeUndecodable
+	if errors.Is(in.Err, errDataKeyUnavailable) {
+		code = job.CodeDataKeyUnavailable
 	}
 	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
 	if e != nil {
@@ -249,7 +224,7 @@ func (c *Classifier) onUnreadable(in Input) Decision {
 // next delivery, which finds an entry that proves nothing was sent, needs no lookup before the
 // send (lookupFirst). nil when the row already has an entry. ErrNoGatewaySlot only ever follows
 // a ledger read that succeeded, so a nil Entry here means the row has none.
-func (c *Classifier) waiting(in Input) *Entry {
+func (c *classifier) waiting(in input) *Entry {
 	if in.Entry != nil {
 		return nil
 	}
@@ -257,14 +232,14 @@ func (c *Classifier) waiting(in Input) *Entry {
 		State: StatePendingRetry, Reason: "handed back before the first request (no gateway slot): nothing sent"}
 }
 
-func (c *Classifier) onDelivery(in Input) Decision {
+func (c *classifier) onDelivery(in input) decision {
 	e, now := in.Entry, in.Now
 	if e != nil {
 		switch e.State {
 		case StateReported:
-			return Decision{Action: ActionAck, Reason: "already reported (duplicate delivery)"}
+			return decision{Action: actionAck, Reason: "already reported (duplicate delivery)"}
 		case StateFinal:
-			return Decision{Step: StepReport, ResultStatus: e.Result, Reason: "result decided: publish it"}
+			return decision{Step: stepReport, ResultStatus: e.Result, Reason: "result decided: publish it"}
 		}
 	}
 	if reason := c.deadReason(in); reason != "" {
@@ -272,7 +247,7 @@ func (c *Classifier) onDelivery(in Input) Decision {
 	}
 	if e != nil && e.State == StateAccepted {
 		// Even past the horizon: the horizon is only ever decided on a lookup's answer (I5).
-		return Decision{Step: StepLookup, Reason: "poll the accepted order"}
+		return decision{Step: stepLookup, Reason: "poll the accepted order"}
 	}
 	if e != nil && e.State != StateSubmitting && e.State != StatePendingRetry && e.State != StateLost {
 		return c.stuck(in, fmt.Sprintf("unknown ledger state %q", e.State))
@@ -304,78 +279,78 @@ func (c *Classifier) onDelivery(in Input) Decision {
 // entry first records a lost entry: the lookup's failures need a place to be counted, and the
 // entry's deadline (now: a request of an earlier delivery ended before this redelivery, since
 // ack_wait exceeds every worker's call timeout) starts the settle wait.
-func (c *Classifier) lookUpFirst(in Input) Decision {
+func (c *classifier) lookUpFirst(in input) decision {
 	e, now := in.Entry, in.Now
 	if e == nil {
 		next := &Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line,
-			State: StateLost, Lost: LostMissing, Deadline: now}
+			State: StateLost, Lost: lostMissingEntry, Deadline: now}
 		next.Reason = fmt.Sprintf("delivery %d finds no ledger entry (lost?): settle, then look the order up before any send", in.Delivery.NumDelivered)
-		return Decision{Action: ActionNakDelay, Next: next, Delay: c.settleLeft(next, now), Reason: next.Reason, Level: zerolog.WarnLevel}
+		return decision{Action: actionNakDelay, Next: next, Delay: c.settleLeft(next, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	}
 	if !c.settled(e, now) {
-		return Decision{Action: ActionNakDelay, Delay: c.lookupAt(e).Sub(now),
+		return decision{Action: actionNakDelay, Delay: c.lookupAt(e).Sub(now),
 			Reason: fmt.Sprintf("attempt %d outcome unknown (%s): settling before the lookup", e.Attempts, e.State)}
 	}
-	return Decision{Step: StepLookup, Reason: fmt.Sprintf("settled (%s): look the order up by client_orderid", e.State)}
+	return decision{Step: stepLookup, Reason: fmt.Sprintf("settled (%s): look the order up by client_orderid", e.State)}
 }
 
 // reservationLost records that the row's reservation was lost (a lost entry: never sent again)
 // and settles before the lookup that decides how the row ends.
-func (c *Classifier) reservationLost(in Input) Decision {
+func (c *classifier) reservationLost(in input) decision {
 	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
 	if in.Entry != nil {
 		next = *in.Entry
 	}
-	next.State, next.Lost, next.Deadline = StateLost, LostReservation, in.Now
+	next.State, next.Lost, next.Deadline = StateLost, lostReservation, in.Now
 	next.Reason = "the client_orderid reservation is lost: settle, then look the order up; never sent"
-	return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(&next, in.Now), Reason: next.Reason, Level: zerolog.WarnLevel}
+	return decision{Action: actionNakDelay, Next: &next, Delay: c.settleLeft(&next, in.Now), Reason: next.Reason, Level: zerolog.WarnLevel}
 }
 
 // submit records attempt n as submitting (with the request's deadline) and sends it.
-func (c *Classifier) submit(next *Entry, now time.Time, n int, reason string) Decision {
+func (c *classifier) submit(next *Entry, now time.Time, n int, reason string) decision {
 	next.State, next.Attempts, next.Lost = StateSubmitting, n, ""
 	next.SubmittedAt, next.Deadline = now, now.Add(c.opts.CallTimeout)
 	next.Reason = reason
-	return Decision{Step: StepSubmit, Next: next, Reason: reason}
+	return decision{Step: stepSubmit, Next: next, Reason: reason}
 }
 
-func (c *Classifier) onPayout(in Input) Decision {
+func (c *classifier) onPayout(in input) decision {
 	e, now, o, g := in.Entry, in.Now, c.opts, in.Gateway
 	if e == nil || e.State != StateSubmitting {
 		return c.stuck(in, "payout outcome without a submitting ledger entry")
 	}
 	next := *e
 	switch in.Outcome {
-	case OutcomeAccepted:
+	case outcomeAccepted:
 		return c.accept(&next, g, now, fmt.Sprintf("accepted (attempt %d): poll the status", e.Attempts))
-	case OutcomeGatewayError:
+	case outcomeGatewayError:
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
 		if g.OrderID != "" {
 			return c.accept(&next, g, now, "gateway error with an order id: follow the order")
 		}
 		next.Refused = true
 		next.Reason = "gateway error without an order id: settle, then look the order up"
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
-	case OutcomeRejected:
+		return decision{Action: actionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
+	case outcomeRejected:
 		if e.Resent {
 			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-			return c.unresolved(&next, now, CodeRefusedRepeat, fmt.Sprintf("attempt %d rejected, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
+			return c.unresolved(&next, now, job.CodeRefusedRepeat, fmt.Sprintf("attempt %d rejected, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
 		}
 		return c.finish(&next, now, job.StatusRejected, g.ErrorCode, g.ErrorMessage, "rejected by validation: no payout exists", zerolog.InfoLevel)
-	case OutcomeThrottled:
+	case outcomeThrottled:
 		// The gateway pushed back before processing: the pool's limiter backs off, and waiting
 		// out pressure is not the row's failure, so it never counts towards max_failures.
 		next.State = StatePendingRetry
 		next.Reason = fmt.Sprintf("attempt %d throttled, not processed: retry after the pressure", e.Attempts)
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.BackoffInitial, g.RetryAfter)), Reason: next.Reason, Level: zerolog.InfoLevel}
-	case OutcomeAuth:
+		return decision{Action: actionNakDelay, Next: &next, Delay: o.capped(max(o.BackoffInitial, g.RetryAfter)), Reason: next.Reason, Level: zerolog.InfoLevel}
+	case outcomeAuth:
 		// 401/403: the pool's credentials are refused, which is no fault of the row. The pool
 		// stops sending (the gateway client reports it to the limiter) and the row waits for
 		// the fix, never counting a failure (I4).
 		next.State = StatePendingRetry
 		next.Reason = fmt.Sprintf("attempt %d refused authentication, not processed: waiting for the credentials to be fixed", e.Attempts)
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.BackoffMax, Reason: next.Reason, Level: zerolog.WarnLevel}
-	case OutcomeRetryable:
+		return decision{Action: actionNakDelay, Next: &next, Delay: o.BackoffMax, Reason: next.Reason, Level: zerolog.WarnLevel}
+	case outcomeRetryable:
 		next.State, next.Failures = StatePendingRetry, e.Failures+1
 		next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
 		reason := fmt.Sprintf("attempt %d not sent: failure %d", e.Attempts, next.Failures)
@@ -383,24 +358,24 @@ func (c *Classifier) onPayout(in Input) Decision {
 			return c.deadLetter(in, &next, reason+" reached max_failures")
 		}
 		next.Reason = reason
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.capped(max(o.backoff(next.Failures), g.RetryAfter)), Reason: reason, Level: zerolog.WarnLevel}
-	case OutcomeAmbiguous:
+		return decision{Action: actionNakDelay, Next: &next, Delay: o.capped(max(o.backoff(next.Failures), g.RetryAfter)), Reason: reason, Level: zerolog.WarnLevel}
+	case outcomeAmbiguous:
 		next.Reason = fmt.Sprintf("attempt %d outcome unknown: settle, then look the order up", e.Attempts)
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
+		return decision{Action: actionNakDelay, Next: &next, Delay: c.settleLeft(e, now), Reason: next.Reason, Level: zerolog.WarnLevel}
 	}
 	return c.stuck(in, fmt.Sprintf("payout outcome %s is not a payout outcome", in.Outcome))
 }
 
-func (c *Classifier) onStatus(in Input) Decision {
+func (c *classifier) onStatus(in input) decision {
 	e, now, o, g := in.Entry, in.Now, c.opts, in.Gateway
 	// A pending_retry entry is looked up only after a verified callback: an order found for it
 	// exists after all (the request thought unsent reached the gateway) and must never be sent
 	// again.
-	orderFound := in.Outcome == OutcomeFinal || in.Outcome == OutcomePending
+	orderFound := in.Outcome == outcomeFinal || in.Outcome == outcomePending
 	failed := in.Outcome.String()
 	if orderFound && foreignOrder(e, g) {
 		// An answer about another order is no answer: the known order id is never replaced.
-		in.Outcome, orderFound = OutcomeLookupFailed, false
+		in.Outcome, orderFound = outcomeLookupFailed, false
 		failed = fmt.Sprintf("the answer is about order %s, the ledger's is %s", g.OrderID, e.OrderID)
 	}
 	if e == nil || (e.State != StateSubmitting && e.State != StateAccepted && e.State != StateLost && (e.State != StatePendingRetry || !orderFound)) {
@@ -411,7 +386,7 @@ func (c *Classifier) onStatus(in Input) Decision {
 		next.Polls, next.LookedUpAt = e.Polls+1, now
 	}
 	switch in.Outcome {
-	case OutcomeFinal:
+	case outcomeFinal:
 		if g.OrderID != "" {
 			next.OrderID = g.OrderID
 		}
@@ -421,10 +396,10 @@ func (c *Classifier) onStatus(in Input) Decision {
 		next.LastStatus, next.Lost = g.Status, ""
 		if finalResult(g.Status) == job.StatusUnresolved {
 			next.ErrorCode, next.ErrorMessage = g.ErrorCode, g.ErrorMessage
-			return c.unresolved(&next, now, CodeUnlistedStatus, fmt.Sprintf("final status %q is not one the worker knows", g.Status))
+			return c.unresolved(&next, now, job.CodeUnlistedStatus, fmt.Sprintf("final status %q is not one the worker knows", g.Status))
 		}
 		return c.finish(&next, now, finalResult(g.Status), g.ErrorCode, g.ErrorMessage, "final status "+g.Status, zerolog.InfoLevel)
-	case OutcomePending:
+	case outcomePending:
 		if e.State != StateAccepted {
 			next.Lost = ""
 			return c.accept(&next, g, now, fmt.Sprintf("lookup found order in %q: poll it", g.Status))
@@ -439,35 +414,35 @@ func (c *Classifier) onStatus(in Input) Decision {
 			next.LastStatus, next.StatusChangedAt, changed = g.Status, now, now
 		}
 		if c.pastHorizon(changed, now) {
-			return c.unresolved(&next, now, CodeHorizon, fmt.Sprintf("status %q unchanged for %s (poll.horizon %s)", g.Status, now.Sub(changed).Round(time.Second), o.Poll.Horizon))
+			return c.unresolved(&next, now, job.CodeHorizon, fmt.Sprintf("status %q unchanged for %s (poll.horizon %s)", g.Status, now.Sub(changed).Round(time.Second), o.Poll.Horizon))
 		}
 		next.Reason = fmt.Sprintf("status %q: poll again", g.Status)
-		return Decision{Action: ActionNakDelay, Next: &next, Delay: o.pollInterval(now.Sub(e.AcceptedAt), now.Sub(changed)), Reason: next.Reason}
-	case OutcomeNotFound:
+		return decision{Action: actionNakDelay, Next: &next, Delay: o.pollInterval(now.Sub(e.AcceptedAt), now.Sub(changed)), Reason: next.Reason}
+	case outcomeNotFound:
 		switch e.State {
 		case StateLost:
 			if tombstone(e) {
-				return c.unresolved(&next, now, CodeTombstone, "the ledger entry was deleted or purged and the gateway shows no order: what the entry held is lost, the row is never paid again")
+				return c.unresolved(&next, now, job.CodeTombstone, "the ledger entry was deleted or purged and the gateway shows no order: what the entry held is lost, the row is never paid again")
 			}
-			if e.Lost == LostReservation || in.Unbound {
-				return c.unresolved(&next, now, CodeReservationLost, reservationLostReason)
+			if e.Lost == lostReservation || in.Unbound {
+				return c.unresolved(&next, now, job.CodeReservationLost, reservationLostReason)
 			}
 			if c.atMaxAttempts(e) {
-				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
+				return c.unresolved(&next, now, job.CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			}
 			next.Resent = true // an earlier request may have existed: a refusal proves nothing
 			return c.submit(&next, now, e.Attempts+1, "lost entry, lookup: definite no such order: submit")
 		case StateSubmitting:
 			switch {
 			case e.Refused && e.Resent:
-				return c.unresolved(&next, now, CodeRefusedRepeat, fmt.Sprintf("attempt %d refused, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
+				return c.unresolved(&next, now, job.CodeRefusedRepeat, fmt.Sprintf("attempt %d refused, but an earlier request's outcome was unknown (a refused repeat may mean its payout exists)", e.Attempts))
 			case e.Refused:
 				return c.finish(&next, now, job.StatusError, e.ErrorCode, e.ErrorMessage,
 					"gateway answered error and holds no order: refused, never re-sent", zerolog.WarnLevel)
 			case c.atMaxAttempts(e):
-				return c.unresolved(&next, now, CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
+				return c.unresolved(&next, now, job.CodeMaxAttempts, fmt.Sprintf("no order found after %d attempts (max_attempts)", e.Attempts))
 			case in.Unbound:
-				return c.unresolved(&next, now, CodeReservationLost, reservationLostReason)
+				return c.unresolved(&next, now, job.CodeReservationLost, reservationLostReason)
 			}
 			next.Resent = true
 			d := c.submit(&next, now, e.Attempts+1, "lookup: definite no such order: re-submit")
@@ -475,11 +450,11 @@ func (c *Classifier) onStatus(in Input) Decision {
 			return d
 		}
 		// An accepted order the status call does not know: a lookup failure, never a re-send.
-	case OutcomeAuth:
+	case outcomeAuth:
 		// The pool's credentials are refused: nothing was learned, nothing is counted (I4).
-		return Decision{Action: ActionNakDelay, Delay: o.BackoffMax, Level: zerolog.WarnLevel,
+		return decision{Action: actionNakDelay, Delay: o.BackoffMax, Level: zerolog.WarnLevel,
 			Reason: "status lookup refused authentication: waiting for the credentials to be fixed"}
-	case OutcomeLookupFailed:
+	case outcomeLookupFailed:
 	default:
 		return c.stuck(in, fmt.Sprintf("status outcome %s is not a status outcome", in.Outcome))
 	}
@@ -492,26 +467,26 @@ func (c *Classifier) onStatus(in Input) Decision {
 		return c.deadLetter(in, &next, reason+" reached max_failures")
 	}
 	next.Reason = reason
-	return Decision{Action: ActionNakDelay, Next: &next, Delay: o.backoff(next.Failures), Reason: reason, Level: zerolog.WarnLevel}
+	return decision{Action: actionNakDelay, Next: &next, Delay: o.backoff(next.Failures), Reason: reason, Level: zerolog.WarnLevel}
 }
 
 const reservationLostReason = "the row's client_orderid reservation was lost and the gateway shows no order: the job's content cannot be checked, so it is never sent"
 
-func (c *Classifier) onReported(in Input) Decision {
+func (c *classifier) onReported(in input) decision {
 	e := in.Entry
 	if e == nil || (e.State != StateFinal && e.State != StateReported) {
 		return c.stuck(in, "reported without a final ledger entry")
 	}
 	if e.State == StateReported {
-		return Decision{Action: ActionAck, Reason: "already reported"}
+		return decision{Action: actionAck, Reason: "already reported"}
 	}
 	next := *e
 	next.State, next.ReportedAt = StateReported, in.Now
-	return Decision{Action: ActionAck, Next: &next, ResultStatus: e.Result, Reason: "result published"}
+	return decision{Action: actionAck, Next: &next, ResultStatus: e.Result, Reason: "result published"}
 }
 
 // accept moves next to accepted with the order the gateway named.
-func (c *Classifier) accept(next *Entry, g GatewayInfo, now time.Time, reason string) Decision {
+func (c *classifier) accept(next *Entry, g GatewayInfo, now time.Time, reason string) decision {
 	next.State = StateAccepted
 	if g.OrderID != "" {
 		next.OrderID = g.OrderID
@@ -525,20 +500,20 @@ func (c *Classifier) accept(next *Entry, g GatewayInfo, now time.Time, reason st
 		next.LastStatus = "processing"
 	}
 	next.Reason = reason
-	return Decision{Action: ActionNakDelay, Next: next, Delay: c.opts.Poll.FastInterval, Reason: reason}
+	return decision{Action: actionNakDelay, Next: next, Delay: c.opts.Poll.FastInterval, Reason: reason}
 }
 
 // finish decides the row's result; the result is published next.
-func (c *Classifier) finish(next *Entry, now time.Time, result job.Status, code, msg, reason string, level zerolog.Level) Decision {
+func (c *classifier) finish(next *Entry, now time.Time, result job.Status, code, msg, reason string, level zerolog.Level) decision {
 	next.State, next.Result, next.ErrorCode, next.ErrorMessage = StateFinal, result, code, msg
 	next.FinishedAt, next.Reason = now, reason
-	return Decision{Step: StepReport, Next: next, ResultStatus: result, Reason: reason, Level: level}
+	return decision{Step: stepReport, Next: next, ResultStatus: result, Reason: reason, Level: level}
 }
 
 // unresolved ends a row whose payout may exist without a final status: a person must look.
 // code (one of the documented Code* constants) says why; the message says it in words and
 // keeps the gateway's own code and message when there were any.
-func (c *Classifier) unresolved(e *Entry, now time.Time, code, reason string) Decision {
+func (c *classifier) unresolved(e *Entry, now time.Time, code, reason string) decision {
 	next := *e
 	msg := reason
 	if e.ErrorCode != "" || e.ErrorMessage != "" {
@@ -554,7 +529,7 @@ func (c *Classifier) unresolved(e *Entry, now time.Time, code, reason string) De
 const reportDeliveries = 3
 
 // deadReason says why the job must be dead-lettered now, or "".
-func (c *Classifier) deadReason(in Input) string {
+func (c *classifier) deadReason(in input) string {
 	if e := in.Entry; e != nil && c.atMaxFailures(e.Failures) {
 		return fmt.Sprintf("failures %d reached max_failures %d", e.Failures, c.opts.MaxFailures)
 	}
@@ -566,7 +541,7 @@ func (c *Classifier) deadReason(in Input) string {
 
 // deadLetter finishes the row as dead-lettered: "error"/DEAD_LETTER when the ledger proves no
 // payout was sent, "unresolved" when one may exist. base is the entry to finish (nil: none yet).
-func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
+func (c *classifier) deadLetter(in input, base *Entry, reason string) decision {
 	var next Entry
 	if base != nil {
 		next = *base
@@ -575,23 +550,23 @@ func (c *Classifier) deadLetter(in Input, base *Entry, reason string) Decision {
 	}
 	next.DeadLetter = reason
 	if mayHavePaid(base) {
-		code := CodeDeadLetterUnresolved
-		if in.Event == EventStatus {
-			code = CodeLookupFailed
+		code := job.CodeDeadLetterUnresolved
+		if in.Event == eventStatus {
+			code = job.CodeLookupFailed
 			if in.Gateway.ErrorCode != "" && in.Gateway.OrderID == "" && base.State != StateAccepted {
 				// The gateway answered "no order" in a way gateway.not_found_codes does not list.
-				code = CodeNotFoundUnprovable
+				code = job.CodeNotFoundUnprovable
 			}
 		}
 		return c.finish(&next, in.Now, job.StatusUnresolved, code, "dead letter: "+reason+"; a payout may exist",
 			"dead letter: "+reason+"; a payout may exist: needs a person", zerolog.ErrorLevel)
 	}
-	return c.finish(&next, in.Now, job.StatusError, CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+	return c.finish(&next, in.Now, job.StatusError, job.CodeDeadLetter, reason, "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 
 // stuck is the answer to an impossible input: keep the job, retry later, shout.
-func (c *Classifier) stuck(in Input, reason string) Decision {
-	return Decision{Action: ActionNakDelay, Delay: c.opts.BackoffMax, Reason: "inconsistent: " + reason, Level: zerolog.ErrorLevel}
+func (c *classifier) stuck(in input, reason string) decision {
+	return decision{Action: actionNakDelay, Delay: c.opts.BackoffMax, Reason: "inconsistent: " + reason, Level: zerolog.ErrorLevel}
 }
 
 // finalResult maps a final gateway status to a result status.

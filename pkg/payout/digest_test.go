@@ -23,7 +23,7 @@ func (e *env) reserveBound(batch string, j job.Job) {
 }
 
 // deliverJob hands the machine delivery n of j's job message on its batch's subject.
-func (e *env) deliverJob(m *Machine, batch string, j job.Job, n uint64) (Decision, *fakeMsg) {
+func (e *env) deliverJob(m *machine, batch string, j job.Job, n uint64) (decision, *fakeMsg) {
 	e.t.Helper()
 	msg := &fakeMsg{data: jobBytes(e.t, batch, j), subject: e.names.JobSubject(batch),
 		meta: jetstream.MsgMetadata{NumDelivered: n, Sequence: jetstream.SequencePair{Stream: 9}, Timestamp: t0}}
@@ -82,7 +82,7 @@ func TestForgedContentOfRealRowNeverPaid(t *testing.T) {
 			if e.gw.payouts(coid) != 0 {
 				t.Fatalf("the forged job was paid (decision %+v)", d)
 			}
-			if d.Action != ActionTerm || len(msg.replies) != 1 || msg.replies[0] != "term" {
+			if d.Action != actionTerm || len(msg.replies) != 1 || msg.replies[0] != "term" {
 				t.Fatalf("decision %+v replies %v, want term", d, msg.replies)
 			}
 			if en := e.ledger(batch, coid); !tc.realWaiting && en != nil {
@@ -92,7 +92,7 @@ func TestForgedContentOfRealRowNeverPaid(t *testing.T) {
 			if len(dls) != 1 || !strings.Contains(dls[0].Reason, "not what enqueue reserved") || strings.Contains(dls[0].Reason, tc.val) {
 				t.Fatalf("dead letters %+v, want one naming the content mismatch (never the value)", dls)
 			}
-			if d, _ := e.deliverJob(m, batch, real, 1); d.Action != ActionNakDelay || e.gw.payouts(coid) != 1 {
+			if d, _ := e.deliverJob(m, batch, real, 1); d.Action != actionNakDelay || e.gw.payouts(coid) != 1 {
 				t.Fatalf("the real row was not paid after the forged job: %+v", d)
 			}
 			if len(gw.sent) != 1 || paramOf(gw.sent[0], "amount") != "10.5" || paramOf(gw.sent[0], "account_number") != "1234567890" {
@@ -109,7 +109,7 @@ func TestForgedContentOfRealRowNeverPaid(t *testing.T) {
 func TestLegacyReservationWithoutDigestStillPays(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	if d, _ := e.deliver("LEGACY", "legacy-1", 1); d.Action != ActionNakDelay || e.gw.payouts("legacy-1") != 1 {
+	if d, _ := e.deliver("LEGACY", "legacy-1", 1); d.Action != actionNakDelay || e.gw.payouts("legacy-1") != 1 {
 		t.Fatalf("a row with a legacy reservation was not paid: %+v", d)
 	}
 }

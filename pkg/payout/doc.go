@@ -18,12 +18,15 @@
 // that is not final is followed through delayed redelivery (NakWithDelay), so a slow order costs
 // no goroutine and survives restarts.
 //
-// One classifier ([Classifier.Decide]) turns (ledger state, gateway outcome, delivery metadata)
-// into a [Decision]; the [Machine] carries decisions out (ledger CAS writes, gateway calls,
-// result and dead-letter publishing, the message's ack/nak/term). The [Pool] pulls jobs from the
-// shared durable consumer with bounded concurrency and shuts down in order.
+// Inside, one classifier turns (ledger state, gateway outcome, delivery metadata) into a
+// decision, and one machine carries decisions out (ledger CAS writes, gateway calls, result and
+// dead-letter publishing, the message's ack/nak/term); docs/worker.md describes both. The public
+// surface is the [Pool] (built by [NewPool] from [Options] and [Deps]), which pulls jobs from the
+// shared durable consumer with bounded concurrency and shuts down in order; the ledger [Entry]
+// that `enqueue --retry` and `worker status` read; and the [DeadLetter] message.
 //
 // Collaborators are small interfaces defined here ([Gateway], [Limiter], [Clock]) so that the
-// gateway client (pkg/submit), the cluster-wide rate limit (pkg/ratelimit) and test fakes plug in
-// the same way. See docs/worker.md.
+// gateway client (pkg/submit, through [SubmitGateway] and [ClassifySubmitError]), the
+// cluster-wide rate limit (pkg/ratelimit) and test fakes plug in the same way. See
+// docs/worker.md.
 package payout

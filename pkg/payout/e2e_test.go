@@ -69,7 +69,7 @@ func sandboxGateway(t testing.TB, key *rsa.PrivateKey, baseURL string) Gateway {
 		BaseURL: baseURL, EndpointID: "39915", Login: sandboxLogin, Timeout: 500 * time.Millisecond,
 		MaxIdleConnsPerHost: 64, NotFoundCodes: []string{sandbox.NotFoundCode},
 		Backoff: submit.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxElapsed: 200 * time.Millisecond},
-	}, sg, zerolog.Nop())
+	}, sg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,14 +17,14 @@ func TestEntryWithAmbiguousFromAnOlderBuild(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &e); err != nil {
 		t.Fatal(err)
 	}
-	if !lookupFirst(&e, Delivery{NumDelivered: 2}) {
+	if !lookupFirst(&e, deliveryMeta{NumDelivered: 2}) {
 		t.Error("an entry whose outcome was unknown is sent without a lookup")
 	}
 	if e.ProvenUnsent() {
 		t.Error("an entry whose outcome was unknown counts as proven unsent")
 	}
-	c := NewClassifier(testOptions(), zerolog.Nop())
-	if d := c.Decide(Input{Event: EventDelivery, Entry: &e, Delivery: Delivery{NumDelivered: 2}, Now: t0}); d.Step != StepNone || d.Action != ActionNakDelay {
+	c := newClassifier(testOptions(), zerolog.Nop())
+	if d := c.Decide(input{Event: eventDelivery, Entry: &e, Delivery: deliveryMeta{NumDelivered: 2}, Now: t0}); d.Step != stepNone || d.Action != actionNakDelay {
 		t.Errorf("delivery within settle: %s/%s (%s), want a wait", d.Action, d.Step, d.Reason)
 	}
 }

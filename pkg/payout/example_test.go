@@ -1,33 +1,38 @@
 package payout_test
 
 import (
+	"context"
 	"fmt"
-	"time"
 
-	"github.com/rs/zerolog"
-
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/payout"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
-// The classifier decides what a delivery may do from the ledger alone: a payout whose outcome
-// is unknown is looked up after the settle delay, never simply sent again.
-func ExampleClassifier_Decide() {
-	opts := payout.DefaultOptions()
-	c := payout.NewClassifier(opts, zerolog.Nop())
-	sent := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	entry := &payout.Entry{State: payout.StateSubmitting, Attempts: 1, SubmittedAt: sent}
-	row := payout.Row{BatchID: "2026-11-payroll", ClientOrderID: "emp-0042", Line: 43}
-
-	early := c.Decide(payout.Input{Event: payout.EventDelivery, Row: row, Entry: entry, Now: sent.Add(10 * time.Second)})
-	fmt.Println(early.Action, early.Delay, early.Reason)
-
-	settled := c.Decide(payout.Input{Event: payout.EventDelivery, Row: row, Entry: entry, Now: sent.Add(opts.SettleDelay)})
-	fmt.Println(settled.Step, settled.Reason)
-
-	notFound := c.Decide(payout.Input{Event: payout.EventStatus, Row: row, Entry: entry, Outcome: payout.OutcomeNotFound, Now: sent.Add(opts.SettleDelay)})
-	fmt.Println(notFound.Step, notFound.Next.Attempts, notFound.Reason)
+// ClassifySubmitError files pkg/submit's errors under submit's outcome classes; whatever it
+// cannot file is ambiguous, because a payout may exist.
+func ExampleClassifySubmitError() {
+	for _, err := range []error{
+		&submit.Error{Class: submit.ClassRejected, Call: submit.CallPayout, Code: "V100", Message: "bad account"},
+		&submit.Error{Class: submit.ClassInvalidRequest, Call: submit.CallPayout, Code: "", Message: "client_orderid is required"},
+		context.DeadlineExceeded,
+	} {
+		class, info := payout.ClassifySubmitError(err)
+		fmt.Println(class, info.ErrorCode)
+	}
 	// Output:
-	// nak_delay 20s attempt 1 outcome unknown (submitting): settling before the lookup
-	// lookup settled (submitting): look the order up by client_orderid
-	// submit 2 lookup: definite no such order: re-submit
+	// rejected V100
+	// rejected INVALID_REQUEST
+	// ambiguous
+}
+
+// A row written off before any request of it left may be put back (`enqueue --retry`); a row
+// whose payout may exist may not.
+func ExampleEntry_ProvenUnsent() {
+	unsent := payout.Entry{State: payout.StateReported, Result: job.StatusError, ErrorCode: job.CodeDeadLetter,
+		DeadLetter: "failures 10 reached max_failures 10"}
+	accepted := unsent
+	accepted.OrderID = "6982867"
+	fmt.Println(unsent.ProvenUnsent(), accepted.ProvenUnsent())
+	// Output: true false
 }

@@ -18,7 +18,7 @@ func SandboxGateway(t testing.TB, k *rsa.PrivateKey, u string) Gateway {
 func JobBytes(t testing.TB, batch string, j job.Job) []byte { return jobBytes(t, batch, j) }
 
 // DecodeJobParams decodes a job message as a delivery does and returns what would be sent.
-func DecodeJobParams(data []byte) ([]Param, error) {
+func DecodeJobParams(data []byte) ([]job.Param, error) {
 	v, err := decodeJob(data, nil)
 	if err != nil {
 		return nil, err

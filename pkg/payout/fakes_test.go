@@ -16,6 +16,7 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
 // fakeClock is a settable clock.
@@ -38,17 +39,17 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // fakeErr is a classified gateway error.
 type fakeErr struct {
-	class ErrorClass
+	class submit.Class
 	info  GatewayInfo
 }
 
-func (e *fakeErr) Error() string { return fmt.Sprintf("fake gateway error class %d", e.class) }
+func (e *fakeErr) Error() string { return fmt.Sprintf("fake gateway error class %s", e.class) }
 
-func fakeClassify(err error) (ErrorClass, GatewayInfo) {
+func fakeClassify(err error) (submit.Class, GatewayInfo) {
 	if e, ok := err.(*fakeErr); ok {
 		return e.class, e.info
 	}
-	return ClassAmbiguous, GatewayInfo{}
+	return submit.ClassAmbiguous, GatewayInfo{}
 }
 
 // Payout behaviours of the fake gateway, consumed one per payout call (default "accept").
@@ -91,7 +92,7 @@ func newFakeGateway() *fakeGateway {
 		statusSeq: []string{"processing", "approved"}}
 }
 
-func paramOf(params []Param, name string) string {
+func paramOf(params []job.Param, name string) string {
 	for _, p := range params {
 		if p.Name == name {
 			return p.Value
@@ -108,7 +109,7 @@ func (g *fakeGateway) createOrder(coid string) *fakeOrder {
 	return o
 }
 
-func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+func (g *fakeGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	coid := paramOf(params, "client_orderid")
 	if g.entered != nil {
 		g.entered <- struct{}{}
@@ -121,7 +122,7 @@ func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, 
 			defer g.mu.Unlock()
 			g.payoutCalls[coid]++
 			g.createOrder(coid)
-			return PayoutReply{}, &fakeErr{class: ClassAmbiguous}
+			return Reply{}, &fakeErr{class: submit.ClassAmbiguous}
 		}
 	}
 	g.mu.Lock()
@@ -134,25 +135,25 @@ func (g *fakeGateway) Payout(ctx context.Context, params []Param) (PayoutReply, 
 	switch what {
 	case payAccept:
 		o := g.createOrder(coid)
-		return PayoutReply{OrderID: o.id, SerialNumber: "S" + o.id}, nil
+		return Reply{OrderID: o.id, SerialNumber: "S" + o.id}, nil
 	case payReject:
-		return PayoutReply{}, &fakeErr{ClassRejected, GatewayInfo{ErrorCode: "V100", ErrorMessage: "bad account"}}
+		return Reply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V100", ErrorMessage: "bad account"}}
 	case payRetryable:
-		return PayoutReply{}, &fakeErr{class: ClassRetryable}
+		return Reply{}, &fakeErr{class: submit.ClassRetryable}
 	case payThrottled:
-		return PayoutReply{}, &fakeErr{ClassThrottled, GatewayInfo{RetryAfter: 2 * time.Second}}
+		return Reply{}, &fakeErr{submit.ClassThrottled, GatewayInfo{RetryAfter: 2 * time.Second}}
 	case payAuth:
-		return PayoutReply{}, &fakeErr{class: ClassAuth}
+		return Reply{}, &fakeErr{class: submit.ClassAuth}
 	case payAmbiguousCommit:
 		g.createOrder(coid)
-		return PayoutReply{}, &fakeErr{class: ClassAmbiguous}
+		return Reply{}, &fakeErr{class: submit.ClassAmbiguous}
 	case payAmbiguousLost:
-		return PayoutReply{}, &fakeErr{class: ClassAmbiguous}
+		return Reply{}, &fakeErr{class: submit.ClassAmbiguous}
 	case payGatewayErrorID:
 		o := g.createOrder(coid)
-		return PayoutReply{}, &fakeErr{ClassGatewayError, GatewayInfo{OrderID: o.id, ErrorCode: "E1", ErrorMessage: "processing error"}}
+		return Reply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{OrderID: o.id, ErrorCode: "E1", ErrorMessage: "processing error"}}
 	case payGatewayErrorNoID:
-		return PayoutReply{}, &fakeErr{ClassGatewayError, GatewayInfo{ErrorCode: "E2", ErrorMessage: "refused"}}
+		return Reply{}, &fakeErr{submit.ClassGatewayError, GatewayInfo{ErrorCode: "E2", ErrorMessage: "refused"}}
 	}
 	panic("unknown behaviour " + what)
 }
@@ -163,14 +164,14 @@ func (g *fakeGateway) Status(ctx context.Context, q StatusQuery) (StatusReply, e
 	g.statusCalls[q.ClientOrderID]++
 	if g.lookupFails[q.ClientOrderID] > 0 {
 		g.lookupFails[q.ClientOrderID]--
-		return StatusReply{}, &fakeErr{class: ClassAmbiguous}
+		return StatusReply{}, &fakeErr{class: submit.ClassAmbiguous}
 	}
 	o, ok := g.orders[q.ClientOrderID]
 	if !ok {
-		return StatusReply{}, &fakeErr{class: ClassNotFound}
+		return StatusReply{}, &fakeErr{class: submit.ClassNotFound}
 	}
 	if q.OrderID != "" && q.OrderID != o.id {
-		return StatusReply{}, &fakeErr{class: ClassRejected}
+		return StatusReply{}, &fakeErr{class: submit.ClassRejected}
 	}
 	st := o.status[min(o.calls, len(o.status)-1)]
 	o.calls++
@@ -230,7 +231,7 @@ type env struct {
 	names queue.Names
 	gw    *fakeGateway
 	clock *fakeClock
-	m     *Machine
+	m     *machine
 	opts  Options
 }
 
@@ -247,9 +248,9 @@ func newEnv(t *testing.T, mutate func(*Options)) *env {
 	return e
 }
 
-func (e *env) machine() *Machine {
+func (e *env) machine() *machine {
 	e.t.Helper()
-	m, err := NewMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
+	m, err := newMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
 		Clock: e.clock, Log: zerolog.New(zerolog.NewTestWriter(e.t)).Level(zerolog.InfoLevel)})
 	if err != nil {
 		e.t.Fatalf("NewMachine: %v", err)
@@ -271,7 +272,7 @@ func testJob(coid string, line int) job.Job {
 
 func jobBytes(t testing.TB, batch string, j job.Job) []byte {
 	t.Helper()
-	b, err := json.Marshal(job.NewJobMessage(batch, j))
+	b, err := json.Marshal(job.NewMessage(batch, j))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,12 +280,12 @@ func jobBytes(t testing.TB, batch string, j job.Job) []byte {
 }
 
 // deliver hands one delivery (number n) of the job to the machine.
-func (e *env) deliver(batch, coid string, n uint64) (Decision, *fakeMsg) {
+func (e *env) deliver(batch, coid string, n uint64) (decision, *fakeMsg) {
 	e.t.Helper()
 	return e.deliverWith(e.m, batch, coid, n)
 }
 
-func (e *env) deliverWith(m *Machine, batch, coid string, n uint64) (Decision, *fakeMsg) {
+func (e *env) deliverWith(m *machine, batch, coid string, n uint64) (decision, *fakeMsg) {
 	e.t.Helper()
 	e.enqueued(batch, coid)
 	return e.deliverRaw(m, e.names.JobSubject(batch), batch, coid, n)
@@ -292,7 +293,7 @@ func (e *env) deliverWith(m *Machine, batch, coid string, n uint64) (Decision, *
 
 // deliverRaw hands the machine a delivery of the job as it is, on subject, without making it
 // look enqueued first.
-func (e *env) deliverRaw(m *Machine, subject, batch, coid string, n uint64) (Decision, *fakeMsg) {
+func (e *env) deliverRaw(m *machine, subject, batch, coid string, n uint64) (decision, *fakeMsg) {
 	msg := &fakeMsg{data: jobBytes(e.t, batch, testJob(coid, 2)), subject: subject,
 		meta: jetstream.MsgMetadata{NumDelivered: n, Sequence: jetstream.SequencePair{Stream: 7}, Timestamp: t0}}
 	d := m.Handle(context.Background(), msg)

@@ -3,13 +3,13 @@ package payout
 import (
 	"context"
 	"time"
+
+	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/signer"
 )
 
-// Param is one business parameter of a payout request, in order (names may repeat).
-type Param struct{ Name, Value string }
-
-// PayoutReply is the gateway's answer to an accepted payout (type=async-response).
-type PayoutReply struct {
+// Reply is the gateway's answer to an accepted payout (type=async-response).
+type Reply struct {
 	OrderID      string // paynet-order-id
 	SerialNumber string
 }
@@ -30,11 +30,11 @@ type StatusReply struct {
 	ErrorMessage string
 }
 
-// Gateway is what the machine needs from the gateway client. Errors must be classifiable by
-// the Gateway's ErrorClassifier (see outcome.go): rejected, gateway error, auth, retryable
-// (definitely not sent), throttled, ambiguous, not found.
+// Gateway is what the machine needs from the gateway client. Its errors must be classifiable by
+// Deps.Classify (an ErrorClassifier) under submit's classes: rejected, gateway error, auth,
+// retryable (definitely not sent), throttled, ambiguous, not found.
 type Gateway interface {
-	Payout(ctx context.Context, params []Param) (PayoutReply, error)
+	Payout(ctx context.Context, params []job.Param) (Reply, error)
 	Status(ctx context.Context, q StatusQuery) (StatusReply, error)
 }
 
@@ -43,8 +43,8 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// Clock tells the time; tests inject a fake.
-type Clock interface{ Now() time.Time }
+// Clock tells the time (signer.Clock, payrun's one clock); tests inject a fake.
+type Clock = signer.Clock
 
 type systemClock struct{}
 

@@ -16,7 +16,7 @@ import "time"
 // definitely not sent, and every earlier one was resolved before it. Only the crash test's
 // negative control switches it off (lookupSkipped: the payrun_unsafe_testhook build tag and
 // its environment variable).
-func lookupFirst(e *Entry, d Delivery) bool {
+func lookupFirst(e *Entry, d deliveryMeta) bool {
 	if lookupSkipped() {
 		return false
 	}
@@ -33,13 +33,13 @@ func lastRequestUnsent(e *Entry) bool { return e != nil && e.State == StatePendi
 
 // settled reports whether e's last request can no longer be in flight and has had time to
 // become visible to a status lookup (lookupAt): before that, no lookup and no send (I3).
-func (c *Classifier) settled(e *Entry, now time.Time) bool { return !c.lookupAt(e).After(now) }
+func (c *classifier) settled(e *Entry, now time.Time) bool { return !c.lookupAt(e).After(now) }
 
 // lookupAt is when e's last request can no longer be in flight and has had time to become
 // visible: the later of the request's start plus this worker's settle_delay and the deadline
 // the writer recorded plus this worker's settle margin (settle_delay - call_timeout). A reader
 // with a shorter call timeout than the writer's thus still waits for the writer's request.
-func (c *Classifier) lookupAt(e *Entry) time.Time {
+func (c *classifier) lookupAt(e *Entry) time.Time {
 	o := c.opts
 	at := e.SubmittedAt.Add(o.SettleDelay)
 	if d := e.Deadline.Add(o.SettleDelay - o.CallTimeout); !e.Deadline.IsZero() && d.After(at) {
@@ -49,27 +49,27 @@ func (c *Classifier) lookupAt(e *Entry) time.Time {
 }
 
 // settleLeft is how long to wait before looking up e's attempt (at least a millisecond).
-func (c *Classifier) settleLeft(e *Entry, now time.Time) time.Duration {
+func (c *classifier) settleLeft(e *Entry, now time.Time) time.Duration {
 	return max(c.lookupAt(e).Sub(now), time.Millisecond)
 }
 
 // pastHorizon reports whether an order's status has not changed for poll.horizon since
 // changed. Only ever asked on a lookup that answered (I5).
-func (c *Classifier) pastHorizon(changed, now time.Time) bool {
+func (c *classifier) pastHorizon(changed, now time.Time) bool {
 	return now.Sub(changed) >= c.opts.Poll.Horizon
 }
 
 // atMaxAttempts reports whether e has used every payout request max_attempts allows: no
 // further send, the row ends unresolved.
-func (c *Classifier) atMaxAttempts(e *Entry) bool { return e.Attempts >= c.opts.MaxAttempts }
+func (c *classifier) atMaxAttempts(e *Entry) bool { return e.Attempts >= c.opts.MaxAttempts }
 
 // atMaxFailures reports whether failures (not-sent answers, failed lookups) reach max_failures:
 // the row is dead-lettered.
-func (c *Classifier) atMaxFailures(failures int) bool { return failures >= c.opts.MaxFailures }
+func (c *classifier) atMaxFailures(failures int) bool { return failures >= c.opts.MaxFailures }
 
 // tombstone reports whether e stands for a delete or purge marker on the ledger key: whatever
 // the entry held is lost, so the row is never paid again (I1).
-func tombstone(e *Entry) bool { return e.State == StateLost && e.Lost == LostDeleted }
+func tombstone(e *Entry) bool { return e.State == StateLost && e.Lost == lostDeletedEntry }
 
 // mayHavePaid reports whether a payout may exist for the entry.
 func mayHavePaid(e *Entry) bool {

@@ -45,7 +45,7 @@ func TestStatusOfAnotherOrderIsFailedLookup(t *testing.T) {
 			if got.OrderID != "P-MINE" || got.State != state || got.Result != "" || got.Failures != 1 {
 				t.Fatalf("ledger %+v after an answer about order P-OTHER: want order P-MINE kept, state %s, one failure", got, state)
 			}
-			if d.Action != ActionNakDelay || e.gw.payouts("c1") != 0 || len(e.results("B")) != 0 {
+			if d.Action != actionNakDelay || e.gw.payouts("c1") != 0 || len(e.results("B")) != 0 {
 				t.Fatalf("decision %+v", d)
 			}
 		})

@@ -10,14 +10,14 @@ import (
 	"github.com/payrun/payrun/pkg/seal"
 )
 
-// ErrUndecodable marks a job message the machine cannot decode.
-var ErrUndecodable = errors.New("payout: undecodable job message")
+// errUndecodable marks a job message the machine cannot decode.
+var errUndecodable = errors.New("payout: undecodable job message")
 
-// ErrDataKeyUnavailable marks a job message that decodes but whose sealed parameters this
+// errDataKeyUnavailable marks a job message that decodes but whose sealed parameters this
 // worker cannot open for want of the data key (no key file, or a key file without the key the
-// values name). It also wraps ErrUndecodable. Once the key is back, `enqueue --retry` can put the
+// values name). It also wraps errUndecodable. Once the key is back, `enqueue --retry` can put the
 // row back.
-var ErrDataKeyUnavailable = fmt.Errorf("%w: the data key of its sealed parameters is not in this worker's key file", ErrUndecodable)
+var errDataKeyUnavailable = fmt.Errorf("%w: the data key of its sealed parameters is not in this worker's key file", errUndecodable)
 
 // jobView is what the machine needs from one job message. Job's sealed parameters stay sealed;
 // params opens them right before the request is signed.
@@ -29,16 +29,16 @@ type jobView struct {
 	// Digest is job.ContentDigest of the opened job: what the gateway would receive. The
 	// admission compares it with the one enqueue bound into the row's reservation.
 	Digest string
-	msg    job.JobMessage
+	msg    job.Message
 }
 
-func (v jobView) row() Row {
-	return Row{BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID, Line: v.Job.Line}
+func (v jobView) row() rowID {
+	return rowID{BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID, Line: v.Job.Line}
 }
 
 // params opens the sealed parameters (o may be nil for a message with none) and returns the
 // payout request's parameters.
-func (v jobView) params(o job.Opener) ([]Param, error) {
+func (v jobView) params(o job.Opener) ([]job.Param, error) {
 	m, err := v.msg.Open(o)
 	if err != nil {
 		return nil, err
@@ -47,12 +47,7 @@ func (v jobView) params(o job.Opener) ([]Param, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := j.PayoutParams()
-	out := make([]Param, len(ps))
-	for i, p := range ps {
-		out[i] = Param{Name: p.Name, Value: p.Value}
-	}
-	return out, nil
+	return j.PayoutParams(), nil
 }
 
 // decodeJob decodes a job message (pkg/job's schema) and checks that its sealed parameters open
@@ -61,25 +56,25 @@ func (v jobView) params(o job.Opener) ([]Param, error) {
 // row as far as the payload does (batch_id, client_orderid, line), so that the dead letter of an
 // undecodable job can be matched to its row; it is never a job to send.
 func decodeJob(data []byte, o job.Opener) (jobView, error) {
-	m, err := job.DecodeJobMessage(data)
+	m, err := job.DecodeMessage(data)
 	if err != nil {
-		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	j, err := m.Job()
 	if err != nil {
-		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	opened, err := m.Open(o)
 	if err != nil {
 		sealed := jobView{BatchID: m.BatchID, Job: j, Destination: "unknown (sealed)"}
 		if o == nil || errors.Is(err, seal.ErrUnknownKey) {
-			return sealed, fmt.Errorf("%w: %w", ErrDataKeyUnavailable, err)
+			return sealed, fmt.Errorf("%w: %w", errDataKeyUnavailable, err)
 		}
-		return sealed, fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return sealed, fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	clearJob, err := opened.Job()
 	if err != nil {
-		return identify(data), fmt.Errorf("%w: %w", ErrUndecodable, err)
+		return identify(data), fmt.Errorf("%w: %w", errUndecodable, err)
 	}
 	return jobView{BatchID: m.BatchID, Job: j, Destination: clearJob.MaskedDestination(),
 		Digest: job.ContentDigest(m.BatchID, clearJob), msg: m}, nil

@@ -31,11 +31,11 @@ const (
 
 // Why an entry is lost (Entry.Lost).
 const (
-	LostMissing = "missing" // no entry at all on a redelivery (a lost write, a recreated bucket)
-	LostDeleted = "deleted" // a delete or purge marker: a tombstone, never paid again
-	// LostReservation: the row's client_orderid reservation was lost (its row vouched for by
+	lostMissingEntry = "missing" // no entry at all on a redelivery (a lost write, a recreated bucket)
+	lostDeletedEntry = "deleted" // a delete or purge marker: a tombstone, never paid again
+	// lostReservation: the row's client_orderid reservation was lost (its row vouched for by
 	// enqueue's chunk record, or by its ledger entry): looked up and followed, never sent.
-	LostReservation = "reservation"
+	lostReservation = "reservation"
 )
 
 // EntryVersion is the ledger entry schema version.
@@ -55,7 +55,8 @@ type Entry struct {
 	// Polls counts status lookups (the ledger, not the delivery count, says how often a row
 	// was looked at).
 	Polls int `json:"polls,omitempty"`
-	// Lost says why the entry is StateLost (LostMissing, LostDeleted).
+	// Lost says why the entry is StateLost: "missing" (no entry at all on a redelivery),
+	// "deleted" (a delete or purge marker) or "reservation" (the row's reservation was lost).
 	Lost string `json:"lost,omitempty"`
 	// Refused and Resent are facts about the row's history, not states: each one outlives the
 	// state it was set in and changes a later decision (docs/worker.md, "The state machine").
@@ -100,22 +101,22 @@ type Entry struct {
 	Generation int `json:"generation,omitempty"`
 }
 
-// ErrConflict means another worker changed the entry since it was read (a CAS failure).
-var ErrConflict = errors.New("payout: ledger: concurrent update")
+// errConflict means another worker changed the entry since it was read (a CAS failure).
+var errConflict = errors.New("payout: ledger: concurrent update")
 
-// Ledger is the payout ledger in a JetStream KV bucket; every write is compare-and-set.
-type Ledger struct {
+// ledger is the payout ledger in a JetStream KV bucket; every write is compare-and-set.
+type ledger struct {
 	kv jetstream.KeyValue
 	// st is the bucket's stream: a key's last message tells a delete or purge marker from a
 	// key that never existed, which the KV API does not.
 	st jetstream.Stream
 }
 
-// NewLedger wraps the ledger bucket and its stream (KV_<bucket>).
-func NewLedger(kv jetstream.KeyValue, st jetstream.Stream) *Ledger { return &Ledger{kv: kv, st: st} }
+// newLedger wraps the ledger bucket and its stream (KV_<bucket>).
+func newLedger(kv jetstream.KeyValue, st jetstream.Stream) *ledger { return &ledger{kv: kv, st: st} }
 
 // openLedger binds the ledger bucket and its stream.
-func openLedger(ctx context.Context, js jetstream.JetStream, bucket string) (*Ledger, error) {
+func openLedger(ctx context.Context, js jetstream.JetStream, bucket string) (*ledger, error) {
 	kv, err := js.KeyValue(ctx, bucket)
 	if err != nil {
 		return nil, fmt.Errorf("payout: ledger bucket %s: %w", bucket, err)
@@ -124,14 +125,14 @@ func openLedger(ctx context.Context, js jetstream.JetStream, bucket string) (*Le
 	if err != nil {
 		return nil, fmt.Errorf("payout: ledger bucket %s: stream: %w", bucket, err)
 	}
-	return NewLedger(kv, st), nil
+	return newLedger(kv, st), nil
 }
 
 // Get returns the entry and its revision; (nil, 0, nil) when the key never existed (or its
 // history is gone). A delete or purge marker is returned as a StateLost entry (Lost:
-// LostDeleted) with the marker's revision, so that the next write is an Update over it and the
+// lostDeletedEntry) with the marker's revision, so that the next write is an Update over it and the
 // row is never taken for new.
-func (l *Ledger) Get(ctx context.Context, key string) (*Entry, uint64, error) {
+func (l *ledger) Get(ctx context.Context, key string) (*Entry, uint64, error) {
 	kve, err := l.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 		return l.marker(ctx, key)
@@ -152,7 +153,7 @@ func decodeEntry(key string, kve jetstream.KeyValueEntry) (*Entry, uint64, error
 
 // marker reads the last message of a key the KV API calls not found: a delete or purge marker
 // (a tombstone) or nothing.
-func (l *Ledger) marker(ctx context.Context, key string) (*Entry, uint64, error) {
+func (l *ledger) marker(ctx context.Context, key string) (*Entry, uint64, error) {
 	if l.st == nil {
 		return nil, 0, nil
 	}
@@ -171,12 +172,12 @@ func (l *Ledger) marker(ctx context.Context, key string) (*Entry, uint64, error)
 		}
 		return decodeEntry(key, kve)
 	}
-	return &Entry{Version: EntryVersion, State: StateLost, Lost: LostDeleted}, m.Sequence, nil
+	return &Entry{Version: EntryVersion, State: StateLost, Lost: lostDeletedEntry}, m.Sequence, nil
 }
 
 // Put writes e: a create when rev is 0 (refused over a delete or purge marker), else Update(rev). It returns the new revision, or an error
-// wrapping ErrConflict when another writer got there first.
-func (l *Ledger) Put(ctx context.Context, key string, e *Entry, rev uint64) (uint64, error) {
+// wrapping errConflict when another writer got there first.
+func (l *ledger) Put(ctx context.Context, key string, e *Entry, rev uint64) (uint64, error) {
 	e.Version = EntryVersion
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -187,7 +188,7 @@ func (l *Ledger) Put(ctx context.Context, key string, e *Entry, rev uint64) (uin
 	// tombstone is never mistaken for a new row.
 	n, err := l.kv.Update(ctx, key, b, rev)
 	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return 0, fmt.Errorf("%w: %s", ErrConflict, key)
+		return 0, fmt.Errorf("%w: %s", errConflict, key)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("payout: ledger: put: %w", err)

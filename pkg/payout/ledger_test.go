@@ -7,7 +7,7 @@ import (
 )
 
 // TestLedgerGetTombstone protects I1 (at most one payout per row): a deleted or purged ledger
-// key is read as a tombstone (StateLost, LostDeleted) that the next write updates, never as a
+// key is read as a tombstone (StateLost, lostDeletedEntry) that the next write updates, never as a
 // key that does not exist (which the KV API reports for both).
 func TestLedgerGetTombstone(t *testing.T) {
 	t.Parallel()
@@ -32,7 +32,7 @@ func TestLedgerGetTombstone(t *testing.T) {
 			t.Fatal(err)
 		}
 		en, rev, err := e.m.ledger.Get(ctx, key)
-		if err != nil || en == nil || en.State != StateLost || en.Lost != LostDeleted || rev == 0 {
+		if err != nil || en == nil || en.State != StateLost || en.Lost != lostDeletedEntry || rev == 0 {
 			t.Fatalf("%s: Get = %+v, rev %d, %v; want a lost/deleted entry with the marker's revision", op, en, rev, err)
 		}
 		if _, err := e.m.ledger.Put(ctx, key, &Entry{State: StateFinal}, 0); err == nil {

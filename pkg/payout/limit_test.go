@@ -34,16 +34,16 @@ func TestMachineTagsLimiterWaits(t *testing.T) {
 	e := newEnv(t, nil)
 	e.gw.statusSeq = []string{"approved"}
 	lim := &recordingLimiter{}
-	m, err := NewMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
+	m, err := newMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
 		Clock: e.clock, Limiter: lim, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := e.deliverWith(m, "B7", "c1", 1); d.Action != ActionNakDelay {
+	if d, _ := e.deliverWith(m, "B7", "c1", 1); d.Action != actionNakDelay {
 		t.Fatalf("payout delivery: %+v", d)
 	}
 	e.clock.Advance(e.opts.Poll.FastInterval)
-	if d, _ := e.deliverWith(m, "B7", "c1", 2); d.Action != ActionAck {
+	if d, _ := e.deliverWith(m, "B7", "c1", 2); d.Action != actionAck {
 		t.Fatalf("poll delivery: %+v", d)
 	}
 	want := []string{ratelimit.KindPayout + "/B7", ratelimit.KindStatus + "/B7"}
@@ -60,7 +60,7 @@ func TestMachineTagsLimiterWaits(t *testing.T) {
 // only gets the record that nothing was sent (so its redelivery needs no lookup, I4).
 func TestNoGatewaySlotIsNoFault(t *testing.T) {
 	t.Parallel()
-	c := NewClassifier(testOptions(), zerolog.Nop())
+	c := newClassifier(testOptions(), zerolog.Nop())
 	for _, tt := range []struct {
 		err   error
 		level zerolog.Level
@@ -69,11 +69,11 @@ func TestNoGatewaySlotIsNoFault(t *testing.T) {
 		{errors.New("kv down"), zerolog.WarnLevel},
 	} {
 		pending := &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1}
-		d := c.Decide(Input{Event: EventInfraError, Entry: pending, Delivery: Delivery{NumDelivered: 2}, Err: tt.err, Now: t0})
-		if d.Action != ActionNakDelay || d.Next != nil || d.Level != tt.level {
+		d := c.Decide(input{Event: eventInfraError, Entry: pending, Delivery: deliveryMeta{NumDelivered: 2}, Err: tt.err, Now: t0})
+		if d.Action != actionNakDelay || d.Next != nil || d.Level != tt.level {
 			t.Errorf("%v: decision %+v, want a hand-back without a ledger write at %s", tt.err, d, tt.level)
 		}
-		d = c.Decide(Input{Event: EventInfraError, Delivery: Delivery{NumDelivered: 2}, Err: tt.err, Now: t0})
+		d = c.Decide(input{Event: eventInfraError, Delivery: deliveryMeta{NumDelivered: 2}, Err: tt.err, Now: t0})
 		if n := d.Next; n != nil && (n.State != StatePendingRetry || n.Attempts != 0 || n.Failures != 0 || n.OrderID != "") {
 			t.Errorf("%v: new row handed back with ledger write %+v, want at most a pending_retry with nothing sent", tt.err, n)
 		}

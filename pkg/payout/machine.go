@@ -37,17 +37,17 @@ const ioTimeout = 10 * time.Second
 // maxSteps bounds the decisions taken for one delivery (a CAS conflict storm, a bug).
 const maxSteps = 16
 
-// Machine carries out the classifier's decisions for one delivery at a time; it is safe for
+// machine carries out the classifier's decisions for one delivery at a time; it is safe for
 // concurrent use by many goroutines (and many processes: the ledger's CAS serializes them).
-type Machine struct {
+type machine struct {
 	opts     Options
-	ledger   *Ledger
+	ledger   *ledger
 	gw       Gateway
 	classify ErrorClassifier
 	limiter  Limiter
 	clock    Clock
 	keys     job.Opener
-	cls      *Classifier
+	cls      *classifier
 	pub      publisher
 	sum      *summarizer
 	admit    *admission
@@ -55,8 +55,8 @@ type Machine struct {
 	met      *metrics
 }
 
-// NewMachine validates opts and binds the ledger and batches buckets.
-func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) {
+// newMachine validates opts and binds the ledger and batches buckets.
+func newMachine(ctx context.Context, opts Options, deps Deps) (*machine, error) {
 	opts = opts.WithDefaults()
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -84,9 +84,9 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 		return nil, fmt.Errorf("payout: orders bucket %s: %w", opts.Names.OrdersBucket, err)
 	}
 	pub := publisher{js: deps.JS, names: opts.Names}
-	return &Machine{
+	return &machine{
 		opts: opts, ledger: ledger, gw: deps.Gateway, classify: deps.Classify,
-		limiter: deps.Limiter, clock: deps.Clock, keys: deps.Keys, cls: NewClassifier(opts, deps.Log),
+		limiter: deps.Limiter, clock: deps.Clock, keys: deps.Keys, cls: newClassifier(opts, deps.Log),
 		pub: pub, sum: newSummarizer(deps.JS, batchesKV, opts.Names, deps.Log, met, deps.Clock.Now),
 		admit: newAdmission(batchesKV, ordersKV, opts.Names), log: deps.Log, met: met,
 	}, nil
@@ -96,7 +96,7 @@ func NewMachine(ctx context.Context, opts Options, deps Deps) (*Machine, error) 
 // decisions out until one disposes of the message, applies it, and returns it. ctx bounds the
 // gateway calls (cancel it to abandon work: the request's outcome is then ambiguous and the
 // ledger says so); ledger writes and the reply to the server still complete.
-func (m *Machine) Handle(ctx context.Context, msg jetstream.Msg) Decision {
+func (m *machine) Handle(ctx context.Context, msg jetstream.Msg) decision {
 	m.met.inFlight.Inc()
 	defer m.met.inFlight.Dec()
 	d := m.handle(ctx, msg)
@@ -105,8 +105,8 @@ func (m *Machine) Handle(ctx context.Context, msg jetstream.Msg) Decision {
 	return d
 }
 
-func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
-	dl := Delivery{NumDelivered: 1, MaxDeliver: m.opts.MaxDeliver}
+func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
+	dl := deliveryMeta{NumDelivered: 1, MaxDeliver: m.opts.MaxDeliver}
 	var seq uint64
 	var enqueuedAt time.Time
 	if meta, err := msg.Metadata(); err == nil {
@@ -114,40 +114,40 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	}
 	v, err := decodeJob(msg.Data(), m.keys)
 	v.EnqueuedAt = enqueuedAt
-	event, readErr := EventDelivery, error(nil)
+	event, readErr := eventDelivery, error(nil)
 	if err != nil {
 		row := v.row() // what the payload tells of the row; the subject names the batch
 		row.BatchID = batchFromSubject(m.opts.Names.JobSubjectPrefix, msg.Subject())
 		// A job naming a row of a real batch (manifest and reservation agree) ends the row with
 		// a result when nothing was sent; anything else is a foreign message: dead letter only.
-		var aerr error = ErrNotEnqueued
+		var aerr error = errNotEnqueued
 		if v.namesRow(row.BatchID) {
 			actx, cancel := m.io(ctx)
 			_, aerr = m.admit.reserved(actx, msg.Subject(), row.BatchID, row.ClientOrderID)
 			cancel()
 		}
-		if errors.Is(aerr, ErrNotEnqueued) || errors.Is(aerr, ErrReservationLost) {
-			d := m.cls.Decide(Input{Event: EventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+		if errors.Is(aerr, errNotEnqueued) || errors.Is(aerr, errReservationLost) {
+			d := m.cls.Decide(input{Event: eventUndecodable, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
 			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason+": "+err.Error())
 		}
 		if aerr != nil {
-			return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: aerr})
+			return m.cls.Decide(input{Event: eventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: aerr})
 		}
-		event, readErr = EventUnreadable, err
+		event, readErr = eventUnreadable, err
 	}
 	row := v.row()
 	ctx = submit.WithBatch(ctx, row.BatchID) // the gateway client's log lines name the batch
 	key := m.opts.Names.LedgerKey(row.BatchID, row.ClientOrderID)
 	var entry *Entry
 	var rev uint64
-	infra := func(err error) Decision {
-		ev := EventInfraError
+	infra := func(err error) decision {
+		ev := eventInfraError
 		if ctx.Err() != nil {
-			ev = EventInterrupted
+			ev = eventInterrupted
 		}
-		d := m.cls.Decide(Input{Event: ev, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: err})
+		d := m.cls.Decide(input{Event: ev, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: err})
 		if d.Next != nil && rev == 0 { // a hand-back's first record of the row; a conflict means another worker has one
-			if _, err := m.put(ctx, key, d.Next, rev); err != nil && !errors.Is(err, ErrConflict) {
+			if _, err := m.put(ctx, key, d.Next, rev); err != nil && !errors.Is(err, errConflict) {
 				m.log.Warn().Err(err).Str("client_orderid", row.ClientOrderID).Msg("payout: record a hand-back")
 			}
 		}
@@ -162,11 +162,11 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 	// and again before every payout request, so that a job naming a real row with other
 	// content is never sent, whatever state the real row's entry is in.
 	admitted, unbound := false, false
-	admit := func() (Decision, bool) {
+	admit := func() (decision, bool) {
 		actx, cancel := m.io(ctx)
 		defer cancel()
 		err := m.admit.check(actx, msg.Subject(), v)
-		if errors.Is(err, ErrReservationLost) {
+		if errors.Is(err, errReservationLost) {
 			// A row whose reservation is lost is followed, never sent, when something vouches
 			// for it: its ledger entry (written only after an admitted delivery) or enqueue's
 			// record of its chunk. Anything else is a job enqueue never published.
@@ -180,32 +180,32 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			}
 			if vouched {
 				admitted, unbound = true, true
-				return Decision{}, true
+				return decision{}, true
 			}
-			err = fmt.Errorf("%w: %w, and no record of enqueue vouches for the row", ErrNotEnqueued, err)
+			err = fmt.Errorf("%w: %w, and no record of enqueue vouches for the row", errNotEnqueued, err)
 		}
-		if errors.Is(err, ErrNotEnqueued) {
-			d := m.cls.Decide(Input{Event: EventNotEnqueued, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+		if errors.Is(err, errNotEnqueued) {
+			d := m.cls.Decide(input{Event: eventNotEnqueued, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
 			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason), false
 		}
 		if err != nil {
 			return infra(err), false
 		}
 		admitted = true
-		return Decision{}, true
+		return decision{}, true
 	}
-	if entry == nil && event == EventDelivery {
+	if entry == nil && event == eventDelivery {
 		if d, ok := admit(); !ok {
 			return d
 		}
 	}
-	in := Input{Event: event, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: readErr}
+	in := input{Event: event, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: readErr}
 	var callDeadline time.Time
-	var params []Param // opened right before the attempt's ledger write and request
+	var params []job.Param // opened right before the attempt's ledger write and request
 	for range maxSteps {
 		in.Unbound = unbound
 		d := m.cls.Decide(in)
-		if d.Step == StepSubmit && !admitted {
+		if d.Step == stepSubmit && !admitted {
 			if d, ok := admit(); !ok {
 				return d
 			}
@@ -213,10 +213,10 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 				continue // decide again: a row whose reservation is lost is never sent
 			}
 		}
-		if d.Step == StepSubmit && unbound {
+		if d.Step == stepSubmit && unbound {
 			return infra(fmt.Errorf("payout: a send decided for a row whose reservation is lost (refused)"))
 		}
-		if d.Step == StepSubmit && m.limiter != nil {
+		if d.Step == stepSubmit && m.limiter != nil {
 			// Wait for the rate limit before the ledger counts the attempt.
 			if err := m.wait(limitContext(ctx, ratelimit.KindPayout, row.BatchID), msg); err != nil {
 				return infra(err)
@@ -224,7 +224,7 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			now := m.clock.Now()
 			d.Next.SubmittedAt, d.Next.Deadline = now, now.Add(m.opts.CallTimeout)
 		}
-		if d.Step == StepSubmit {
+		if d.Step == stepSubmit {
 			// The request's deadline runs from before the ledger write, which records it for
 			// every reader: a process that stalls between the write and the request cannot
 			// send it after another worker's settle wait has run out.
@@ -235,13 +235,13 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 		}
 		if d.Next != nil {
 			newRev, err := m.put(ctx, key, d.Next, rev)
-			if errors.Is(err, ErrConflict) {
+			if errors.Is(err, errConflict) {
 				// Another worker touched the entry: continue from its state, never repeat a call.
 				m.met.conflicts.Inc()
 				if entry, rev, err = m.get(ctx, key); err != nil {
 					return infra(err)
 				}
-				in = Input{Event: event, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: readErr}
+				in = input{Event: event, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now(), Err: readErr}
 				continue
 			}
 			if err != nil {
@@ -250,9 +250,9 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			entry, rev = d.Next, newRev
 		}
 		switch d.Step {
-		case StepNone:
+		case stepNone:
 			return d
-		case StepSubmit:
+		case stepSubmit:
 			_ = msg.InProgress() // the ack deadline restarts; AckWait exceeds the HTTP timeout
 			cctx, cancel := context.WithDeadline(limitContext(ctx, ratelimit.KindPayout, row.BatchID), callDeadline)
 			start := time.Now()
@@ -260,8 +260,8 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			cancel()
 			out, info := payoutOutcome(m.classify, reply, err)
 			m.met.gatewayCall("payout", out, time.Since(start))
-			in = Input{Event: EventPayout, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
-		case StepLookup:
+			in = input{Event: eventPayout, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
+		case stepLookup:
 			lctx := limitContext(ctx, ratelimit.KindStatus, row.BatchID)
 			if err := m.wait(lctx, msg); err != nil {
 				return infra(err)
@@ -277,15 +277,15 @@ func (m *Machine) handle(ctx context.Context, msg jetstream.Msg) Decision {
 			out, info := statusOutcome(m.classify, reply, err)
 			m.met.gatewayCall("status", out, time.Since(start))
 			m.met.polls.Inc()
-			in = Input{Event: EventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
-		case StepDeadLetter:
+			in = input{Event: eventStatus, Row: row, Entry: entry, Outcome: out, Gateway: info, Delivery: dl, Now: m.clock.Now()}
+		case stepDeadLetter:
 			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason)
-		case StepReport:
+		case stepReport:
 			_ = msg.InProgress() // the summary check may read a whole batch's results
 			if err := m.report(ctx, v, entry, msg, seq, dl); err != nil {
 				return infra(err)
 			}
-			in = Input{Event: EventReported, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
+			in = input{Event: eventReported, Row: row, Entry: entry, Delivery: dl, Now: m.clock.Now()}
 		default:
 			return infra(fmt.Errorf("step %s in a row's decision", d.Step))
 		}
@@ -301,7 +301,7 @@ func limitContext(ctx context.Context, kind, batchID string) context.Context {
 }
 
 // wait waits for the rate limit (if any), keeping the message's ack deadline alive meanwhile.
-func (m *Machine) wait(ctx context.Context, msg jetstream.Msg) error {
+func (m *machine) wait(ctx context.Context, msg jetstream.Msg) error {
 	if m.limiter == nil {
 		return nil
 	}
@@ -319,13 +319,13 @@ var ErrNoGatewaySlot = errors.New("payout: no gateway slot")
 // deadMessage publishes the dead letter of a message that is not (or cannot be read as) an
 // enqueued row: it has no ledger entry and no result; d (a term) is returned once the dead letter
 // is out.
-func (m *Machine) deadMessage(ctx context.Context, msg jetstream.Msg, d Decision, row Row, seq uint64, dl Delivery, reason string) Decision {
+func (m *machine) deadMessage(ctx context.Context, msg jetstream.Msg, d decision, row rowID, seq uint64, dl deliveryMeta, reason string) decision {
 	dead := DeadLetter{BatchID: row.BatchID, ClientOrderID: row.ClientOrderID, Line: row.Line, Reason: reason,
 		Subject: msg.Subject(), StreamSeq: seq, NumDelivered: dl.NumDelivered, PayloadBytes: len(msg.Data()), At: m.clock.Now()}
 	ioctx, cancel := m.io(ctx)
 	defer cancel()
 	if err := m.pub.deadLetter(ioctx, dead); err != nil {
-		return m.cls.Decide(Input{Event: EventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
+		return m.cls.Decide(input{Event: eventInfraError, Row: row, Delivery: dl, Now: m.clock.Now(), Err: err})
 	}
 	m.met.deadLetters.Inc()
 	return d
@@ -333,7 +333,7 @@ func (m *Machine) deadMessage(ctx context.Context, msg jetstream.Msg, d Decision
 
 // report publishes the dead letter (if the row was dead-lettered) and the result, then checks
 // whether the batch is complete. Every publish carries a message id, so a repeat is harmless.
-func (m *Machine) report(ctx context.Context, v jobView, e *Entry, msg jetstream.Msg, seq uint64, dl Delivery) error {
+func (m *machine) report(ctx context.Context, v jobView, e *Entry, msg jetstream.Msg, seq uint64, dl deliveryMeta) error {
 	ioctx, cancel := m.io(ctx)
 	defer cancel()
 	if e.DeadLetter != "" {
@@ -359,18 +359,18 @@ func (m *Machine) report(ctx context.Context, v jobView, e *Entry, msg jetstream
 }
 
 // apply replies to the server as decided.
-func (m *Machine) apply(ctx context.Context, msg jetstream.Msg, d Decision) {
+func (m *machine) apply(ctx context.Context, msg jetstream.Msg, d decision) {
 	var err error
 	switch d.Action {
-	case ActionAck:
+	case actionAck:
 		ioctx, cancel := m.io(ctx)
 		err = msg.DoubleAck(ioctx)
 		cancel()
-	case ActionNakDelay:
+	case actionNakDelay:
 		err = msg.NakWithDelay(d.Delay)
-	case ActionTerm:
+	case actionTerm:
 		err = msg.TermWithReason(d.Reason)
-	case ActionLeave:
+	case actionLeave:
 	}
 	if err != nil {
 		// The ledger decides on the next delivery; a lost reply only costs a redelivery.
@@ -381,17 +381,17 @@ func (m *Machine) apply(ctx context.Context, msg jetstream.Msg, d Decision) {
 
 // io is a context for ledger, publish and reply operations: it outlives a cancelled work context
 // (what was decided is recorded) but is bounded.
-func (m *Machine) io(ctx context.Context) (context.Context, context.CancelFunc) {
+func (m *machine) io(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), ioTimeout)
 }
 
-func (m *Machine) get(ctx context.Context, key string) (*Entry, uint64, error) {
+func (m *machine) get(ctx context.Context, key string) (*Entry, uint64, error) {
 	c, cancel := m.io(ctx)
 	defer cancel()
 	return m.ledger.Get(c, key)
 }
 
-func (m *Machine) put(ctx context.Context, key string, e *Entry, rev uint64) (uint64, error) {
+func (m *machine) put(ctx context.Context, key string, e *Entry, rev uint64) (uint64, error) {
 	c, cancel := m.io(ctx)
 	defer cancel()
 	return m.ledger.Put(c, key, e, rev)

@@ -15,7 +15,7 @@ import (
 
 type delivery struct {
 	advance time.Duration // clock moves this much before the delivery
-	action  Action
+	action  action
 	state   State         // ledger state after the delivery
 	delay   time.Duration // NakWithDelay delay, when action is nak_delay
 }
@@ -39,90 +39,90 @@ func TestMachineTransitions(t *testing.T) {
 	}{
 		{name: "accepted, polled, approved", payouts: []string{payAccept}, statusSeq: []string{"processing", "approved"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateAccepted, fast},
+				{fast, actionNakDelay, StateAccepted, fast},
+				{fast, actionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 1, orders: 1},
 		{name: "validation error: rejected", payouts: []string{payReject},
-			deliveries: []delivery{{0, ActionAck, StateReported, 0}},
+			deliveries: []delivery{{0, actionAck, StateReported, 0}},
 			result:     job.StatusRejected, code: "V100", payoutCalls: 1},
 		{name: "not sent, retried, declined", payouts: []string{payRetryable, payAccept}, statusSeq: []string{"declined"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StatePendingRetry, o.BackoffInitial},
-				{o.BackoffInitial, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StatePendingRetry, o.BackoffInitial},
+				{o.BackoffInitial, actionNakDelay, StateAccepted, fast},
+				{fast, actionAck, StateReported, 0},
 			}, result: job.StatusDeclined, payoutCalls: 2, orders: 1},
 		{name: "throttled: Retry-After honoured", payouts: []string{payThrottled, payAccept}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StatePendingRetry, 2 * time.Second},
-				{2 * time.Second, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StatePendingRetry, 2 * time.Second},
+				{2 * time.Second, actionNakDelay, StateAccepted, fast},
+				{fast, actionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 2, orders: 1},
 		// I4: a wrong key or login is a pool-wide condition, not the row's failure: the row
 		// waits (more refusals than max_failures) and is paid once the credentials are fixed.
 		{name: "auth refused: waits, never dead-lettered, paid after the fix", mutate: func(o *Options) { o.MaxFailures = 2 },
 			payouts: []string{payAuth, payAuth, payAuth, payAccept}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StatePendingRetry, o.BackoffMax},
-				{o.BackoffMax, ActionNakDelay, StatePendingRetry, o.BackoffMax},
-				{o.BackoffMax, ActionNakDelay, StatePendingRetry, o.BackoffMax},
-				{o.BackoffMax, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, actionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, actionNakDelay, StatePendingRetry, o.BackoffMax},
+				{o.BackoffMax, actionNakDelay, StateAccepted, fast},
+				{fast, actionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 4, orders: 1},
 		{name: "ambiguous, committed: settle, lookup finds it, no second payout", payouts: []string{payAmbiguousCommit}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle / 3, ActionNakDelay, StateSubmitting, settle - settle/3},
-				{settle - settle/3, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle / 3, actionNakDelay, StateSubmitting, settle - settle/3},
+				{settle - settle/3, actionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 1, orders: 1},
 		{name: "ambiguous, committed, still processing: followed", payouts: []string{payAmbiguousCommit}, statusSeq: []string{"processing", "filtered"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle, actionNakDelay, StateAccepted, fast},
+				{fast, actionAck, StateReported, 0},
 			}, result: job.StatusFiltered, payoutCalls: 1, orders: 1},
 		{name: "ambiguous, lost: definite not found, re-submitted once", payouts: []string{payAmbiguousLost, payAccept}, statusSeq: []string{"approved"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle, actionNakDelay, StateAccepted, fast},
+				{fast, actionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 2, orders: 1},
 		{name: "ambiguous, not found, re-sent and rejected: unresolved, the first may exist", payouts: []string{payAmbiguousLost, payReject},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionAck, StateReported, 0},
-			}, result: job.StatusUnresolved, code: CodeRefusedRepeat, payoutCalls: 2},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle, actionAck, StateReported, 0},
+			}, result: job.StatusUnresolved, code: job.CodeRefusedRepeat, payoutCalls: 2},
 		{name: "ambiguous, lost every time: unresolved at max_attempts", mutate: func(o *Options) { o.MaxAttempts = 3 },
 			payouts: []string{payAmbiguousLost, payAmbiguousLost, payAmbiguousLost},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle, actionNakDelay, StateSubmitting, settle},
+				{settle, actionNakDelay, StateSubmitting, settle},
+				{settle, actionAck, StateReported, 0},
 			}, result: job.StatusUnresolved, payoutCalls: 3},
 		{name: "gateway error with order id: followed", payouts: []string{payGatewayErrorID}, statusSeq: []string{"declined"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateAccepted, fast},
+				{fast, actionAck, StateReported, 0},
 			}, result: job.StatusDeclined, payoutCalls: 1, orders: 1},
 		{name: "gateway error without order id, none found: error, never re-sent", payouts: []string{payGatewayErrorNoID},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle, actionAck, StateReported, 0},
 			}, result: job.StatusError, code: "E2", payoutCalls: 1},
 		{name: "lookup fails, backs off, then finds the order", payouts: []string{payAmbiguousCommit}, statusSeq: []string{"approved"}, lookupFails: 2,
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionNakDelay, StateSubmitting, o.BackoffInitial},
-				{o.BackoffInitial, ActionNakDelay, StateSubmitting, 2 * o.BackoffInitial},
-				{2 * o.BackoffInitial, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle, actionNakDelay, StateSubmitting, o.BackoffInitial},
+				{o.BackoffInitial, actionNakDelay, StateSubmitting, 2 * o.BackoffInitial},
+				{2 * o.BackoffInitial, actionAck, StateReported, 0},
 			}, result: job.StatusApproved, payoutCalls: 1, orders: 1},
 		{name: "lookups fail past max_failures: dead letter unresolved", mutate: func(o *Options) { o.MaxFailures = 2 },
 			payouts: []string{payAmbiguousCommit}, lookupFails: 5,
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateSubmitting, settle},
-				{settle, ActionNakDelay, StateSubmitting, o.BackoffInitial},
-				{o.BackoffInitial, ActionAck, StateReported, 0},
+				{0, actionNakDelay, StateSubmitting, settle},
+				{settle, actionNakDelay, StateSubmitting, o.BackoffInitial},
+				{o.BackoffInitial, actionAck, StateReported, 0},
 			}, result: job.StatusUnresolved, payoutCalls: 1, orders: 1, dead: true},
 		{name: "no final status within the horizon: unresolved, order kept",
 			mutate: func(o *Options) {
@@ -132,10 +132,10 @@ func TestMachineTransitions(t *testing.T) {
 			},
 			payouts: []string{payAccept}, statusSeq: []string{"processing"},
 			deliveries: []delivery{
-				{0, ActionNakDelay, StateAccepted, fast},
-				{fast, ActionNakDelay, StateAccepted, fast},            // +3s
-				{fast, ActionNakDelay, StateAccepted, 4 * time.Second}, // +6s: slow phase
-				{4 * time.Second, ActionAck, StateReported, 0},         // +10s: horizon
+				{0, actionNakDelay, StateAccepted, fast},
+				{fast, actionNakDelay, StateAccepted, fast},            // +3s
+				{fast, actionNakDelay, StateAccepted, 4 * time.Second}, // +6s: slow phase
+				{4 * time.Second, actionAck, StateReported, 0},         // +10s: horizon
 			}, result: job.StatusUnresolved, payoutCalls: 1, orders: 1},
 	}
 	for _, tc := range cases {
@@ -151,11 +151,11 @@ func TestMachineTransitions(t *testing.T) {
 			for i, want := range tc.deliveries {
 				e.clock.Advance(want.advance)
 				d, msg := e.deliver(batch, coid, uint64(i+1))
-				wantReply := map[Action]string{ActionAck: "double_ack", ActionNakDelay: "nak_delay"}[want.action]
+				wantReply := map[action]string{actionAck: "double_ack", actionNakDelay: "nak_delay"}[want.action]
 				if d.Action != want.action || len(msg.replies) != 1 || msg.replies[0] != wantReply {
 					t.Fatalf("delivery %d: action %s replies %v (reason %q), want %s", i+1, d.Action, msg.replies, d.Reason, want.action)
 				}
-				if want.action == ActionNakDelay && msg.delay != want.delay {
+				if want.action == actionNakDelay && msg.delay != want.delay {
 					t.Fatalf("delivery %d: delay %s, want %s (reason %q)", i+1, msg.delay, want.delay, d.Reason)
 				}
 				if got := e.ledger(batch, coid); got == nil || got.State != want.state {
@@ -191,7 +191,7 @@ func TestMachineTransitions(t *testing.T) {
 			// A later duplicate delivery changes nothing.
 			calls, statuses := e.gw.payouts(coid), e.gw.statuses(coid)
 			d, _ := e.deliver(batch, coid, uint64(len(tc.deliveries)+1))
-			if d.Action != ActionAck || e.gw.payouts(coid) != calls || e.gw.statuses(coid) != statuses || len(e.results(batch)) != 1 {
+			if d.Action != actionAck || e.gw.payouts(coid) != calls || e.gw.statuses(coid) != statuses || len(e.results(batch)) != 1 {
 				t.Errorf("duplicate delivery of a reported job: %s, calls %d->%d", d.Action, calls, e.gw.payouts(coid))
 			}
 		})
@@ -206,18 +206,18 @@ func TestMachineCrashBeforeRequest(t *testing.T) {
 	e.gw.statusSeq = []string{"approved"}
 	e.putLedger("B", "c1", &Entry{BatchID: "B", ClientOrderID: "c1", State: StateSubmitting, Attempts: 1, SubmittedAt: t0})
 	e.clock.Advance(5 * time.Second)
-	if d, _ := e.deliver("B", "c1", 2); d.Action != ActionNakDelay || d.Delay != e.opts.SettleDelay-5*time.Second {
+	if d, _ := e.deliver("B", "c1", 2); d.Action != actionNakDelay || d.Delay != e.opts.SettleDelay-5*time.Second {
 		t.Fatalf("within settle: %+v", d)
 	}
 	if e.gw.payouts("c1")+e.gw.statuses("c1") != 0 {
 		t.Fatal("gateway called while settling")
 	}
 	e.clock.Advance(e.opts.SettleDelay)
-	if d, _ := e.deliver("B", "c1", 3); d.Action != ActionNakDelay || e.ledger("B", "c1").State != StateAccepted {
+	if d, _ := e.deliver("B", "c1", 3); d.Action != actionNakDelay || e.ledger("B", "c1").State != StateAccepted {
 		t.Fatalf("after settle: %+v", d)
 	}
 	e.clock.Advance(e.opts.Poll.FastInterval)
-	if d, _ := e.deliver("B", "c1", 4); d.Action != ActionAck {
+	if d, _ := e.deliver("B", "c1", 4); d.Action != actionAck {
 		t.Fatalf("poll: %+v", d)
 	}
 	if e.gw.payouts("c1") != 1 || e.ledger("B", "c1").Attempts != 2 {
@@ -235,7 +235,7 @@ func TestMachineCrashAfterCommit(t *testing.T) {
 	o := e.gw.createOrder("c1")
 	e.clock.Advance(e.opts.SettleDelay)
 	d, _ := e.deliver("B", "c1", 2)
-	if d.Action != ActionAck || e.gw.payouts("c1") != 0 {
+	if d.Action != actionAck || e.gw.payouts("c1") != 0 {
 		t.Fatalf("decision %+v, payouts %d: want ack and no payout", d, e.gw.payouts("c1"))
 	}
 	rs := e.results("B")
@@ -252,7 +252,7 @@ func TestMachineCrashBeforeReport(t *testing.T) {
 	e.putLedger("B", "c1", &Entry{BatchID: "B", ClientOrderID: "c1", State: StateFinal, Attempts: 1, OrderID: "P9",
 		Result: job.StatusDeclined, FinishedAt: t0})
 	for n := uint64(2); n <= 3; n++ {
-		if d, _ := e.deliver("B", "c1", n); d.Action != ActionAck {
+		if d, _ := e.deliver("B", "c1", n); d.Action != actionAck {
 			t.Fatalf("delivery %d: %+v", n, d)
 		}
 	}
@@ -272,11 +272,11 @@ func TestMachineConcurrentDeliveries(t *testing.T) {
 	const workers = 6
 	e.gw.release = make(chan struct{})
 	e.gw.entered = make(chan struct{}, workers)
-	machines := make([]*Machine, workers)
+	machines := make([]*machine, workers)
 	for i := range machines {
 		machines[i] = e.machine() // as if in separate processes: nothing shared but NATS
 	}
-	results := make(chan Decision, workers)
+	results := make(chan decision, workers)
 	start := make(chan struct{})
 	for i := range workers {
 		go func() {
@@ -289,7 +289,7 @@ func TestMachineConcurrentDeliveries(t *testing.T) {
 	}
 	close(start)
 	<-e.gw.entered // one request is in flight...
-	var decisions []Decision
+	var decisions []decision
 	for range workers - 1 {
 		select {
 		case d := <-results:
@@ -308,9 +308,9 @@ func TestMachineConcurrentDeliveries(t *testing.T) {
 	accepted, settling := 0, 0
 	for _, d := range decisions {
 		switch {
-		case d.Action == ActionNakDelay && d.Next != nil && d.Next.State == StateAccepted:
+		case d.Action == actionNakDelay && d.Next != nil && d.Next.State == StateAccepted:
 			accepted++
-		case d.Action == ActionNakDelay && d.Delay > 0 && d.Delay <= e.opts.SettleDelay:
+		case d.Action == actionNakDelay && d.Delay > 0 && d.Delay <= e.opts.SettleDelay:
 			settling++
 		}
 	}
@@ -326,7 +326,7 @@ func TestMachineConflictAfterCall(t *testing.T) {
 	e := newEnv(t, nil)
 	e.gw.entered = make(chan struct{}, 1)
 	e.gw.release = make(chan struct{})
-	done := make(chan Decision)
+	done := make(chan decision)
 	go func() { d, _ := e.deliver("B", "c1", 1); done <- d }()
 	<-e.gw.entered
 	// While the request runs, another worker (after settle, wrongly early) marks the row final.
@@ -342,7 +342,7 @@ func TestMachineConflictAfterCall(t *testing.T) {
 	}
 	close(e.gw.release)
 	d := <-done
-	if d.Action != ActionAck || e.gw.payouts("c1") != 1 {
+	if d.Action != actionAck || e.gw.payouts("c1") != 1 {
 		t.Fatalf("decision %+v payouts %d: want the winner's final state reported, one call", d, e.gw.payouts("c1"))
 	}
 	if got := e.ledger("B", "c1"); got.State != StateReported || got.Result != job.StatusApproved {
@@ -356,7 +356,7 @@ func TestMachineUndecodable(t *testing.T) {
 	secret := `{"version":1,"batch_id":"B","params":[{"name":"credit_card_number","value":"4111111111111111"}]}`
 	msg := &fakeMsg{data: []byte(secret), subject: e.names.JobSubject("B")}
 	d := e.m.Handle(context.Background(), msg)
-	if d.Action != ActionTerm || len(msg.replies) != 1 || msg.replies[0] != "term" {
+	if d.Action != actionTerm || len(msg.replies) != 1 || msg.replies[0] != "term" {
 		t.Fatalf("decision %+v replies %v", d, msg.replies)
 	}
 	dl := e.deadLetters("B")
@@ -381,10 +381,10 @@ func TestMachineMaxDeliver(t *testing.T) {
 		result job.Status
 		code   string
 	}{
-		{"never submitted: error DEAD_LETTER", nil, job.StatusError, CodeDeadLetter},
-		{"not sent: error DEAD_LETTER", &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1}, job.StatusError, CodeDeadLetter},
-		{"accepted: unresolved, money may have moved", &Entry{State: StateAccepted, Attempts: 1, OrderID: "P7", AcceptedAt: t0}, job.StatusUnresolved, CodeDeadLetterUnresolved},
-		{"submitting: unresolved", &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}, job.StatusUnresolved, CodeDeadLetterUnresolved},
+		{"never submitted: error DEAD_LETTER", nil, job.StatusError, job.CodeDeadLetter},
+		{"not sent: error DEAD_LETTER", &Entry{State: StatePendingRetry, Attempts: 1, Failures: 1}, job.StatusError, job.CodeDeadLetter},
+		{"accepted: unresolved, money may have moved", &Entry{State: StateAccepted, Attempts: 1, OrderID: "P7", AcceptedAt: t0}, job.StatusUnresolved, job.CodeDeadLetterUnresolved},
+		{"submitting: unresolved", &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0}, job.StatusUnresolved, job.CodeDeadLetterUnresolved},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -396,7 +396,7 @@ func TestMachineMaxDeliver(t *testing.T) {
 				e.putLedger("B", "c1", &en)
 			}
 			d, _ := e.deliver("B", "c1", uint64(e.opts.MaxDeliver-1))
-			if d.Action != ActionAck || e.gw.payouts("c1")+e.gw.statuses("c1") != 0 {
+			if d.Action != actionAck || e.gw.payouts("c1")+e.gw.statuses("c1") != 0 {
 				t.Fatalf("decision %+v, gateway calls made", d)
 			}
 			rs, dl := e.results("B"), e.deadLetters("B")
@@ -417,10 +417,10 @@ func TestMachineMaxDeliver(t *testing.T) {
 type recordingGateway struct {
 	Gateway
 	mu   sync.Mutex
-	sent [][]Param
+	sent [][]job.Param
 }
 
-func (g *recordingGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+func (g *recordingGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	g.mu.Lock()
 	g.sent = append(g.sent, params)
 	g.mu.Unlock()
@@ -434,7 +434,7 @@ func TestMachinePaysFullDigitAmountOfOlderMessages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	gw := &recordingGateway{Gateway: e.gw}
-	m, err := NewMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: gw, Classify: fakeClassify,
+	m, err := newMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: gw, Classify: fakeClassify,
 		Clock: e.clock, Log: zerolog.New(zerolog.NewTestWriter(t))})
 	if err != nil {
 		t.Fatal(err)
@@ -446,7 +446,7 @@ func TestMachinePaysFullDigitAmountOfOlderMessages(t *testing.T) {
 	msg := &fakeMsg{data: []byte(data), subject: e.names.JobSubject("B"),
 		meta: jetstream.MsgMetadata{NumDelivered: 1, Sequence: jetstream.SequencePair{Stream: 7}, Timestamp: t0}}
 	d := m.Handle(context.Background(), msg)
-	if d.Action == ActionTerm || len(e.deadLetters("B")) != 0 {
+	if d.Action == actionTerm || len(e.deadLetters("B")) != 0 {
 		t.Fatalf("decision %+v, dead letters %+v: the job was not paid", d, e.deadLetters("B"))
 	}
 	if len(gw.sent) != 1 || paramOf(gw.sent[0], "amount") != "10000000" {
@@ -465,7 +465,7 @@ func TestMachineUndecodableRowIsNamedInItsDeadLetter(t *testing.T) {
 		`{"name":"account_number","value":"1234567890"}]}`
 	msg := &fakeMsg{data: []byte(data), subject: e.names.JobSubject("B")}
 	d := e.m.Handle(context.Background(), msg)
-	if d.Action != ActionTerm || e.gw.payouts("c7") != 0 {
+	if d.Action != actionTerm || e.gw.payouts("c7") != 0 {
 		t.Fatalf("decision %+v, payouts %d", d, e.gw.payouts("c7"))
 	}
 	dl := e.deadLetters("B")
@@ -474,7 +474,7 @@ func TestMachineUndecodableRowIsNamedInItsDeadLetter(t *testing.T) {
 	}
 	// What a payload claims does not take the row's own dead-letter id: the real row c7,
 	// dead-lettered later, still gets its dead letter.
-	if d, _ := e.deliver("B", "c7", uint64(e.opts.MaxDeliver-1)); d.Action != ActionAck {
+	if d, _ := e.deliver("B", "c7", uint64(e.opts.MaxDeliver-1)); d.Action != actionAck {
 		t.Fatalf("real row at max deliver: %+v", d)
 	}
 	if dl := e.deadLetters("B"); len(dl) != 2 || dl[1].Ledger == nil {

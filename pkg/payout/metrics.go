@@ -12,9 +12,9 @@ import (
 
 // callOutcomes are the outcome labels each gateway call can have; they are created at zero so
 // that rates and alerts see them before the first one happens.
-var callOutcomes = map[string][]Outcome{
-	"payout": {OutcomeAccepted, OutcomeRejected, OutcomeRetryable, OutcomeThrottled, OutcomeAuth, OutcomeAmbiguous, OutcomeGatewayError},
-	"status": {OutcomeFinal, OutcomePending, OutcomeNotFound, OutcomeLookupFailed},
+var callOutcomes = map[string][]outcome{
+	"payout": {outcomeAccepted, outcomeRejected, outcomeRetryable, outcomeThrottled, outcomeAuth, outcomeAmbiguous, outcomeGatewayError},
+	"status": {outcomeFinal, outcomePending, outcomeNotFound, outcomeLookupFailed},
 }
 
 // metrics are the pool's Prometheus collectors (namespace payrun, subsystem payout).
@@ -85,7 +85,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 // gatewayCall counts one gateway call and its latency.
-func (m *metrics) gatewayCall(call string, out Outcome, took time.Duration) {
+func (m *metrics) gatewayCall(call string, out outcome, took time.Duration) {
 	m.gatewayCalls.WithLabelValues(call, out.String()).Inc()
 	m.gatewayTime.WithLabelValues(call, out.String()).Observe(took.Seconds())
 }

@@ -4,33 +4,34 @@ import (
 	"time"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
-// Outcome is the class of one gateway call's result, as the classifier sees it.
-type Outcome int
+// outcome is the class of one gateway call's result, as the classifier sees it.
+type outcome int
 
 // Outcomes of a payout call, then of a status call.
 const (
-	OutcomeNone         Outcome = iota
-	OutcomeAccepted             // payout: async-response, an order exists
-	OutcomeRejected             // payout: validation-error, no payout exists
-	OutcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
-	OutcomeThrottled            // payout: 429, not processed
-	OutcomeAuth                 // payout or status: 401/403, refused before processing; the pool waits for the credentials to be fixed
-	OutcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
-	OutcomeGatewayError         // payout: type=error; an order may exist
-	OutcomeFinal                // status: a final status
-	OutcomePending              // status: not final (processing, unknown, unlisted)
-	OutcomeNotFound             // status: a definite "no such order"
-	OutcomeLookupFailed         // status: any other failure
+	outcomeNone         outcome = iota
+	outcomeAccepted             // payout: async-response, an order exists
+	outcomeRejected             // payout: validation-error, no payout exists
+	outcomeRetryable            // payout: definitely not sent (connection refused, 5xx before processing)
+	outcomeThrottled            // payout: 429, not processed
+	outcomeAuth                 // payout or status: 401/403, refused before processing; the pool waits for the credentials to be fixed
+	outcomeAmbiguous            // payout: timeout, drop, 5xx after the request was written
+	outcomeGatewayError         // payout: type=error; an order may exist
+	outcomeFinal                // status: a final status
+	outcomePending              // status: not final (processing, unknown, unlisted)
+	outcomeNotFound             // status: a definite "no such order"
+	outcomeLookupFailed         // status: any other failure
 
-	outcomeLast = OutcomeLookupFailed
+	outcomeLast = outcomeLookupFailed
 )
 
 var outcomeNames = [...]string{"none", "accepted", "rejected", "retryable", "throttled", "auth",
 	"ambiguous", "gateway_error", "final", "pending", "not_found", "lookup_failed"}
 
-func (o Outcome) String() string {
+func (o outcome) String() string {
 	if o >= 0 && int(o) < len(outcomeNames) {
 		return outcomeNames[o]
 	}
@@ -54,82 +55,70 @@ func (g GatewayInfo) masked() GatewayInfo {
 	return g
 }
 
-// ErrorClass is how an ErrorClassifier files a gateway error.
-type ErrorClass int
-
-// Error classes of the gateway client (pkg/submit's ErrXxx sentinels map onto these).
-const (
-	ClassAmbiguous    ErrorClass = iota // the safe default: a payout may exist
-	ClassRejected                       // validation-error
-	ClassGatewayError                   // type=error
-	ClassAuth                           // 401/403
-	ClassRetryable                      // definitely not sent
-	ClassThrottled                      // 429 not processed
-	ClassNotFound                       // status: no such order
-)
-
-// ErrorClassifier files a gateway error and extracts what it carried (code, message, order id).
-// Anything it cannot file must be ClassAmbiguous: a payout may exist.
-type ErrorClassifier func(err error) (ErrorClass, GatewayInfo)
+// ErrorClassifier files a gateway error under pkg/submit's outcome classes and extracts what it
+// carried (code, message, order id). Anything it cannot file must be submit.ClassAmbiguous: a
+// payout may exist. The machine reads every class but submit.ClassInvalidRequest, which
+// ClassifySubmitError files as submit.ClassRejected (any unread class counts as ambiguous).
+type ErrorClassifier func(err error) (submit.Class, GatewayInfo)
 
 // classified files err with classify and bounds the error text it carried (job.BoundErrorText):
 // whatever the gateway answered, the row's ledger entry and result must fit a message.
-func classified(classify ErrorClassifier, err error) (ErrorClass, GatewayInfo) {
+func classified(classify ErrorClassifier, err error) (submit.Class, GatewayInfo) {
 	class, info := classify(err)
 	info.ErrorMessage = job.BoundErrorText(info.ErrorMessage)
 	return class, info
 }
 
 // payoutOutcome turns a payout call's result into an Outcome.
-func payoutOutcome(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
+func payoutOutcome(classify ErrorClassifier, reply Reply, err error) (outcome, GatewayInfo) {
 	out, info := payoutOutcomeRaw(classify, reply, err)
 	return out, info.masked()
 }
 
-func payoutOutcomeRaw(classify ErrorClassifier, reply PayoutReply, err error) (Outcome, GatewayInfo) {
+func payoutOutcomeRaw(classify ErrorClassifier, reply Reply, err error) (outcome, GatewayInfo) {
 	if err == nil {
-		return OutcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
+		return outcomeAccepted, GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber}
 	}
 	// A bare cancellation or deadline is ambiguous through the classifier's default: the
 	// request may have been written before it.
 	class, info := classified(classify, err)
 	switch class {
-	case ClassRejected:
-		return OutcomeRejected, info
-	case ClassGatewayError:
-		return OutcomeGatewayError, info
-	case ClassAuth:
-		return OutcomeAuth, info
-	case ClassRetryable:
-		return OutcomeRetryable, info
-	case ClassThrottled:
-		return OutcomeThrottled, info
-	default: // ClassAmbiguous, ClassNotFound (meaningless for a payout) and anything unknown
-		return OutcomeAmbiguous, info
+	case submit.ClassRejected:
+		return outcomeRejected, info
+	case submit.ClassGatewayError:
+		return outcomeGatewayError, info
+	case submit.ClassAuth:
+		return outcomeAuth, info
+	case submit.ClassRetryable:
+		return outcomeRetryable, info
+	case submit.ClassThrottled:
+		return outcomeThrottled, info
+	default: // submit.ClassAmbiguous, submit.ClassNotFound (meaningless for a payout) and anything unknown
+		return outcomeAmbiguous, info
 	}
 }
 
 // statusOutcome turns a status call's result into an Outcome.
-func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
+func statusOutcome(classify ErrorClassifier, reply StatusReply, err error) (outcome, GatewayInfo) {
 	out, info := statusOutcomeRaw(classify, reply, err)
 	return out, info.masked()
 }
 
-func statusOutcomeRaw(classify ErrorClassifier, reply StatusReply, err error) (Outcome, GatewayInfo) {
+func statusOutcomeRaw(classify ErrorClassifier, reply StatusReply, err error) (outcome, GatewayInfo) {
 	if err == nil {
 		info := GatewayInfo{OrderID: reply.OrderID, SerialNumber: reply.SerialNumber, Status: reply.Status,
 			ErrorCode: reply.ErrorCode, ErrorMessage: job.BoundErrorText(reply.ErrorMessage)}
 		if reply.Final {
-			return OutcomeFinal, info
+			return outcomeFinal, info
 		}
-		return OutcomePending, info
+		return outcomePending, info
 	}
 	class, info := classified(classify, err)
 	switch class {
-	case ClassNotFound:
-		return OutcomeNotFound, info
-	case ClassAuth:
-		return OutcomeAuth, info
+	case submit.ClassNotFound:
+		return outcomeNotFound, info
+	case submit.ClassAuth:
+		return outcomeAuth, info
 	}
-	return OutcomeLookupFailed, info
+	return outcomeLookupFailed, info
 }

@@ -21,7 +21,7 @@ type Pool struct {
 
 	mu      sync.Mutex
 	cons    jetstream.Consumer // set while Run has the consumer bound (readiness)
-	machine *Machine           // set while Run runs (callbacks)
+	machine *machine           // set while Run runs (callbacks)
 }
 
 // NewPool checks opts and deps; Run binds to JetStream.
@@ -58,7 +58,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := NewMachine(ctx, opts, p.deps)
+	m, err := newMachine(ctx, opts, p.deps)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (p *Pool) Run(ctx context.Context) error {
 		case <-runCtx.Done():
 			handBack(msg, &log)
 		}
-	}, jetstream.PullMaxMessages(opts.Concurrency), jetstream.PullHeartbeat(PullHeartbeat),
+	}, jetstream.PullMaxMessages(opts.Concurrency), jetstream.PullHeartbeat(pullHeartbeat),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if runCtx.Err() == nil {
 				queue.CountAPIError(p.deps.JS, "pull", err) // payrun_nats_api_errors_total of a counting handle
@@ -165,11 +165,11 @@ func (p *Pool) Run(ctx context.Context) error {
 	return nil
 }
 
-// PullHeartbeat is how often the consumer's leader sends an idle heartbeat on a pending pull.
+// pullHeartbeat is how often the consumer's leader sends an idle heartbeat on a pending pull.
 // Two missed heartbeats re-issue the pull: after the leader is lost (a crashed node sends
 // nothing, so a pull parked there is gone), the pool finds the new leader within about two
 // heartbeats of its election instead of 10 s with nats.go's default.
-const PullHeartbeat = time.Second
+const pullHeartbeat = time.Second
 
 // handBack returns a job that was pulled but not started, for immediate redelivery elsewhere.
 func handBack(msg jetstream.Msg, log *zerolog.Logger) {

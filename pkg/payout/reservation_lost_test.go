@@ -49,9 +49,9 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 	}{
 		{name: "order exists: followed to its status", orderFound: true, deliver: real, record: true, want: job.StatusApproved},
 		{name: "purged, order exists", purge: true, orderFound: true, deliver: real, record: true, want: job.StatusApproved},
-		{name: "no order: unresolved, never sent", deliver: real, record: true, want: job.StatusUnresolved, code: CodeReservationLost},
+		{name: "no order: unresolved, never sent", deliver: real, record: true, want: job.StatusUnresolved, code: job.CodeReservationLost},
 		{name: "pending_retry, no chunk record: the ledger vouches", entry: &Entry{State: StatePendingRetry, Attempts: 1, SubmittedAt: t0},
-			deliver: real, want: job.StatusUnresolved, code: CodeReservationLost},
+			deliver: real, want: job.StatusUnresolved, code: job.CodeReservationLost},
 		{name: "another content: dead letter only", deliver: forged(real, "amount", "999"), record: true},
 		{name: "no chunk record: dead letter only", deliver: real},
 	} {
@@ -78,9 +78,9 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 			if tc.orderFound {
 				e.gw.createOrder(coid)
 			}
-			var d Decision
+			var d decision
 			for n := uint64(1); n < 12; n++ {
-				if d, _ = e.deliverJob(e.m, batch, tc.deliver, n); d.Action == ActionAck || d.Action == ActionTerm {
+				if d, _ = e.deliverJob(e.m, batch, tc.deliver, n); d.Action == actionAck || d.Action == actionTerm {
 					break
 				}
 				e.clock.Advance(time.Minute)
@@ -90,7 +90,7 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 			}
 			rs := e.results(batch)
 			if tc.want == "" {
-				if d.Action != ActionTerm || len(rs) != 0 || e.ledger(batch, coid) != nil || e.gw.statuses(coid) != 0 {
+				if d.Action != actionTerm || len(rs) != 0 || e.ledger(batch, coid) != nil || e.gw.statuses(coid) != 0 {
 					t.Fatalf("decision %+v results %+v ledger %+v: want a dead letter only", d, rs, e.ledger(batch, coid))
 				}
 				if dls := e.deadLetters(batch); len(dls) != 1 {
@@ -98,7 +98,7 @@ func TestLostReservationLooksUpAndNeverSends(t *testing.T) {
 				}
 				return
 			}
-			if d.Action != ActionAck || len(rs) != 1 || rs[0].Status != tc.want || rs[0].ErrorCode != tc.code {
+			if d.Action != actionAck || len(rs) != 1 || rs[0].Status != tc.want || rs[0].ErrorCode != tc.code {
 				t.Fatalf("decision %+v results %+v: want one %s result (code %q)", d, rs, tc.want, tc.code)
 			}
 		})

@@ -30,9 +30,6 @@ func buildResult(v jobView, e *Entry) ([]byte, error) {
 	return b, nil
 }
 
-// DeadLetterVersion is the dead-letter schema version (job.DeadLetterVersion).
-const DeadLetterVersion = job.DeadLetterVersion
-
 // DeadLetter is the message on payouts.dead.<batch>: why a job left the normal path, with the
 // ledger entry (no card data) for a person to reconcile. The job payload is never included.
 // It is job.DeadLetter with the ledger entry typed; consumers decode it with
@@ -75,7 +72,7 @@ func (p publisher) result(ctx context.Context, v jobView, e *Entry) error {
 // stream sequence for a message that is not a row of the ledger (no Ledger entry: undecodable, or
 // never enqueued), so that a stray job naming a real row cannot shadow that row's dead letter.
 func (p publisher) deadLetter(ctx context.Context, d DeadLetter) error {
-	d.Version = DeadLetterVersion
+	d.Version = job.DeadLetterVersion
 	b, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("payout: encode dead letter: %w", err)

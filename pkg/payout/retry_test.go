@@ -21,7 +21,7 @@ func TestPutBackRowGetsNewGenerationResult(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.MaxFailures = 1 })
 	e.gw.payScript["c1"] = []string{payRetryable, payAccept}
 	e.gw.statusSeq = []string{"approved"}
-	if d, _ := e.deliver("B", "c1", 1); d.Action != ActionAck {
+	if d, _ := e.deliver("B", "c1", 1); d.Action != actionAck {
 		t.Fatalf("first life: %+v, want the row dead-lettered", d)
 	}
 	first := e.ledger("B", "c1")
@@ -38,11 +38,11 @@ func TestPutBackRowGetsNewGenerationResult(t *testing.T) {
 		State: StatePendingRetry, Attempts: first.Attempts, Generation: 1}, rev); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := e.deliver("B", "c1", 1); d.Action != ActionNakDelay {
+	if d, _ := e.deliver("B", "c1", 1); d.Action != actionNakDelay {
 		t.Fatalf("put-back row: %+v", d)
 	}
 	e.clock.Advance(e.opts.Poll.FastInterval)
-	if d, _ := e.deliver("B", "c1", 2); d.Action != ActionAck {
+	if d, _ := e.deliver("B", "c1", 2); d.Action != actionAck {
 		t.Fatalf("put-back row: %+v", d)
 	}
 	if n := e.gw.payouts("c1"); n != 2 {

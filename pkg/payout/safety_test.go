@@ -45,7 +45,7 @@ func TestRedeliveryWithoutEntryLooksUpFirst(t *testing.T) {
 			if e.gw.payouts("o1") != 1 {
 				t.Fatalf("redelivery without a ledger entry sent a payout (%d calls): decision %q", e.gw.payouts("o1"), d.Reason)
 			}
-			for n := uint64(3); n < 10 && d.Action != ActionAck; n++ {
+			for n := uint64(3); n < 10 && d.Action != actionAck; n++ {
 				e.clock.Advance(e.opts.SettleDelay)
 				d, _ = e.deliver("b1", "o1", n)
 			}
@@ -70,8 +70,8 @@ func TestDeletedEntryIsATombstone(t *testing.T) {
 		result job.Status
 		code   string
 	}{
-		{"deleted, no order found: unresolved", payAmbiguousLost, false, job.StatusUnresolved, CodeTombstone},
-		{"purged, no order found: unresolved", payAmbiguousLost, true, job.StatusUnresolved, CodeTombstone},
+		{"deleted, no order found: unresolved", payAmbiguousLost, false, job.StatusUnresolved, job.CodeTombstone},
+		{"purged, no order found: unresolved", payAmbiguousLost, true, job.StatusUnresolved, job.CodeTombstone},
 		{"deleted, order found: followed", payAccept, false, job.StatusApproved, ""},
 	}
 	for _, c := range cases {
@@ -92,8 +92,8 @@ func TestDeletedEntryIsATombstone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := Decision{}
-			for n := uint64(2); n < 10 && d.Action != ActionAck; n++ {
+			d := decision{}
+			for n := uint64(2); n < 10 && d.Action != actionAck; n++ {
 				e.clock.Advance(e.opts.SettleDelay)
 				d, _ = e.deliver("b1", "o1", n)
 			}
@@ -128,7 +128,7 @@ func TestLookupHonoursTheWritersDeadline(t *testing.T) {
 		t.Fatalf("reader looked up (%d) or paid (%d) inside the writer's deadline: %q", e.gw.statuses("o1"), e.gw.payouts("o1"), d.Reason)
 	}
 	// The reader waits for the writer's deadline plus its own settle margin.
-	if want := 50*time.Second + (fast.SettleDelay - fast.CallTimeout) - (fast.SettleDelay + time.Second); d.Action != ActionNakDelay || d.Delay != want {
+	if want := 50*time.Second + (fast.SettleDelay - fast.CallTimeout) - (fast.SettleDelay + time.Second); d.Action != actionNakDelay || d.Delay != want {
 		t.Errorf("decision %s delay %s, want nak_delay %s", d.Action, d.Delay, want)
 	}
 }
@@ -140,27 +140,27 @@ func TestLookupHonoursTheWritersDeadline(t *testing.T) {
 func TestAcceptedPastHorizonLooksOnceMore(t *testing.T) {
 	t.Parallel()
 	o := testOptions()
-	c := NewClassifier(o, zerolog.Nop())
-	row := Row{BatchID: "b1", ClientOrderID: "o1"}
+	c := newClassifier(o, zerolog.Nop())
+	row := rowID{BatchID: "b1", ClientOrderID: "o1"}
 	accepted := &Entry{State: StateAccepted, Attempts: 1, AcceptedAt: t0, OrderID: "P1", LastStatus: "processing", StatusChangedAt: t0}
 	late := t0.Add(3 * o.Poll.Horizon)
-	d := c.Decide(Input{Event: EventDelivery, Row: row, Entry: accepted, Now: late})
-	if d.Step != StepLookup || d.ResultStatus != "" {
+	d := c.Decide(input{Event: eventDelivery, Row: row, Entry: accepted, Now: late})
+	if d.Step != stepLookup || d.ResultStatus != "" {
 		t.Fatalf("accepted past the horizon: %s/%s result %q (%s); want one more lookup", d.Action, d.Step, d.ResultStatus, d.Reason)
 	}
-	d = c.Decide(Input{Event: EventStatus, Row: row, Entry: accepted, Outcome: OutcomeFinal, Gateway: GatewayInfo{Status: "approved", OrderID: "P1"}, Now: late})
+	d = c.Decide(input{Event: eventStatus, Row: row, Entry: accepted, Outcome: outcomeFinal, Gateway: GatewayInfo{Status: "approved", OrderID: "P1"}, Now: late})
 	if d.ResultStatus != job.StatusApproved {
 		t.Fatalf("the last lookup's final status: %q, want approved", d.ResultStatus)
 	}
 	changed := *accepted
 	changed.StatusChangedAt = late.Add(-time.Minute)
-	d = c.Decide(Input{Event: EventStatus, Row: row, Entry: &changed, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: late})
-	if d.Action != ActionNakDelay || d.ResultStatus != "" {
+	d = c.Decide(input{Event: eventStatus, Row: row, Entry: &changed, Outcome: outcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: late})
+	if d.Action != actionNakDelay || d.ResultStatus != "" {
 		t.Fatalf("status changed a minute ago: %s result %q (%s); want polled on", d.Action, d.ResultStatus, d.Reason)
 	}
-	d = c.Decide(Input{Event: EventStatus, Row: row, Entry: accepted, Outcome: OutcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: late})
-	if d.ResultStatus != job.StatusUnresolved || d.Next == nil || d.Next.ErrorCode != CodeHorizon {
-		t.Fatalf("unchanged for the horizon, seen by a lookup: result %q (%+v); want unresolved %s", d.ResultStatus, d.Next, CodeHorizon)
+	d = c.Decide(input{Event: eventStatus, Row: row, Entry: accepted, Outcome: outcomePending, Gateway: GatewayInfo{Status: "processing", OrderID: "P1"}, Now: late})
+	if d.ResultStatus != job.StatusUnresolved || d.Next == nil || d.Next.ErrorCode != job.CodeHorizon {
+		t.Fatalf("unchanged for the horizon, seen by a lookup: result %q (%+v); want unresolved %s", d.ResultStatus, d.Next, job.CodeHorizon)
 	}
 }
 
@@ -170,12 +170,12 @@ func TestAcceptedPastHorizonLooksOnceMore(t *testing.T) {
 func TestRetryAfterIsCappedByBackoffMax(t *testing.T) {
 	t.Parallel()
 	o := testOptions()
-	c := NewClassifier(o, zerolog.Nop())
+	c := newClassifier(o, zerolog.Nop())
 	submitting := &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(o.CallTimeout)}
-	for _, out := range []Outcome{OutcomeThrottled, OutcomeRetryable, OutcomeAuth} {
-		d := c.Decide(Input{Event: EventPayout, Row: Row{BatchID: "b1", ClientOrderID: "o1"}, Entry: submitting, Outcome: out,
+	for _, out := range []outcome{outcomeThrottled, outcomeRetryable, outcomeAuth} {
+		d := c.Decide(input{Event: eventPayout, Row: rowID{BatchID: "b1", ClientOrderID: "o1"}, Entry: submitting, Outcome: out,
 			Gateway: GatewayInfo{RetryAfter: 99999999 * time.Second}, Now: t0})
-		if d.Action != ActionNakDelay || d.Delay > o.BackoffMax || d.Delay <= 0 {
+		if d.Action != actionNakDelay || d.Delay > o.BackoffMax || d.Delay <= 0 {
 			t.Errorf("%s with Retry-After 99999999s: %s delay %s; want at most backoff_max %s", out, d.Action, d.Delay, o.BackoffMax)
 		}
 	}
@@ -188,17 +188,17 @@ func TestWaitingNeverDeadLetters(t *testing.T) {
 	t.Parallel()
 	o := testOptions()
 	o.MaxDeliver = -1
-	c := NewClassifier(o, zerolog.Nop())
+	c := newClassifier(o, zerolog.Nop())
 	pending := &Entry{State: StatePendingRetry, Attempts: 1}
 	for _, n := range []uint64{2, 500, 100000} {
-		d := c.Decide(Input{Event: EventInfraError, Row: Row{BatchID: "b1", ClientOrderID: "o1"}, Entry: pending,
-			Delivery: Delivery{NumDelivered: n, MaxDeliver: -1}, Err: ErrNoGatewaySlot, Now: t0})
-		if d.Action != ActionNakDelay || d.Next != nil || d.Delay > o.BackoffMax {
+		d := c.Decide(input{Event: eventInfraError, Row: rowID{BatchID: "b1", ClientOrderID: "o1"}, Entry: pending,
+			Delivery: deliveryMeta{NumDelivered: n, MaxDeliver: -1}, Err: ErrNoGatewaySlot, Now: t0})
+		if d.Action != actionNakDelay || d.Next != nil || d.Delay > o.BackoffMax {
 			t.Errorf("delivery %d without a slot: %+v; want a hand-back that writes nothing", n, d)
 		}
-		d = c.Decide(Input{Event: EventDelivery, Row: Row{BatchID: "b1", ClientOrderID: "o1"}, Entry: pending,
-			Delivery: Delivery{NumDelivered: n, MaxDeliver: -1}, Now: t0})
-		if d.Step != StepSubmit {
+		d = c.Decide(input{Event: eventDelivery, Row: rowID{BatchID: "b1", ClientOrderID: "o1"}, Entry: pending,
+			Delivery: deliveryMeta{NumDelivered: n, MaxDeliver: -1}, Now: t0})
+		if d.Step != stepSubmit {
 			t.Errorf("delivery %d of a waiting row: %s/%s (%s); want it sent", n, d.Action, d.Step, d.Reason)
 		}
 	}
@@ -209,25 +209,25 @@ func TestWaitingNeverDeadLetters(t *testing.T) {
 func TestEveryUnresolvedSaysWhy(t *testing.T) {
 	t.Parallel()
 	o := testOptions()
-	c := NewClassifier(o, zerolog.Nop())
-	codes := []string{CodeTombstone, CodeHorizon, CodeLookupFailed, CodeNotFoundUnprovable, CodeMaxAttempts,
-		CodeRefusedRepeat, CodeDeadLetterUnresolved, CodeUnlistedStatus, CodeReservationLost}
+	c := newClassifier(o, zerolog.Nop())
+	codes := []string{job.CodeTombstone, job.CodeHorizon, job.CodeLookupFailed, job.CodeNotFoundUnprovable, job.CodeMaxAttempts,
+		job.CodeRefusedRepeat, job.CodeDeadLetterUnresolved, job.CodeUnlistedStatus, job.CodeReservationLost}
 	states := []*Entry{
 		nil,
 		{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(o.CallTimeout)},
 		{State: StateSubmitting, Attempts: o.MaxAttempts, SubmittedAt: t0, Failures: o.MaxFailures - 1},
 		{State: StateSubmitting, Attempts: 2, SubmittedAt: t0, Refused: true, Resent: true, ErrorCode: "E1"},
 		{State: StateAccepted, Attempts: 1, AcceptedAt: t0, StatusChangedAt: t0, OrderID: "P1", LastStatus: "processing", Failures: o.MaxFailures - 1},
-		{State: StateLost, Lost: LostDeleted},
-		{State: StateLost, Lost: LostMissing, Failures: o.MaxFailures - 1},
+		{State: StateLost, Lost: lostDeletedEntry},
+		{State: StateLost, Lost: lostMissingEntry, Failures: o.MaxFailures - 1},
 	}
 	seen, bad := map[string]bool{}, 0
 	for _, e := range states {
-		for ev := EventDelivery; ev <= EventStatus; ev++ {
-			for out := OutcomeNone; out <= outcomeLast; out++ {
+		for ev := eventDelivery; ev <= eventStatus; ev++ {
+			for out := outcomeNone; out <= outcomeLast; out++ {
 				for _, now := range []time.Time{t0, t0.Add(2 * o.Poll.Horizon)} {
-					for _, dl := range []Delivery{{NumDelivered: 1, MaxDeliver: -1}, {NumDelivered: 498, MaxDeliver: 500}} {
-						d := c.Decide(Input{Event: ev, Row: Row{BatchID: "b1", ClientOrderID: "o1"}, Entry: e, Outcome: out,
+					for _, dl := range []deliveryMeta{{NumDelivered: 1, MaxDeliver: -1}, {NumDelivered: 498, MaxDeliver: 500}} {
+						d := c.Decide(input{Event: ev, Row: rowID{BatchID: "b1", ClientOrderID: "o1"}, Entry: e, Outcome: out,
 							Gateway: GatewayInfo{Status: "processing", ErrorCode: "G1"}, Delivery: dl, Now: now})
 						if d.ResultStatus != job.StatusUnresolved || d.Next == nil {
 							continue
@@ -276,9 +276,9 @@ func loseLedger(t *testing.T, e *env) {
 }
 
 // newMachineWith is a second machine on e's server, gateway and clock with other options.
-func newMachineWith(t *testing.T, e *env, o Options) *Machine {
+func newMachineWith(t *testing.T, e *env, o Options) *machine {
 	t.Helper()
-	m, err := NewMachine(context.Background(), o, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
+	m, err := newMachine(context.Background(), o, Deps{JS: e.js, Gateway: e.gw, Classify: fakeClassify,
 		Clock: e.clock, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)})
 	if err != nil {
 		t.Fatal(err)

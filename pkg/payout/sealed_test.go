@@ -31,7 +31,7 @@ func testKeyring(t *testing.T, lines ...string) *seal.Keyring {
 
 func sealedJobBytes(t *testing.T, batch string, j job.Job, k *seal.Keyring) []byte {
 	t.Helper()
-	m, err := job.NewJobMessage(batch, j).Seal(k)
+	m, err := job.NewMessage(batch, j).Seal(k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +45,9 @@ func sealedJobBytes(t *testing.T, batch string, j job.Job, k *seal.Keyring) []by
 	return b
 }
 
-func (e *env) machineWithKeys(keys job.Opener, gw Gateway) *Machine {
+func (e *env) machineWithKeys(keys job.Opener, gw Gateway) *machine {
 	e.t.Helper()
-	m, err := NewMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: gw, Classify: fakeClassify,
+	m, err := newMachine(context.Background(), e.opts, Deps{JS: e.js, Gateway: gw, Classify: fakeClassify,
 		Clock: e.clock, Keys: keys, Log: zerolog.New(zerolog.NewTestWriter(e.t)).Level(zerolog.InfoLevel)})
 	if err != nil {
 		e.t.Fatalf("NewMachine: %v", err)
@@ -55,9 +55,9 @@ func (e *env) machineWithKeys(keys job.Opener, gw Gateway) *Machine {
 	return m
 }
 
-func (e *env) handleData(m *Machine, batch string, data []byte, n uint64) Decision {
+func (e *env) handleData(m *machine, batch string, data []byte, n uint64) decision {
 	e.t.Helper()
-	if jm, err := job.DecodeJobMessage(data); err == nil && n == 1 {
+	if jm, err := job.DecodeMessage(data); err == nil && n == 1 {
 		e.enqueued(batch, jm.ClientOrderID)
 	}
 	msg := &fakeMsg{data: data, subject: e.names.JobSubject(batch),
@@ -74,7 +74,7 @@ func TestSealedJobPaidAfterKeyRotation(t *testing.T) {
 	data := sealedJobBytes(t, "B1", testJob("sealed-1", 2), testKeyring(t, "k1"))
 	m := e.machineWithKeys(testKeyring(t, "k2", "k1"), gw)
 	for n := uint64(1); n < 10; n++ { // submit, then status polls until the result
-		if d := e.handleData(m, "B1", data, n); d.Action == ActionAck {
+		if d := e.handleData(m, "B1", data, n); d.Action == actionAck {
 			break
 		}
 		e.clock.Advance(time.Minute)
@@ -98,7 +98,7 @@ func TestUnopenableSealedJobIsNeverSent(t *testing.T) {
 	t.Parallel()
 	k1 := testKeyring(t, "k1")
 	swapped := func(t *testing.T) []byte {
-		var a, b job.JobMessage
+		var a, b job.Message
 		_ = json.Unmarshal(sealedJobBytes(t, "B1", testJob("row-a", 2), k1), &a)
 		other := testJob("row-b", 3)
 		other.Params[3].Value = "9999999999"
@@ -124,7 +124,7 @@ func TestUnopenableSealedJobIsNeverSent(t *testing.T) {
 			if len(gw.sent) != 0 {
 				t.Fatalf("payout sent: %v", gw.sent)
 			}
-			if d.Action != ActionAck || d.ResultStatus != job.StatusError {
+			if d.Action != actionAck || d.ResultStatus != job.StatusError {
 				t.Errorf("decision %+v, want the row ended with an error result", d)
 			}
 			dls := e.deadLetters("B1")
@@ -154,7 +154,7 @@ func TestGatewayEchoMaskedInLedgerAndResult(t *testing.T) {
 	m := e.machineWithKeys(nil, echoingGateway{e.gw})
 	data := jobBytes(t, "B1", testJob("echo-1", 2))
 	for n := uint64(1); n < 10; n++ {
-		if d := e.handleData(m, "B1", data, n); d.Action == ActionAck {
+		if d := e.handleData(m, "B1", data, n); d.Action == actionAck {
 			break
 		}
 		e.clock.Advance(time.Minute)

@@ -287,7 +287,7 @@ func (s *summarizer) markPublished(ctx context.Context, batch string, at time.Ti
 		s.markDone(batch)
 		return nil
 	}
-	return fmt.Errorf("payout: summary: mark manifest %s: %w", batch, ErrConflict)
+	return fmt.Errorf("payout: summary: mark manifest %s: %w", batch, errConflict)
 }
 
 // markDone forgets the batch's cached row count: a later result (of a row put back by enqueue

@@ -33,7 +33,7 @@ func TestSummaryPublishedAgainAfterRetry(t *testing.T) {
 	e.gw.payScript["g2"] = []string{payRetryable, payAccept}
 	for _, coid := range []string{"g1", "g2"} {
 		for n := uint64(1); n < 5; n++ {
-			if d, _ := e.deliver(batch, coid, n); d.Action == ActionAck {
+			if d, _ := e.deliver(batch, coid, n); d.Action == actionAck {
 				break
 			}
 			e.clock.Advance(e.opts.Poll.FastInterval)
@@ -65,11 +65,11 @@ func TestSummaryPublishedAgainAfterRetry(t *testing.T) {
 		State: StatePendingRetry, Attempts: first.Attempts, Generation: 1}, rev); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := e.deliver(batch, "g2", 1); d.Action != ActionNakDelay || len(summaries()) != 1 {
+	if d, _ := e.deliver(batch, "g2", 1); d.Action != actionNakDelay || len(summaries()) != 1 {
 		t.Fatalf("put-back row sent: %+v; summaries %+v, want still one", d, summaries())
 	}
 	e.clock.Advance(e.opts.Poll.FastInterval)
-	if d, _ := e.deliver(batch, "g2", 2); d.Action != ActionAck {
+	if d, _ := e.deliver(batch, "g2", 2); d.Action != actionAck {
 		t.Fatalf("put-back row: %+v", d)
 	}
 	s := summaries()

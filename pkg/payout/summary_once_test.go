@@ -95,7 +95,7 @@ func TestSummaryClaimOfDeadPublisherTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.gw.payScript["r1"] = []string{payReject}
-	if d, _ := e.deliver(batch, "r1", 1); d.Action != ActionAck {
+	if d, _ := e.deliver(batch, "r1", 1); d.Action != actionAck {
 		t.Fatalf("%+v", d)
 	}
 	if n := len(e.summaries(batch)); n != 1 {

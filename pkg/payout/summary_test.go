@@ -105,7 +105,7 @@ func TestSummaryWhilePublishing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	e.gw.payScript["r1"] = []string{payReject}
-	if d, _ := e.deliver("NOMAN", "r1", 1); d.Action != ActionAck {
+	if d, _ := e.deliver("NOMAN", "r1", 1); d.Action != actionAck {
 		t.Fatalf("%+v", d)
 	}
 	if n := len(e.summaries("NOMAN")); n != 0 {
@@ -159,7 +159,7 @@ func TestSummaryNotRepublishedAfterLostMark(t *testing.T) {
 	if _, err := e.js.Publish(context.Background(), e.names.SummarySubject(batch), b); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := e.deliver(batch, "r1", 1); d.Action != ActionAck {
+	if d, _ := e.deliver(batch, "r1", 1); d.Action != actionAck {
 		t.Fatalf("%+v", d)
 	}
 	if n := len(e.summaries(batch)); n != 1 {
@@ -192,7 +192,7 @@ func TestSummarySkipsUnreadableResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, msg := e.deliver(batch, "r1", 1)
-	if d.Action != ActionAck || len(msg.replies) != 1 || msg.replies[0] != "double_ack" {
+	if d.Action != actionAck || len(msg.replies) != 1 || msg.replies[0] != "double_ack" {
 		t.Fatalf("decision %+v replies %v: want the row reported and acked", d, msg.replies)
 	}
 	sums := e.summaries(batch)
@@ -229,7 +229,7 @@ func TestSummaryWatcherRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := e.deliver(batch, "r1", 1); d.Action != ActionAck {
+	if d, _ := e.deliver(batch, "r1", 1); d.Action != actionAck {
 		t.Fatalf("%+v", d)
 	}
 	e.m.sum.batches = &flakyWatchKV{KeyValue: e.m.sum.batches, fails: 2}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/submit"
 )
 
 // longErrGateway rejects every payout with an error text of n bytes.
@@ -14,9 +15,9 @@ type longErrGateway struct {
 	n int
 }
 
-func (g longErrGateway) Payout(ctx context.Context, params []Param) (PayoutReply, error) {
+func (g longErrGateway) Payout(ctx context.Context, params []job.Param) (Reply, error) {
 	_, _ = g.fakeGateway.Payout(ctx, params) // counted
-	return PayoutReply{}, &fakeErr{ClassRejected, GatewayInfo{ErrorCode: "V", ErrorMessage: strings.Repeat("x", g.n)}}
+	return Reply{}, &fakeErr{submit.ClassRejected, GatewayInfo{ErrorCode: "V", ErrorMessage: strings.Repeat("x", g.n)}}
 }
 
 // A gateway error text of any size ends the row with its result: kept whole up to
@@ -31,7 +32,7 @@ func TestLongGatewayErrorText(t *testing.T) {
 		e.m.gw = longErrGateway{fakeGateway: e.gw, n: n}
 		d, _ := e.deliver("B", "c1", 1)
 		rs := e.results("B")
-		if d.Action != ActionAck || len(rs) != 1 || rs[0].Status != job.StatusRejected {
+		if d.Action != actionAck || len(rs) != 1 || rs[0].Status != job.StatusRejected {
 			t.Fatalf("%d-byte error text: decision %+v, results %d", n, d, len(rs))
 		}
 		want := job.BoundErrorText(strings.Repeat("x", n))

@@ -24,17 +24,17 @@ const workerDoc = "../../docs/worker.md"
 func TestTransitionTableIsDocumented(t *testing.T) {
 	t.Parallel()
 	o := testOptions()
-	c := NewClassifier(o, zerolog.Nop())
+	c := newClassifier(o, zerolog.Nop())
 	var table strings.Builder
 	table.WriteString("| case | event | ledger entry | outcome | guards that hold | action | step | ledger write | result |\n")
 	table.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	edges := newDiagram()
 	for _, tc := range decideCases(o) {
 		in := tc.in
-		in.Row = Row{BatchID: "b1", ClientOrderID: "o1", Line: 2}
+		in.Row = rowID{BatchID: "b1", ClientOrderID: "o1", Line: 2}
 		d := c.Decide(in)
 		outcome := ""
-		if in.Event == EventPayout || in.Event == EventStatus {
+		if in.Event == eventPayout || in.Event == eventStatus {
 			outcome = in.Outcome.String()
 		}
 		fmt.Fprintf(&table, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", tc.name, in.Event, entryCell(in),
@@ -47,10 +47,10 @@ func TestTransitionTableIsDocumented(t *testing.T) {
 }
 
 // guardsHolding names the guards (guards.go) that hold for the input, as the decision reads them.
-func guardsHolding(c *Classifier, in Input) []string {
+func guardsHolding(c *classifier, in input) []string {
 	var g []string
 	e := in.Entry
-	if in.Event == EventDelivery && lookupFirst(e, in.Delivery) {
+	if in.Event == eventDelivery && lookupFirst(e, in.Delivery) {
 		g = append(g, "lookupFirst")
 	}
 	if c.deadReason(in) != "" {
@@ -92,10 +92,10 @@ func guardsHolding(c *Classifier, in Input) []string {
 	return g
 }
 
-func entryCell(in Input) string {
+func entryCell(in input) string {
 	e := in.Entry
 	if e == nil {
-		if in.Event == EventDelivery {
+		if in.Event == eventDelivery {
 			return fmt.Sprintf("none (delivery %d)", max(in.Delivery.NumDelivered, 1))
 		}
 		return "none"
@@ -110,8 +110,8 @@ func entryCell(in Input) string {
 	return fmt.Sprintf("%s (attempts %d, failures %d)", s, e.Attempts, e.Failures)
 }
 
-func actionCell(d Decision) string {
-	if d.Action == ActionNakDelay {
+func actionCell(d decision) string {
+	if d.Action == actionNakDelay {
 		return fmt.Sprintf("nak_delay %s", d.Delay)
 	}
 	return d.Action.String()
@@ -147,7 +147,7 @@ func writeCell(before, next *Entry) string {
 	return s
 }
 
-func resultCell(d Decision) string {
+func resultCell(d decision) string {
 	if d.ResultStatus == "" {
 		return ""
 	}
@@ -181,14 +181,14 @@ func node(e *Entry) string {
 	return string(e.State)
 }
 
-func (g *diagram) add(in Input, d Decision) {
+func (g *diagram) add(in input, d decision) {
 	from, label := node(in.Entry), in.Event.String()
-	if in.Event == EventPayout || in.Event == EventStatus {
+	if in.Event == eventPayout || in.Event == eventStatus {
 		label += ": " + in.Outcome.String()
 	}
 	var to string
 	switch {
-	case d.Step == StepDeadLetter:
+	case d.Step == stepDeadLetter:
 		to = "dead_letter_no_row"
 	case d.Next != nil:
 		to = node(d.Next)

@@ -41,8 +41,8 @@ func TestUnreadableJobOfRealRowEndsProvenUnsent(t *testing.T) {
 	}{
 		{"sealed under a key the worker lacks", func(t *testing.T, coid string) []byte {
 			return sealedJobBytes(t, batch, testJob(coid, 2), testKeyring(t, "k1"))
-		}, true, CodeDataKeyUnavailable},
-		{"undecodable", undecodable, true, CodeUndecodable},
+		}, true, job.CodeDataKeyUnavailable},
+		{"undecodable", undecodable, true, job.CodeUndecodable},
 		{"sealed under a lost key, foreign", func(t *testing.T, coid string) []byte {
 			return sealedJobBytes(t, batch, testJob(coid, 2), testKeyring(t, "k1"))
 		}, false, ""},
@@ -69,12 +69,12 @@ func TestUnreadableJobOfRealRowEndsProvenUnsent(t *testing.T) {
 			}
 			en, rs := e.ledger(batch, coid), e.results(batch)
 			if !tc.enqueued {
-				if d.Action != ActionTerm || en != nil || len(rs) != 0 {
+				if d.Action != actionTerm || en != nil || len(rs) != 0 {
 					t.Fatalf("foreign message: decision %+v, ledger %+v, results %+v; want term, neither", d, en, rs)
 				}
 				return
 			}
-			if d.Action != ActionAck || len(rs) != 1 || rs[0].Status != job.StatusError || rs[0].ErrorCode != tc.code || rs[0].Amount != "10.50" {
+			if d.Action != actionAck || len(rs) != 1 || rs[0].Status != job.StatusError || rs[0].ErrorCode != tc.code || rs[0].Amount != "10.50" {
 				t.Fatalf("decision %+v results %+v, want one error result with code %s", d, rs, tc.code)
 			}
 			if en == nil || !en.ProvenUnsent() || en.State != StateReported {

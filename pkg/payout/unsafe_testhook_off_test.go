@@ -14,15 +14,15 @@ import (
 func TestUnsafeTestHookAbsentFromProductionBuilds(t *testing.T) {
 	t.Setenv("UNSAFE_TESTHOOK_SKIP_LOOKUP", "1") // the name unsafe_testhook.go reads
 	o := testOptions()
-	c := NewClassifier(o, zerolog.Nop())
-	d := c.Decide(Input{
-		Event:    EventDelivery,
-		Row:      Row{BatchID: "b1", ClientOrderID: "o1", Line: 2},
+	c := newClassifier(o, zerolog.Nop())
+	d := c.Decide(input{
+		Event:    eventDelivery,
+		Row:      rowID{BatchID: "b1", ClientOrderID: "o1", Line: 2},
 		Entry:    &Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0},
-		Delivery: Delivery{NumDelivered: 2, MaxDeliver: o.MaxDeliver},
+		Delivery: deliveryMeta{NumDelivered: 2, MaxDeliver: o.MaxDeliver},
 		Now:      t0.Add(o.SettleDelay),
 	})
-	if d.Step != StepLookup || d.Next != nil {
+	if d.Step != stepLookup || d.Next != nil {
 		t.Fatalf("settled ambiguous payout: step %s (next %+v), want a lookup and no ledger change", d.Step, d.Next)
 	}
 }

@@ -14,7 +14,7 @@ import "github.com/payrun/payrun/pkg/job"
 func (e *Entry) ProvenUnsent() bool {
 	return e != nil && (e.State == StateFinal || e.State == StateReported) &&
 		e.DeadLetter != "" && e.Result == job.StatusError &&
-		(e.ErrorCode == CodeDeadLetter || e.ErrorCode == CodeDataKeyUnavailable || e.ErrorCode == CodeUndecodable) &&
+		(e.ErrorCode == job.CodeDeadLetter || e.ErrorCode == job.CodeDataKeyUnavailable || e.ErrorCode == job.CodeUndecodable) &&
 		e.OrderID == "" && e.SerialNumber == "" && e.LastStatus == "" &&
 		!e.Refused && !e.Resent
 }

@@ -112,9 +112,7 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Limiter, e
 		lastRate:   o.Rate,
 		lastReason: ReasonConfigured,
 	}
-	if o.Logger != nil {
-		l.log = o.Logger.With().Str("component", "ratelimit").Str("member", o.ID).Logger()
-	}
+	l.log = o.Log.With().Str("component", "ratelimit").Str("member", o.ID).Logger()
 	if l.metrics, err = newMetrics(o); err != nil {
 		return nil, err
 	}

@@ -92,8 +92,8 @@ type Options struct {
 	// Registerer receives the limiter's metrics; nil registers nothing. Never the default
 	// registry unless the caller passes it.
 	Registerer prometheus.Registerer
-	// Logger gets membership, pressure and pause changes (default: disabled).
-	Logger *zerolog.Logger
+	// Log gets membership, pressure and pause changes (the zero Logger: disabled).
+	Log zerolog.Logger
 
 	onGrant func(time.Time) // tests: called at the moment each token is consumed
 }

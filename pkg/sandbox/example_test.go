@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/rs/zerolog"
-
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/signer/signertest"
@@ -35,7 +33,7 @@ func ExampleStart() {
 		fmt.Println(err)
 		return
 	}
-	client, err := submit.NewClient(submit.Options{BaseURL: srv.URL(), EndpointID: "39915", Login: "TestMerchant"}, sg, zerolog.Nop())
+	client, err := submit.NewClient(submit.Options{BaseURL: srv.URL(), EndpointID: "39915", Login: "TestMerchant"}, sg)
 	if err != nil {
 		fmt.Println(err)
 		return

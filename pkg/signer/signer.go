@@ -12,10 +12,13 @@ import (
 	"time"
 )
 
-// Param is one request parameter. Order is kept and names may repeat.
+// Param is one request parameter. Order is kept and names may repeat. It is pkg/signer's own
+// (this package imports nothing of payrun); job.Param has the same fields.
 type Param struct{ Name, Value string }
 
-// Clock gives the current time (injectable for tests).
+// Clock gives the current time (injectable for tests). It is payrun's one clock: pkg/signer is
+// the lowest package that needs one, so job.Clock and payout.Clock are aliases of it and the
+// sandbox takes it as it is.
 type Clock interface{ Now() time.Time }
 
 // NonceSource gives a fresh nonce per request. Implementations must be safe for concurrent use.

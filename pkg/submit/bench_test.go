@@ -2,13 +2,10 @@ package submit_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/signer/signertest"
@@ -29,7 +26,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := submit.NewClient(submit.Options{BaseURL: srv.URL(), EndpointID: "39915", Login: login}, sg, zerolog.New(io.Discard))
+	c, err := submit.NewClient(submit.Options{BaseURL: srv.URL(), EndpointID: "39915", Login: login}, sg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -35,9 +35,8 @@ type Client struct {
 	statusURL string
 }
 
-// NewClient validates opts and builds a client that signs every attempt with sign. log gets
-// one line per HTTP request (never parameters other than client_orderid, never the signature).
-func NewClient(opts Options, sign *signer.Signer, log zerolog.Logger) (*Client, error) {
+// NewClient validates opts and builds a client that signs every attempt with sign.
+func NewClient(opts Options, sign *signer.Signer) (*Client, error) {
 	if sign == nil {
 		return nil, errors.New("submit: new client: nil signer")
 	}
@@ -58,7 +57,7 @@ func NewClient(opts Options, sign *signer.Signer, log zerolog.Logger) (*Client, 
 		opts:      o,
 		sign:      sign,
 		http:      o.httpClient(),
-		log:       log.With().Str("component", "submit").Logger(),
+		log:       o.Log.With().Str("component", "submit").Logger(),
 		payoutURL: o.BaseURL + "/api/v4/payout/" + target,
 		statusURL: o.BaseURL + "/api/v4/status/" + target,
 	}, nil

@@ -340,17 +340,17 @@ func TestNewClientValidatesOptions(t *testing.T) {
 		{BaseURL: "http://x/paynet", EndpointID: "1"},
 	}
 	for i, o := range bad {
-		if _, err := submit.NewClient(o, sg, zerologNop()); err == nil {
+		if _, err := submit.NewClient(o, sg); err == nil {
 			t.Errorf("%d: NewClient accepted %+v", i, o)
 		}
 	}
-	if _, err := submit.NewClient(submit.Options{BaseURL: "http://x/paynet", EndpointID: "1", Login: "l"}, nil, zerologNop()); err == nil {
+	if _, err := submit.NewClient(submit.Options{BaseURL: "http://x/paynet", EndpointID: "1", Login: "l"}, nil); err == nil {
 		t.Error("NewClient accepted a nil signer")
 	}
 	// The status login and the OAuth consumer key are both the merchant login. A client whose
 	// status calls carry another login gets every lookup refused as a validation-error, which
 	// reads as "no such order": each ambiguous payout would be sent again.
-	if _, err := submit.NewClient(submit.Options{BaseURL: "http://x/paynet", EndpointID: "1", Login: login + "-other"}, sg, zerologNop()); err == nil {
+	if _, err := submit.NewClient(submit.Options{BaseURL: "http://x/paynet", EndpointID: "1", Login: login + "-other"}, sg); err == nil {
 		t.Error("NewClient accepted a Login that is not the signer's consumer key")
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/rs/zerolog"
-
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/signer/signertest"
@@ -35,7 +33,7 @@ func exampleSetup() (*submit.Client, *sandbox.Server, error) {
 		Login:      "TestMerchant",
 		// The sandbox's answer for an unknown order; confirm a real gateway's with ConnPay.
 		NotFoundCodes: []string{sandbox.NotFoundCode},
-	}, sg, zerolog.Nop())
+	}, sg)
 	if err != nil {
 		srv.Close()
 		return nil, nil, err

@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 )
 
 // canned serves the same answer to every request; it returns the request counter and the base
@@ -58,5 +56,3 @@ func (p *pressure) count() int {
 	defer p.mu.Unlock()
 	return len(p.waits)
 }
-
-func zerologNop() zerolog.Logger { return zerolog.Nop() }

@@ -53,7 +53,8 @@ func newClient(t testing.TB, baseURL string, mod func(*submit.Options)) (*submit
 		mod(&opts)
 	}
 	logs := &testlog.Buffer{}
-	c, err := submit.NewClient(opts, sg, zerolog.New(logs))
+	opts.Log = zerolog.New(logs)
+	c, err := submit.NewClient(opts, sg)
 	if err != nil {
 		t.Fatal(err)
 	}

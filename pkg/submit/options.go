@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Limiter is asked before every HTTP request (payout and status, retries included). It blocks
@@ -105,6 +107,9 @@ type Options struct {
 	Auth AuthReporter
 	// UserAgent is sent as User-Agent (default "payrun-submit").
 	UserAgent string
+	// Log gets one line per HTTP request (never parameters other than client_orderid, never the
+	// signature), with component=submit added. The zero Logger is silent.
+	Log zerolog.Logger
 }
 
 // withDefaults validates o and fills defaults.
