@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/ratelimit"
@@ -87,8 +88,8 @@ func runControl(ctx context.Context, cmd string, args, environ []string, stdout,
 // connectClient opens the NATS connection of a short command (pause, resume, status), logging
 // connection events to stderr as the worker does.
 func connectClient(ctx context.Context, cmd string, cfg config.Config, environ []string, stderr io.Writer) (*nats.Conn, jetstream.JetStream, error) {
-	log, _ := newLogger(cfg.Log, stderr, environ)
-	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-"+cmd, component(log, "nats")))
+	log, _ := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
+	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-"+cmd, log.With().Str("component", "nats").Logger()))
 	if err != nil {
 		return nil, nil, err
 	}

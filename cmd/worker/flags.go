@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/config"
 )
 
@@ -51,7 +52,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 		if !f.demo {
 			return f, fmt.Errorf("%w: --console goes with --demo (the console itself is cmd/console)", errUsage)
 		}
-		if err := checkLoopback(f.console); err != nil {
+		if err := stack.CheckConsoleAddr(f.console); err != nil {
 			return f, fmt.Errorf("%w: --console: %w", errUsage, err)
 		}
 	}
@@ -77,13 +78,7 @@ func loadConfig(f workerFlags, environ []string) (config.Config, error) {
 	if f.set["sandbox"] {
 		cfg.Worker.Sandbox = f.sandbox
 	}
-	if err := cfg.ValidateWorker(); err != nil {
-		return cfg, err
-	}
-	if err := checkWorkerRules(cfg); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+	return cfg, stack.CheckConfig(cfg)
 }
 
 // usageError marks an error as a usage mistake (exit code 2) without changing its message.

@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/payrun/payrun/internal/cli"
+	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/buildinfo"
 	"github.com/payrun/payrun/pkg/config"
 )
@@ -73,11 +76,35 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		case "help":
 			return runHelp(ctx, args[1:], environ, stdin, stdout)
 		case "version", "--version", "-version":
-			fmt.Fprintln(stdout, buildinfo.Read().String("payrun-worker"))
+			fmt.Fprintln(stdout, buildinfo.Read().String(serviceName))
 			return nil
 		}
 	}
 	return runWorker(ctx, args, environ, stdout, stderr)
+}
+
+// serviceName is the worker's "service" in its logs.
+const serviceName = "payrun-worker"
+
+// runWorker runs the worker pool until ctx ends (or the demo, with --demo): the assembly is
+// internal/stack's, the same the tests and the demo run.
+func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	f, err := parseWorkerFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if f.demo {
+		return runDemo(ctx, f, environ, stdout, stderr)
+	}
+	cfg, err := loadConfig(f, environ)
+	if err != nil {
+		return err
+	}
+	log, format := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
+	return stack.Serve(ctx, cfg, log, format)
 }
 
 // errUsage marks command-line and configuration mistakes (exit code 2).

@@ -30,3 +30,23 @@ func TestDemoConsoleFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestFlagsOverrideConfig(t *testing.T) {
+	t.Parallel()
+	env := []string{"PAYRUN_SETTLE_DELAY=30s", "PAYRUN_WORKER_SANDBOX=false", "PAYRUN_GATEWAY_URL=https://gw.example/paynet",
+		"PAYRUN_LOGIN=m", "PAYRUN_PRIVATE_KEY_FILE=k.pem", "PAYRUN_ENDPOINT_ID=1"}
+	f, err := parseWorkerFlags([]string{"--sandbox", "--store-dir", "/tmp/store"}, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(f, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Worker.Sandbox || !cfg.Worker.Embedded || cfg.Worker.StoreDir != "/tmp/store" {
+		t.Errorf("flags not applied: sandbox %t, embedded %t, store %q", cfg.Worker.Sandbox, cfg.Worker.Embedded, cfg.Worker.StoreDir)
+	}
+	if _, err := parseWorkerFlags([]string{"extra"}, &strings.Builder{}); !errors.Is(err, errUsage) || exitCode(err) != 2 {
+		t.Errorf("stray argument: %v", err)
+	}
+}
