@@ -17,7 +17,7 @@ import (
 func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(f.configFile, environ)
 	if err != nil {
-		return usage(err)
+		return cli.Usage(err)
 	}
 	cfg = stack.DemoConfig(cfg, environ)
 	if err := stack.CheckConfig(cfg); err != nil {

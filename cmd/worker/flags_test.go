@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/payrun/payrun/internal/cli"
 )
 
 // --console belongs to --demo and listens on loopback only (the demo password is printed).
@@ -25,7 +27,7 @@ func TestDemoConsoleFlag(t *testing.T) {
 		if tc.ok && (err != nil || f.console == "") {
 			t.Errorf("%v: %v", tc.args, err)
 		}
-		if !tc.ok && (!errors.Is(err, errUsage) || exitCode(err) != 2) {
+		if !tc.ok && (!errors.Is(err, cli.ErrUsage) || cli.ExitCode(err) != 2) {
 			t.Errorf("%v: %v, want a usage error", tc.args, err)
 		}
 	}
@@ -46,7 +48,7 @@ func TestFlagsOverrideConfig(t *testing.T) {
 	if !cfg.Worker.Sandbox || !cfg.Worker.Embedded || cfg.Worker.StoreDir != "/tmp/store" {
 		t.Errorf("flags not applied: sandbox %t, embedded %t, store %q", cfg.Worker.Sandbox, cfg.Worker.Embedded, cfg.Worker.StoreDir)
 	}
-	if _, err := parseWorkerFlags([]string{"extra"}, &strings.Builder{}); !errors.Is(err, errUsage) || exitCode(err) != 2 {
+	if _, err := parseWorkerFlags([]string{"extra"}, &strings.Builder{}); !errors.Is(err, cli.ErrUsage) || cli.ExitCode(err) != 2 {
 		t.Errorf("stray argument: %v", err)
 	}
 }

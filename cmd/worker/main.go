@@ -32,7 +32,6 @@ import (
 	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/buildinfo"
-	"github.com/payrun/payrun/pkg/config"
 )
 
 // runHelp is `worker help [COMMAND]`: the command's --help, on stdout.
@@ -45,7 +44,7 @@ func runHelp(ctx context.Context, args, environ []string, stdin io.Reader, stdou
 	case len(args) == 1 && slices.Contains([]string{"help", "version"}, args[0]):
 		return run(ctx, []string{"--help"}, environ, stdin, stdout, stdout)
 	}
-	return fmt.Errorf("help: %w: unknown command %q (commands: pause, resume, status, sign, help, version)", errUsage, strings.Join(args, " "))
+	return fmt.Errorf("help: %w: unknown command %q (commands: pause, resume, status, sign, help, version)", cli.ErrUsage, strings.Join(args, " "))
 }
 
 func main() {
@@ -58,7 +57,7 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(exitCode(err))
+		os.Exit(cli.ExitCode(err))
 	}
 }
 
@@ -105,15 +104,4 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	}
 	log, format := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
 	return stack.Serve(ctx, cfg, log, format)
-}
-
-// errUsage marks command-line and configuration mistakes (exit code 2).
-var errUsage = errors.New("usage")
-
-// exitCode maps run's error to the process exit code: 2 usage/config, 1 anything else.
-func exitCode(err error) int {
-	if errors.Is(err, errUsage) || errors.Is(err, config.ErrInvalid) {
-		return 2
-	}
-	return 1
 }
