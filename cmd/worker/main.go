@@ -9,12 +9,12 @@
 //	worker help [COMMAND]         the usage of the worker or of one command
 //	worker version | --version    the build (module version, VCS revision, Go version)
 //
-// Exit codes: docs/operations.md, "Exit codes" (the one place they are described; exitCode
-// below maps errors to them).
+// Exit codes: docs/operations.md, "Exit codes" (the one place they are described; cli.ExitCode
+// maps errors to them).
 //
 // Signals: the first SIGINT or SIGTERM starts a graceful shutdown (stop pulling, finish or hand
 // back in-flight jobs within worker.shutdown_timeout, then close everything in order); a second
-// one kills the process at once (Go's default handler is restored after the first).
+// one kills the process at once (cli.Main: Go's default handler is restored after the first).
 package main
 
 import (
@@ -24,10 +24,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/internal/stack"
@@ -48,17 +46,9 @@ func runHelp(ctx context.Context, args, environ []string, stdin io.Reader, stdou
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // the default handler applies again: a second signal ends the process at once
-	}()
-	err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(cli.ExitCode(err))
-	}
+	cli.Main("worker", func(ctx context.Context) error {
+		return run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	})
 }
 
 // run dispatches to a subcommand; everything below it writes only to the given streams and

@@ -16,12 +16,12 @@ import (
 // httpShutdownTimeout bounds the ops server's shutdown (scrapes in flight).
 const httpShutdownTimeout = 5 * time.Second
 
-// Serve is the worker process: it serves HTTP from the start (/healthz answers at once, /readyz says what the worker waits
-// for), wires everything, runs the pool until ctx ends, then shuts down in order: the pool stops
-// pulling and finishes or hands back in-flight jobs (within worker.shutdown_timeout), then the
-// HTTP server, the limiter (deregisters), the NATS connection, the sandbox and the embedded
-// server close. cfg must have passed CheckConfig; logFormat is said in the start line. A ctx that
-// ends before the pool starts is a clean stop (nil).
+// Serve is the worker process. It serves HTTP from the start (/healthz answers at once, /readyz
+// says what the worker waits for), builds the stack, runs the pool until ctx ends, then shuts
+// down in order: the pool stops pulling and finishes or hands back in-flight jobs (within
+// worker.shutdown_timeout), then the HTTP server, the limiter (deregisters), the NATS connection,
+// the sandbox and the embedded server close. cfg must have passed CheckConfig; logFormat is said
+// in the start line. A ctx that ends before the pool starts is a clean stop (nil).
 func Serve(ctx context.Context, cfg config.Config, log zerolog.Logger, logFormat string) error {
 	log.Info().Str("log_format", logFormat).Object("config", cfg).Msg("worker starting")
 	ready := health.New("NATS at " + queue.RedactURL(cfg.NATS.URL))
