@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/logging"
 )
 
 func printInvalid(w io.Writer, e *batch.InvalidFileError) {
@@ -105,17 +104,11 @@ func printWait(w io.Writer, res batch.WaitResult) {
 	}
 }
 
-// isTerminal reports whether w is a terminal (progress bars and console logs only then).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
 // progress is a progress bar on a terminal and nothing elsewhere.
 type progress struct{ bar *progressbar.ProgressBar }
 
 func newProgress(w io.Writer, total int, what string) *progress {
-	if !isTerminal(w) || total <= 0 {
+	if !logging.IsTerminal(w) || total <= 0 {
 		return &progress{}
 	}
 	return &progress{bar: progressbar.NewOptions(total,

@@ -15,11 +15,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/buildinfo"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
-	"github.com/payrun/payrun/pkg/logging"
 	"github.com/payrun/payrun/pkg/queue"
 )
 
@@ -162,17 +162,14 @@ func loadConfig(f flags) (config.Config, error) {
 	return cfg, cfg.Validate()
 }
 
+// newLogger is the binaries' logger (internal/cli) at warn unless the configuration asks for
+// another level than info: enqueue speaks to people on stdout and stderr.
 func newLogger(cfg config.Config, stderr io.Writer) zerolog.Logger {
-	level := cfg.Log.Level
-	// enqueue speaks to people on stdout/stderr; its log shows warnings and errors unless asked.
-	if level == "info" {
-		level = "warn"
+	c := cfg.Log
+	if c.Level == "info" {
+		c.Level = "warn"
 	}
-	format := cfg.Log.Format
-	if format == logging.FormatJSON {
-		format = "" // the default: readable on a terminal, JSON elsewhere
-	}
-	log, _ := logging.New(stderr, logging.Options{Level: level, Format: format, Service: "payrun-enqueue"})
+	log, _ := cli.NewLogger(c, stderr, os.Environ(), "payrun-enqueue")
 	return log
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/payrun/payrun/pkg/logging"
 	"github.com/payrun/payrun/pkg/poolstatus"
 	"github.com/payrun/payrun/pkg/queue"
 )
@@ -23,7 +24,7 @@ func watchWait(ctx context.Context, interval time.Duration, js jetstream.JetStre
 	if interval <= 0 {
 		return func() {}
 	}
-	jsonLines := !isTerminal(stderr)
+	jsonLines := !logging.IsTerminal(stderr)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/internal/testlog"
 )
 
@@ -125,7 +126,7 @@ func TestConsoleInABrowser(t *testing.T) {
 			chromedp.Navigate(base+"/login"),
 			chromedp.WaitVisible(chromedp.ID("user-name")),
 			chromedp.SendKeys(chromedp.ID("user-name"), user),
-			chromedp.SendKeys(chromedp.ID("password"), demoPassword),
+			chromedp.SendKeys(chromedp.ID("password"), stack.DemoPassword),
 			chromedp.Click(chromedp.ID("sign-in")),
 			chromedp.WaitVisible(chromedp.ID("user")))
 		if got := text("#user"); got != user {

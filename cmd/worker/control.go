@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,12 +10,12 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/config"
-	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
-// controlTimeout bounds the whole pause/resume command.
+// controlTimeout bounds a whole short command (pause, resume, status).
 const controlTimeout = 15 * time.Second
 
 // runControl is `worker pause [--reason R]` and `worker resume`: it writes or deletes the pool's
@@ -40,22 +39,12 @@ func runControl(ctx context.Context, cmd string, args, environ []string, stdout,
 	if cmd == "pause" {
 		reason = fs.String("reason", "paused by an operator", "why, shown in the workers' logs and status")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%s: %w: %w", cmd, errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: %w: unexpected arguments %q", cmd, errUsage, fs.Args())
-	}
-	cfg, err := config.Load(*configFile, environ)
-	if err != nil {
-		return usage(err)
+	if help, err := cli.ParseFlags(fs, cmd, args, false); help || err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
-	nc, js, err := connectClient(ctx, cmd, cfg, environ, stderr)
+	cfg, nc, js, err := connect(ctx, cmd, *configFile, environ, stderr)
 	if err != nil {
 		return err
 	}
@@ -84,18 +73,15 @@ func runControl(ctx context.Context, cmd string, args, environ []string, stdout,
 	return nil
 }
 
-// connectClient opens the NATS connection of a short command (pause, resume, status), logging
-// connection events to stderr as the worker does.
-func connectClient(ctx context.Context, cmd string, cfg config.Config, environ []string, stderr io.Writer) (*nats.Conn, jetstream.JetStream, error) {
-	log, _ := newLogger(cfg.Log, stderr, environ)
-	nc, err := queue.Connect(ctx, cfg.ConnectOptions("payrun-worker-"+cmd, component(log, "nats")))
+// connect loads the configuration of a short command (pause, resume, status) and opens its
+// NATS connection without provisioning anything, logging connection events to stderr as the
+// worker does.
+func connect(ctx context.Context, cmd, configFile string, environ []string, stderr io.Writer) (config.Config, *nats.Conn, jetstream.JetStream, error) {
+	cfg, err := config.Load(configFile, environ)
 	if err != nil {
-		return nil, nil, err
+		return cfg, nil, nil, cli.Usage(err)
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
-		return nil, nil, fmt.Errorf("%s: jetstream: %w", cmd, err)
-	}
-	return nc, js, nil
+	log, _ := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
+	nc, js, err := cfg.Connect(ctx, "payrun-worker-"+cmd, log.With().Str("component", "nats").Logger())
+	return cfg, nc, js, err
 }

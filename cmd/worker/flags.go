@@ -1,11 +1,12 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 
+	"github.com/payrun/payrun/internal/cli"
+	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/config"
 )
 
@@ -20,7 +21,7 @@ type workerFlags struct {
 	set        map[string]bool // flags given on the command line
 }
 
-// parseWorkerFlags parses the worker's flags; mistakes wrap errUsage. flag.ErrHelp is returned
+// parseWorkerFlags parses the worker's flags; mistakes wrap cli.ErrUsage. flag.ErrHelp is returned
 // as is after the usage was printed.
 func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	var f workerFlags
@@ -36,23 +37,23 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	fs.BoolVar(&f.sandbox, "sandbox", false, "pay through the built-in sandbox gateway with a generated key (worker.sandbox)")
 	fs.BoolVar(&f.demo, "demo", false, "run the example batch end to end and exit")
 	fs.StringVar(&f.console, "console", "", "with --demo: then serve the web console on this loopback `address` (e.g. 127.0.0.1:8080) with demo users until interrupted")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, err
-		}
-		return f, fmt.Errorf("%w: %w", errUsage, err)
+	help, err := cli.ParseFlags(fs, "", args, true)
+	if help {
+		return f, flag.ErrHelp // after the usage was printed
+	} else if err != nil {
+		return f, err
 	}
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("%w: unexpected arguments %q (subcommands: pause, resume, sign)", errUsage, fs.Args())
+		return f, fmt.Errorf("%w: unexpected arguments %q (subcommands: pause, resume, sign)", cli.ErrUsage, fs.Args())
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	if f.console != "" {
 		if !f.demo {
-			return f, fmt.Errorf("%w: --console goes with --demo (the console itself is cmd/console)", errUsage)
+			return f, fmt.Errorf("%w: --console goes with --demo (the console itself is cmd/console)", cli.ErrUsage)
 		}
-		if err := checkLoopback(f.console); err != nil {
-			return f, fmt.Errorf("%w: --console: %w", errUsage, err)
+		if err := stack.CheckConsoleAddr(f.console); err != nil {
+			return f, fmt.Errorf("%w: --console: %w", cli.ErrUsage, err)
 		}
 	}
 	return f, nil
@@ -63,7 +64,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 func loadConfig(f workerFlags, environ []string) (config.Config, error) {
 	cfg, err := config.Load(f.configFile, environ)
 	if err != nil {
-		return cfg, usage(err)
+		return cfg, cli.Usage(err)
 	}
 	if f.set["embedded"] {
 		cfg.Worker.Embedded = f.embedded
@@ -77,21 +78,5 @@ func loadConfig(f workerFlags, environ []string) (config.Config, error) {
 	if f.set["sandbox"] {
 		cfg.Worker.Sandbox = f.sandbox
 	}
-	if err := cfg.ValidateWorker(); err != nil {
-		return cfg, err
-	}
-	if err := checkWorkerRules(cfg); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+	return cfg, stack.CheckConfig(cfg)
 }
-
-// usageError marks an error as a usage mistake (exit code 2) without changing its message.
-type usageError struct{ err error }
-
-func (e usageError) Error() string        { return e.err.Error() }
-func (e usageError) Unwrap() error        { return e.err }
-func (e usageError) Is(target error) bool { return target == errUsage }
-
-// usage marks err (an unreadable --config file, a bad key) as a usage error.
-func usage(err error) error { return usageError{err} }

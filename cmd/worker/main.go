@@ -9,27 +9,27 @@
 //	worker help [COMMAND]         the usage of the worker or of one command
 //	worker version | --version    the build (module version, VCS revision, Go version)
 //
-// Exit codes: docs/operations.md, "Exit codes" (the one place they are described; exitCode
-// below maps errors to them).
+// Exit codes: docs/operations.md, "Exit codes" (the one place they are described; cli.ExitCode
+// maps errors to them).
 //
 // Signals: the first SIGINT or SIGTERM starts a graceful shutdown (stop pulling, finish or hand
 // back in-flight jobs within worker.shutdown_timeout, then close everything in order); a second
-// one kills the process at once (Go's default handler is restored after the first).
+// one kills the process at once (cli.Main: Go's default handler is restored after the first).
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
+	"github.com/payrun/payrun/internal/cli"
+	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/buildinfo"
-	"github.com/payrun/payrun/pkg/config"
 )
 
 // runHelp is `worker help [COMMAND]`: the command's --help, on stdout.
@@ -42,21 +42,13 @@ func runHelp(ctx context.Context, args, environ []string, stdin io.Reader, stdou
 	case len(args) == 1 && slices.Contains([]string{"help", "version"}, args[0]):
 		return run(ctx, []string{"--help"}, environ, stdin, stdout, stdout)
 	}
-	return fmt.Errorf("help: %w: unknown command %q (commands: pause, resume, status, sign, help, version)", errUsage, strings.Join(args, " "))
+	return fmt.Errorf("help: %w: unknown command %q (commands: pause, resume, status, sign, help, version)", cli.ErrUsage, strings.Join(args, " "))
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // the default handler applies again: a second signal ends the process at once
-	}()
-	err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(exitCode(err))
-	}
+	cli.Main("worker", func(ctx context.Context) error {
+		return run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	})
 }
 
 // run dispatches to a subcommand; everything below it writes only to the given streams and
@@ -73,20 +65,33 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		case "help":
 			return runHelp(ctx, args[1:], environ, stdin, stdout)
 		case "version", "--version", "-version":
-			fmt.Fprintln(stdout, buildinfo.Read().String("payrun-worker"))
+			fmt.Fprintln(stdout, buildinfo.Read().String(serviceName))
 			return nil
 		}
 	}
 	return runWorker(ctx, args, environ, stdout, stderr)
 }
 
-// errUsage marks command-line and configuration mistakes (exit code 2).
-var errUsage = errors.New("usage")
+// serviceName is the worker's "service" in its logs.
+const serviceName = "payrun-worker"
 
-// exitCode maps run's error to the process exit code: 2 usage/config, 1 anything else.
-func exitCode(err error) int {
-	if errors.Is(err, errUsage) || errors.Is(err, config.ErrInvalid) {
-		return 2
+// runWorker runs the worker pool until ctx ends (or the demo, with --demo): the assembly is
+// internal/stack's, the same the tests and the demo run.
+func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	f, err := parseWorkerFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
 	}
-	return 1
+	if err != nil {
+		return err
+	}
+	if f.demo {
+		return runDemo(ctx, f, environ, stdout, stderr)
+	}
+	cfg, err := loadConfig(f, environ)
+	if err != nil {
+		return err
+	}
+	log, format := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
+	return stack.Serve(ctx, cfg, log, format)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/ratelimit"
 	"github.com/payrun/payrun/pkg/sandbox"
 )
@@ -226,7 +227,7 @@ func checkRecovery(t *testing.T, e *testEnv, arrivals []time.Time, stormTo time.
 			break
 		}
 	}
-	o, err := limiterOptions(e.cfg).WithDefaults()
+	o, err := stack.LimiterOptions(e.cfg).WithDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,13 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/job"
 )
 
 // printOutcome writes one table row per result (ordered by line) and the batch summary: counts
 // per status and totals per currency.
-func printOutcome(w io.Writer, out batchOutcome) error {
+func printOutcome(w io.Writer, out stack.DemoOutcome) error {
 	rs := slices.Clone(out.Results)
 	slices.SortStableFunc(rs, func(a, b job.Result) int { return a.Line - b.Line })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -35,24 +36,15 @@ func printOutcome(w io.Writer, out batchOutcome) error {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	all := job.Totals{}
 	for _, st := range slices.Sorted(maps.Keys(s.Counts)) {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\n", st, s.Counts[st], totalsText(s.Totals[st]))
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", st, s.Counts[st], s.Totals[st])
 		for _, a := range s.Totals[st] {
 			if err := all.Add(a); err != nil {
 				return fmt.Errorf("summary totals: %w", err)
 			}
 		}
 	}
-	fmt.Fprintf(tw, "  total\t%d\t%s\n", s.Rows, totalsText(all))
+	fmt.Fprintf(tw, "  total\t%d\t%s\n", s.Rows, all)
 	return tw.Flush()
-}
-
-// totalsText lists totals by currency code: "EUR 2470.50, USD 2575.10".
-func totalsText(t job.Totals) string {
-	var parts []string
-	for _, cur := range slices.Sorted(maps.Keys(t)) {
-		parts = append(parts, cur+" "+t[cur].String())
-	}
-	return dash(strings.Join(parts, ", "))
 }
 
 func nonEmpty(ss ...string) []string {

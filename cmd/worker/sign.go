@@ -7,10 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/signer"
 )
 
@@ -39,11 +38,8 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	nonce := fs.String("nonce", "", "oauth_nonce to use (default: fresh random)")
 	timestamp := fs.String("timestamp", "", "oauth_timestamp in Unix seconds (default: now)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of labelled text")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("sign: %w: %w", errUsage, err)
+	if help, err := cli.ParseFlags(fs, "sign", args, true); help || err != nil {
+		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -55,25 +51,33 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("sign: %w: missing %s", errUsage, strings.Join(missing, ", "))
+		return fmt.Errorf("sign: %w: missing %s", cli.ErrUsage, strings.Join(missing, ", "))
 	}
 	if set["nonce"] && *nonce == "" {
-		return fmt.Errorf("sign: %w: --nonce is empty", errUsage)
+		return fmt.Errorf("sign: %w: --nonce is empty", cli.ErrUsage)
 	}
 	var opts []signer.Option
 	if set["nonce"] {
-		opts = append(opts, signer.WithNonceSource(fixedNonce(*nonce)))
+		opts = append(opts, signer.WithNonceSource(signer.FixedNonce(*nonce)))
 	}
 	if set["timestamp"] {
-		ts, err := strconv.ParseInt(*timestamp, 10, 64)
-		if err != nil || ts < 0 {
-			return fmt.Errorf("sign: %w: --timestamp %q is not Unix seconds", errUsage, *timestamp)
+		clock, err := signer.ParseTimestamp(*timestamp)
+		if err != nil {
+			return fmt.Errorf("sign: %w: --timestamp %q is not Unix seconds", cli.ErrUsage, *timestamp)
 		}
-		opts = append(opts, signer.WithClock(fixedClock(ts)))
+		opts = append(opts, signer.WithClock(clock))
 	}
-	params, err := parseSignParams(fs.Args())
+	for _, arg := range fs.Args() { // the first bad argument decides; a flag gets its own hint
+		name, _, ok := strings.Cut(arg, "=")
+		if !ok && strings.HasPrefix(arg, "-") {
+			return fmt.Errorf("sign: %w: %q after the parameters: flags go before name=value parameters", cli.ErrUsage, arg)
+		} else if !ok || name == "" {
+			break
+		}
+	}
+	params, err := signer.ParseParams(fs.Args())
 	if err != nil {
-		return err
+		return fmt.Errorf("sign: %w: %w", cli.ErrUsage, err)
 	}
 
 	key, warnings, err := signer.LoadPrivateKeyFile(*keyFile)
@@ -90,7 +94,7 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	d, err := s.Sign("POST", *rawURL, params)
 	if err != nil {
 		if errors.Is(err, signer.ErrInvalidURL) || errors.Is(err, signer.ErrInvalidParam) {
-			return fmt.Errorf("sign: %w: %w", errUsage, err)
+			return fmt.Errorf("sign: %w: %w", cli.ErrUsage, err)
 		}
 		return fmt.Errorf("sign: %w", err)
 	}
@@ -100,40 +104,5 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		enc.SetIndent("", "  ")
 		return enc.Encode(d)
 	}
-	return writeSignText(stdout, d)
+	return d.WriteText(stdout)
 }
-
-// parseSignParams splits name=value arguments on the first '=', keeping order and repeats.
-func parseSignParams(args []string) ([]signer.Param, error) {
-	params := make([]signer.Param, 0, len(args))
-	for _, arg := range args {
-		name, value, ok := strings.Cut(arg, "=")
-		if !ok && strings.HasPrefix(arg, "-") {
-			return nil, fmt.Errorf("sign: %w: %q after the parameters: flags go before name=value parameters", errUsage, arg)
-		}
-		if !ok {
-			return nil, fmt.Errorf("sign: %w: parameter %q has no '=' (want name=value)", errUsage, arg)
-		}
-		if name == "" {
-			return nil, fmt.Errorf("sign: %w: parameter %q has an empty name", errUsage, arg)
-		}
-		params = append(params, signer.Param{Name: name, Value: value})
-	}
-	return params, nil
-}
-
-func writeSignText(w io.Writer, d signer.Debug) error {
-	_, err := fmt.Fprintf(w, "Normalized parameters:\n%s\n\nSignature base string:\n%s\n\nPOST body:\n%s\n\n"+
-		"Signature (hex):\n%s\n\nSignature (base64):\n%s\n\nAuthorization header:\nAuthorization: %s\n",
-		d.NormalizedParameters, d.SignatureBaseString, d.Body, d.SignatureHex, d.SignatureBase64, d.AuthorizationHeader)
-	return err
-}
-
-// fixedNonce and fixedClock pin --nonce and --timestamp through the signer's seams.
-type fixedNonce string
-
-func (n fixedNonce) Nonce() (string, error) { return string(n), nil }
-
-type fixedClock int64
-
-func (c fixedClock) Now() time.Time { return time.Unix(int64(c), 0) }

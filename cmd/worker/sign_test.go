@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/signer"
 	"github.com/payrun/payrun/pkg/signer/signertest"
 )
@@ -147,24 +148,6 @@ func TestSignFresh(t *testing.T) {
 	}
 }
 
-// TestSignParams: order kept, repeats kept, split on the first '=', any UTF-8, empty values.
-func TestSignParams(t *testing.T) {
-	t.Parallel()
-	got, err := parseSignParams([]string{"b=2", "a==x=y", "b=", "ü=日本 ok&+%"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []signer.Param{{Name: "b", Value: "2"}, {Name: "a", Value: "=x=y"}, {Name: "b", Value: ""}, {Name: "ü", Value: "日本 ok&+%"}}
-	if len(got) != len(want) {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("param %d: got %q, want %q", i, got[i], want[i])
-		}
-	}
-}
-
 func TestSignErrors(t *testing.T) {
 	t.Parallel()
 	key := signertest.PrivateKeyFile(t)
@@ -196,8 +179,8 @@ func TestSignErrors(t *testing.T) {
 			t.Errorf("%s: no error", tt.name)
 			continue
 		}
-		if errors.Is(err, errUsage) != tt.usage {
-			t.Errorf("%s: usage=%v, want %v: %v", tt.name, errors.Is(err, errUsage), tt.usage, err)
+		if errors.Is(err, cli.ErrUsage) != tt.usage {
+			t.Errorf("%s: usage=%v, want %v: %v", tt.name, errors.Is(err, cli.ErrUsage), tt.usage, err)
 		}
 		if tt.is != nil && !errors.Is(err, tt.is) {
 			t.Errorf("%s: %v does not wrap %v", tt.name, err, tt.is)

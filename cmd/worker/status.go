@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 
-	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/poolstatus"
 )
 
@@ -19,22 +18,12 @@ func runStatus(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	fs.Usage = func() { fmt.Fprint(stderr, statusUsage); fs.PrintDefaults() }
 	configFile := fs.String("config", "", "YAML configuration `file` (nats, names and ratelimit sections are used)")
 	asJSON := fs.Bool("json", false, "print one JSON object (pkg/poolstatus.Status) instead of text")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("status: %w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("status: %w: unexpected arguments %q", errUsage, fs.Args())
-	}
-	cfg, err := config.Load(*configFile, environ)
-	if err != nil {
-		return usage(err)
+	if help, err := cli.ParseFlags(fs, "status", args, false); help || err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
-	nc, js, err := connectClient(ctx, "status", cfg, environ, stderr)
+	cfg, nc, js, err := connect(ctx, "status", *configFile, environ, stderr)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,12 @@ type WaitOptions struct {
 	OnResult func(job.Result)
 	// Progress, if set, is called after each new result.
 	Progress func(Progress)
-	Log      zerolog.Logger
+	// Summary: also wait for the workers' batch summary (of the manifest's summary generation),
+	// which they publish after the batch's last result. Without it Wait returns once every row
+	// has a result (it always waits for the summary of a batch that `enqueue --retry` put rows
+	// back into).
+	Summary bool
+	Log     zerolog.Logger
 }
 
 // WaitResult is what Wait saw.
@@ -81,6 +86,7 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 	// Once the batch is completed every result was published before its summary; if the stream then
 	// holds fewer results than rows, they expired: say so instead of waiting for ever.
 	gen := m.SummaryGeneration // the summary generation to wait for
+	needSummary := gen > 0 || o.Summary
 	complete := m.State == StateCompleted
 	missing := func() (WaitResult, error) {
 		return res, fmt.Errorf("batch: wait %s: %w: %d of %d rows have results in stream %s", batchID, ErrResultsMissing, res.Results, res.Expected, o.Names.ResultStream)
@@ -116,7 +122,7 @@ func Wait(ctx context.Context, js jetstream.JetStream, batches jetstream.KeyValu
 	seen := make(map[string]job.Result, res.Expected)
 	caughtUp := false // the last message was the last one in the stream so far
 	summaryGen := -1  // the highest summary generation seen
-	for res.Results < res.Expected || (gen > 0 && summaryGen < gen) {
+	for res.Results < res.Expected || (needSummary && summaryGen < gen) {
 		if complete && caughtUp {
 			return missing()
 		}

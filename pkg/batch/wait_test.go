@@ -232,3 +232,31 @@ func TestWaitFollowsSummaryGenerations(t *testing.T) {
 		t.Fatalf("summary %+v, wg-1 %+v: want generation 1 for both", res.Summary, got["wg-1"])
 	}
 }
+
+// With Summary, Wait returns only once the workers' batch summary is in, also when every row
+// already has a result; without it, it returns at the last result.
+func TestWaitForSummary(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const id = "ws"
+	in := stringInput("ws.csv", csvRows("ws", 0, 1))
+	if _, err := e.enqueuer(t, batch.Options{}).Enqueue(context.Background(), in, plan(t, in, id)); err != nil {
+		t.Fatal(err)
+	}
+	publishResult(t, e, job.Result{BatchID: id, ClientOrderID: "ws-0", Status: job.StatusApproved, Amount: "10.00", Currency: "USD"})
+	if res, err := batch.Wait(ctxTimeout(t, 30*time.Second), e.js, e.h.Batches, id, batch.WaitOptions{}); err != nil || res.Results != 1 || res.Summary != nil {
+		t.Fatalf("without Summary: %+v, %v; want the one result and no summary", res, err)
+	}
+	res, err := batch.Wait(context.Background(), e.js, e.h.Batches, id, batch.WaitOptions{Summary: true, Timeout: 300 * time.Millisecond})
+	if !errors.Is(err, batch.ErrWaitTimeout) || res.Results != 1 {
+		t.Fatalf("Summary before the summary is published: %+v, %v; want a timeout with the one result", res, err)
+	}
+	b, _ := json.Marshal(job.NewBatchSummary(id, 1))
+	if err := e.nc.PublishMsg(&nats.Msg{Subject: queue.DefaultNames().SummarySubject(id), Data: b}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = batch.Wait(ctxTimeout(t, 30*time.Second), e.js, e.h.Batches, id, batch.WaitOptions{Summary: true})
+	if err != nil || res.Summary == nil || res.Summary.BatchID != id {
+		t.Fatalf("Summary after the summary is published: %+v, %v", res, err)
+	}
+}

@@ -47,19 +47,29 @@ func (c Config) ConnectOptions(name string, log zerolog.Logger) queue.ConnectOpt
 	}
 }
 
+// Connect connects as name (see ConnectOptions) without provisioning anything (the worker's
+// pause, resume and status commands). The caller closes the connection.
+func (c Config) Connect(ctx context.Context, name string, log zerolog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := queue.Connect(ctx, c.ConnectOptions(name, log))
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return nc, js, nil
+}
+
 // ConnectClient connects as name (see ConnectOptions) and provisions the streams and buckets for
 // a client that does not own the workers' consumer (enqueue, the console): the consumer is
 // created if it is missing, otherwise only its filter is checked. The caller closes the
 // connection.
 func (c Config) ConnectClient(ctx context.Context, name string, log zerolog.Logger) (*nats.Conn, jetstream.JetStream, *queue.Handles, error) {
-	nc, err := queue.Connect(ctx, c.ConnectOptions(name, log))
+	nc, js, err := c.Connect(ctx, name, log)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
-		return nil, nil, nil, fmt.Errorf("jetstream: %w", err)
 	}
 	settings := c.QueueSettings()
 	settings.ConsumerCreateOnly = true // the workers own their consumer's settings

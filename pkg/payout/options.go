@@ -152,7 +152,7 @@ func (o Options) Validate() error {
 		return &OptionError{Key: key, Reason: fmt.Sprintf(format, args...)}
 	}
 	if err := o.Names.Validate(); err != nil {
-		return fmt.Errorf("%w: names: %w", ErrInvalidOptions, err)
+		return bad("names", "%v", err)
 	}
 	switch {
 	case o.Concurrency < 1:

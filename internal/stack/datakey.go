@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"errors"
@@ -29,7 +29,7 @@ type dataKeys struct {
 // loadDataKeys reads security.data_key_file; without one, the sandbox generates a key file (in
 // worker.store_dir when set, so a restarted sandbox still opens its jobs; else in a temporary
 // directory) and cfg names it for the log and for enqueue; a real gateway runs without one only
-// with security.allow_cleartext_jobs (checkWorkerRules), loudly.
+// with security.allow_cleartext_jobs (CheckConfig), loudly.
 func loadDataKeys(cfg *config.Config, log zerolog.Logger) (dataKeys, error) {
 	if cfg.Security.DataKeyFile != "" {
 		k, err := seal.LoadFile(cfg.Security.DataKeyFile)

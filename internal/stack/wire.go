@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"errors"
@@ -69,10 +69,10 @@ func submitOptions(cfg config.Config) submit.Options {
 	return o
 }
 
-// limiterOptions maps the ratelimit section to pkg/ratelimit. Rate 0 (no limit) becomes
+// LimiterOptions maps the ratelimit section to pkg/ratelimit. Rate 0 (no limit) becomes
 // ratelimit.UnlimitedRate: the limiter still runs so that gateway pressure (429/503) and
 // `worker pause` reach every worker.
-func limiterOptions(cfg config.Config) ratelimit.Options {
+func LimiterOptions(cfg config.Config) ratelimit.Options {
 	r := cfg.RateLimit
 	p := r.Pressure
 	o := ratelimit.Options{Rate: r.Rate, Burst: r.Burst, Heartbeat: r.Heartbeat, DeadAfter: r.DeadAfter,
@@ -113,8 +113,19 @@ func embeddedOptions(cfg config.Config) (queue.EmbeddedOptions, error) {
 	return queue.EmbeddedOptions{StoreDir: cfg.Worker.StoreDir, Host: host, Port: port}, nil
 }
 
-// checkWorkerRules checks the rules between keys that pkg/config does not know about because
-// they come from the packages the worker wires together; errors name the key (exit code 2).
+// CheckConfig validates cfg for the worker: pkg/config's rules (Config.ValidateWorker), then the
+// rules between keys that pkg/config does not know about because they come from the packages
+// the worker wires together. Every error is a *config.FieldError naming a key (it matches
+// config.ErrInvalid).
+func CheckConfig(cfg config.Config) error {
+	if err := cfg.ValidateWorker(); err != nil {
+		return err
+	}
+	return checkWorkerRules(cfg)
+}
+
+// checkWorkerRules checks the rules between keys that come from the packages the worker wires
+// together; errors name the key.
 func checkWorkerRules(cfg config.Config) error {
 	var errs []error
 	if cfg.Worker.Embedded {
@@ -131,16 +142,22 @@ func checkWorkerRules(cfg config.Config) error {
 		errs = append(errs, fieldError("security.data_key_file", "required with a real gateway: without it job messages hold card and account numbers in clear; create one (docs/security.md) or opt out with security.allow_cleartext_jobs: true"))
 	}
 	if len(errs) == 0 {
-		o := payoutOptions(cfg)
-		if err := o.Validate(); err != nil {
-			key := "worker"
-			if oe := (*payout.OptionError)(nil); errors.As(err, &oe) {
-				key = configKey(oe.Key)
-			}
-			errs = append(errs, fieldError(key, "%v", err))
+		if err := payoutOptions(cfg).Validate(); err != nil {
+			errs = append(errs, optionFieldError(err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// optionFieldError is a pkg/payout option error as the error of the configuration key the
+// option comes from. payout.Options.Validate names the option of every error it returns
+// (*payout.OptionError); anything else is returned as it is rather than blamed on a key.
+func optionFieldError(err error) error {
+	var oe *payout.OptionError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	return fieldError(configKey(oe.Key), "%v", err)
 }
 
 // configKey is the configuration key a pkg/payout option comes from (payoutOptions).

@@ -1,9 +1,8 @@
-package main
+package stack
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 
 	"golang.org/x/crypto/bcrypt"
@@ -11,8 +10,8 @@ import (
 	"github.com/payrun/payrun/pkg/console"
 )
 
-// demoPassword is the demo console users' password; the demo serves on loopback only.
-const demoPassword = "demo"
+// DemoPassword is the demo console users' password; the demo serves on loopback only.
+const DemoPassword = "demo"
 
 // demoUsers are the demo console's users, one per role, so that four eyes can be tried.
 var demoUsers = []struct{ name, roles string }{
@@ -21,9 +20,9 @@ var demoUsers = []struct{ name, roles string }{
 	{"operator", "operator"},
 }
 
-// checkLoopback refuses an address that is not host:port on a loopback host: the demo users'
-// password is printed on the terminal.
-func checkLoopback(addr string) error {
+// CheckConsoleAddr refuses a demo console address that is not host:port on a loopback host: the
+// demo users' password is printed on the terminal.
+func CheckConsoleAddr(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%q: want host:port, e.g. 127.0.0.1:8080", addr)
@@ -34,14 +33,16 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// serveDemoConsole serves the console over the demo's stack until ctx ends: approvals on, one
-// demo user per role (password "demo"), audit log on the demo's logger.
-func serveDemoConsole(ctx context.Context, s *stack, addr string, stdout io.Writer) error {
+// ServeConsole serves the web console over the demo's stack on addr (see CheckConsoleAddr) until
+// ctx ends: approvals on, one demo user per role (password "demo"), audit log on the demo's
+// logger. announce is called with the console's URL and the demo users' credentials once it listens.
+func (d *Demo) ServeConsole(ctx context.Context, addr string, announce func(url, users string)) error {
+	s := d.s
 	cfg := s.cfg
 	cfg.Console.Approvals = true
 	cfg.Console.Users = ""
 	for _, u := range demoUsers {
-		h, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.MinCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(DemoPassword), bcrypt.MinCost)
 		if err != nil {
 			return fmt.Errorf("demo console: %w", err)
 		}
@@ -59,6 +60,6 @@ func serveDemoConsole(ctx context.Context, s *stack, addr string, stdout io.Writ
 		return fmt.Errorf("demo console: %w", err)
 	}
 	return console.Serve(ctx, addr, srv, func(url string) {
-		fmt.Fprintf(stdout, "\nconsole: %s  users submitter, approver, operator; password %q (Ctrl-C stops)\n", url, demoPassword)
+		announce(url, fmt.Sprintf("users submitter, approver, operator; password %q", DemoPassword))
 	})
 }

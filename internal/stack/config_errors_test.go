@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 
 // TestEveryConfigErrorNamesItsKeyAndVariable walks every key of config.Config, sets through the
 // key's environment variable values the worker must refuse, and validates as the worker does
-// (config.Parse, then checkWorkerRules). Every error must be a *config.FieldError naming a key
+// (config.Parse, then CheckConfig). Every error must be a *config.FieldError naming a key
 // that exists with that key's variable, and one must name exactly the key and the variable
 // that was set (a rule between two keys names the partner that is missing). A new key must be
 // given an invalid value here, or be listed as free text.
@@ -86,7 +86,7 @@ func TestEveryConfigErrorNamesItsKeyAndVariable(t *testing.T) {
 			checked++
 			cfg, err := config.Parse(nil, "", []string{f.Env + "=" + value})
 			if err == nil {
-				err = checkWorkerRules(cfg)
+				err = CheckConfig(cfg)
 			}
 			if err == nil {
 				t.Errorf("%s=%s: accepted", f.Env, value)

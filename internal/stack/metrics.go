@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,7 +10,7 @@ import (
 // registerProcessMetrics registers what the worker exports beside its packages' metrics: the Go
 // runtime and process, payrun_build_info, and payrun_nats_connected (0 until the first connection,
 // so it is there while the worker waits for NATS).
-func (s *stack) registerProcessMetrics() {
+func (s *Stack) registerProcessMetrics() {
 	s.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/config"
+	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/payout"
 	"github.com/payrun/payrun/pkg/queue"
 	"github.com/payrun/payrun/pkg/ratelimit"
@@ -24,9 +25,11 @@ import (
 	"github.com/payrun/payrun/pkg/submit"
 )
 
-// stack is everything a running worker holds. close releases it in reverse order of
+// Stack is everything a running worker holds: the embedded server and the sandbox when
+// configured, the NATS connection with its provisioned streams and buckets, the pool-wide
+// limiter, the gateway client and the payout pool. Close releases it in reverse order of
 // dependency: limiter (deregisters), gateway connections, NATS, sandbox, embedded server.
-type stack struct {
+type Stack struct {
 	cfg      config.Config // as used: the sandbox and embedded server fill in URLs
 	log      zerolog.Logger
 	reg      *prometheus.Registry
@@ -43,31 +46,32 @@ type stack struct {
 	keys     dataKeys
 }
 
-// stackOptions adjust buildStack for the demo.
-type stackOptions struct {
-	embedded        *queue.EmbeddedServer // already started (the demo's); owned by the stack from now on
-	keys            *seal.Keyring         // the demo's ephemeral data key; nil: loadDataKeys
-	processingPolls int                   // the built-in sandbox's "processing" answers per order
-	reg             *prometheus.Registry  // already served on /metrics; nil: a new one
+// Options adjust Build; the zero value is production's.
+type Options struct {
+	Embedded        *queue.EmbeddedServer // already started (the demo's); owned by the stack from now on
+	Keys            *seal.Keyring         // the demo's ephemeral data key; nil: security.data_key_file or the sandbox's
+	ProcessingPolls int                   // the built-in sandbox's "processing" answers per order
+	Registry        *prometheus.Registry  // already served on /metrics; nil: a new one
 }
 
-// buildStack starts (in this order) the embedded server, the sandbox, the NATS connection,
-// provisioning, the limiter, the gateway client and the pool (not yet running). On error it
-// releases what it started.
-func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so stackOptions) (_ *stack, err error) {
-	s := &stack{cfg: cfg, log: log, reg: so.reg, embedded: so.embedded}
+// Build starts (in this order) the embedded server, the sandbox, the NATS connection,
+// provisioning, the limiter, the gateway client and the pool (not yet running: Run). cfg must
+// have passed CheckConfig. Build retries provisioning while NATS is unreachable, until ctx ends.
+// On error it releases what it started.
+func Build(ctx context.Context, cfg config.Config, log zerolog.Logger, so Options) (_ *Stack, err error) {
+	s := &Stack{cfg: cfg, log: log, reg: so.Registry, embedded: so.Embedded}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 	}
 	defer func() {
 		if err != nil {
-			s.close()
+			s.Close()
 		}
 	}()
 	s.registerProcessMetrics()
 
-	s.keys.keys = so.keys
-	if so.keys == nil {
+	s.keys.keys = so.Keys
+	if so.Keys == nil {
 		if s.keys, err = loadDataKeys(&s.cfg, component(log, "datakey")); err != nil {
 			return nil, err
 		}
@@ -90,7 +94,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	var key *rsa.PrivateKey
 	if s.cfg.Worker.Sandbox {
 		var created bool
-		if s.sandbox, key, created, err = startSandbox(&s.cfg, so.processingPolls); err != nil {
+		if s.sandbox, key, created, err = startSandbox(&s.cfg, so.ProcessingPolls); err != nil {
 			return nil, err
 		}
 		msg := "built-in sandbox gateway started with a generated key"
@@ -127,7 +131,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	}
 	s.reportSync(ctx)
 
-	lo := limiterOptions(s.cfg)
+	lo := LimiterOptions(s.cfg)
 	lo.KV, lo.Registerer = s.handles.RateLimit, s.reg
 	lo.Log = log // pkg/ratelimit adds its component and member id
 	if s.lim, err = ratelimit.New(ctx, s.js, lo); err != nil {
@@ -144,7 +148,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 	}
 
 	sopts := submitOptions(s.cfg)
-	sopts.Limiter, sopts.Pressure, sopts.Auth, sopts.Log = retryLimiter{s.lim}, s.lim, s.lim, log
+	sopts.Limiter, sopts.Pressure, sopts.Auth, sopts.Log = ratelimit.RequestLimiter{Lim: s.lim}, s.lim, s.lim, log
 	// pkg/submit adds its own component, like pkg/ratelimit.
 	if s.client, err = submit.NewClient(sopts, sign); err != nil {
 		return nil, err
@@ -153,7 +157,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 		JS:         s.js,
 		Gateway:    prepaidGateway{payout.SubmitGateway(s.client)},
 		Classify:   payout.ClassifySubmitError,
-		Limiter:    holdLimiter{lim: s.lim, hold: holdFor(s.cfg)},
+		Limiter:    ratelimit.HoldLimiter{Lim: s.lim, Hold: holdFor(s.cfg)},
 		Keys:       openerOf(s.keys.keys),
 		Log:        component(log, "payout"),
 		Registerer: s.reg,
@@ -163,7 +167,7 @@ func buildStack(ctx context.Context, cfg config.Config, log zerolog.Logger, so s
 
 // connect opens the NATS connection and provisions the streams, consumer and buckets,
 // retrying while NATS is unreachable until ctx ends (a worker may start before its server).
-func (s *stack) connect(ctx context.Context) error {
+func (s *Stack) connect(ctx context.Context) error {
 	log := component(s.log, "nats")
 	co := s.cfg.ConnectOptions("payrun-worker", log)
 	co.RetryOnFailedConnect = true
@@ -216,7 +220,7 @@ func (s *stack) connect(ctx context.Context) error {
 
 // reportSync logs the JetStream server's fsync setting at start: an error with a real gateway and
 // a server known not to fsync every write (see queue.Sync.Verdict).
-func (s *stack) reportSync(ctx context.Context) {
+func (s *Stack) reportSync(ctx context.Context) {
 	var sync queue.Sync
 	if s.embedded != nil {
 		sync = s.embedded.Sync()
@@ -228,10 +232,11 @@ func (s *stack) reportSync(ctx context.Context) {
 }
 
 // conn is the NATS connection once connect has opened it, else nil; safe from any goroutine.
-func (s *stack) conn() *nats.Conn { return s.ncp.Load() }
+func (s *Stack) conn() *nats.Conn { return s.ncp.Load() }
 
-// close releases everything buildStack started, in reverse order. Safe on a partial stack.
-func (s *stack) close() {
+// Close releases everything Build started, in reverse order. Safe on a partial stack. Run must
+// have returned.
+func (s *Stack) Close() {
 	if s.lim != nil {
 		if err := s.lim.Close(); err != nil {
 			logOf(component(s.log, "ratelimit")).Warn().Err(err).Msg("leaving the pool")
@@ -256,4 +261,29 @@ func (s *stack) close() {
 		s.embedded.Shutdown()
 	}
 	s.keys.close()
+}
+
+// Run runs the pool until ctx ends, then stops it in order (no new jobs; in-flight ones finish
+// or are handed back within worker.shutdown_timeout). A pool that stops on its own before ctx
+// ends (it could not bind the consumer) is a runtime error.
+func (s *Stack) Run(ctx context.Context) error {
+	if err := s.pool.Run(ctx); err != nil {
+		return fmt.Errorf("pool: %w", err)
+	}
+	if ctx.Err() == nil {
+		return errors.New("pool: stopped unexpectedly")
+	}
+	return nil
+}
+
+// prepaidGateway marks every gateway call's context ratelimit.WithPrepaid: the pool took the
+// call's first token (ratelimit.HoldLimiter) before the ledger write that precedes the call.
+type prepaidGateway struct{ gw payout.Gateway }
+
+func (p prepaidGateway) Payout(ctx context.Context, params []job.Param) (payout.Reply, error) {
+	return p.gw.Payout(ratelimit.WithPrepaid(ctx), params)
+}
+
+func (p prepaidGateway) Status(ctx context.Context, q payout.StatusQuery) (payout.StatusReply, error) {
+	return p.gw.Status(ratelimit.WithPrepaid(ctx), q)
 }

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/payrun/payrun/pkg/config"
+)
+
+// ErrUsage marks command-line mistakes: the binaries exit with code 2 (ExitCode).
+var ErrUsage = errors.New("usage")
+
+// Usage marks err (an unreadable --config file, a bad key) as a usage mistake: it matches
+// ErrUsage and keeps its message.
+func Usage(err error) error { return usageError{err} }
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Unwrap() error        { return e.err }
+func (e usageError) Is(target error) bool { return target == ErrUsage }
+
+// ParseFlags parses args into fs (built with flag.ContinueOnError). help is true, with a nil
+// error, when -h or --help printed the usage. Any other mistake wraps ErrUsage, after
+// "prefix: " unless prefix is empty; a command that takes no arguments refuses any left over.
+func ParseFlags(fs *flag.FlagSet, prefix string, args []string, takesArgs bool) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		err = fmt.Errorf("%w: %w", ErrUsage, err)
+		if prefix != "" {
+			err = fmt.Errorf("%s: %w", prefix, err)
+		}
+		return false, err
+	}
+	if !takesArgs && fs.NArg() > 0 {
+		err = fmt.Errorf("%w: unexpected arguments %q", ErrUsage, fs.Args())
+		if prefix != "" {
+			err = fmt.Errorf("%s: %w", prefix, err)
+		}
+		return false, err
+	}
+	return false, nil
+}
+
+// ExitCode is the exit code of a command's error: 2 for usage and configuration mistakes
+// (ErrUsage, config.ErrInvalid), 1 for anything else, 0 for nil.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrUsage) || errors.Is(err, config.ErrInvalid):
+		return 2
+	}
+	return 1
+}

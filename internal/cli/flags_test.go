@@ -1,0 +1,69 @@
+package cli_test
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/payrun/payrun/internal/cli"
+	"github.com/payrun/payrun/pkg/config"
+)
+
+func TestParseFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		prefix    string
+		args      []string
+		takesArgs bool
+		help      bool
+		wantErr   string // "" = no error
+	}{
+		{"flags only", "status", []string{"--json"}, false, false, ""},
+		{"help", "status", []string{"--help"}, false, true, ""},
+		{"unknown flag", "status", []string{"--bogus"}, false, false, "status: usage: flag provided but not defined: -bogus"},
+		{"unknown flag, no prefix", "", []string{"--bogus"}, false, false, "usage: flag provided but not defined: -bogus"},
+		{"stray argument", "pause", []string{"extra"}, false, false, `pause: usage: unexpected arguments ["extra"]`},
+		{"arguments taken", "sign", []string{"--json", "a=1"}, true, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fs := flag.NewFlagSet(tt.prefix, flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			fs.Bool("json", false, "")
+			help, err := cli.ParseFlags(fs, tt.prefix, tt.args, tt.takesArgs)
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if help != tt.help || gotErr != tt.wantErr {
+				t.Fatalf("help %t, err %v; want help %t, err %q", help, err, tt.help, tt.wantErr)
+			}
+			if err != nil && cli.ExitCode(err) != 2 {
+				t.Errorf("exit code %d, want 2", cli.ExitCode(err))
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	base := errors.New("disk on fire")
+	for err, want := range map[error]int{
+		nil:                                  0,
+		base:                                 1,
+		cli.Usage(base):                      2,
+		fmt.Errorf("x: %w", cli.Usage(base)): 2,
+		&config.FieldError{Key: "worker.concurrency", Reason: "must be positive"}: 2,
+	} {
+		if got := cli.ExitCode(err); got != want {
+			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+	if err := cli.Usage(base); err.Error() != base.Error() || !errors.Is(err, base) {
+		t.Errorf("Usage changed the message or lost the cause: %v", err)
+	}
+}
