@@ -71,6 +71,7 @@ type Server struct {
 	tmpl    map[string]*template.Template
 	mux     *http.ServeMux
 	now     func() time.Time
+	cache   *resultCache // the recently polled batches' results
 }
 
 // New opens the console's bucket and object store and returns the handler. handles are the
@@ -109,7 +110,8 @@ func New(ctx context.Context, js jetstream.JetStream, handles *queue.Handles, o 
 	if o.Keys != nil && o.Limit.Seal == nil {
 		o.Limit.Seal = o.Keys // a job is checked at the size it is stored at, sealed
 	}
-	s := &Server{opts: o, js: js, handles: handles, users: map[string]*User{}, key: o.SessionKey, now: o.Now}
+	s := &Server{opts: o, js: js, handles: handles, users: map[string]*User{}, key: o.SessionKey, now: o.Now,
+		cache: newResultCache(resultCacheBatches)}
 	if len(s.key) == 0 {
 		s.key = make([]byte, 32)
 		_, _ = rand.Read(s.key)
