@@ -271,7 +271,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, file []byte
 	info := batch.ReportInfo{BatchID: id, Input: in, SHA256: m.SHA256,
 		ReadAt: m.CreatedAt, Complete: m.State == batch.StateCompleted, Written: s.now()}
 	var buf bytes.Buffer
-	if err := batch.WriteReport(&buf, info, results, batch.ReportOptions{Format: format, Delimiter: delim}); err != nil {
+	if err := batch.WriteReport(&buf, info, results.byID(), batch.ReportOptions{Format: format, Delimiter: delim}); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, job.MaskText(err.Error()))
 		return
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,7 +24,7 @@ type liveView struct {
 	Expected int
 	Results  int
 	Counts   []statusCount
-	Rows     []job.Result // by client_orderid
+	Rows     []job.Result // by client_orderid; shared, read only
 	Done     bool         // every row has a final result (the manifest says completed)
 }
 
@@ -41,7 +39,7 @@ type statusCount struct {
 // batch's last read (kept in Server.cache): nothing when the batch's subject holds no new message.
 // When the results stream was made again or lost results read before (purged, aged out), it reads
 // the subject again from the start.
-func (s *Server) results(ctx context.Context, id string) (map[string]job.Result, error) {
+func (s *Server) results(ctx context.Context, id string) (*resultSet, error) {
 	b := s.cache.get(id)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -55,14 +53,16 @@ func (s *Server) results(ctx context.Context, id string) (map[string]job.Result,
 		b.reset(info.Created)
 	}
 	for attempt := 0; b.read < stored && attempt < 2; attempt++ {
-		if err := s.readResults(ctx, b, subj, st.LastSeq, stored); err != nil {
+		err := s.readResults(ctx, b, subj, st.LastSeq, stored)
+		b.merge() // what was read is kept, also when the read broke off
+		if err != nil {
 			return nil, err
 		}
 		if b.read > stored { // results read before are gone and others came: read all again
 			b.reset(info.Created)
 		}
 	}
-	return b.snapshot(), nil
+	return b.current(), nil
 }
 
 // readResults reads the result messages of subject subj after b.seq up to the stream sequence
@@ -124,26 +124,8 @@ func (s *Server) live(ctx context.Context, id string) (liveView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.State, v.Expected, v.Results, v.Done = m.State, m.Enqueued, len(res), m.State == batch.StateCompleted
-	counts := map[job.Status]*statusCount{}
-	for _, r := range res {
-		v.Rows = append(v.Rows, r)
-		c := counts[r.Status]
-		if c == nil {
-			c = &statusCount{Status: r.Status, Totals: job.Totals{}}
-			counts[r.Status] = c
-		}
-		c.N++
-		if a, err := job.ParseAmount(r.Amount, r.Currency); err == nil {
-			_ = c.Totals.Add(a)
-		}
-	}
-	for _, st := range job.Statuses {
-		if c := counts[st]; c != nil {
-			v.Counts = append(v.Counts, *c)
-		}
-	}
-	slices.SortFunc(v.Rows, func(a, b job.Result) int { return strings.Compare(a.ClientOrderID, b.ClientOrderID) })
+	v.State, v.Expected, v.Done = m.State, m.Enqueued, m.State == batch.StateCompleted
+	v.Results, v.Rows, v.Counts = len(res.rows), res.rows, res.counts
 	return v, nil
 }
 

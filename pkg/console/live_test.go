@@ -3,8 +3,10 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -214,5 +216,38 @@ func TestLivePollAfterResultsStreamReset(t *testing.T) {
 				t.Errorf("read %d results after the reset, want %d", got, tc.wantRead)
 			}
 		})
+	}
+}
+
+// Viewers polling one batch at once share its reads: every result is read once, and each viewer
+// sees them all.
+func TestLivePollConcurrentViewersShareReads(t *testing.T) {
+	t.Parallel()
+	const id, rows = "lv-many", 30
+	e, read := liveEnv(t, id, rows)
+	for i := range rows {
+		e.result(id, i, 0, job.StatusApproved)
+	}
+	viewers := []*browser{e.login("viewer"), e.login("appr"), e.login("op"), e.login("viewer")}
+	var wg sync.WaitGroup
+	for _, v := range viewers {
+		wg.Go(func() {
+			for range 3 {
+				resp, err := v.c.Get(e.web.URL + "/batches/" + id + "/live")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				_ = resp.Body.Close()
+				if want := fmt.Sprintf("%d of %d rows", rows, rows); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+					t.Errorf("live: %d, lacks %q", resp.StatusCode, want)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := read.Load(); got != rows {
+		t.Errorf("%d viewers read %d results, want each of the %d once", len(viewers), got, rows)
 	}
 }

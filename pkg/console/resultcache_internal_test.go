@@ -2,7 +2,11 @@ package console
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/payrun/payrun/pkg/job"
 )
 
 // The cache keeps the most recently used batches: getting one more drops the least recently
@@ -29,5 +33,53 @@ func TestResultCacheDropsLeastRecentlyUsed(t *testing.T) {
 	}
 	if c.lru.Len() != 2 || len(c.byID) != 2 {
 		t.Errorf("cache holds %d entries, want 2", c.lru.Len())
+	}
+}
+
+// Results read in one poll merge into the rows of the earlier ones by client_orderid: a new row
+// is inserted in order, a higher generation replaces the row's result, a lower or equal one (a
+// duplicate, or an older generation stored late) does not; a resultSet handed out before stays
+// as it was.
+func TestBatchResultsMerge(t *testing.T) {
+	t.Parallel()
+	res := func(id string, gen int, status job.Status) job.Result {
+		return job.Result{BatchID: "b", ClientOrderID: id, Generation: gen, Status: status, Amount: "1.00", Currency: "USD"}
+	}
+	b := &batchResults{id: "b"}
+	b.reset(time.Time{})
+	seq := uint64(0)
+	read := func(rs ...job.Result) *resultSet {
+		for _, r := range rs {
+			seq++
+			b.add(seq, r, true)
+		}
+		b.merge()
+		return b.current()
+	}
+	before := read(res("c", 0, job.StatusError), res("a", 1, job.StatusApproved), res("c", 1, job.StatusApproved), res("a", 0, job.StatusDeclined))
+	b.add(seq+1, job.Result{}, false) // undecodable: counted, not kept
+	other := res("x", 0, job.StatusApproved)
+	other.BatchID = "other" // on this batch's subject, of another batch: counted, not kept
+	b.add(seq+2, other, true)
+	seq += 2
+	after := read(res("b", 0, job.StatusApproved), res("c", 0, job.StatusDeclined), res("a", 2, job.StatusFiltered), res("d", 0, job.StatusError))
+	got := func(set *resultSet) string {
+		var s []string
+		for _, r := range set.rows {
+			s = append(s, fmt.Sprintf("%s%d:%s", r.ClientOrderID, r.Generation, r.Status))
+		}
+		return strings.Join(s, " ")
+	}
+	if g, w := got(before), "a1:approved c1:approved"; g != w {
+		t.Errorf("first read: %s, want %s", g, w)
+	}
+	if g, w := got(after), "a2:filtered b0:approved c1:approved d0:error"; g != w {
+		t.Errorf("second read: %s, want %s", g, w)
+	}
+	if b.read != 10 || b.seq != 10 || b.first != 1 {
+		t.Errorf("read %d messages up to %d from %d, want 10 up to 10 from 1", b.read, b.seq, b.first)
+	}
+	if n := len(after.counts); n != 3 {
+		t.Errorf("%d statuses counted, want 3: %+v", n, after.counts)
 	}
 }
