@@ -41,8 +41,10 @@ type statusCount struct {
 // the subject again from the start.
 func (s *Server) results(ctx context.Context, id string) (*resultSet, error) {
 	b := s.cache.get(id)
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	if err := b.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("console: results of %s: %w", id, err)
+	}
+	defer b.release()
 	subj := s.opts.Names.ResultSubject(id)
 	info, err := s.handles.Results.Info(ctx, jetstream.WithSubjectFilter(subj))
 	if err != nil {
@@ -85,7 +87,7 @@ func (s *Server) readResults(ctx context.Context, b *batchResults, subj string, 
 		}
 	}()
 	for done := false; !done; {
-		want := 1 // more than stored were read: ours went and others came (results resets)
+		want := 1 // stored are read, yet more up to last remain: some read before are gone
 		if stored > b.read {
 			want = int(stored - b.read)
 		}

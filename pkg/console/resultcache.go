@@ -2,6 +2,7 @@ package console
 
 import (
 	"container/list"
+	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -14,11 +15,11 @@ import (
 const resultCacheBatches = 16
 
 // batchResults is what the console has read of one batch's results: the newest generation per
-// row, up to stream sequence seq of the results stream made at created. Its mutex serialises the
+// row, up to stream sequence seq of the results stream made at created. Its lock serialises the
 // reads of the batch (viewers polling the same batch wait for one read instead of each reading).
 type batchResults struct {
-	mu sync.Mutex
-	id string
+	lock chan struct{} // holds a token while a poll uses the entry
+	id   string
 	// rows is the newest generation per row, by client_orderid. It is never changed in place
 	// (a merge makes a new slice), so the resultSet that shares it stays as it was.
 	rows    []job.Result
@@ -29,6 +30,18 @@ type batchResults struct {
 	read    uint64                // messages of the subject read (results of older generations too)
 	set     *resultSet            // rows as of the last merge; nil after a change
 }
+
+// acquire takes the entry's lock, or gives up with ctx's error; release gives it back.
+func (b *batchResults) acquire(ctx context.Context) error {
+	select {
+	case b.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *batchResults) release() { <-b.lock }
 
 // add takes one result message at stream sequence seq (ok: it decoded) into pending; merge puts
 // it in rows.
@@ -154,7 +167,7 @@ func (c *resultCache) get(id string) *batchResults {
 		c.lru.MoveToFront(el)
 		return el.Value.(*batchResults)
 	}
-	b := &batchResults{id: id}
+	b := &batchResults{id: id, lock: make(chan struct{}, 1)}
 	b.reset(time.Time{})
 	c.byID[id] = c.lru.PushFront(b)
 	for c.lru.Len() > c.max {

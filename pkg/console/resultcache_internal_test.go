@@ -1,10 +1,11 @@
 package console
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/payrun/payrun/pkg/job"
 )
@@ -45,8 +46,7 @@ func TestBatchResultsMerge(t *testing.T) {
 	res := func(id string, gen int, status job.Status) job.Result {
 		return job.Result{BatchID: "b", ClientOrderID: id, Generation: gen, Status: status, Amount: "1.00", Currency: "USD"}
 	}
-	b := &batchResults{id: "b"}
-	b.reset(time.Time{})
+	b := newResultCache(1).get("b")
 	seq := uint64(0)
 	read := func(rs ...job.Result) *resultSet {
 		for _, r := range rs {
@@ -81,5 +81,23 @@ func TestBatchResultsMerge(t *testing.T) {
 	}
 	if n := len(after.counts); n != 3 {
 		t.Errorf("%d statuses counted, want 3: %+v", n, after.counts)
+	}
+}
+
+// A poll waiting for another poll's read of the same batch gives up when its request ends.
+func TestBatchResultsLockHonoursContext(t *testing.T) {
+	t.Parallel()
+	b := newResultCache(1).get("b")
+	if err := b.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("acquire of a held entry with an ended request: %v, want context.Canceled", err)
+	}
+	b.release()
+	if err := b.acquire(context.Background()); err != nil {
+		t.Fatalf("acquire after release: %v", err)
 	}
 }
