@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,25 +35,51 @@ type listed struct {
 type listData struct {
 	Batches []listed
 	Pool    ratelimit.PoolStatus
+	// Page is the page shown (1 = the newest batches); Prev and Next are the neighbouring pages,
+	// 0 where there is none.
+	Page, Prev, Next int
 }
 
+// batchList shows one page of the batch list, newest first (?page=N, default 1), at most
+// Options.ListPageSize batches.
 func (s *Server) batchList(w http.ResponseWriter, r *http.Request) {
+	n := 1
+	if q := r.FormValue("page"); q != "" {
+		var err error
+		if n, err = strconv.Atoi(q); err != nil || n < 1 {
+			s.fail(w, r, http.StatusBadRequest, "The page must be a whole number from 1 on.")
+			return
+		}
+	}
 	ctx, cancel := s.opContext(r)
 	defer cancel()
-	list, err := s.listBatches(ctx)
+	all, err := s.listBatches(ctx)
 	if err != nil {
 		s.natsDown(w, r, "list", "", err)
 		return
+	}
+	size := s.opts.ListPageSize
+	d := listData{Page: n}
+	if n > 1 {
+		d.Prev = n - 1
+	}
+	if (n-1)*size < len(all) {
+		d.Batches = all[(n-1)*size : min(n*size, len(all))]
+	}
+	if n*size < len(all) {
+		d.Next = n + 1
 	}
 	pool, err := s.control.Status(ctx)
 	if err != nil {
 		s.natsDown(w, r, "list", "", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "list", page{Title: "Batches", Data: listData{Batches: list, Pool: pool}})
+	d.Pool = pool
+	s.render(w, r, http.StatusOK, "list", page{Title: "Batches", Data: d})
 }
 
-// listBatches merges the manifests and the console's uploads, newest first.
+// listBatches merges the manifests and the console's uploads, newest first. Only manifests are
+// listed and read: their keys are one token, enqueue's chunk row records (<batch>.rows.<n>) more.
 func (s *Server) listBatches(ctx context.Context) ([]listed, error) {
 	byID := map[string]*listed{}
 	uploads, err := s.store.list(ctx)
@@ -63,7 +90,7 @@ func (s *Server) listBatches(ctx context.Context) ([]listed, error) {
 		byID[u.BatchID] = &listed{BatchID: u.BatchID, Source: u.Source, State: string(u.State), Rows: u.Rows, Totals: u.Totals,
 			UploadedBy: u.UploadedBy, ApprovedBy: u.ApprovedBy, At: u.UploadedAt}
 	}
-	keys, err := s.handles.Batches.ListKeys(ctx)
+	keys, err := s.handles.Batches.ListKeysFiltered(ctx, "*")
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
 		return nil, fmt.Errorf("console: list batches: %w", err)
 	}
@@ -82,7 +109,7 @@ func (s *Server) listBatches(ctx context.Context) ([]listed, error) {
 		if err != nil {
 			continue
 		}
-		m, err := batch.DecodeManifest(e.Value()) // row records and unknown versions are skipped
+		m, err := batch.DecodeManifest(e.Value()) // unknown versions are left out
 		if err != nil {
 			continue
 		}
@@ -244,7 +271,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, file []byte
 	info := batch.ReportInfo{BatchID: id, Input: in, SHA256: m.SHA256,
 		ReadAt: m.CreatedAt, Complete: m.State == batch.StateCompleted, Written: s.now()}
 	var buf bytes.Buffer
-	if err := batch.WriteReport(&buf, info, results, batch.ReportOptions{Format: format, Delimiter: delim}); err != nil {
+	if err := batch.WriteReport(&buf, info, results.byID(), batch.ReportOptions{Format: format, Delimiter: delim}); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, job.MaskText(err.Error()))
 		return
 	}

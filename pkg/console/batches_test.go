@@ -41,7 +41,8 @@ func (e *env) enqueueCLI(id, content string) {
 	}
 }
 
-// publishResult publishes a row's result as a worker does.
+// publishResult publishes a row's result as a worker does (a put-back row's with its
+// generation's message id).
 func (e *env) publishResult(r job.Result) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -49,7 +50,8 @@ func (e *env) publishResult(r job.Result) {
 	r.Version = 1
 	data, _ := json.Marshal(r)
 	msg := &nats.Msg{Subject: queue.DefaultNames().ResultSubject(r.BatchID), Data: data, Header: nats.Header{}}
-	if _, err := e.js.PublishMsg(ctx, msg, jetstream.WithMsgID("result:"+r.BatchID+":"+r.ClientOrderID)); err != nil {
+	n := queue.DefaultNames()
+	if _, err := e.js.PublishMsg(ctx, msg, jetstream.WithMsgID(n.GenerationMsgID(n.ResultMsgID(r.BatchID, r.ClientOrderID), r.Generation))); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -78,9 +78,20 @@ type env struct {
 
 func newEnv(t *testing.T, change func(*console.Options)) *env {
 	t.Helper()
+	return newWrappedEnv(t, nil, change)
+}
+
+// newWrappedEnv is newEnv with the console's JetStream and handles passed through wrap (e.g. to
+// count what it reads); the env itself keeps the unwrapped ones.
+func newWrappedEnv(t *testing.T, wrap func(jetstream.JetStream, queue.Handles) (jetstream.JetStream, queue.Handles), change func(*console.Options)) *env {
+	t.Helper()
 	srv, _, js := queuetest.Start(t)
 	h := queuetest.Provision(t, js)
 	e := &env{t: t, srv: srv, js: js, handles: h, audit: &testlog.Buffer{}}
+	cjs, ch := js, *h
+	if wrap != nil {
+		cjs, ch = wrap(js, ch)
+	}
 	now := time.Now()
 	e.now = &now
 	o := console.Options{Approvals: true, Users: hashedUsers(t), MaxUploadBytes: 64 << 10, Timeout: 2 * time.Second,
@@ -90,7 +101,7 @@ func newEnv(t *testing.T, change func(*console.Options)) *env {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := console.New(ctx, js, h, o)
+	s, err := console.New(ctx, cjs, &ch, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,7 +24,7 @@ type liveView struct {
 	Expected int
 	Results  int
 	Counts   []statusCount
-	Rows     []job.Result // by client_orderid
+	Rows     []job.Result // by client_orderid; shared, read only
 	Done     bool         // every row has a final result (the manifest says completed)
 }
 
@@ -36,56 +34,85 @@ type statusCount struct {
 	Totals job.Totals
 }
 
-// results reads every result of the batch stored so far, the newest generation per row
-// (a row put back by a retry supersedes its written-off result).
-func (s *Server) results(ctx context.Context, id string) (map[string]job.Result, error) {
+// results is every result of the batch stored so far, the newest generation per row (a row put
+// back by a retry supersedes its written-off result). It reads only what was stored since the
+// batch's last read (kept in Server.cache): nothing when the batch's subject holds no new message.
+// When the results stream was made again or lost results read before (purged, aged out), it reads
+// the subject again from the start.
+func (s *Server) results(ctx context.Context, id string) (*resultSet, error) {
+	b := s.cache.get(id)
+	if err := b.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("console: results of %s: %w", id, err)
+	}
+	defer b.release()
 	subj := s.opts.Names.ResultSubject(id)
 	info, err := s.handles.Results.Info(ctx, jetstream.WithSubjectFilter(subj))
 	if err != nil {
 		return nil, fmt.Errorf("console: results of %s: %w", id, err)
 	}
-	stored := int(info.State.Subjects[subj])
-	out := map[string]job.Result{}
-	if stored == 0 {
-		return out, nil
+	st, stored := info.State, info.State.Subjects[subj]
+	if !info.Created.Equal(b.created) || st.LastSeq < b.seq || b.read > 0 && st.FirstSeq > b.first || stored < b.read {
+		b.reset(info.Created)
+	}
+	for attempt := 0; b.read < stored && attempt < 2; attempt++ {
+		err := s.readResults(ctx, b, subj, st.LastSeq, stored)
+		b.merge() // what was read is kept, also when the read broke off
+		if err != nil {
+			return nil, err
+		}
+		if b.read > stored { // results read before are gone and others came: read all again
+			b.reset(info.Created)
+		}
+	}
+	return b.current(), nil
+}
+
+// readResults reads the result messages of subject subj after b.seq up to the stream sequence
+// last into b; the subject holds stored messages up to last.
+func (s *Server) readResults(ctx context.Context, b *batchResults, subj string, last, stored uint64) error {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}, DeliverPolicy: jetstream.DeliverAllPolicy,
+		InactiveThreshold: resultsConsumerIdle}
+	if b.seq > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, b.seq+1
 	}
 	// One ephemeral consumer per read, deleted after it (a page polls every second: consumers
 	// left to expire would pile up on the server).
-	cons, err := s.js.OrderedConsumer(ctx, s.opts.Names.ResultStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subj}, DeliverPolicy: jetstream.DeliverAllPolicy, InactiveThreshold: resultsConsumerIdle})
+	cons, err := s.js.OrderedConsumer(ctx, s.opts.Names.ResultStream, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("console: results of %s: %w", id, err)
+		return fmt.Errorf("console: results of %s: %w", b.id, err)
 	}
 	defer func() {
 		if info := cons.CachedInfo(); info != nil {
 			_ = s.js.DeleteConsumer(context.WithoutCancel(ctx), s.opts.Names.ResultStream, info.Name)
 		}
 	}()
-	for got := 0; got < stored; {
-		msgs, err := cons.Fetch(stored-got, jetstream.FetchMaxWait(2*time.Second))
+	for done := false; !done; {
+		want := 1 // stored are read, yet more up to last remain: some read before are gone
+		if stored > b.read {
+			want = int(stored - b.read)
+		}
+		msgs, err := cons.Fetch(want, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return nil, fmt.Errorf("console: results of %s: %w", id, err)
+			return fmt.Errorf("console: results of %s: %w", b.id, err)
 		}
 		n := 0
 		for m := range msgs.Messages() {
 			n++
-			r, err := job.DecodeResult(m.Data())
-			if err != nil || r.BatchID != id {
+			meta, err := m.Metadata()
+			if err != nil || done || meta.Sequence.Stream > last {
+				done = true // stored after the stream's state was read: the next poll's
 				continue
 			}
-			if old, ok := out[r.ClientOrderID]; !ok || r.Generation > old.Generation {
-				out[r.ClientOrderID] = r
-			}
+			r, err := job.DecodeResult(m.Data())
+			b.add(meta.Sequence.Stream, r, err == nil)
+			done = meta.Sequence.Stream == last || meta.NumPending == 0
 		}
 		if err := msgs.Error(); err != nil {
-			return nil, fmt.Errorf("console: results of %s: %w", id, err)
+			return fmt.Errorf("console: results of %s: %w", b.id, err)
 		}
-		if n == 0 {
-			break // expired meanwhile
-		}
-		got += n
+		done = done || n == 0 // expired meanwhile
 	}
-	return out, nil
+	return nil
 }
 
 // live reads the batch's manifest and results.
@@ -99,26 +126,8 @@ func (s *Server) live(ctx context.Context, id string) (liveView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.State, v.Expected, v.Results, v.Done = m.State, m.Enqueued, len(res), m.State == batch.StateCompleted
-	counts := map[job.Status]*statusCount{}
-	for _, r := range res {
-		v.Rows = append(v.Rows, r)
-		c := counts[r.Status]
-		if c == nil {
-			c = &statusCount{Status: r.Status, Totals: job.Totals{}}
-			counts[r.Status] = c
-		}
-		c.N++
-		if a, err := job.ParseAmount(r.Amount, r.Currency); err == nil {
-			_ = c.Totals.Add(a)
-		}
-	}
-	for _, st := range job.Statuses {
-		if c := counts[st]; c != nil {
-			v.Counts = append(v.Counts, *c)
-		}
-	}
-	slices.SortFunc(v.Rows, func(a, b job.Result) int { return strings.Compare(a.ClientOrderID, b.ClientOrderID) })
+	v.State, v.Expected, v.Done = m.State, m.Enqueued, m.State == batch.StateCompleted
+	v.Results, v.Rows, v.Counts = len(res.rows), res.rows, res.counts
 	return v, nil
 }
 

@@ -41,8 +41,9 @@ type Options struct {
 	MaxErrors         int // validation errors listed (enqueue.max_errors); default 100
 	// Limit is the configured job size limit a file is checked against at upload (as the dry run
 	// does); enqueue checks against the stream's real limit again.
-	Limit   batch.JobLimit
-	Timeout time.Duration // bounds each request's NATS work; default 10s
+	Limit        batch.JobLimit
+	Timeout      time.Duration // bounds each request's NATS work; default 10s
+	ListPageSize int           // batches per page of the batch list; default 50
 	// Keys, if set, seal what the console keeps and publishes: each waiting file in the object
 	// store, and the jobs' card and account numbers (pkg/batch's Options.Seal, also used for the
 	// size check). nil keeps both in clear. *seal.Keyring is one.
@@ -70,6 +71,7 @@ type Server struct {
 	tmpl    map[string]*template.Template
 	mux     *http.ServeMux
 	now     func() time.Time
+	cache   *resultCache // the recently polled batches' results
 }
 
 // New opens the console's bucket and object store and returns the handler. handles are the
@@ -96,6 +98,9 @@ func New(ctx context.Context, js jetstream.JetStream, handles *queue.Handles, o 
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
+	if o.ListPageSize <= 0 {
+		o.ListPageSize = 50
+	}
 	if o.Replicas <= 0 {
 		o.Replicas = 1
 	}
@@ -105,7 +110,8 @@ func New(ctx context.Context, js jetstream.JetStream, handles *queue.Handles, o 
 	if o.Keys != nil && o.Limit.Seal == nil {
 		o.Limit.Seal = o.Keys // a job is checked at the size it is stored at, sealed
 	}
-	s := &Server{opts: o, js: js, handles: handles, users: map[string]*User{}, key: o.SessionKey, now: o.Now}
+	s := &Server{opts: o, js: js, handles: handles, users: map[string]*User{}, key: o.SessionKey, now: o.Now,
+		cache: newResultCache(resultCacheBatches)}
 	if len(s.key) == 0 {
 		s.key = make([]byte, 32)
 		_, _ = rand.Read(s.key)

@@ -1,0 +1,178 @@
+package console
+
+import (
+	"container/list"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/payrun/payrun/pkg/job"
+)
+
+// resultCacheBatches is how many batches' results the console remembers between polls.
+const resultCacheBatches = 16
+
+// batchResults is what the console has read of one batch's results: the newest generation per
+// row, up to stream sequence seq of the results stream made at created. Its lock serialises the
+// reads of the batch (viewers polling the same batch wait for one read instead of each reading).
+type batchResults struct {
+	lock chan struct{} // holds a token while a poll uses the entry
+	id   string
+	// rows is the newest generation per row, by client_orderid. It is never changed in place
+	// (a merge makes a new slice), so the resultSet that shares it stays as it was.
+	rows    []job.Result
+	pending map[string]job.Result // read since the last merge, by client_orderid
+	created time.Time             // the results stream's creation
+	first   uint64                // sequence of the first message read
+	seq     uint64                // sequence of the last message read
+	read    uint64                // messages of the subject read (results of older generations too)
+	set     *resultSet            // rows as of the last merge; nil after a change
+}
+
+// acquire takes the entry's lock, or gives up with ctx's error; release gives it back.
+func (b *batchResults) acquire(ctx context.Context) error {
+	select {
+	case b.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *batchResults) release() { <-b.lock }
+
+// add takes one result message at stream sequence seq (ok: it decoded) into pending; merge puts
+// it in rows.
+func (b *batchResults) add(seq uint64, r job.Result, ok bool) {
+	if b.read == 0 {
+		b.first = seq
+	}
+	b.seq, b.read = seq, b.read+1
+	if !ok || r.BatchID != b.id {
+		return
+	}
+	if old, found := b.pending[r.ClientOrderID]; !found || newer(r, old) {
+		b.pending[r.ClientOrderID] = r
+	}
+}
+
+// newer reports whether r supersedes old, a result of the same row read before it: a higher
+// generation (a row put back by a retry) does; of one generation the first read stays.
+func newer(r, old job.Result) bool { return r.Generation > old.Generation }
+
+func byOrderID(a, b job.Result) int { return strings.Compare(a.ClientOrderID, b.ClientOrderID) }
+
+// merge puts the pending results into a new rows slice: O(rows + pending log pending).
+func (b *batchResults) merge() {
+	if len(b.pending) == 0 {
+		return
+	}
+	add := make([]job.Result, 0, len(b.pending))
+	for _, r := range b.pending {
+		add = append(add, r)
+	}
+	slices.SortFunc(add, byOrderID)
+	rows := make([]job.Result, 0, len(b.rows)+len(add))
+	i, j := 0, 0
+	for i < len(b.rows) && j < len(add) {
+		switch c := byOrderID(b.rows[i], add[j]); {
+		case c < 0:
+			rows = append(rows, b.rows[i])
+			i++
+		case c > 0:
+			rows = append(rows, add[j])
+			j++
+		default:
+			r := b.rows[i]
+			if newer(add[j], r) {
+				r = add[j]
+			}
+			rows = append(rows, r)
+			i, j = i+1, j+1
+		}
+	}
+	b.rows = append(append(rows, b.rows[i:]...), add[j:]...)
+	b.pending, b.set = map[string]job.Result{}, nil
+}
+
+// reset forgets everything read, for a read from the start of the stream made at created.
+func (b *batchResults) reset(created time.Time) {
+	b.rows, b.pending, b.set = nil, map[string]job.Result{}, nil
+	b.created, b.first, b.seq, b.read = created, 0, 0, 0
+}
+
+// resultSet is one state of a batch's results, never changed once made: polls of the batch
+// share it until a new result comes.
+type resultSet struct {
+	rows   []job.Result  // the newest generation per row, by client_orderid
+	counts []statusCount // per status, in job.Statuses order
+}
+
+// current is the resultSet of the merged rows, made again only after a change.
+func (b *batchResults) current() *resultSet {
+	if b.set != nil {
+		return b.set
+	}
+	set := &resultSet{rows: b.rows}
+	counts := map[job.Status]*statusCount{}
+	for _, r := range b.rows {
+		c := counts[r.Status]
+		if c == nil {
+			c = &statusCount{Status: r.Status, Totals: job.Totals{}}
+			counts[r.Status] = c
+		}
+		c.N++
+		if a, err := job.ParseAmount(r.Amount, r.Currency); err == nil {
+			_ = c.Totals.Add(a)
+		}
+	}
+	for _, st := range job.Statuses {
+		if c := counts[st]; c != nil {
+			set.counts = append(set.counts, *c)
+		}
+	}
+	b.set = set
+	return set
+}
+
+// byID is the rows by client_orderid.
+func (set *resultSet) byID() map[string]job.Result {
+	out := make(map[string]job.Result, len(set.rows))
+	for _, r := range set.rows {
+		out[r.ClientOrderID] = r
+	}
+	return out
+}
+
+// resultCache holds the batchResults of the most recently polled batches (at most max; the least
+// recently used goes first). Safe for concurrent use.
+type resultCache struct {
+	mu   sync.Mutex
+	max  int
+	lru  *list.List // of *batchResults, most recently used first
+	byID map[string]*list.Element
+}
+
+func newResultCache(max int) *resultCache {
+	return &resultCache{max: max, lru: list.New(), byID: map[string]*list.Element{}}
+}
+
+// get returns the batch's entry, a new empty one if it has none.
+func (c *resultCache) get(id string) *batchResults {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byID[id]; ok {
+		c.lru.MoveToFront(el)
+		return el.Value.(*batchResults)
+	}
+	b := &batchResults{id: id, lock: make(chan struct{}, 1)}
+	b.reset(time.Time{})
+	c.byID[id] = c.lru.PushFront(b)
+	for c.lru.Len() > c.max {
+		old := c.lru.Remove(c.lru.Back()).(*batchResults)
+		delete(c.byID, old.id)
+	}
+	return b
+}
