@@ -13,7 +13,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 	"github.com/payrun/payrun/pkg/sandbox"
 )
@@ -175,16 +174,18 @@ func keepLogs(t *testing.T, dir string, workers []*proc) {
 	t.Logf("worker logs kept in %s", dir)
 }
 
-// resultTimes are the finished_at times of every result on subj, in order.
+// resultTimes are the times the results on subj were stored in the stream, in order: when a
+// consumer could see each (a result decided while the results stream had no leader is
+// published later, with its earlier finished_at).
 func (e *testEnv) resultTimes(subj string) []time.Time {
 	e.t.Helper()
 	var times []time.Time
-	for _, data := range e.allMessages(subj) {
-		r, err := job.DecodeResult(data)
+	for _, m := range e.storedMessages(subj) {
+		meta, err := m.Metadata()
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		times = append(times, r.FinishedAt)
+		times = append(times, meta.Timestamp)
 	}
 	slices.SortFunc(times, time.Time.Compare)
 	return times
