@@ -73,13 +73,14 @@ func (p *Pool) Run(ctx context.Context) error {
 	defer stopRun()
 
 	jobs := make(chan jetstream.Msg)
+	nc := p.deps.JS.Conn()
 	// The handler is called for one message at a time; blocking until a worker is free is the
 	// back-pressure. Messages beyond the pull (a pull re-issued after a reconnect or a missed
 	// heartbeat, while jobs pulled before still wait) queue in the subscription instead of
 	// overflowing a fixed buffer: a "slow consumer" drop would leave a job until AckWait.
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		select {
-		case jobs <- msg:
+		case jobs <- confirmReplies(msg, nc, workCtx, opts.AckWait, &log):
 		case <-runCtx.Done():
 			handBack(msg, &log)
 		}
