@@ -40,7 +40,10 @@ func TestPoolReplyReachesNextConsumerLeader(t *testing.T) {
 	gw := newFakeGateway()
 	gw.release, gw.entered = make(chan struct{}), make(chan struct{}, 4)
 	opts := fastOptions(1)
-	opts.CallTimeout, opts.SettleDelay = 20*time.Second, 21*time.Second // the blocked call outlives the kill
+	// The blocked call outlives the kill. When the killed node also led the ledger, the write
+	// of the accepted order fails and the next delivery settles (SettleDelay from the request)
+	// before it looks the order up: kept short, well inside AckWait.
+	opts.CallTimeout, opts.SettleDelay = 8*time.Second, 9*time.Second
 	stop := p.run(opts, Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
 	defer stop()
 
