@@ -20,7 +20,7 @@ import (
 var (
 	clusterRows  = flag.Int("cluster.rows", 0, "rows of the cluster failover test (0: 500, 200 with -short)")
 	clusterKills = flag.Int("cluster.kills", 3, "leader kills of the cluster failover test (job stream, ledger bucket, consumer in turn)")
-	clusterLogs  = flag.String("cluster.logs", "", "directory that keeps the cluster test's worker logs (at info level) and kill times, to trace a stall")
+	clusterLogs  = flag.String("cluster.logs", "", "directory that keeps the cluster test's worker logs (at info level), to trace a stall")
 )
 
 // TestClusterLeaderKills is issue 15's cluster test: a three-node JetStream cluster of real
