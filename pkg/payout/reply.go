@@ -48,39 +48,49 @@ func confirmReplies(msg jetstream.Msg, nc *nats.Conn, stop context.Context, budg
 
 // The reply bodies of the JetStream protocol (what nats.go sends).
 const (
-	replyAck  = "+ACK"
 	replyNak  = "-NAK"
 	replyTerm = "+TERM"
 )
 
+// DoubleAck is the message's own (a request already), sent again until confirmed.
 func (m *confirmedMsg) DoubleAck(ctx context.Context) error {
-	return m.confirm(ctx, "ack", func(time.Duration) []byte { return []byte(replyAck) })
+	return m.confirm(ctx, "ack", func(ctx context.Context, _ time.Duration) error { return m.Msg.DoubleAck(ctx) })
 }
 
 // NakWithDelay asks for redelivery delay after this call: a reply sent again later asks for
 // what is left of it.
 func (m *confirmedMsg) NakWithDelay(delay time.Duration) error {
-	return m.confirm(m.stop, "nak", func(elapsed time.Duration) []byte {
+	return m.confirm(m.stop, "nak", func(ctx context.Context, elapsed time.Duration) error {
+		body := []byte(replyNak)
 		if left := delay - elapsed; left > 0 {
-			return fmt.Appendf(nil, `%s {"delay": %d}`, replyNak, left.Nanoseconds())
+			body = fmt.Appendf(nil, `%s {"delay": %d}`, replyNak, left.Nanoseconds())
 		}
-		return []byte(replyNak)
+		return m.request(ctx, body)
 	})
 }
 
 func (m *confirmedMsg) TermWithReason(reason string) error {
-	return m.confirm(m.stop, "term", func(time.Duration) []byte { return []byte(replyTerm + " " + reason) })
+	return m.confirm(m.stop, "term", func(ctx context.Context, _ time.Duration) error {
+		return m.request(ctx, []byte(replyTerm+" "+reason))
+	})
 }
 
-// confirm sends the reply body(elapsed since the first attempt) until the server answers, ctx
+// request sends body to the message's reply subject and waits for the server's answer
+// (nats.go sends a nak or term as a plain publish).
+func (m *confirmedMsg) request(ctx context.Context, body []byte) error {
+	_, err := m.nc.RequestWithContext(ctx, m.Reply(), body)
+	return err
+}
+
+// confirm calls send (with the time elapsed since the first attempt) until it succeeds, ctx
 // ends, budget has passed or the connection is closed.
-func (m *confirmedMsg) confirm(ctx context.Context, what string, body func(elapsed time.Duration) []byte) error {
+func (m *confirmedMsg) confirm(ctx context.Context, what string, send func(ctx context.Context, elapsed time.Duration) error) error {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, m.budget)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
 		actx, acancel := context.WithTimeout(ctx, replyAttempt)
-		_, err := m.nc.RequestWithContext(actx, m.Reply(), body(time.Since(start)))
+		err := send(actx, time.Since(start))
 		acancel()
 		if err == nil {
 			if attempt > 1 {
