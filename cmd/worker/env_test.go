@@ -275,27 +275,54 @@ func (e *testEnv) waitResults(batchID string, n int, timeout time.Duration, tick
 // allMessages returns every message on subj in the results stream, duplicates included.
 func (e *testEnv) allMessages(subj string) [][]byte {
 	e.t.Helper()
+	msgs := e.storedMessages(subj)
+	out := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Data()
+	}
+	return out
+}
+
+// storedMessages reads every message the results stream holds on subj, in stream order. A
+// read can fail while a cluster settles (an ordered consumer's pull reaching a node before
+// its interest has spread: no responders); it is read again until a deadline.
+func (e *testEnv) storedMessages(subj string) []jetstream.Msg {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := e.readAll(subj)
+		if err == nil {
+			return out
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("read the messages on %s: %v", subj, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (e *testEnv) readAll(subj string) ([]jetstream.Msg, error) {
 	want := e.subjectCount(subj)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cons, err := e.js.OrderedConsumer(ctx, e.cfg.Names.ResultStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
 	if err != nil {
-		e.t.Fatal(err)
+		return nil, err
 	}
-	var out [][]byte
+	var out []jetstream.Msg
 	for uint64(len(out)) < want {
 		batch, err := cons.Fetch(int(want)-len(out), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			e.t.Fatal(err)
+			return nil, err
 		}
 		for m := range batch.Messages() {
-			out = append(out, m.Data())
+			out = append(out, m)
 		}
 		if err := batch.Error(); err != nil {
-			e.t.Fatal(err)
+			return nil, err
 		}
 	}
-	return out
+	return out, nil
 }
 
 // checkBatch asserts, for every row, exactly one result message whose status is the

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
 // action is what happens to the job message once a decision is carried out.
@@ -162,8 +163,15 @@ func (c *classifier) decide(in input) decision {
 	case eventInfraError:
 		if errors.Is(in.Err, ErrNoGatewaySlot) {
 			// Expected during a pause or under pressure: not a fault, so not a warning per job,
-			// and never counted against the row (I4).
-			return decision{Action: actionNakDelay, Next: c.waiting(in), Delay: c.opts.backoff(int(in.Delivery.NumDelivered)),
+			// and never counted against the row (I4). A pause or gateway pressure may last, so
+			// the job backs off by its delivery number; without one (the limiter re-admitting
+			// its members after its bucket's election, a backlog) a slot comes within seconds,
+			// and a polled row, whose polls spent deliveries, must not wait up to backoff_max.
+			delay := c.opts.BackoffInitial
+			if errors.Is(in.Err, ratelimit.ErrPaused) {
+				delay = c.opts.backoff(int(in.Delivery.NumDelivered))
+			}
+			return decision{Action: actionNakDelay, Next: c.waiting(in), Delay: delay,
 				Reason: fmt.Sprintf("waiting for the gateway (rate limit, pause or pressure): handed back: %v", in.Err), Level: zerolog.InfoLevel}
 		}
 		// The ledger or the stream could not be read or written (a leader election, an outage):

@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payrun/payrun/pkg/job"
+	"github.com/payrun/payrun/pkg/ratelimit"
 )
 
 var t0 = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
@@ -210,6 +212,10 @@ func decideCases(o Options) []decideCase {
 			want{action: actionNakDelay, delay: o.BackoffInitial}},
 		{"no gateway slot for a new row: handed back, proven unsent (I4)", input{Event: eventInfraError, Delivery: deliveryMeta{NumDelivered: 1}, Err: ErrNoGatewaySlot, Now: t0},
 			want{action: actionNakDelay, next: StatePendingRetry, delay: o.BackoffInitial}},
+		{"no gateway slot, no pause (limiter re-admitting after its bucket's election): back soon, whatever the deliveries (issue 15)", input{Event: eventInfraError, Entry: accepted, Delivery: deliveryMeta{NumDelivered: 20}, Err: fmt.Errorf("%w: %w", ErrNoGatewaySlot, context.DeadlineExceeded), Now: t0},
+			want{action: actionNakDelay, delay: o.BackoffInitial}},
+		{"no gateway slot during a pause or pressure: backs off by delivery", input{Event: eventInfraError, Entry: accepted, Delivery: deliveryMeta{NumDelivered: 3}, Err: fmt.Errorf("%w: %w", ErrNoGatewaySlot, ratelimit.ErrPaused), Now: t0},
+			want{action: actionNakDelay, delay: o.backoff(3)}},
 		{"interrupted by shutdown: handed back, nothing counted", input{Event: eventInterrupted, Entry: submitting, Err: fmt.Errorf("shutdown"), Now: t0},
 			want{action: actionNakDelay}},
 		{"not enqueued: dead letter, term, never sent", input{Event: eventNotEnqueued, Err: fmt.Errorf("no manifest"), Now: t0},

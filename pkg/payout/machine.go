@@ -363,7 +363,8 @@ func (m *machine) apply(ctx context.Context, msg jetstream.Msg, d decision) {
 	var err error
 	switch d.Action {
 	case actionAck:
-		ioctx, cancel := m.io(ctx)
+		// Until AckWait: an ack confirmed later than that no longer spares a redelivery.
+		ioctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.opts.AckWait)
 		err = msg.DoubleAck(ioctx)
 		cancel()
 	case actionNakDelay:

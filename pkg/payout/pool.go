@@ -73,13 +73,14 @@ func (p *Pool) Run(ctx context.Context) error {
 	defer stopRun()
 
 	jobs := make(chan jetstream.Msg)
+	nc := p.deps.JS.Conn()
 	// The handler is called for one message at a time; blocking until a worker is free is the
 	// back-pressure. Messages beyond the pull (a pull re-issued after a reconnect or a missed
 	// heartbeat, while jobs pulled before still wait) queue in the subscription instead of
 	// overflowing a fixed buffer: a "slow consumer" drop would leave a job until AckWait.
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		select {
-		case jobs <- msg:
+		case jobs <- confirmReplies(msg, nc, workCtx, opts.AckWait, &log):
 		case <-runCtx.Done():
 			handBack(msg, &log)
 		}
@@ -168,8 +169,11 @@ func (p *Pool) Run(ctx context.Context) error {
 // pullHeartbeat is how often the consumer's leader sends an idle heartbeat on a pending pull.
 // Two missed heartbeats re-issue the pull: after the leader is lost (a crashed node sends
 // nothing, so a pull parked there is gone), the pool finds the new leader within about two
-// heartbeats of its election instead of 10 s with nats.go's default.
-const pullHeartbeat = time.Second
+// heartbeats of its election instead of 10 s with nats.go's default. A pull re-issued while
+// no leader is elected yet is refused (no responders) and the next one follows two heartbeats
+// later, so the pull is sent every second during an election: the least nats.go allows
+// (500 ms), at the cost of two idle heartbeats a second per worker.
+const pullHeartbeat = 500 * time.Millisecond
 
 // handBack returns a job that was pulled but not started, for immediate redelivery elsewhere.
 func handBack(msg jetstream.Msg, log *zerolog.Logger) {

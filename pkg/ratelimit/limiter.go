@@ -31,6 +31,8 @@ type Limiter struct {
 	closed   bool
 	joined   bool              // the bucket's initial state has been read; admission may start
 	lastBeat time.Time         // send time of the newest heartbeat the server accepted
+	beatFail bool              // the last heartbeat failed
+	hearing  time.Time         // heartbeats accepted again since (after a failure): silence before it is no evidence
 	inc      int64             // incarnation: new each time this member (re)creates its record
 	rev      uint64            // revision of this member's record, for compare-and-set heartbeats
 	suspects map[string]uint64 // silent members (id -> last revision seen) to delete with CAS

@@ -25,7 +25,10 @@ import (
 //     DeadAfter-Heartbeat ago, or when a heartbeat's compare-and-set fails (its record was
 //     deleted as dead); it then creates a new incarnation and must be admitted again.
 //   - A member silent for DeadAfter (local receipt time, so host clocks do not matter) is
-//     deleted with compare-and-set on the revision last seen. Only a successful delete, or
+//     deleted with compare-and-set on the revision last seen. Silence counts only from the
+//     moment this member's own heartbeats are accepted again after one failed: while the
+//     bucket accepts no writes (its leader lost, an election) nobody can write, and counting
+//     that silence deleted every member that was a moment slower to write again afterwards. Only a successful delete, or
 //     a delete seen in the bucket, drops it from a view: success proves it has written
 //     nothing since, so it has already fenced itself, however late the deleter's view is.
 
@@ -110,6 +113,10 @@ func (l *Limiter) beatAccepted(sent time.Time, rev uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.rev = rev
+	if l.beatFail { // silence counted so far fell in the failure: count afresh
+		l.beatFail, l.hearing = false, time.Now()
+		clear(l.suspects)
+	}
 	if sent.After(l.lastBeat) {
 		l.lastBeat = sent
 	}
@@ -175,7 +182,7 @@ func (l *Limiter) handle(e jetstream.KeyValueEntry) {
 // applies the resulting limits.
 func (l *Limiter) reconcileLocked(now time.Time) {
 	for id, m := range l.members {
-		if id != l.opts.ID && now.Sub(m.lastSeen) > l.opts.DeadAfter {
+		if id != l.opts.ID && now.Sub(later(m.lastSeen, l.hearing)) > l.opts.DeadAfter {
 			l.suspects[id] = m.rev
 		}
 	}
@@ -189,6 +196,13 @@ func (l *Limiter) reconcileLocked(now time.Time) {
 		l.log.Info().Int("members", len(l.members)).Msg("admitted; holding a share")
 	}
 	l.applyLocked(now)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (l *Limiter) fenceAt() time.Time {
@@ -265,20 +279,30 @@ func (l *Limiter) beatLoop() {
 	}
 }
 
+// beat writes this member's heartbeat, then deletes the members silent past DeadAfter. A
+// member whose own heartbeat failed deletes nobody: it has no evidence of anyone's silence.
 func (l *Limiter) beat() {
 	l.mu.Lock()
 	l.reconcileLocked(time.Now())
-	suspects := l.suspects
-	l.suspects = map[string]uint64{}
 	l.mu.Unlock()
 	if l.beatsOff.Load() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(l.loopCtx, l.opts.Heartbeat)
 	defer cancel()
-	if err := l.putSelf(ctx); err != nil && l.loopCtx.Err() == nil {
-		l.log.Warn().Err(err).Msg("heartbeat failed")
+	if err := l.putSelf(ctx); err != nil {
+		l.mu.Lock()
+		l.beatFail = true
+		l.mu.Unlock()
+		if l.loopCtx.Err() == nil {
+			l.log.Warn().Err(err).Msg("heartbeat failed")
+		}
+		return
 	}
+	l.mu.Lock()
+	suspects := l.suspects
+	l.suspects = map[string]uint64{}
+	l.mu.Unlock()
 	for id, rev := range suspects {
 		l.expire(ctx, id, rev)
 	}

@@ -1,0 +1,71 @@
+package payout
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/payrun/payrun/internal/testwait"
+	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
+)
+
+// TestPoolReplyReachesNextConsumerLeader is issue 15's "rows in flight at a kill wait up to
+// ack_wait": a three-node cluster of real nats-server processes, the job's gateway call in
+// progress when the node leading the consumer is SIGKILLed. The replies that follow (a nak to
+// poll the accepted order, and whatever the ledger's own election costs) reach a consumer
+// without a leader; sent as plain publishes they vanish, and the job waits the whole AckWait.
+// Confirmed and sent again, they reach the next leader: with an AckWait far longer than an
+// election, the result must be in, and the job acknowledged, well before the AckWait.
+func TestPoolReplyReachesNextConsumerLeader(t *testing.T) {
+	t.Parallel()
+	cl := queuetest.StartCluster(t, queuetest.ClusterOptions{Binary: queuetest.BuildServer(t)})
+	_, js := cl.Connect(t)
+	s := fastSettings()
+	s.Replicas = 3
+	s.AckWait = time.Minute
+	names := queue.DefaultNames()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := queue.Provision(ctx, js, names, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &poolEnv{t: t, js: js, h: h, names: names}
+	p.enqueue("failover", rows("fo", 1))
+
+	gw := newFakeGateway()
+	gw.release, gw.entered = make(chan struct{}), make(chan struct{}, 4)
+	opts := fastOptions(1)
+	// The blocked call outlives the kill. When the killed node also led the ledger, the write
+	// of the accepted order fails and the next delivery settles (SettleDelay from the request)
+	// before it looks the order up: kept short, well inside AckWait.
+	opts.CallTimeout, opts.SettleDelay = 8*time.Second, 9*time.Second
+	stop := p.run(opts, Deps{Gateway: gw, Classify: fakeClassify, Log: zerolog.Nop()})
+	defer stop()
+
+	<-gw.entered // the job is in its gateway call
+	leader := func(ctx context.Context) (string, error) {
+		return queuetest.ConsumerLeader(ctx, js, names.JobStream, names.Consumer)
+	}
+	killed := queuetest.WaitLeader(t, 10*time.Second, "", leader)
+	cl.Node(killed).Kill()
+	killedAt := time.Now()
+	close(gw.release) // accepted: the nak that schedules the poll goes to a consumer without a leader
+	// Well before AckWait, which is when a lost reply would bring the job back.
+	testwait.Eventually(t, s.AckWait/2, "the result and its ack before AckWait", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		subj := names.ResultSubject("failover")
+		results, err := h.Results.Info(ctx, jetstream.WithSubjectFilter(subj))
+		if err != nil || results.State.Subjects[subj] != 1 {
+			return false // no result yet, or asked during an election
+		}
+		info, err := h.Consumer.Info(ctx)
+		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
+	})
+	t.Logf("result in and acknowledged %s after the kill of %s (AckWait %s)", time.Since(killedAt).Round(10*time.Millisecond), killed, s.AckWait)
+}
