@@ -3,6 +3,7 @@ package poolstatus_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -198,6 +199,15 @@ func TestStatusWithoutMajority(t *testing.T) {
 	}
 	if !errors.Is(err, poolstatus.ErrIncomplete) || st.PoolError == "" || st.BatchesError == "" || st.Sending != poolstatus.SendingUnknown {
 		t.Errorf("Read: %v; pool error %q, batches error %q, sending %q: want ErrIncomplete, both errors and sending unknown", err, st.PoolError, st.BatchesError, st.Sending)
+	}
+	data, jerr := json.Marshal(st)
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	for _, want := range []string{`"pool_error":"`, `"batches_error":"`, `"sending":"unknown"`, `"workers":[]`, `"batches":[]`} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("JSON without %s: %s", want, data)
+		}
 	}
 	for _, want := range []string{"pool:      not read: ", "batches:   not read: ", "replicas:  cluster payrun-test: ", stopped[0] + " offline", stopped[1] + " offline"} {
 		if !strings.Contains(text.String(), want) {

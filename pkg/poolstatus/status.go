@@ -128,8 +128,8 @@ func ReadPool(ctx context.Context, js jetstream.JetStream, names queue.Names) (P
 // Read reads everything Status holds. Each section is read on its own, at the same time as the
 // others and bounded by Options.Timeout: one that cannot be read (a group without a leader does
 // not answer when the cluster has lost its majority) does not keep the others from being read.
-// Read always returns every section it could read; the error, wrapping ErrIncomplete, names the
-// sections it could not read (pool, consumer, batches: their *Error fields say why). Replication
+// Read always returns every section it could read; its only error wraps ErrIncomplete and names
+// the sections it could not read (pool, consumer, batches: their *Error fields say why). Replication
 // groups that could not be read carry their error in the group and do not make Read fail.
 func Read(ctx context.Context, js jetstream.JetStream, o Options) (Status, error) {
 	if o.Names == (queue.Names{}) {
