@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os/exec"
 	"strings"
@@ -24,18 +23,11 @@ func TestStatusWithoutMajorityExits3(t *testing.T) {
 	queuetest.Provision(t, js)
 	names := queue.DefaultNames()
 	queuetest.WaitCurrent(t, js, 20*time.Second, names.JobStream)
-	left := queuetest.WaitLeader(t, 10*time.Second, "", func(ctx context.Context) (string, error) {
-		return queuetest.StreamLeader(ctx, js, names.JobStream)
-	})
-	for _, n := range cl.Nodes {
-		if n.Name != left {
-			n.Kill()
-		}
-	}
+	left := cl.StopAllButLeader(t, js, names.JobStream, 10*time.Second)
 
 	var out, errOut bytes.Buffer
 	cmd := exec.Command(workerBinary(t), "status")
-	cmd.Env = processEnv([]string{"PAYRUN_NATS_URL=" + cl.Node(left).ClientURL})
+	cmd.Env = processEnv([]string{"PAYRUN_NATS_URL=" + left.ClientURL})
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	code := 0
 	var exit *exec.ExitError

@@ -160,15 +160,12 @@ func TestStatusWithoutMajority(t *testing.T) {
 	names := queue.DefaultNames()
 	queuetest.WaitCurrent(t, js, 20*time.Second, names.JobStream)
 
-	// The node left is the jobs stream's leader, so that group is answered for.
-	left := queuetest.WaitLeader(t, 10*time.Second, "", func(ctx context.Context) (string, error) {
-		return queuetest.StreamLeader(ctx, js, names.JobStream)
-	})
-	_, js = queuetest.ConnectURL(t, cl.Node(left).ClientURL)
+	// The node left leads the jobs stream, so that group is answered for.
+	left := cl.StopAllButLeader(t, js, names.JobStream, 10*time.Second)
+	_, js = queuetest.ConnectURL(t, left.ClientURL)
 	var stopped []string
 	for _, n := range cl.Nodes {
-		if n.Name != left {
-			n.Kill()
+		if n != left {
 			stopped = append(stopped, n.Name)
 		}
 	}
