@@ -28,14 +28,22 @@ func runStatus(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 		return err
 	}
 	defer nc.Close()
-	st, err := poolstatus.Read(ctx, js, poolstatus.Options{Names: cfg.QueueNames(), ConfiguredRate: cfg.RateLimit.Rate})
-	if err != nil {
-		return err
-	}
+	// Whatever could be read is printed; a section that could not (the error wraps
+	// poolstatus.ErrIncomplete) makes the command fail after printing.
+	st, readErr := poolstatus.Read(ctx, js, poolstatus.Options{Names: cfg.QueueNames(), ConfiguredRate: cfg.RateLimit.Rate})
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		err = enc.Encode(st)
+	} else {
+		err = st.WriteText(stdout)
 	}
-	return st.WriteText(stdout)
+	if err != nil || readErr == nil {
+		return err
+	}
+	return &cli.ExitError{Code: exitStatusIncomplete, Err: fmt.Errorf("status: %w", readErr)}
 }
+
+// exitStatusIncomplete is `worker status`'s exit code when it printed what it could read but
+// could not read the pool, the consumer or the batches (docs/operations.md, "Exit codes").
+const exitStatusIncomplete = 3

@@ -36,6 +36,11 @@ configured rate and whether the pool may send now (pause, gateway pressure), the
 consumer backlog (pending, unacknowledged, redelivered jobs) and the batches in progress with
 their results and pending jobs, and the replicas of every stream, bucket and the consumer and
 whether each is current. --json prints the same as one JSON object. docs/operations.md.
+Each part is read on its own (5 s at most each): one NATS cannot answer (a cluster without a
+majority) is printed as "not read: <reason>" (JSON: pool_error, consumer_error, batches_error,
+a group's error) and the rest is still printed; then the command exits 3 and names on stderr
+the parts it could not read (pool, consumer, batches; a replicas row not read is shown in its
+row only).
 ` + commonFooter + `
 Flags:
 `

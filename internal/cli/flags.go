@@ -45,14 +45,27 @@ func ParseFlags(fs *flag.FlagSet, prefix string, args []string, takesArgs bool) 
 	return false, nil
 }
 
+// ExitError gives Err a command's own documented exit code (beyond 1 and 2), e.g. `worker
+// status` that printed what it could read but not everything (3).
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
 // ExitCode is the exit code of a command's error: 2 for usage and configuration mistakes
-// (ErrUsage, config.ErrInvalid), 1 for anything else, 0 for nil.
+// (ErrUsage, config.ErrInvalid), an ExitError's Code, 1 for anything else, 0 for nil.
 func ExitCode(err error) int {
+	var exit *ExitError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, ErrUsage) || errors.Is(err, config.ErrInvalid):
 		return 2
+	case errors.As(err, &exit):
+		return exit.Code
 	}
 	return 1
 }

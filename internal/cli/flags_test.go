@@ -58,6 +58,8 @@ func TestExitCode(t *testing.T) {
 		cli.Usage(base):                      2,
 		fmt.Errorf("x: %w", cli.Usage(base)): 2,
 		&config.FieldError{Key: "worker.concurrency", Reason: "must be positive"}: 2,
+		&cli.ExitError{Code: 3, Err: base}:                                        3,
+		fmt.Errorf("x: %w", &cli.ExitError{Code: 3, Err: base}):                   3,
 	} {
 		if got := cli.ExitCode(err); got != want {
 			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)

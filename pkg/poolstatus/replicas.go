@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -49,47 +50,55 @@ type Peer struct {
 	ActiveMS int64 `json:"active_ms"`
 }
 
-// groupTimeout bounds the info request of one group: a group without a leader may not answer,
-// and must not take the time of the others.
-const groupTimeout = 2 * time.Second
-
-// readReplication reads the cluster info of every stream and bucket and of the consumer. A group
-// that cannot be read is reported with its error instead of failing the whole status: a group
-// without a leader is what an operator asks this for.
-func readReplication(ctx context.Context, js jetstream.JetStream, names queue.Names) Replication {
+// readReplication reads the cluster info of every stream and bucket and of the consumer, each
+// group at the same time and bounded by timeout: a group without a leader may not answer, and
+// must not take the time of the others. A group that cannot be read is reported with its error
+// instead of failing the whole status: a group without a leader is what an operator asks this for.
+func readReplication(ctx context.Context, js jetstream.JetStream, names queue.Names, timeout time.Duration) Replication {
 	streams := []struct{ kind, name, role, stream string }{
 		{"stream", names.JobStream, "jobs", names.JobStream},
+		{"consumer", names.Consumer, "consumer", ""},
 		{"stream", names.ResultStream, "results", names.ResultStream},
 		{"bucket", names.BatchesBucket, "batches", "KV_" + names.BatchesBucket},
 		{"bucket", names.OrdersBucket, "orders", "KV_" + names.OrdersBucket},
 		{"bucket", names.LedgerBucket, "ledger", "KV_" + names.LedgerBucket},
 		{"bucket", names.RateLimitBucket, "ratelimit", "KV_" + names.RateLimitBucket},
 	}
-	r := Replication{Groups: []Group{}}
-	for _, s := range streams {
-		g := Group{Kind: s.kind, Name: s.name, Role: s.role, Peers: []Peer{}}
-		gctx, cancel := context.WithTimeout(ctx, groupTimeout)
-		st, err := js.Stream(gctx, s.stream)
-		cancel()
-		if err == nil {
-			info := st.CachedInfo()
-			g.Replicas = info.Config.Replicas
-			r.Cluster = fillCluster(&g, info.Cluster, r.Cluster)
-		} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			g.Error = err.Error()
-		}
-		r.Groups = append(r.Groups, g)
-		if s.role == "jobs" {
-			r.Groups = append(r.Groups, readConsumerGroup(ctx, js, names, &r.Cluster))
+	groups := make([]Group, len(streams))
+	clusters := make([]string, len(streams))
+	var wg sync.WaitGroup
+	for i, s := range streams {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			if s.kind == "consumer" {
+				groups[i], clusters[i] = readConsumerGroup(ctx, js, names)
+				return
+			}
+			g := Group{Kind: s.kind, Name: s.name, Role: s.role, Peers: []Peer{}}
+			st, err := js.Stream(ctx, s.stream)
+			if err == nil {
+				info := st.CachedInfo()
+				g.Replicas = info.Config.Replicas
+				clusters[i] = fillCluster(&g, info.Cluster)
+			} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+				g.Error = err.Error()
+			}
+			groups[i] = g
+		})
+	}
+	wg.Wait()
+	r := Replication{Groups: groups}
+	for _, c := range clusters {
+		if c != "" {
+			r.Cluster = c
 		}
 	}
 	return r
 }
 
-func readConsumerGroup(ctx context.Context, js jetstream.JetStream, names queue.Names, cluster *string) Group {
+func readConsumerGroup(ctx context.Context, js jetstream.JetStream, names queue.Names) (Group, string) {
 	g := Group{Kind: "consumer", Name: names.Consumer, Role: "consumer", Peers: []Peer{}}
-	ctx, cancel := context.WithTimeout(ctx, groupTimeout)
-	defer cancel()
 	c, err := js.Consumer(ctx, names.JobStream, names.Consumer)
 	switch {
 	case err == nil:
@@ -100,20 +109,20 @@ func readConsumerGroup(ctx context.Context, js jetstream.JetStream, names queue.
 				g.Replicas = s.CachedInfo().Config.Replicas
 			}
 		}
-		*cluster = fillCluster(&g, info.Cluster, *cluster)
+		return g, fillCluster(&g, info.Cluster)
 	case errors.Is(err, jetstream.ErrConsumerNotFound), errors.Is(err, jetstream.ErrStreamNotFound):
 	default:
 		g.Error = err.Error()
 	}
-	return g
+	return g, ""
 }
 
-// fillCluster copies ci into g and returns the cluster's name (or cluster when ci is nil: a
-// single server tells no more about a consumer, whose one copy is then current).
-func fillCluster(g *Group, ci *jetstream.ClusterInfo, cluster string) string {
+// fillCluster copies ci into g and returns the cluster's name ("" when ci is nil: a single
+// server tells no more about a consumer, whose one copy is then current).
+func fillCluster(g *Group, ci *jetstream.ClusterInfo) string {
 	if ci == nil {
 		g.Current = g.Replicas <= 1
-		return cluster
+		return ""
 	}
 	g.Leader = ci.Leader
 	for _, p := range ci.Replicas {
@@ -124,10 +133,7 @@ func fillCluster(g *Group, ci *jetstream.ClusterInfo, cluster string) string {
 	for _, p := range g.Peers {
 		g.Current = g.Current && p.Current && !p.Offline
 	}
-	if ci.Name != "" {
-		return ci.Name
-	}
-	return cluster
+	return ci.Name
 }
 
 // health describes what is not current about g, for the text form ("" when all is).

@@ -3,6 +3,9 @@ package poolstatus_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,4 +145,71 @@ func TestReplicationText(t *testing.T) {
 			t.Errorf("%s: no row ending %q in\n%s", g.g.Name, g.want, text.String())
 		}
 	}
+}
+
+// With two of three nodes stopped (no majority: what an operator runs `worker status` for), Read
+// still returns the replicas: the jobs stream, led by the node left, shows both stopped nodes
+// offline, and every other group either the same or why it could not be read. The pool and the
+// batches (their reads need the meta leader) are not read, each with its reason, and Read says
+// so with ErrIncomplete. Each section is bounded by its own short timeout.
+func TestStatusWithoutMajority(t *testing.T) {
+	t.Parallel()
+	cl := queuetest.StartCluster(t, queuetest.ClusterOptions{})
+	_, js := queuetest.ConnectURL(t, cl.Nodes[0].ClientURL)
+	queuetest.Provision(t, js)
+	names := queue.DefaultNames()
+	queuetest.WaitCurrent(t, js, 20*time.Second, names.JobStream)
+
+	// The node left leads the jobs stream, so that group is answered for.
+	left := cl.StopAllButLeader(t, js, names.JobStream, 10*time.Second)
+	_, js = queuetest.ConnectURL(t, left.ClientURL)
+	var stopped []string
+	for _, n := range cl.Nodes {
+		if n != left {
+			stopped = append(stopped, n.Name)
+		}
+	}
+
+	offline := func(g poolstatus.Group) bool {
+		down := 0
+		for _, p := range g.Peers {
+			if slices.Contains(stopped, p.Name) && p.Offline {
+				down++
+			}
+		}
+		return down == len(stopped)
+	}
+	var st poolstatus.Status
+	var err error
+	testwait.Eventually(t, 10*time.Second, "the jobs stream showing "+strings.Join(stopped, " and ")+" offline", func() bool {
+		st, err = poolstatus.Read(context.Background(), js, poolstatus.Options{Timeout: 500 * time.Millisecond})
+		return len(st.Replication.Groups) == 7 && st.Replication.Groups[0].Role == "jobs" && offline(st.Replication.Groups[0])
+	})
+	var text bytes.Buffer
+	if err := st.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range st.Replication.Groups {
+		if g.Error == "" && !offline(g) {
+			t.Errorf("%s %s: read, but not showing %v offline: %+v", g.Kind, g.Name, stopped, g)
+		}
+	}
+	if !errors.Is(err, poolstatus.ErrIncomplete) || st.PoolError == "" || st.BatchesError == "" || st.Sending != poolstatus.SendingUnknown {
+		t.Errorf("Read: %v; pool error %q, batches error %q, sending %q: want ErrIncomplete, both errors and sending unknown", err, st.PoolError, st.BatchesError, st.Sending)
+	}
+	data, jerr := json.Marshal(st)
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	for _, want := range []string{`"pool_error":"`, `"batches_error":"`, `"sending":"unknown"`, `"workers":[]`, `"batches":[]`} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("JSON without %s: %s", want, data)
+		}
+	}
+	for _, want := range []string{"pool:      not read: ", "batches:   not read: ", "replicas:  cluster payrun-test: ", stopped[0] + " offline", stopped[1] + " offline"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text without %q:\n%s", want, text.String())
+		}
+	}
+	t.Logf("Read: %v\n%s", err, text.String())
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -27,6 +28,7 @@ const (
 	SendingPressure  Sending = "pressure"  // the gateway pushed back (429/503): nothing is sent until PressureUntil
 	SendingLimited   Sending = "limited"   // sending, at most ConfiguredRate requests/s for the whole pool
 	SendingUnlimited Sending = "unlimited" // sending, no configured limit
+	SendingUnknown   Sending = "unknown"   // the pool's state could not be read (PoolError)
 )
 
 // Pool is the pool-wide state kept in the rate-limit bucket.
@@ -56,7 +58,21 @@ type Status struct {
 	// Replication says where the copies of every stream, bucket and the consumer are and
 	// whether they are current.
 	Replication Replication `json:"replication"`
+
+	// PoolError, ConsumerError and BatchesError say why that section could not be read (then
+	// it holds its zero value); "" when it was read. A replication group that could not be read
+	// has its own Group.Error.
+	PoolError     string `json:"pool_error,omitempty"`
+	ConsumerError string `json:"consumer_error,omitempty"`
+	BatchesError  string `json:"batches_error,omitempty"`
 }
+
+// ErrIncomplete is returned by Read, wrapped with the unread sections and their errors, when
+// the pool, the consumer or the batches could not be read.
+var ErrIncomplete = errors.New("status incomplete")
+
+// DefaultTimeout is Options.Timeout's default.
+const DefaultTimeout = 5 * time.Second
 
 // ConsumerStatus is the workers' durable consumer.
 type ConsumerStatus struct {
@@ -85,6 +101,10 @@ type Options struct {
 	Names          queue.Names // default queue.DefaultNames()
 	ConfiguredRate float64     // ratelimit.rate of the configuration (0 = no limit)
 	Now            func() time.Time
+	// Timeout bounds the read of each section (pool, consumer, batches) and of each replication
+	// group; default DefaultTimeout. The sections are read at the same time, so Read takes
+	// about Timeout at most.
+	Timeout time.Duration
 }
 
 // ReadPool reads the pause, pressure and membership records.
@@ -105,7 +125,12 @@ func ReadPool(ctx context.Context, js jetstream.JetStream, names queue.Names) (P
 		PressureUntil: st.PressureUntil, PressureLevel: st.PressureLevel, PressureReason: st.PressureReason, Factor: st.Factor}, nil
 }
 
-// Read reads everything Status holds.
+// Read reads everything Status holds. Each section is read on its own, at the same time as the
+// others and bounded by Options.Timeout: one that cannot be read (a group without a leader does
+// not answer when the cluster has lost its majority) does not keep the others from being read.
+// Read always returns every section it could read; its only error wraps ErrIncomplete and names
+// the sections it could not read (pool, consumer, batches: their *Error fields say why). Replication
+// groups that could not be read carry their error in the group and do not make Read fail.
 func Read(ctx context.Context, js jetstream.JetStream, o Options) (Status, error) {
 	if o.Names == (queue.Names{}) {
 		o.Names = queue.DefaultNames()
@@ -113,22 +138,51 @@ func Read(ctx context.Context, js jetstream.JetStream, o Options) (Status, error
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	st := Status{At: o.Now().UTC(), ConfiguredRate: o.ConfiguredRate, Batches: []BatchStatus{}}
-	var err error
-	if st.Pool, err = ReadPool(ctx, js, o.Names); err != nil {
-		return st, err
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
 	}
-	st.Sending = sending(st.Pool, o.ConfiguredRate, st.At)
+	st := Status{At: o.Now().UTC(), ConfiguredRate: o.ConfiguredRate}
+	var poolErr, consumerErr, batchesErr error
+	bounded := func(read func(context.Context)) func() {
+		return func() {
+			ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+			defer cancel()
+			read(ctx)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(bounded(func(ctx context.Context) { st.Pool, poolErr = ReadPool(ctx, js, o.Names) }))
+	wg.Go(bounded(func(ctx context.Context) { st.Consumer, consumerErr = readConsumer(ctx, js, o.Names) }))
+	wg.Go(bounded(func(ctx context.Context) { st.Batches, batchesErr = readBatches(ctx, js, o.Names) }))
+	wg.Go(func() { st.Replication = readReplication(ctx, js, o.Names, o.Timeout) })
+	wg.Wait()
+
+	var unread []string
+	note := func(section string, err error, field *string) {
+		if err != nil {
+			*field = err.Error()
+			unread = append(unread, fmt.Sprintf("%s (%v)", section, err))
+		}
+	}
+	note("pool", poolErr, &st.PoolError)
+	note("consumer", consumerErr, &st.ConsumerError)
+	note("batches", batchesErr, &st.BatchesError)
+	if st.Pool.Workers == nil {
+		st.Pool.Workers = []string{}
+	}
+	if st.Batches == nil {
+		st.Batches = []BatchStatus{}
+	}
+	st.Sending = SendingUnknown
+	if poolErr == nil {
+		st.Sending = sending(st.Pool, o.ConfiguredRate, st.At)
+	}
 	if st.Sending == SendingLimited {
 		st.EffectiveRate = o.ConfiguredRate * st.Pool.Factor
 	}
-	if st.Consumer, err = readConsumer(ctx, js, o.Names); err != nil {
-		return st, err
+	if len(unread) > 0 {
+		return st, fmt.Errorf("poolstatus: %w: not read: %s", ErrIncomplete, strings.Join(unread, "; "))
 	}
-	if st.Batches, err = readBatches(ctx, js, o.Names); err != nil {
-		return st, err
-	}
-	st.Replication = readReplication(ctx, js, o.Names)
 	return st, nil
 }
 

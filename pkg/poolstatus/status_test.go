@@ -112,6 +112,31 @@ func TestStatusGolden(t *testing.T) {
 	}
 }
 
+// A status whose pool, consumer and batches could not be read says so for each, and still shows
+// the configured rate and the replicas.
+func TestStatusUnreadGolden(t *testing.T) {
+	t.Parallel()
+	st := poolstatus.Status{
+		At: at, ConfiguredRate: 20, Sending: poolstatus.SendingUnknown,
+		Pool:          poolstatus.Pool{Workers: []string{}},
+		Consumer:      poolstatus.ConsumerStatus{Name: "payout-workers"},
+		Batches:       []poolstatus.BatchStatus{},
+		PoolError:     "poolstatus: ratelimit: status: context deadline exceeded",
+		ConsumerError: "poolstatus: consumer payout-workers: context deadline exceeded",
+		BatchesError:  "poolstatus: list batches: context deadline exceeded",
+		Replication: poolstatus.Replication{Cluster: "c1", Groups: []poolstatus.Group{
+			{Kind: "stream", Name: "PAYOUTS", Role: "jobs", Replicas: 3, Leader: "n1", Peers: []poolstatus.Peer{
+				{Name: "n2", Current: true, Offline: true, ActiveMS: 900}, {Name: "n3", Offline: true, Lag: 3}}},
+			{Kind: "bucket", Name: "PAYRUN_LEDGER", Role: "ledger", Error: "context deadline exceeded", Peers: []poolstatus.Peer{}},
+		}},
+	}
+	var text bytes.Buffer
+	if err := st.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status-unread.txt", text.Bytes())
+}
+
 func TestStall(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

@@ -13,6 +13,8 @@ func (s Status) WriteText(w io.Writer) error {
 	var b strings.Builder
 	p := s.Pool
 	switch {
+	case s.PoolError != "":
+		fmt.Fprintf(&b, "pool:      not read: %s\n", s.PoolError)
 	case s.Sending == SendingAuthStop:
 		fmt.Fprintf(&b, "pool:      stopped since %s: %s\n", p.PausedAt.UTC().Format(time.RFC3339), p.PauseReason)
 	case p.Paused:
@@ -20,9 +22,12 @@ func (s Status) WriteText(w io.Writer) error {
 	default:
 		fmt.Fprintf(&b, "pool:      running\n")
 	}
-	if len(p.Workers) == 0 {
+	switch {
+	case s.PoolError != "":
+		fmt.Fprintf(&b, "workers:   not known (the pool was not read)\n")
+	case len(p.Workers) == 0:
 		fmt.Fprintf(&b, "workers:   none registered: nothing is being paid\n")
-	} else {
+	default:
 		fmt.Fprintf(&b, "workers:   %d registered: %s\n", len(p.Workers), strings.Join(p.Workers, ", "))
 	}
 	rate := "no limit configured"
@@ -39,16 +44,25 @@ func (s Status) WriteText(w io.Writer) error {
 		send = fmt.Sprintf("nothing until %s (gateway pressure: %s, level %d)", p.PressureUntil.UTC().Format(time.RFC3339), p.PressureReason, p.PressureLevel)
 	case SendingLimited:
 		send = fmt.Sprintf("up to %.4g requests/s (%.0f%% of the configured rate)", s.EffectiveRate, 100*p.Factor)
+	case SendingUnknown:
+		send = "not known (the pool was not read)"
 	default:
 		send = "as fast as the workers go"
 	}
 	fmt.Fprintf(&b, "rate:      %s; sending %s\n", rate, send)
 	c := s.Consumer
-	fmt.Fprintf(&b, "consumer:  %s: %d jobs not yet delivered, %d delivered and unacknowledged (%d of them redelivered), %d idle pull requests\n",
-		c.Name, c.Pending, c.AckPending, c.Redelivered, c.Waiting)
-	if len(s.Batches) == 0 {
-		fmt.Fprintf(&b, "batches:   none in progress\n")
+	if s.ConsumerError != "" {
+		fmt.Fprintf(&b, "consumer:  %s: not read: %s\n", c.Name, s.ConsumerError)
 	} else {
+		fmt.Fprintf(&b, "consumer:  %s: %d jobs not yet delivered, %d delivered and unacknowledged (%d of them redelivered), %d idle pull requests\n",
+			c.Name, c.Pending, c.AckPending, c.Redelivered, c.Waiting)
+	}
+	switch {
+	case s.BatchesError != "":
+		fmt.Fprintf(&b, "batches:   not read: %s\n", s.BatchesError)
+	case len(s.Batches) == 0:
+		fmt.Fprintf(&b, "batches:   none in progress\n")
+	default:
 		fmt.Fprintf(&b, "batches in progress:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "  BATCH\tSTATE\tENQUEUED\tRESULTS\tPENDING JOBS\tIN WORK\tRETRYING\n")

@@ -301,6 +301,20 @@ func WaitLeader(t testing.TB, timeout time.Duration, not string, leader func(con
 	}
 }
 
+// StopAllButLeader waits (up to timeout) for stream's leader and stops every other node: with
+// three nodes the cluster has then lost its majority. It returns the node left, which still
+// leads stream until nats-server's lost-quorum interval (about 10 s) ends.
+func (c *Cluster) StopAllButLeader(t testing.TB, js jetstream.JetStream, stream string, timeout time.Duration) *Node {
+	t.Helper()
+	left := c.Node(WaitLeader(t, timeout, "", func(ctx context.Context) (string, error) { return StreamLeader(ctx, js, stream) }))
+	for _, n := range c.Nodes {
+		if n != left {
+			n.Kill()
+		}
+	}
+	return left
+}
+
 // WaitHealthy polls every running node's /healthz until it answers 200 (JetStream enabled, the
 // meta leader known, every stream and consumer on the node current), failing the test after
 // timeout. A restarted node accepts clients before it has caught up; wait for this before
