@@ -110,7 +110,7 @@ func Build(ctx context.Context, cfg config.Config, log zerolog.Logger, so Option
 			logOf(component(log, "signer")).Warn().Str("file", cfg.Gateway.PrivateKeyFile).Msg(w)
 		}
 		if err != nil {
-			return nil, fieldError("gateway.private_key_file", "%v", err)
+			return nil, cfg.KeyError("gateway.private_key_file", "%v", err)
 		}
 		if len(cfg.Gateway.NotFoundCodes) == 0 {
 			logOf(component(log, "submit")).Warn().

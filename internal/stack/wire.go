@@ -2,7 +2,6 @@ package stack
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -119,8 +118,4 @@ func queueSettings(cfg config.Config) queue.Settings {
 	s := cfg.QueueSettings()
 	s.MaxDeliver = cfg.PayoutOptions().MaxDeliver
 	return s
-}
-
-func fieldError(key, format string, args ...any) *config.FieldError {
-	return &config.FieldError{Key: key, Env: config.EnvName(key), Reason: fmt.Sprintf(format, args...)}
 }
