@@ -22,8 +22,8 @@ var nearBoundaries = []struct {
 	values []string
 }{
 	{[]string{"PAYRUN_WORKER_CONCURRENCY", "PAYRUN_CONCURRENCY"}, []string{"0", "1", "16", "10000", "10001"}},
-	{[]string{"PAYRUN_GATEWAY_HTTP_TIMEOUT", "PAYRUN_HTTP_TIMEOUT"}, []string{"0s", "1ns", "10s", "29999999999ns", "30s", "1m"}},
-	{[]string{"PAYRUN_WORKER_ACK_WAIT"}, []string{"0s", "1s", "10s", "10000000001ns", "30s"}},
+	{[]string{"PAYRUN_GATEWAY_HTTP_TIMEOUT", "PAYRUN_HTTP_TIMEOUT"}, []string{"0s", "1ns", "500ms", "10s", "29999999999ns", "30s", "1m"}},
+	{[]string{"PAYRUN_WORKER_ACK_WAIT"}, []string{"0s", "999999999ns", "1s", "10s", "10000000001ns", "30s"}},
 	{[]string{"PAYRUN_WORKER_SETTLE_DELAY", "PAYRUN_SETTLE_DELAY"}, []string{"0s", "10s", "10000000001ns", "30s"}},
 	{[]string{"PAYRUN_WORKER_MAX_DELIVER"}, []string{"-2", "-1", "0", "1", "2", "3", "4", "5", "6"}},
 	{[]string{"PAYRUN_WORKER_MAX_FAILURES"}, []string{"0", "1", "2", "5", "6"}},
@@ -60,6 +60,7 @@ func TestConfigAndWorkerAgree(t *testing.T) {
 		[]string{"PAYRUN_POLL_INTERVAL=1h"},
 		[]string{"PAYRUN_WORKER_POLL_HORIZON=1m", "PAYRUN_POLL_INTERVAL=1m"},
 		[]string{"PAYRUN_WORKER_CALLBACK_RATE=0"},
+		[]string{"PAYRUN_HTTP_TIMEOUT=500ms", "PAYRUN_WORKER_ACK_WAIT=999999999ns"},
 	)
 	rng := rand.New(rand.NewSource(11))
 	for range 600 {
@@ -81,6 +82,8 @@ func TestConfigAndWorkerAgree(t *testing.T) {
 		if err == nil {
 			if err = CheckConfig(cfg); err != nil {
 				t.Errorf("%v: pkg/config accepts, the worker refuses: %v", set, err)
+			} else if qerr := queueSettings(cfg).Validate(); qerr != nil {
+				t.Errorf("%v: the worker accepts, provisioning refuses: %v", set, qerr)
 			}
 		}
 		if err == nil {

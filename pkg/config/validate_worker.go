@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Gateway's keys, formats only (ValidateWorker requires them): a /paynet base URL, https unless
@@ -43,6 +44,11 @@ func (w Worker) validate() problems {
 	var p problems
 	if w.Concurrency > 10000 {
 		p.add("worker.concurrency", "must be 1-10000, got %d", w.Concurrency)
+	}
+	if w.AckWait < time.Second {
+		// pkg/queue's bound (Settings.Validate), whose errors name no key: checked here so
+		// that provisioning never refuses what the configuration accepted.
+		p.add("worker.ack_wait", "must be at least 1s (the consumer's minimum), got %s", w.AckWait)
 	}
 	if w.MaxDeliver != -1 && w.MaxDeliver < 2 {
 		p.add("worker.max_deliver", "must be -1 (unbounded: the ledger bounds each row) or >= 2, got %d", w.MaxDeliver)
