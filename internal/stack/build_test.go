@@ -3,7 +3,6 @@ package stack
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,7 +16,6 @@ import (
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
-	"github.com/payrun/payrun/pkg/payout"
 )
 
 // exampleRows is the number of rows of configs/batches/example-payroll.csv.
@@ -138,43 +136,4 @@ func TestDemoPaysTheExample(t *testing.T) {
 		t.Fatalf("%v\n%s", err, logs.String())
 	}
 	checkOutcome(t, out)
-}
-
-// Every pkg/payout option error becomes the error of a configuration key that exists (issue 11:
-// an invalid names option was reported under "worker", which is no key).
-func TestOptionErrorsNameAConfigKey(t *testing.T) {
-	t.Parallel()
-	keys := map[string]bool{}
-	for _, f := range config.Fields() {
-		keys[f.Key] = true
-	}
-	tests := []struct {
-		name  string
-		spoil func(*payout.Options)
-	}{
-		{"names", func(o *payout.Options) { o.Names.Consumer = "bad name" }},
-		{"concurrency", func(o *payout.Options) { o.Concurrency = 0 }},
-		{"call timeout", func(o *payout.Options) { o.CallTimeout = 0 }},
-		{"ack wait", func(o *payout.Options) { o.AckWait = o.CallTimeout }},
-		{"settle delay", func(o *payout.Options) { o.SettleDelay = o.CallTimeout }},
-		{"backoff max", func(o *payout.Options) { o.BackoffMax = o.BackoffInitial / 2 }},
-		{"poll fast interval", func(o *payout.Options) { o.Poll.FastInterval = 0 }},
-		{"poll horizon", func(o *payout.Options) { o.Poll.Horizon = o.Poll.FastInterval }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			o := payoutOptions(config.Default())
-			tt.spoil(&o)
-			verr := o.Validate()
-			if verr == nil {
-				t.Fatal("accepted")
-			}
-			err := optionFieldError(verr)
-			var fe *config.FieldError
-			if !errors.As(err, &fe) || !keys[fe.Key] || !errors.Is(err, config.ErrInvalid) {
-				t.Fatalf("%v: want a config.FieldError naming an existing key", err)
-			}
-		})
-	}
 }

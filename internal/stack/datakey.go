@@ -34,7 +34,7 @@ func loadDataKeys(cfg *config.Config, log zerolog.Logger) (dataKeys, error) {
 	if cfg.Security.DataKeyFile != "" {
 		k, err := seal.LoadFile(cfg.Security.DataKeyFile)
 		if err != nil {
-			return dataKeys{}, fieldError("security.data_key_file", "%v", err)
+			return dataKeys{}, cfg.KeyError("security.data_key_file", "%v", err)
 		}
 		log.Info().Str("file", cfg.Security.DataKeyFile).Strs("key_ids", k.IDs()).Str("sealing_key", k.PrimaryID()).Msg("data keys loaded")
 		return dataKeys{keys: k, operator: true}, nil

@@ -14,7 +14,7 @@ import (
 )
 
 // TestBinaryDefaultsMatchTheLibraryOrAreDocumented compares the pool options the worker binary
-// runs with by default (payoutOptions of config.Default()) with the library's
+// runs with by default (Config.PayoutOptions of config.Default()) with the library's
 // (payout.DefaultOptions()). Where they differ, docs/worker.md's Options table must say so: the
 // row of the option names the worker key and its default in bold.
 func TestBinaryDefaultsMatchTheLibraryOrAreDocumented(t *testing.T) {
@@ -24,7 +24,7 @@ func TestBinaryDefaultsMatchTheLibraryOrAreDocumented(t *testing.T) {
 		"ShutdownTimeout": {"shutdown_timeout", "worker.shutdown_timeout"},
 		"MaxFailures":     {"max_failures", "worker.max_failures"},
 	}
-	bin, lib := reflect.ValueOf(payoutOptions(config.Default())), reflect.ValueOf(payout.DefaultOptions())
+	bin, lib := reflect.ValueOf(config.Default().PayoutOptions()), reflect.ValueOf(payout.DefaultOptions())
 	doc, err := os.ReadFile("../../docs/worker.md")
 	if err != nil {
 		t.Fatal(err)

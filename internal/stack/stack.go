@@ -110,7 +110,7 @@ func Build(ctx context.Context, cfg config.Config, log zerolog.Logger, so Option
 			logOf(component(log, "signer")).Warn().Str("file", cfg.Gateway.PrivateKeyFile).Msg(w)
 		}
 		if err != nil {
-			return nil, fieldError("gateway.private_key_file", "%v", err)
+			return nil, cfg.KeyError("gateway.private_key_file", "%v", err)
 		}
 		if len(cfg.Gateway.NotFoundCodes) == 0 {
 			logOf(component(log, "submit")).Warn().
@@ -153,7 +153,7 @@ func Build(ctx context.Context, cfg config.Config, log zerolog.Logger, so Option
 	if s.client, err = submit.NewClient(sopts, sign); err != nil {
 		return nil, err
 	}
-	s.pool, err = payout.NewPool(payoutOptions(s.cfg), payout.Deps{
+	s.pool, err = payout.NewPool(s.cfg.PayoutOptions(), payout.Deps{
 		JS:         s.js,
 		Gateway:    prepaidGateway{payout.SubmitGateway(s.client)},
 		Classify:   payout.ClassifySubmitError,

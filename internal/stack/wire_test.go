@@ -41,11 +41,11 @@ worker: {concurrency: 5, ack_wait: 20s, settle_delay: 12s, max_failures: 7, shut
   poll: {first_interval: 2s, fast_phase: 1m, slow_interval: 30s, horizon: 30m}}
 ratelimit: {rate: 12.5, burst: 4, heartbeat: 500ms, dead_after: 2s}
 `)
-	po := payoutOptions(cfg)
+	po := cfg.PayoutOptions()
 	if err := po.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	ct := callTimeout(cfg)
+	ct := cfg.CallTimeout()
 	if ct != 8*time.Second || po.CallTimeout != ct {
 		t.Errorf("call timeout %s (options %s), want 8s: halfway from http_timeout 4s to settle_delay 12s", ct, po.CallTimeout)
 	}
@@ -83,7 +83,7 @@ ratelimit: {rate: 12.5, burst: 4, heartbeat: 500ms, dead_after: 2s}
 func TestConfigDefaultsArePackageDefaults(t *testing.T) {
 	t.Parallel()
 	cfg, pd := config.Default(), payout.DefaultOptions()
-	po := payoutOptions(cfg)
+	po := cfg.PayoutOptions()
 	if po.MaxAttempts != pd.MaxAttempts || po.BackoffInitial != pd.BackoffInitial || po.BackoffMax != pd.BackoffMax {
 		t.Errorf("config defaults: max_attempts %d, backoff %s..%s; pkg/payout: %d, %s..%s",
 			po.MaxAttempts, po.BackoffInitial, po.BackoffMax, pd.MaxAttempts, pd.BackoffInitial, pd.BackoffMax)
@@ -125,7 +125,6 @@ func TestCheckWorkerRulesNamesTheKey(t *testing.T) {
 		// Issue 9 item 8 (I4): derived limits are computed, never demanded, and an error names
 		// a key that exists.
 		{"max_deliver below the poll cadence's needs: raised, not refused", "worker: {sandbox: true, settle_delay: 30s, max_deliver: 20, max_failures: 5}\n", ""},
-		{"horizon equal to the first poll interval", "worker: {sandbox: true, settle_delay: 30s, poll: {first_interval: 1m, horizon: 1m}}\n", "worker.poll.horizon"},
 		{"embedded on the URL's default port", "worker: {sandbox: true, settle_delay: 30s, embedded: true}\nnats: {url: nats://127.0.0.1}\n", ""},
 		{"embedded real gateway with a temporary store", "worker: {settle_delay: 30s, embedded: true}\n", "worker.store_dir"},
 		{"embedded real gateway with a store", "worker: {settle_delay: 30s, embedded: true, store_dir: /var/lib/payrun}\nsecurity: {data_key_file: /etc/payrun/payrun.key}\n", ""},
@@ -160,7 +159,7 @@ func TestFastPollIntervalStarts(t *testing.T) {
 			t.Fatalf("%s with PAYRUN_POLL_INTERVAL=200ms: %v", yaml, err)
 		}
 		s := queueSettings(cfg)
-		if need := payoutOptions(cfg).DeliveriesNeeded(); s.MaxDeliver != -1 && s.MaxDeliver < need {
+		if need := cfg.PayoutOptions().DeliveriesNeeded(); s.MaxDeliver != -1 && s.MaxDeliver < need {
 			t.Errorf("%s: consumer max_deliver %d, below the %d deliveries a row may need", yaml, s.MaxDeliver, need)
 		}
 	}

@@ -23,6 +23,8 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Security Security `yaml:"security"`
 	Console  Console  `yaml:"console"`
+
+	from origins // where Parse found each key's value (KeyError, Validate)
 }
 
 // NATS is how both binaries reach the NATS server.

@@ -19,6 +19,17 @@ type FieldError struct {
 	Source string // the YAML file that set the value ("" when it did not come from one)
 	Line   int    // its line in Source (0 when it did not come from one)
 	Reason string
+
+	// others are the other keys of a rule between keys, each with the reason as seen from it:
+	// when the user set one of them and not Key, the error is about the key the user set.
+	others []blame
+}
+
+// blame is one key of a rule between keys and the rule's reason as seen from that key.
+type blame struct{ key, reason string }
+
+func because(key, format string, args ...any) blame {
+	return blame{key, fmt.Sprintf(format, args...)}
 }
 
 func (e *FieldError) Error() string {
@@ -37,4 +48,10 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 
 func fieldErr(key, format string, args ...any) *FieldError {
 	return &FieldError{Key: key, Env: EnvName(key), Reason: fmt.Sprintf(format, args...)}
+}
+
+// ruleErr is the error of a rule between keys: about the first key, unless the user set
+// another one and not it (origins.name).
+func ruleErr(first blame, others ...blame) *FieldError {
+	return &FieldError{Key: first.key, Env: EnvName(first.key), Reason: first.reason, others: others}
 }

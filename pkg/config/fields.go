@@ -48,6 +48,9 @@ func Fields() []Field {
 	walk = func(t reflect.Type, prefix string, index []int) {
 		for i := range t.NumField() {
 			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
 			name := f.Tag.Get("yaml")
 			key := prefix + name
 			idx := append(append([]int(nil), index...), i)

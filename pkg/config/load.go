@@ -29,8 +29,9 @@ func Parse(data []byte, source string, environ []string) (Config, error) {
 	if err := applyEnv(&cfg, environ, from); err != nil {
 		return Config{}, err
 	}
+	cfg.from = from
 	if err := cfg.Validate(); err != nil {
-		return Config{}, from.name(err)
+		return Config{}, err
 	}
 	return cfg, nil
 }

@@ -14,8 +14,9 @@ type origin struct {
 type origins map[string]origin
 
 // name makes every *FieldError in err (an errors.Join tree) name where its key was set: the
-// variable as the user wrote it, or the file and line. Errors about keys nobody set keep the
-// key's own variable, the one to set to fix it.
+// variable as the user wrote it, or the file and line. A rule between keys is blamed on the
+// first of its keys that was set. Errors about keys nobody set keep the key's own variable, the
+// one to set to fix it.
 func (o origins) name(err error) error {
 	var walk func(error)
 	walk = func(err error) {
@@ -29,6 +30,14 @@ func (o origins) name(err error) error {
 		if !errors.As(err, &fe) {
 			return
 		}
+		if _, set := o[fe.Key]; !set {
+			for _, b := range fe.others {
+				if _, set := o[b.key]; set {
+					fe.Key, fe.Env, fe.Reason = b.key, EnvName(b.key), b.reason
+					break
+				}
+			}
+		}
 		if from, ok := o[fe.Key]; ok {
 			if from.env != "" {
 				fe.Env = from.env
@@ -39,4 +48,14 @@ func (o origins) name(err error) error {
 	}
 	walk(err)
 	return err
+}
+
+// KeyError is a *FieldError about key that names where its value was set, as Validate's errors
+// do: the variable as the user wrote it (the short alias included), or the YAML file and line;
+// the key's own variable when it has its default. For rules that only the binary checks
+// (internal/stack's CheckConfig).
+func (c Config) KeyError(key, format string, args ...any) *FieldError {
+	fe := fieldErr(key, format, args...)
+	c.from.name(fe)
+	return fe
 }

@@ -9,7 +9,8 @@ import (
 
 // TestErrorsNameTheVariableUsed: a rule broken by a value set through a short alias names the
 // alias the user wrote, not the key's long variable; a value from the file names the file and
-// line; a key nobody set names its own variable (the one to set to fix it).
+// line; a key nobody set names its own variable (the one to set to fix it); a rule between
+// keys is reported against the key the user set, in its own terms.
 func TestErrorsNameTheVariableUsed(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -34,8 +35,14 @@ func TestErrorsNameTheVariableUsed(t *testing.T) {
 			"config: x.yaml:2: worker.concurrency: must be 1-10000, got 0"},
 		{"alias over the file", "worker:\n  concurrency: 4\n", []string{"PAYRUN_CONCURRENCY=0"}, "worker.concurrency", "PAYRUN_CONCURRENCY",
 			"config: worker.concurrency (PAYRUN_CONCURRENCY): must be 1-10000, got 0"},
-		{"key nobody set", "", []string{"PAYRUN_HTTP_TIMEOUT=40s"}, "worker.ack_wait", "PAYRUN_WORKER_ACK_WAIT",
-			"config: worker.ack_wait (PAYRUN_WORKER_ACK_WAIT): must exceed gateway.http_timeout (40s): a job must not be redelivered while its HTTP call may still be running"},
+		{"key nobody set", "", []string{"PAYRUN_NATS_PASSWORD=secret"}, "nats.user", "PAYRUN_NATS_USER",
+			"config: nats.user (PAYRUN_NATS_USER): must be set with nats.password"},
+		{"rule between keys, one set", "", []string{"PAYRUN_HTTP_TIMEOUT=40s"}, "gateway.http_timeout", "PAYRUN_HTTP_TIMEOUT",
+			"config: gateway.http_timeout (PAYRUN_HTTP_TIMEOUT): must be below worker.ack_wait (30s): a job must not be redelivered while its HTTP call may still be running"},
+		{"rule between keys, other one set", "", []string{"PAYRUN_POLL_INTERVAL=1h"}, "worker.poll.first_interval", "PAYRUN_POLL_INTERVAL",
+			"config: worker.poll.first_interval (PAYRUN_POLL_INTERVAL): must be below worker.poll.horizon (1h0m0s): an order is looked up before it is written off as unresolved"},
+		{"rule between keys, both set", "worker:\n  poll:\n    horizon: 1m\n", []string{"PAYRUN_POLL_INTERVAL=1m"}, "worker.poll.horizon", "PAYRUN_WORKER_POLL_HORIZON",
+			"config: x.yaml:3: worker.poll.horizon: must exceed worker.poll.first_interval (1m0s): an order is looked up before it is written off as unresolved"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +54,7 @@ func TestErrorsNameTheVariableUsed(t *testing.T) {
 			var found *config.FieldError
 			for _, e := range leaves(err) {
 				var fe *config.FieldError
-				if errors.As(e, &fe) && fe.Key == tt.key {
+				if errors.As(e, &fe) && fe.Key == tt.key && found == nil {
 					found = fe
 				}
 			}

@@ -12,22 +12,24 @@ import (
 )
 
 // Validate checks every key's format and the rules between keys that both binaries rely on, one
-// section after the other (each section's check names only its own keys). It does not require
-// the gateway keys (enqueue does not need them): see ValidateWorker. Every problem is a
-// *FieldError; all of them are joined.
+// section after the other (each section's check names only its own keys), and the worker keys
+// that become pkg/payout's options with pkg/payout's own rules. It does not require the gateway
+// keys (enqueue does not need them): see ValidateWorker. Every problem is a *FieldError naming
+// where its key was set (see KeyError); all of them are joined.
 func (c Config) Validate() error {
-	return errors.Join(slices.Concat(
+	return c.from.name(errors.Join(slices.Concat(
 		c.NATS.validate(),
 		c.Names.validate(),
 		c.Streams.validate(),
 		c.Enqueue.validate(),
 		c.Gateway.validate(),
-		c.Worker.validate(c.Gateway),
+		c.Worker.validate(),
+		c.payoutProblems(),
 		c.RateLimit.validate(),
 		validateHTTPAddr(c.HTTPAddr),
 		c.Log.validate(),
 		c.Console.validate(),
-	)...)
+	)...))
 }
 
 // ValidateWorker is Validate plus what the worker needs to pay: the gateway keys, unless
@@ -39,11 +41,11 @@ func (c Config) ValidateWorker() error {
 			"gateway.url": c.Gateway.URL, "gateway.login": c.Gateway.Login, "gateway.private_key_file": c.Gateway.PrivateKeyFile,
 		} {
 			if v == "" {
-				errs = append(errs, fieldErr(key, "is required (or set worker.sandbox: true)"))
+				errs = append(errs, c.KeyError(key, "is required (or set worker.sandbox: true)"))
 			}
 		}
 		if c.Gateway.EndpointID == "" && c.Gateway.EndpointGroupID == "" {
-			errs = append(errs, fieldErr("gateway.endpoint_id", "set exactly one of gateway.endpoint_id and gateway.endpoint_group_id"))
+			errs = append(errs, c.KeyError("gateway.endpoint_id", "set exactly one of gateway.endpoint_id and gateway.endpoint_group_id"))
 		}
 	}
 	return errors.Join(errs...)
@@ -54,6 +56,11 @@ type problems []error
 
 func (p *problems) add(key, format string, args ...any) {
 	*p = append(*p, fieldErr(key, format, args...))
+}
+
+// rule adds the error of a rule between keys (ruleErr).
+func (p *problems) rule(first blame, others ...blame) {
+	*p = append(*p, ruleErr(first, others...))
 }
 
 func (p *problems) positive(key string, d time.Duration) {

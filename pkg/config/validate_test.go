@@ -9,7 +9,7 @@ import (
 
 // TestEachSectionChecksItsOwnKeys: Validate is one check per section. Each check, given a section
 // whose every value is wrong (its zero value), reports problems, every one a *FieldError about a
-// key of its own section; and Validate of a zero Config reports exactly what the checks report,
+// key of its own section (the worker keys pkg/payout checks included); and Validate of a zero Config reports exactly what the checks report,
 // in section order.
 func TestEachSectionChecksItsOwnKeys(t *testing.T) {
 	t.Parallel()
@@ -23,7 +23,7 @@ func TestEachSectionChecksItsOwnKeys(t *testing.T) {
 		{"streams.", zero.Streams.validate()},
 		{"enqueue.", zero.Enqueue.validate()},
 		{"gateway.", zero.Gateway.validate()},
-		{"worker.", zero.Worker.validate(zero.Gateway)},
+		{"worker.", slices.Concat(zero.Worker.validate(), zero.payoutProblems())},
 		{"ratelimit.", zero.RateLimit.validate()},
 		{"log.", zero.Log.validate()},
 		{"console.", zero.Console.validate()},

@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Gateway's keys, formats only (ValidateWorker requires them): a /paynet base URL, https unless
@@ -36,53 +37,31 @@ func (g Gateway) validate() problems {
 	return p
 }
 
-// Worker's keys, and their rules against the gateway's HTTP timeout: a job is not redelivered,
-// nor its order looked up, while its HTTP call may still run.
-func (w Worker) validate(g Gateway) problems {
+// Worker's keys that only the configuration knows: the consumer's (pkg/queue's bounds) and
+// worker.store_dir. The keys that become pkg/payout's options are checked with pkg/payout's
+// own rules (payoutProblems).
+func (w Worker) validate() problems {
 	var p problems
-	if w.Concurrency < 1 || w.Concurrency > 10000 {
+	if w.Concurrency > 10000 {
 		p.add("worker.concurrency", "must be 1-10000, got %d", w.Concurrency)
 	}
-	if w.AckWait <= g.HTTPTimeout {
-		p.add("worker.ack_wait", "must exceed gateway.http_timeout (%s): a job must not be redelivered while its HTTP call may still be running", g.HTTPTimeout)
+	if w.AckWait < time.Second {
+		// pkg/queue's bound (Settings.Validate), whose errors name no key: checked here so
+		// that provisioning never refuses what the configuration accepted.
+		p.add("worker.ack_wait", "must be at least 1s (the consumer's minimum), got %s", w.AckWait)
 	}
 	if w.MaxDeliver != -1 && w.MaxDeliver < 2 {
-		p.add("worker.max_deliver", "must be -1 (unbounded: the ledger bounds each row) or >= 2")
+		p.add("worker.max_deliver", "must be -1 (unbounded: the ledger bounds each row) or >= 2, got %d", w.MaxDeliver)
 	}
 	if w.MaxAckPending < 1 {
-		p.add("worker.max_ack_pending", "must be >= 1")
+		p.add("worker.max_ack_pending", "must be >= 1, got %d", w.MaxAckPending)
 	} else if w.MaxAckPending < w.Concurrency {
-		p.add("worker.max_ack_pending", "must be >= worker.concurrency (%d)", w.Concurrency)
+		p.rule(because("worker.max_ack_pending", "must be >= worker.concurrency (%d)", w.Concurrency),
+			because("worker.concurrency", "must be <= worker.max_ack_pending (%d)", w.MaxAckPending))
 	}
-	if w.MaxFailures < 1 {
-		p.add("worker.max_failures", "must be >= 1")
-	} else if w.MaxDeliver != -1 && w.MaxFailures >= w.MaxDeliver {
-		p.add("worker.max_failures", "must be below worker.max_deliver (%d)", w.MaxDeliver)
-	}
-	if w.MaxAttempts < 1 {
-		p.add("worker.max_attempts", "must be >= 1")
-	}
-	p.positive("worker.backoff_initial", w.BackoffInitial)
-	if w.BackoffMax < w.BackoffInitial {
-		p.add("worker.backoff_max", "must be at least worker.backoff_initial (%s)", w.BackoffInitial)
-	}
-	if w.SettleDelay <= g.HTTPTimeout {
-		p.add("worker.settle_delay", "must exceed gateway.http_timeout (%s): a status lookup must not race a payout request still in flight", g.HTTPTimeout)
-	}
-	p.positive("worker.poll.first_interval", w.Poll.FirstInterval)
-	p.positive("worker.poll.slow_interval", w.Poll.SlowInterval)
-	if w.Poll.FastPhase < 0 {
-		p.add("worker.poll.fast_phase", "must not be negative")
-	}
-	if w.Poll.Horizon < w.Poll.FirstInterval {
-		p.add("worker.poll.horizon", "must be at least worker.poll.first_interval (%s)", w.Poll.FirstInterval)
-	}
-	p.positive("worker.shutdown_timeout", w.ShutdownTimeout)
-	if !(w.CallbackRate > 0) {
-		p.add("worker.callback_rate", "must be above 0 (status lookups per second caused by callbacks), got %v", w.CallbackRate)
-	}
-	if w.CallbackBurst < 1 {
-		p.add("worker.callback_burst", "must be >= 1, got %d", w.CallbackBurst)
+	if w.MaxFailures >= 1 && w.MaxDeliver >= 2 && w.MaxFailures >= w.MaxDeliver {
+		p.rule(because("worker.max_failures", "must be below worker.max_deliver (%d)", w.MaxDeliver),
+			because("worker.max_deliver", "must be -1 or above worker.max_failures (%d)", w.MaxFailures))
 	}
 	if w.StoreDir != "" && !w.Embedded {
 		p.add("worker.store_dir", "only used with worker.embedded: true")

@@ -182,7 +182,7 @@ func isWhole(t reflect.Type) bool {
 // fieldNamed finds the field of struct type t whose yaml name is name.
 func fieldNamed(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
-		if f := t.Field(i); f.Tag.Get("yaml") == name {
+		if f := t.Field(i); f.IsExported() && f.Tag.Get("yaml") == name {
 			return f, true
 		}
 	}
@@ -190,9 +190,11 @@ func fieldNamed(t reflect.Type, name string) (reflect.StructField, bool) {
 }
 
 func yamlNames(t reflect.Type) []string {
-	names := make([]string, t.NumField())
-	for i := range names {
-		names[i] = t.Field(i).Tag.Get("yaml")
+	var names []string
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			names = append(names, f.Tag.Get("yaml"))
+		}
 	}
 	return names
 }

@@ -325,6 +325,9 @@ func TestOptionsValidate(t *testing.T) {
 		{"max_attempts", func(o *Options) { o.MaxAttempts = -1 }},
 		{"backoff_max", func(o *Options) { o.BackoffMax = o.BackoffInitial / 2 }},
 		{"poll.horizon", func(o *Options) { o.Poll.Horizon = o.Poll.FastInterval }},
+		// Zero is the default only to WithDefaults: a limiter of rate 0 would refuse every
+		// callback after the first burst.
+		{"callback_rate", func(o *Options) { o.CallbackRate = 0 }},
 	}
 	if err := DefaultOptions().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)

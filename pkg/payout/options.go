@@ -146,49 +146,36 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
-// Validate checks the options; the error names the offending key.
+// Validate checks the options. Every problem is an *OptionError naming its key; all of them
+// are joined (errors.Join), in the order of the fields. CallbackRate must be above 0 here: zero
+// means "the default" only to WithDefaults.
 func (o Options) Validate() error {
-	bad := func(key, format string, args ...any) error {
-		return &OptionError{Key: key, Reason: fmt.Sprintf(format, args...)}
+	var errs []error
+	bad := func(broken bool, key, format string, args ...any) {
+		if broken {
+			errs = append(errs, &OptionError{Key: key, Reason: fmt.Sprintf(format, args...)})
+		}
 	}
 	if err := o.Names.Validate(); err != nil {
-		return bad("names", "%v", err)
+		bad(true, "names", "%v", err)
 	}
-	switch {
-	case o.Concurrency < 1:
-		return bad("concurrency", "must be at least 1, got %d", o.Concurrency)
-	case o.ShutdownTimeout <= 0:
-		return bad("shutdown_timeout", "must be positive")
-	case o.CallTimeout <= 0:
-		return bad("call_timeout", "must be positive")
-	case o.AckWait <= o.CallTimeout:
-		return bad("ack_wait", "%s must exceed call_timeout %s (a job would be redelivered while its request runs)", o.AckWait, o.CallTimeout)
-	case o.MaxDeliver != -1 && o.MaxDeliver < 3:
-		return bad("max_deliver", "must be -1 (unlimited) or at least 3, got %d", o.MaxDeliver)
-	case o.SettleDelay <= o.CallTimeout:
-		return bad("settle_delay", "%s must exceed call_timeout %s (a lookup must not race a request still in flight)", o.SettleDelay, o.CallTimeout)
-	case o.MaxAttempts < 1:
-		return bad("max_attempts", "must be at least 1, got %d", o.MaxAttempts)
-	case o.MaxFailures < 1:
-		return bad("max_failures", "must be at least 1, got %d", o.MaxFailures)
-	case o.BackoffInitial <= 0:
-		return bad("backoff_initial", "must be positive")
-	case o.BackoffMax < o.BackoffInitial:
-		return bad("backoff_max", "must be at least backoff_initial")
-	case o.CallbackRate < 0:
-		return bad("callback_rate", "must be positive, got %v", o.CallbackRate)
-	case o.CallbackBurst < 1:
-		return bad("callback_burst", "must be at least 1, got %d", o.CallbackBurst)
-	case o.Poll.FastInterval <= 0:
-		return bad("poll.fast_interval", "must be positive")
-	case o.Poll.FastPhase < 0:
-		return bad("poll.fast_phase", "must not be negative")
-	case o.Poll.SlowInterval <= 0:
-		return bad("poll.slow_interval", "must be positive")
-	case o.Poll.Horizon <= o.Poll.FastInterval:
-		return bad("poll.horizon", "must exceed poll.fast_interval")
-	}
-	return nil
+	bad(o.Concurrency < 1, "concurrency", "must be at least 1, got %d", o.Concurrency)
+	bad(o.ShutdownTimeout <= 0, "shutdown_timeout", "must be positive")
+	bad(o.CallTimeout <= 0, "call_timeout", "must be positive")
+	bad(o.AckWait <= o.CallTimeout, "ack_wait", "%s must exceed call_timeout %s (a job would be redelivered while its request runs)", o.AckWait, o.CallTimeout)
+	bad(o.MaxDeliver != -1 && o.MaxDeliver < 3, "max_deliver", "must be -1 (unlimited) or at least 3, got %d", o.MaxDeliver)
+	bad(o.SettleDelay <= o.CallTimeout, "settle_delay", "%s must exceed call_timeout %s (a lookup must not race a request still in flight)", o.SettleDelay, o.CallTimeout)
+	bad(o.MaxAttempts < 1, "max_attempts", "must be at least 1, got %d", o.MaxAttempts)
+	bad(o.MaxFailures < 1, "max_failures", "must be at least 1, got %d", o.MaxFailures)
+	bad(o.BackoffInitial <= 0, "backoff_initial", "must be positive")
+	bad(o.BackoffMax < o.BackoffInitial, "backoff_max", "must be at least backoff_initial")
+	bad(!(o.CallbackRate > 0), "callback_rate", "must be positive, got %v", o.CallbackRate)
+	bad(o.CallbackBurst < 1, "callback_burst", "must be at least 1, got %d", o.CallbackBurst)
+	bad(o.Poll.FastInterval <= 0, "poll.fast_interval", "must be positive")
+	bad(o.Poll.FastPhase < 0, "poll.fast_phase", "must not be negative")
+	bad(o.Poll.SlowInterval <= 0, "poll.slow_interval", "must be positive")
+	bad(o.Poll.Horizon <= o.Poll.FastInterval, "poll.horizon", "must exceed poll.fast_interval")
+	return errors.Join(errs...)
 }
 
 // DeliveriesNeeded is how many deliveries one row may need without waiting: every poll until
