@@ -46,7 +46,7 @@ func runHelp(ctx context.Context, args, environ []string, stdin io.Reader, stdou
 }
 
 func main() {
-	cli.Main("worker", func(ctx context.Context) error {
+	cli.Main("worker", cli.ExitCode, func(ctx context.Context) error {
 		return run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	})
 }
