@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -99,10 +98,7 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("sign: %w", err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(d)
+		return cli.WriteJSON(stdout, d)
 	}
 	return d.WriteText(stdout)
 }
