@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/payrun/payrun/pkg/config"
 )
@@ -68,4 +70,19 @@ func ExitCode(err error) int {
 		return exit.Code
 	}
 	return 1
+}
+
+// HelpArgs turns `NAME help [COMMAND]` (args: what follows "help") into the arguments that print
+// the usage asked for: --help for the binary's own usage (no COMMAND, or one of general, the
+// commands whose usage is the binary's), COMMAND --help for one of commands. Anything else wraps
+// ErrUsage and lists every command.
+func HelpArgs(args, commands, general []string) ([]string, error) {
+	switch {
+	case len(args) == 0 || (len(args) == 1 && slices.Contains(general, args[0])):
+		return []string{"--help"}, nil
+	case len(args) == 1 && slices.Contains(commands, args[0]):
+		return []string{args[0], "--help"}, nil
+	}
+	return nil, fmt.Errorf("help: %w: unknown command %q (commands: %s)", ErrUsage, strings.Join(args, " "),
+		strings.Join(slices.Concat(commands, general), ", "))
 }

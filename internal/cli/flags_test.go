@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/payrun/payrun/internal/cli"
@@ -67,5 +68,35 @@ func TestExitCode(t *testing.T) {
 	}
 	if err := cli.Usage(base); err.Error() != base.Error() || !errors.Is(err, base) {
 		t.Errorf("Usage changed the message or lost the cause: %v", err)
+	}
+}
+
+func TestHelpArgs(t *testing.T) {
+	t.Parallel()
+	commands, general := []string{"pause", "status"}, []string{"help", "version"}
+	tests := []struct {
+		args    []string
+		want    []string
+		wantErr string
+	}{
+		{nil, []string{"--help"}, ""},
+		{[]string{"status"}, []string{"status", "--help"}, ""},
+		{[]string{"version"}, []string{"--help"}, ""},
+		{[]string{"help"}, []string{"--help"}, ""},
+		{[]string{"bogus"}, nil, `help: usage: unknown command "bogus" (commands: pause, status, help, version)`},
+		{[]string{"status", "pause"}, nil, `help: usage: unknown command "status pause" (commands: pause, status, help, version)`},
+	}
+	for _, tt := range tests {
+		got, err := cli.HelpArgs(tt.args, commands, general)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+			if cli.ExitCode(err) != 2 {
+				t.Errorf("%q: exit code %d, want 2", tt.args, cli.ExitCode(err))
+			}
+		}
+		if !slices.Equal(got, tt.want) || gotErr != tt.wantErr {
+			t.Errorf("HelpArgs(%q) = %q, %v; want %q, %q", tt.args, got, err, tt.want, tt.wantErr)
+		}
 	}
 }
