@@ -70,13 +70,17 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 }
 
 // loadConfig reads the file and environment (config.Load), applies the flags (stack.Overrides)
-// and validates what the worker needs. Errors match config.ErrInvalid and name the key (exit
-// code 2).
+// or, with --demo, turns it into the demo's (stack.DemoConfig), and validates what the worker
+// needs. Errors match config.ErrInvalid and name the key (exit code 2).
 func loadConfig(f workerFlags, environ []string) (config.Config, error) {
 	cfg, err := config.Load(f.configFile, environ)
 	if err != nil {
 		return cfg, cli.Usage(err)
 	}
-	cfg = f.overrides.Apply(cfg)
+	if f.demo {
+		cfg = stack.DemoConfig(cfg, environ)
+	} else {
+		cfg = f.overrides.Apply(cfg)
+	}
 	return cfg, stack.CheckConfig(cfg)
 }

@@ -74,13 +74,13 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	if f.demo {
-		return runDemo(ctx, f, environ, stdout, stderr)
-	}
 	cfg, err := loadConfig(f, environ)
 	if err != nil {
 		return err
 	}
 	log, format := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
+	if f.demo {
+		return runDemo(ctx, f, cfg, log, stdout)
+	}
 	return stack.Serve(ctx, cfg, log, format)
 }
