@@ -113,8 +113,7 @@ other row of FILE is listed with the reason it stays as it is.
 		return f, fmt.Errorf("%w: want exactly one FILE (or - for stdin), got %d", cli.ErrUsage, len(positional))
 	}
 	f.file = positional[0]
-	f.set = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.set = cli.Given(fs)
 	if f.report != "" {
 		f.wait = true
 	}

@@ -25,6 +25,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	var (
 		f                 workerFlags
 		embedded, sandbox bool
+		storeDir          string
 	)
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -34,7 +35,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	}
 	fs.StringVar(&f.configFile, "config", "", "YAML configuration `file` (default: built-in defaults + PAYRUN_* environment)")
 	fs.BoolVar(&embedded, "embedded", false, "run an in-process JetStream server on nats.url's host:port (worker.embedded)")
-	fs.StringVar(&f.storeDir, "store-dir", "", "store `directory` of the embedded server (worker.store_dir; default a temporary one)")
+	fs.StringVar(&storeDir, "store-dir", "", "store `directory` of the embedded server (worker.store_dir; default a temporary one)")
 	fs.BoolVar(&sandbox, "sandbox", false, "pay through the built-in sandbox gateway with a generated key (worker.sandbox)")
 	fs.BoolVar(&f.demo, "demo", false, "run the example batch end to end and exit")
 	fs.StringVar(&f.console, "console", "", "with --demo: then serve the web console on this loopback `address` (e.g. 127.0.0.1:8080) with demo users until interrupted")
@@ -45,19 +46,19 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 		return f, err
 	}
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("%w: unexpected arguments %q (subcommands: pause, resume, sign)", cli.ErrUsage, fs.Args())
+		return f, fmt.Errorf("%w: unexpected arguments %q (commands: pause, resume, status, sign, help, version)", cli.ErrUsage, fs.Args())
 	}
-	fs.Visit(func(fl *flag.Flag) {
-		switch fl.Name {
-		case "embedded":
-			f.overrides.Embedded = &embedded
-		case "store-dir":
-			dir := f.storeDir
-			f.overrides.StoreDir = &dir
-		case "sandbox":
-			f.overrides.Sandbox = &sandbox
-		}
-	})
+	f.storeDir = storeDir
+	given := cli.Given(fs)
+	if given["embedded"] {
+		f.overrides.Embedded = &embedded
+	}
+	if given["store-dir"] {
+		f.overrides.StoreDir = &storeDir
+	}
+	if given["sandbox"] {
+		f.overrides.Sandbox = &sandbox
+	}
 	if f.console != "" {
 		if !f.demo {
 			return f, fmt.Errorf("%w: --console goes with --demo (the console itself is cmd/console)", cli.ErrUsage)

@@ -40,8 +40,7 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if help, err := cli.ParseFlags(fs, "sign", args, true); help || err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := cli.Given(fs)
 
 	var missing []string
 	for _, name := range []string{"key", "login", "url"} {

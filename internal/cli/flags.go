@@ -47,6 +47,14 @@ func ParseFlags(fs *flag.FlagSet, prefix string, args []string, takesArgs bool) 
 	return false, nil
 }
 
+// Given returns the names of the flags set on the command line (after fs.Parse), for flags whose
+// zero value differs from "not given".
+func Given(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
 // ExitError gives Err a command's own documented exit code (beyond 1 and 2), e.g. `worker
 // status` that printed what it could read but not everything (3).
 type ExitError struct {

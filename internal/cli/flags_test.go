@@ -100,3 +100,17 @@ func TestHelpArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestGiven(t *testing.T) {
+	t.Parallel()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Bool("json", false, "")
+	fs.String("nonce", "default", "")
+	fs.String("login", "", "")
+	if err := fs.Parse([]string{"--json=false", "--nonce", ""}); err != nil {
+		t.Fatal(err)
+	}
+	if got := cli.Given(fs); len(got) != 2 || !got["json"] || !got["nonce"] {
+		t.Errorf("Given = %v, want json and nonce (set to their zero values), not login", got)
+	}
+}
