@@ -92,8 +92,8 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 	if *genDir != "" {
 		return generateKey(*genDir, stdout)
 	}
-	if *pubFile == "" || *login == "" {
-		return fmt.Errorf("%w: --public-key and --login are required (or --generate-key DIR)", cli.ErrUsage)
+	if err := cli.Required(fs, "public-key", "login"); err != nil {
+		return fmt.Errorf("%w (or --generate-key DIR)", err)
 	}
 	pemBytes, err := os.ReadFile(*pubFile)
 	if err != nil {

@@ -42,14 +42,8 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	set := cli.Given(fs)
 
-	var missing []string
-	for _, name := range []string{"key", "login", "url"} {
-		if fs.Lookup(name).Value.String() == "" {
-			missing = append(missing, "--"+name)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("sign: %w: missing %s", cli.ErrUsage, strings.Join(missing, ", "))
+	if err := cli.Required(fs, "key", "login", "url"); err != nil {
+		return fmt.Errorf("sign: %w", err)
 	}
 	if set["nonce"] && *nonce == "" {
 		return fmt.Errorf("sign: %w: --nonce is empty", cli.ErrUsage)

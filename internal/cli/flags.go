@@ -47,6 +47,21 @@ func ParseFlags(fs *flag.FlagSet, prefix string, args []string, takesArgs bool) 
 	return false, nil
 }
 
+// Required checks that every named flag of fs has a non-empty value; otherwise it wraps ErrUsage
+// and lists the missing ones, in the order given: "usage: missing --key, --url".
+func Required(fs *flag.FlagSet, names ...string) error {
+	var missing []string
+	for _, name := range names {
+		if fs.Lookup(name).Value.String() == "" {
+			missing = append(missing, "--"+name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: missing %s", ErrUsage, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
 // Given returns the names of the flags set on the command line (after fs.Parse), for flags whose
 // zero value differs from "not given".
 func Given(fs *flag.FlagSet) map[string]bool {

@@ -114,3 +114,36 @@ func TestGiven(t *testing.T) {
 		t.Errorf("Given = %v, want json and nonce (set to their zero values), not login", got)
 	}
 }
+
+func TestRequired(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"--key", "k", "--url", "u"}, ""},
+		{[]string{"--key", "k"}, "usage: missing --url"},
+		{[]string{"--key", "", "--login", "l"}, "usage: missing --key, --url"},
+		{nil, "usage: missing --key, --url"},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.String("key", "", "")
+		fs.String("url", "", "")
+		fs.String("login", "", "")
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		err := cli.Required(fs, "key", "url")
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+			if !errors.Is(err, cli.ErrUsage) {
+				t.Errorf("%q: %v does not match ErrUsage", tt.args, err)
+			}
+		}
+		if gotErr != tt.wantErr {
+			t.Errorf("Required after %q: %v, want %q", tt.args, err, tt.wantErr)
+		}
+	}
+}
