@@ -12,13 +12,11 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/console"
 	"github.com/payrun/payrun/pkg/seal"
 )
-
-// errUsage marks command-line mistakes (exit code 2).
-var errUsage = errors.New("usage")
 
 const usage = `usage: console [--config FILE] [--addr HOST:PORT]
        console hash-password < file-with-the-password
@@ -39,14 +37,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	configFile := fs.String("config", "", "YAML configuration `file` (env PAYRUN_* override it)")
 	addr := fs.String("addr", "", "listen address (console.addr)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	if help, err := cli.ParseFlags(fs, "", args, false); help || err != nil {
+		return err
 	}
 	cfg, err := config.Load(*configFile, environ)
 	if err != nil {
@@ -108,7 +100,7 @@ func hashPassword(stdin io.Reader, stdout io.Writer) error {
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if len(pw) < 8 {
-		return fmt.Errorf("%w: hash-password: the password on stdin must be at least 8 characters", errUsage)
+		return fmt.Errorf("%w: hash-password: the password on stdin must be at least 8 characters", cli.ErrUsage)
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
@@ -52,12 +53,9 @@ func exitCodesHelp() string {
 }
 
 var (
-	errUsage       = errors.New("usage")
 	errHelp        = errors.New("help requested")
 	errDuplicates  = errors.New("rows skipped: already enqueued by another batch")
 	errNotApproved = errors.New("not every row was approved")
-	// errReported marks an error whose details were already printed.
-	errReported = errors.New("reported")
 )
 
 // exitCode maps run's error to the process exit code.
@@ -65,7 +63,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, batch.ErrInvalidBatchID):
+	case errors.Is(err, cli.ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, batch.ErrInvalidBatchID):
 		return exitUsage
 	case errors.Is(err, job.ErrInvalidBatch), errors.Is(err, batch.ErrEmptyBatch), errors.Is(err, batch.ErrBatchConflict),
 		errors.Is(err, batch.ErrBatchRunning), errors.Is(err, batch.ErrUnknownBatch), errors.Is(err, batch.ErrInputTooLarge):

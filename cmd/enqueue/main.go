@@ -8,12 +8,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
+
+	"github.com/payrun/payrun/internal/cli"
 )
 
 // memoryLimit is the soft heap limit enqueue runs with unless GOMEMLIMIT says otherwise: the GC
@@ -21,21 +19,13 @@ import (
 // files (docs/enqueue.md has the measurements).
 const memoryLimit = 40 << 20
 
+// main runs under cli.Main: the first SIGINT/SIGTERM ends run's context, a second one ends the
+// process at once; the exit code is exitCode's.
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { // the first signal ends run's context; from then on a second one ends the process
-		<-ctx.Done()
-		stop()
-	}()
-	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintln(os.Stderr, "enqueue:", err)
-		}
-		stop()
-		os.Exit(exitCode(err))
-	}
+	cli.Main("enqueue", exitCode, func(ctx context.Context) error {
+		return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/batch"
 	"github.com/payrun/payrun/pkg/job"
 )
@@ -26,15 +27,15 @@ func newReportFile(path, input string) (*reportFile, error) {
 	}
 	if fi, err := os.Stat(path); err == nil {
 		if fi.IsDir() {
-			return nil, fmt.Errorf("%w: --report %s is a directory", errUsage, path)
+			return nil, fmt.Errorf("%w: --report %s is a directory", cli.ErrUsage, path)
 		}
 		if in, err := os.Stat(input); err == nil && os.SameFile(fi, in) {
-			return nil, fmt.Errorf("%w: --report %s is the input file", errUsage, path)
+			return nil, fmt.Errorf("%w: --report %s is the input file", cli.ErrUsage, path)
 		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return nil, fmt.Errorf("%w: --report %s cannot be written: %w", errUsage, path, err)
+		return nil, fmt.Errorf("%w: --report %s cannot be written: %w", cli.ErrUsage, path, err)
 	}
 	return &reportFile{path: path, tmp: tmp}, nil
 }

@@ -96,7 +96,7 @@ other row of FILE is listed with the reason it stays as it is.
 			if errors.Is(err, flag.ErrHelp) {
 				return f, errHelp
 			}
-			return f, fmt.Errorf("%w: %w", errUsage, err)
+			return f, fmt.Errorf("%w: %w", cli.ErrUsage, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -110,31 +110,30 @@ other row of FILE is listed with the reason it stays as it is.
 	}
 	if len(positional) != 1 {
 		fs.Usage()
-		return f, fmt.Errorf("%w: want exactly one FILE (or - for stdin), got %d", errUsage, len(positional))
+		return f, fmt.Errorf("%w: want exactly one FILE (or - for stdin), got %d", cli.ErrUsage, len(positional))
 	}
 	f.file = positional[0]
-	f.set = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.set = cli.Given(fs)
 	if f.report != "" {
 		f.wait = true
 	}
 	if f.dryRun && f.wait {
-		return f, fmt.Errorf("%w: --dry-run cannot be combined with --wait or --report", errUsage)
+		return f, fmt.Errorf("%w: --dry-run cannot be combined with --wait or --report", cli.ErrUsage)
 	}
 	if f.retry != "" {
 		if f.dryRun || f.wait || f.set["batch"] {
-			return f, fmt.Errorf("%w: --retry cannot be combined with --dry-run, --wait, --report or --batch", errUsage)
+			return f, fmt.Errorf("%w: --retry cannot be combined with --dry-run, --wait, --report or --batch", cli.ErrUsage)
 		}
 		f.batchID = f.retry
 	}
 	if f.timeout < 0 {
-		return f, fmt.Errorf("%w: --timeout must not be negative", errUsage)
+		return f, fmt.Errorf("%w: --timeout must not be negative", cli.ErrUsage)
 	}
 	if _, err := batch.ParseReportFormat(f.reportFmt); err != nil {
-		return f, fmt.Errorf("%w: --report-format: %w", errUsage, err)
+		return f, fmt.Errorf("%w: --report-format: %w", cli.ErrUsage, err)
 	}
 	if f.reportSep != "," && f.reportSep != ";" || f.reportSep == ";" && f.reportFmt != string(batch.ReportExcel) {
-		return f, fmt.Errorf("%w: --report-delimiter must be , or ; (and ; only with --report-format excel)", errUsage)
+		return f, fmt.Errorf("%w: --report-delimiter must be , or ; (and ; only with --report-format excel)", cli.ErrUsage)
 	}
 	return f, nil
 }
@@ -193,7 +192,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	log := newLogger(cfg, stderr)
 	if f.file != "-" {
 		if _, err := os.Stat(f.file); errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%w: input file %s does not exist", errUsage, f.file)
+			return fmt.Errorf("%w: input file %s does not exist", cli.ErrUsage, f.file)
 		}
 	}
 	// The report's place is checked before anything is published: a run must not pay a batch and
@@ -225,7 +224,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var ife *batch.InvalidFileError
 		if errors.As(err, &ife) {
 			printInvalid(stderr, ife)
-			return fmt.Errorf("%w: %w", errReported, err)
+			return fmt.Errorf("%w: %w", cli.ErrReported, err)
 		}
 		return err
 	}
@@ -267,7 +266,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ife *batch.InvalidFileError
 	if errors.As(err, &ife) { // a row does not fit the stream's real job size limit
 		printInvalid(stderr, ife)
-		return fmt.Errorf("%w: %w", errReported, err)
+		return fmt.Errorf("%w: %w", cli.ErrReported, err)
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

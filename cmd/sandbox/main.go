@@ -7,24 +7,19 @@
 // exposes its counters on GET /sandbox/stats. See docs/gateway.md.
 //
 // The first SIGINT/SIGTERM shuts down gracefully (in-flight requests get up to 5 s); a second
-// one during that shutdown kills the process at once.
+// one during that shutdown kills the process at once (cli.Main). Exit codes: 0 stopped or done,
+// 1 runtime failure, 2 usage (cli.ExitCode).
 package main
 
 import (
-	"errors"
-	"fmt"
+	"context"
 	"os"
+
+	"github.com/payrun/payrun/internal/cli"
 )
 
 func main() {
-	ctx, release := shutdownContext()
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	release()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sandbox:", err)
-		if errors.Is(err, errUsage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	cli.Main("sandbox", cli.ExitCode, func(ctx context.Context) error {
+		return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	})
 }

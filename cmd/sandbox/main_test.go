@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/internal/testbin"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
@@ -46,7 +47,7 @@ func TestUsageErrors(t *testing.T) {
 		{"--public-key", "x", "--login", "x", "--fault-5xx-codes", "5o3"},
 	} {
 		err := run(context.Background(), args, nil, io.Discard, io.Discard)
-		if !errors.Is(err, errUsage) {
+		if !errors.Is(err, cli.ErrUsage) {
 			t.Errorf("%v: err %v, want a usage error", args, err)
 		}
 	}

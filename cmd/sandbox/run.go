@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/pkg/buildinfo"
 	"github.com/payrun/payrun/pkg/sandbox"
 	"github.com/payrun/payrun/pkg/signer"
@@ -31,9 +31,6 @@ func parseCodes(s string) ([]int, error) {
 	}
 	return codes, nil
 }
-
-// errUsage marks command-line mistakes (exit code 2).
-var errUsage = errors.New("usage")
 
 const sandboxUsage = `usage: sandbox --public-key FILE --login LOGIN [--addr HOST:PORT] [flags]
        sandbox --generate-key DIR
@@ -78,28 +75,25 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 	)
 	version := fs.Bool("version", false, "print the build (module version, VCS revision, Go version) and exit")
 	fs.Usage = func() { fmt.Fprint(stderr, sandboxUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
+	if help, err := cli.ParseFlags(fs, "", args, true); help || err != nil {
+		return err
 	}
 	if *version {
 		fmt.Fprintln(stdout, buildinfo.Read().String("payrun-sandbox"))
 		return nil
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+		return fmt.Errorf("%w: unexpected arguments %q", cli.ErrUsage, fs.Args())
 	}
 	codes, err := parseCodes(*err5Codes)
 	if err != nil {
-		return fmt.Errorf("%w: --fault-5xx-codes: %w", errUsage, err)
+		return fmt.Errorf("%w: --fault-5xx-codes: %w", cli.ErrUsage, err)
 	}
 	if *genDir != "" {
 		return generateKey(*genDir, stdout)
 	}
-	if *pubFile == "" || *login == "" {
-		return fmt.Errorf("%w: --public-key and --login are required (or --generate-key DIR)", errUsage)
+	if err := cli.Required(fs, "public-key", "login"); err != nil {
+		return fmt.Errorf("%w (or --generate-key DIR)", err)
 	}
 	pemBytes, err := os.ReadFile(*pubFile)
 	if err != nil {

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/payrun/payrun/internal/cli"
+	"github.com/rs/zerolog"
+
 	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/config"
 )
@@ -13,17 +14,9 @@ import (
 // runDemo runs the example batch end to end on this machine (stack.StartDemo: an embedded
 // JetStream server in a temporary directory on a free loopback port, the built-in sandbox with a
 // generated key, the pool with fast timings). It prints every row's result and the batch
-// summary; it fails (exit 1) if they are not all in within the demo's timeout.
-func runDemo(ctx context.Context, f workerFlags, environ []string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(f.configFile, environ)
-	if err != nil {
-		return cli.Usage(err)
-	}
-	cfg = stack.DemoConfig(cfg, environ)
-	if err := stack.CheckConfig(cfg); err != nil {
-		return err
-	}
-	log, _ := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
+// summary; it fails (exit 1) if they are not all in within the demo's timeout. cfg is
+// loadConfig's (stack.DemoConfig).
+func runDemo(ctx context.Context, f workerFlags, cfg config.Config, log zerolog.Logger, stdout io.Writer) error {
 	d, err := stack.StartDemo(ctx, cfg, log, f.storeDir)
 	if err != nil {
 		return err

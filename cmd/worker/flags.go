@@ -13,18 +13,20 @@ import (
 // workerFlags are the worker's command-line flags.
 type workerFlags struct {
 	configFile string
-	embedded   bool
 	storeDir   string
-	sandbox    bool
 	demo       bool
 	console    string          // --demo: serve the web console on this loopback address afterwards
-	set        map[string]bool // flags given on the command line
+	overrides  stack.Overrides // the flags given that override the configuration
 }
 
 // parseWorkerFlags parses the worker's flags; mistakes wrap cli.ErrUsage. flag.ErrHelp is returned
 // as is after the usage was printed.
 func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
-	var f workerFlags
+	var (
+		f                 workerFlags
+		embedded, sandbox bool
+		storeDir          string
+	)
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -32,9 +34,9 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.configFile, "config", "", "YAML configuration `file` (default: built-in defaults + PAYRUN_* environment)")
-	fs.BoolVar(&f.embedded, "embedded", false, "run an in-process JetStream server on nats.url's host:port (worker.embedded)")
-	fs.StringVar(&f.storeDir, "store-dir", "", "store `directory` of the embedded server (worker.store_dir; default a temporary one)")
-	fs.BoolVar(&f.sandbox, "sandbox", false, "pay through the built-in sandbox gateway with a generated key (worker.sandbox)")
+	fs.BoolVar(&embedded, "embedded", false, "run an in-process JetStream server on nats.url's host:port (worker.embedded)")
+	fs.StringVar(&storeDir, "store-dir", "", "store `directory` of the embedded server (worker.store_dir; default a temporary one)")
+	fs.BoolVar(&sandbox, "sandbox", false, "pay through the built-in sandbox gateway with a generated key (worker.sandbox)")
 	fs.BoolVar(&f.demo, "demo", false, "run the example batch end to end and exit")
 	fs.StringVar(&f.console, "console", "", "with --demo: then serve the web console on this loopback `address` (e.g. 127.0.0.1:8080) with demo users until interrupted")
 	help, err := cli.ParseFlags(fs, "", args, true)
@@ -44,10 +46,19 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 		return f, err
 	}
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("%w: unexpected arguments %q (subcommands: pause, resume, sign)", cli.ErrUsage, fs.Args())
+		return f, fmt.Errorf("%w: unexpected arguments %q (commands: pause, resume, status, sign, help, version)", cli.ErrUsage, fs.Args())
 	}
-	f.set = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.storeDir = storeDir
+	given := cli.Given(fs)
+	if given["embedded"] {
+		f.overrides.Embedded = &embedded
+	}
+	if given["store-dir"] {
+		f.overrides.StoreDir = &storeDir
+	}
+	if given["sandbox"] {
+		f.overrides.Sandbox = &sandbox
+	}
 	if f.console != "" {
 		if !f.demo {
 			return f, fmt.Errorf("%w: --console goes with --demo (the console itself is cmd/console)", cli.ErrUsage)
@@ -59,24 +70,18 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 	return f, nil
 }
 
-// loadConfig reads the file and environment (config.Load), applies the flags and validates what
-// the worker needs. Errors match config.ErrInvalid and name the key (exit code 2).
+// loadConfig reads the file and environment (config.Load), applies the flags (stack.Overrides)
+// or, with --demo, turns it into the demo's (stack.DemoConfig), and validates what the worker
+// needs. Errors match config.ErrInvalid and name the key (exit code 2).
 func loadConfig(f workerFlags, environ []string) (config.Config, error) {
 	cfg, err := config.Load(f.configFile, environ)
 	if err != nil {
 		return cfg, cli.Usage(err)
 	}
-	if f.set["embedded"] {
-		cfg.Worker.Embedded = f.embedded
-	}
-	if f.set["store-dir"] {
-		cfg.Worker.StoreDir = f.storeDir
-		if f.storeDir != "" && !f.set["embedded"] {
-			cfg.Worker.Embedded = true // --store-dir only makes sense with an embedded server
-		}
-	}
-	if f.set["sandbox"] {
-		cfg.Worker.Sandbox = f.sandbox
+	if f.demo {
+		cfg = stack.DemoConfig(cfg, environ)
+	} else {
+		cfg = f.overrides.Apply(cfg)
 	}
 	return cfg, stack.CheckConfig(cfg)
 }

@@ -24,29 +24,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/payrun/payrun/internal/cli"
 	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/buildinfo"
 )
 
-// runHelp is `worker help [COMMAND]`: the command's --help, on stdout.
-func runHelp(ctx context.Context, args, environ []string, stdin io.Reader, stdout io.Writer) error {
-	switch {
-	case len(args) == 0:
-		return run(ctx, []string{"--help"}, environ, stdin, stdout, stdout)
-	case len(args) == 1 && slices.Contains([]string{"pause", "resume", "status", "sign"}, args[0]):
-		return run(ctx, []string{args[0], "--help"}, environ, stdin, stdout, stdout)
-	case len(args) == 1 && slices.Contains([]string{"help", "version"}, args[0]):
-		return run(ctx, []string{"--help"}, environ, stdin, stdout, stdout)
-	}
-	return fmt.Errorf("help: %w: unknown command %q (commands: pause, resume, status, sign, help, version)", cli.ErrUsage, strings.Join(args, " "))
-}
-
 func main() {
-	cli.Main("worker", func(ctx context.Context) error {
+	cli.Main("worker", cli.ExitCode, func(ctx context.Context) error {
 		return run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	})
 }
@@ -62,8 +47,12 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 			return runControl(ctx, args[0], args[1:], environ, stdout, stderr)
 		case "status":
 			return runStatus(ctx, args[1:], environ, stdout, stderr)
-		case "help":
-			return runHelp(ctx, args[1:], environ, stdin, stdout)
+		case "help": // the command's --help, on stdout
+			helpArgs, err := cli.HelpArgs(args[1:], []string{"pause", "resume", "status", "sign"}, []string{"help", "version"})
+			if err != nil {
+				return err
+			}
+			return run(ctx, helpArgs, environ, stdin, stdout, stdout)
 		case "version", "--version", "-version":
 			fmt.Fprintln(stdout, buildinfo.Read().String(serviceName))
 			return nil
@@ -85,13 +74,13 @@ func runWorker(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	if f.demo {
-		return runDemo(ctx, f, environ, stdout, stderr)
-	}
 	cfg, err := loadConfig(f, environ)
 	if err != nil {
 		return err
 	}
 	log, format := cli.NewLogger(cfg.Log, stderr, environ, serviceName)
+	if f.demo {
+		return runDemo(ctx, f, cfg, log, stdout)
+	}
 	return stack.Serve(ctx, cfg, log, format)
 }

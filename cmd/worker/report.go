@@ -33,15 +33,13 @@ func printOutcome(w io.Writer, out stack.DemoOutcome) error {
 		return errors.New("no batch summary")
 	}
 	fmt.Fprintf(w, "\nbatch %s: %d rows\n", s.BatchID, s.Rows)
+	all, err := s.Total()
+	if err != nil {
+		return err
+	}
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	all := job.Totals{}
 	for _, st := range slices.Sorted(maps.Keys(s.Counts)) {
 		fmt.Fprintf(tw, "  %s\t%d\t%s\n", st, s.Counts[st], s.Totals[st])
-		for _, a := range s.Totals[st] {
-			if err := all.Add(a); err != nil {
-				return fmt.Errorf("summary totals: %w", err)
-			}
-		}
 	}
 	fmt.Fprintf(tw, "  total\t%d\t%s\n", s.Rows, all)
 	return tw.Flush()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,17 +40,10 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if help, err := cli.ParseFlags(fs, "sign", args, true); help || err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := cli.Given(fs)
 
-	var missing []string
-	for _, name := range []string{"key", "login", "url"} {
-		if fs.Lookup(name).Value.String() == "" {
-			missing = append(missing, "--"+name)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("sign: %w: missing %s", cli.ErrUsage, strings.Join(missing, ", "))
+	if err := cli.Required(fs, "key", "login", "url"); err != nil {
+		return fmt.Errorf("sign: %w", err)
 	}
 	if set["nonce"] && *nonce == "" {
 		return fmt.Errorf("sign: %w: --nonce is empty", cli.ErrUsage)
@@ -99,10 +91,7 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("sign: %w", err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(d)
+		return cli.WriteJSON(stdout, d)
 	}
 	return d.WriteText(stdout)
 }

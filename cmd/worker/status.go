@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -32,9 +31,7 @@ func runStatus(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	// poolstatus.ErrIncomplete) makes the command fail after printing.
 	st, readErr := poolstatus.Read(ctx, js, poolstatus.Options{Names: cfg.QueueNames(), ConfiguredRate: cfg.RateLimit.Rate})
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(st)
+		err = cli.WriteJSON(stdout, st)
 	} else {
 		err = st.WriteText(stdout)
 	}

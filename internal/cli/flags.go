@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/payrun/payrun/pkg/config"
 )
@@ -45,6 +47,29 @@ func ParseFlags(fs *flag.FlagSet, prefix string, args []string, takesArgs bool) 
 	return false, nil
 }
 
+// Required checks that every named flag of fs has a non-empty value; otherwise it wraps ErrUsage
+// and lists the missing ones, in the order given: "usage: missing --key, --url".
+func Required(fs *flag.FlagSet, names ...string) error {
+	var missing []string
+	for _, name := range names {
+		if fs.Lookup(name).Value.String() == "" {
+			missing = append(missing, "--"+name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: missing %s", ErrUsage, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Given returns the names of the flags set on the command line (after fs.Parse), for flags whose
+// zero value differs from "not given".
+func Given(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
 // ExitError gives Err a command's own documented exit code (beyond 1 and 2), e.g. `worker
 // status` that printed what it could read but not everything (3).
 type ExitError struct {
@@ -68,4 +93,19 @@ func ExitCode(err error) int {
 		return exit.Code
 	}
 	return 1
+}
+
+// HelpArgs turns `NAME help [COMMAND]` (args: what follows "help") into the arguments that print
+// the usage asked for: --help for the binary's own usage (no COMMAND, or one of general, the
+// commands whose usage is the binary's), COMMAND --help for one of commands. Anything else wraps
+// ErrUsage and lists every command.
+func HelpArgs(args, commands, general []string) ([]string, error) {
+	switch {
+	case len(args) == 0 || (len(args) == 1 && slices.Contains(general, args[0])):
+		return []string{"--help"}, nil
+	case len(args) == 1 && slices.Contains(commands, args[0]):
+		return []string{args[0], "--help"}, nil
+	}
+	return nil, fmt.Errorf("help: %w: unknown command %q (commands: %s)", ErrUsage, strings.Join(args, " "),
+		strings.Join(slices.Concat(commands, general), ", "))
 }

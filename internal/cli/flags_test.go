@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/payrun/payrun/internal/cli"
@@ -67,5 +68,82 @@ func TestExitCode(t *testing.T) {
 	}
 	if err := cli.Usage(base); err.Error() != base.Error() || !errors.Is(err, base) {
 		t.Errorf("Usage changed the message or lost the cause: %v", err)
+	}
+}
+
+func TestHelpArgs(t *testing.T) {
+	t.Parallel()
+	commands, general := []string{"pause", "status"}, []string{"help", "version"}
+	tests := []struct {
+		args    []string
+		want    []string
+		wantErr string
+	}{
+		{nil, []string{"--help"}, ""},
+		{[]string{"status"}, []string{"status", "--help"}, ""},
+		{[]string{"version"}, []string{"--help"}, ""},
+		{[]string{"help"}, []string{"--help"}, ""},
+		{[]string{"bogus"}, nil, `help: usage: unknown command "bogus" (commands: pause, status, help, version)`},
+		{[]string{"status", "pause"}, nil, `help: usage: unknown command "status pause" (commands: pause, status, help, version)`},
+	}
+	for _, tt := range tests {
+		got, err := cli.HelpArgs(tt.args, commands, general)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+			if cli.ExitCode(err) != 2 {
+				t.Errorf("%q: exit code %d, want 2", tt.args, cli.ExitCode(err))
+			}
+		}
+		if !slices.Equal(got, tt.want) || gotErr != tt.wantErr {
+			t.Errorf("HelpArgs(%q) = %q, %v; want %q, %q", tt.args, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestGiven(t *testing.T) {
+	t.Parallel()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Bool("json", false, "")
+	fs.String("nonce", "default", "")
+	fs.String("login", "", "")
+	if err := fs.Parse([]string{"--json=false", "--nonce", ""}); err != nil {
+		t.Fatal(err)
+	}
+	if got := cli.Given(fs); len(got) != 2 || !got["json"] || !got["nonce"] {
+		t.Errorf("Given = %v, want json and nonce (set to their zero values), not login", got)
+	}
+}
+
+func TestRequired(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"--key", "k", "--url", "u"}, ""},
+		{[]string{"--key", "k"}, "usage: missing --url"},
+		{[]string{"--key", "", "--login", "l"}, "usage: missing --key, --url"},
+		{nil, "usage: missing --key, --url"},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.String("key", "", "")
+		fs.String("url", "", "")
+		fs.String("login", "", "")
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		err := cli.Required(fs, "key", "url")
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+			if !errors.Is(err, cli.ErrUsage) {
+				t.Errorf("%q: %v does not match ErrUsage", tt.args, err)
+			}
+		}
+		if gotErr != tt.wantErr {
+			t.Errorf("Required after %q: %v, want %q", tt.args, err, tt.wantErr)
+		}
 	}
 }

@@ -1,6 +1,8 @@
-// Package cli holds the rules payrun's commands share in how they talk to a person: one logger
-// setup for every binary (pkg/logging underneath). Terminal detection is logging.IsTerminal;
-// currency totals print as job.Totals.String.
+// Package cli holds the rules payrun's commands share in how they talk to a person: Main (signals,
+// the error line and the exit code of every binary), flag parsing (ParseFlags, Given, Required,
+// HelpArgs), usage errors and exit codes (ErrUsage, Usage, ExitError, ExitCode, ErrReported),
+// --json output (WriteJSON) and one logger setup for every binary (pkg/logging underneath).
+// Terminal detection is logging.IsTerminal; currency totals print as job.Totals.String.
 package cli
 
 import (

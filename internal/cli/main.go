@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -9,19 +10,41 @@ import (
 )
 
 // Main runs a command as the process: run's context ends on the first SIGINT or SIGTERM (start
-// the ordered shutdown), after which Go's default handler applies again, so a second signal ends
-// the process at once. An error is printed as "name: error" on stderr and the process exits
-// with ExitCode.
-func Main(name string, run func(ctx context.Context) error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // the default handler applies again
-	}()
+// the ordered shutdown). Go's default handling of both signals is restored before that context
+// ends, so from the moment run can see the first signal a second one ends the process at once
+// (killed by it), however long the shutdown would take. An error is printed as "name: error" on
+// stderr, unless it matches ErrReported, and the process exits with exitCode(err): ExitCode, or
+// the binary's own table where it has more codes.
+func Main(name string, exitCode func(error) int, run func(ctx context.Context) error) {
+	ctx, release := shutdownContext()
 	err := run(ctx)
-	stop()
+	release()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, name+":", err)
-		os.Exit(ExitCode(err))
+		if !errors.Is(err, ErrReported) {
+			fmt.Fprintln(os.Stderr, name+":", err)
+		}
+		os.Exit(exitCode(err))
 	}
+}
+
+// ErrReported marks an error whose details the command already printed: Main prints nothing more.
+var ErrReported = errors.New("reported")
+
+// shutdownContext returns a context that ends at the first SIGINT or SIGTERM, after the
+// signals' default handling was restored. release stops watching for the first signal (it too
+// restores the default handling); call it once, after run.
+func shutdownContext() (ctx context.Context, release func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	released := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-released:
+		}
+		signal.Reset(os.Interrupt, syscall.SIGTERM) // before cancel: the next signal kills
+		cancel()
+	}()
+	return ctx, func() { close(released) }
 }

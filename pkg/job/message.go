@@ -223,6 +223,20 @@ func (b *BatchSummary) Add(r Result) error {
 	return nil
 }
 
+// Total is the sum of every status's totals, per currency: what the whole batch came to. It
+// fails (ErrAmountOverflow) only when a currency's sum does not fit in an Amount.
+func (b BatchSummary) Total() (Totals, error) {
+	all := Totals{}
+	for _, t := range b.Totals {
+		for _, a := range t {
+			if err := all.Add(a); err != nil {
+				return nil, fmt.Errorf("job: batch summary total: %w", err)
+			}
+		}
+	}
+	return all, nil
+}
+
 // DecodeBatchSummary decodes and checks a batch summary payload.
 func DecodeBatchSummary(data []byte) (BatchSummary, error) {
 	var b BatchSummary

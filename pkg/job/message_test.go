@@ -3,6 +3,7 @@ package job
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -166,5 +167,40 @@ func TestDeadLetterRoundTrip(t *testing.T) {
 	}
 	if string(out) != in {
 		t.Fatalf("re-encoded\n%s\nwant\n%s", out, in)
+	}
+}
+
+func TestBatchSummaryTotal(t *testing.T) {
+	t.Parallel()
+	usd := func(minor int64) Amount { return Amount{Minor: minor, Currency: "USD"} }
+	tests := []struct {
+		name    string
+		totals  map[Status]Totals
+		want    string
+		wantErr error
+	}{
+		{"no results", nil, "-", nil},
+		{"one status", map[Status]Totals{StatusApproved: {"USD": usd(1050)}}, "USD 10.50", nil},
+		{"across statuses and currencies", map[Status]Totals{
+			StatusApproved: {"USD": usd(1101)},
+			StatusDeclined: {"USD": usd(100), "JPY": {Minor: 1000, Currency: "JPY"}},
+			StatusError:    {"EUR": {Minor: 5, Currency: "EUR"}},
+		}, "EUR 0.05, JPY 1000, USD 12.01", nil},
+		{"overflow", map[Status]Totals{
+			StatusApproved: {"USD": usd(math.MaxInt64)},
+			StatusDeclined: {"USD": usd(1)},
+		}, "", ErrAmountOverflow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := BatchSummary{Totals: tt.totals}.Total()
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && got.String() != tt.want {
+				t.Errorf("total %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
