@@ -32,7 +32,7 @@ func runDemo(ctx context.Context, f workerFlags, cfg config.Config, log zerolog.
 	if err != nil {
 		return err
 	}
-	if err := printOutcome(stdout, out); err != nil || f.console == "" {
+	if err := out.WriteText(stdout); err != nil || f.console == "" {
 		return err
 	}
 	return d.ServeConsole(ctx, f.console, func(url, users string) {

@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"errors"
@@ -9,13 +9,13 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/payrun/payrun/internal/stack"
 	"github.com/payrun/payrun/pkg/job"
 )
 
-// printOutcome writes one table row per result (ordered by line) and the batch summary: counts
-// per status and totals per currency.
-func printOutcome(w io.Writer, out stack.DemoOutcome) error {
+// WriteText writes one table row per result (ordered by the row's line in the file) and then the
+// batch summary: counts and totals per status, and the whole batch per currency. It fails if the
+// summary is missing or its totals do not add up.
+func (out DemoOutcome) WriteText(w io.Writer) error {
 	rs := slices.Clone(out.Results)
 	slices.SortStableFunc(rs, func(a, b job.Result) int { return a.Line - b.Line })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
