@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/payrun/payrun/pkg/config"
@@ -40,5 +41,26 @@ func TestOverridesApply(t *testing.T) {
 				t.Errorf("worker.embedded %t, sandbox %t, store_dir %q; want %+v", got.Embedded, got.Sandbox, got.StoreDir, tt.want)
 			}
 		})
+	}
+}
+
+// An error about a key a flag set names the flag, not the variable or file line the flag
+// overrode: that is what the operator must change.
+func TestOverridesErrorsNameTheFlag(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("", []string{"PAYRUN_WORKER_EMBEDDED=true", "PAYRUN_WORKER_STORE_DIR=/var/lib/payrun",
+		"PAYRUN_GATEWAY_URL=https://gateway.test/paynet", "PAYRUN_GATEWAY_LOGIN=merchant", "PAYRUN_GATEWAY_ENDPOINT_ID=1",
+		"PAYRUN_GATEWAY_PRIVATE_KEY_FILE=merchant.pem", "PAYRUN_SECURITY_ALLOW_CLEARTEXT_JOBS=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes, none := true, ""
+	err = CheckConfig(Overrides{Embedded: &yes, StoreDir: &none}.Apply(cfg))
+	const want = "config: worker.store_dir (--store-dir): "
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("CheckConfig after --embedded --store-dir '' = %v; want an error starting %q", err, want)
+	}
+	if err := CheckConfig(cfg); err != nil && strings.Contains(err.Error(), "--store-dir") {
+		t.Errorf("the configuration Apply was given names the flag too (its record was shared): %v", err)
 	}
 }

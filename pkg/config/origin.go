@@ -1,6 +1,9 @@
 package config
 
-import "errors"
+import (
+	"errors"
+	"maps"
+)
 
 // origin is where a key's value came from: the environment variable the user set (its full
 // name or its short alias), or a line of the YAML file. A key without one has its default.
@@ -58,4 +61,13 @@ func (c Config) KeyError(key, format string, args ...any) *FieldError {
 	fe := fieldErr(key, format, args...)
 	c.from.name(fe)
 	return fe
+}
+
+// SetByFlag records that a command-line flag (e.g. "--store-dir") set key, after Parse: errors
+// about key then name the flag. The record is copied, so other copies of c keep theirs.
+func (c *Config) SetByFlag(key, flag string) {
+	from := make(origins, len(c.from)+1)
+	maps.Copy(from, c.from)
+	from[key] = origin{env: flag}
+	c.from = from
 }
