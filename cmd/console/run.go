@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -32,9 +31,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if len(args) > 0 && args[0] == "hash-password" {
 		return hashPassword(stdin, stdout)
 	}
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs := cli.NewFlagSet("console", usage, stderr)
 	configFile := fs.String("config", "", "YAML configuration `file` (env PAYRUN_* override it)")
 	addr := fs.String("addr", "", "listen address (console.addr)")
 	if help, err := cli.ParseFlags(fs, "", args, false); help || err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,8 +49,7 @@ Flags:
 
 // run parses args, then either generates a key pair or serves the sandbox until ctx ends.
 func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("sandbox", sandboxUsage, stderr)
 	var (
 		addr        = fs.String("addr", "127.0.0.1:8090", "loopback `host:port` to listen on (port 0 picks a free one)")
 		pubFile     = fs.String("public-key", "", "merchant public key `file` (PEM, PKIX or PKCS#1) that verifies signatures")
@@ -74,7 +72,6 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 		underscores = fs.Bool("underscore-errors", false, "spell error fields error_message/error_code")
 	)
 	version := fs.Bool("version", false, "print the build (module version, VCS revision, Go version) and exit")
-	fs.Usage = func() { fmt.Fprint(stderr, sandboxUsage); fs.PrintDefaults() }
 	if help, err := cli.ParseFlags(fs, "", args, true); help || err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -24,16 +23,11 @@ const controlTimeout = 15 * time.Second
 // back, which uses up deliveries: see docs/operations.md for how long a pause may last) and
 // continues after resume.
 func runControl(ctx context.Context, cmd string, args, environ []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		if cmd == "pause" {
-			fmt.Fprint(stderr, pauseUsage)
-		} else {
-			fmt.Fprint(stderr, resumeUsage)
-		}
-		fs.PrintDefaults()
+	usage := resumeUsage
+	if cmd == "pause" {
+		usage = pauseUsage
 	}
+	fs := cli.NewFlagSet("worker "+cmd, usage, stderr)
 	configFile := fs.String("config", "", "YAML configuration `file` (nats and names sections are used)")
 	reason := new(string)
 	if cmd == "pause" {

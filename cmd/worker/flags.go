@@ -27,12 +27,7 @@ func parseWorkerFlags(args []string, stderr io.Writer) (workerFlags, error) {
 		embedded, sandbox bool
 		storeDir          string
 	)
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), workerUsage)
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("worker", workerUsage, stderr)
 	fs.StringVar(&f.configFile, "config", "", "YAML configuration `file` (default: built-in defaults + PAYRUN_* environment)")
 	fs.BoolVar(&embedded, "embedded", false, "run an in-process JetStream server on nats.url's host:port (worker.embedded)")
 	fs.StringVar(&storeDir, "store-dir", "", "store `directory` of the embedded server (worker.store_dir; default a temporary one)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -25,12 +24,7 @@ Flags:
 
 // runSign is the signing debug command for merchants whose requests get 403.
 func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker sign", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), signUsage)
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("worker sign", signUsage, stderr)
 	keyFile := fs.String("key", "", "PEM file with the merchant's RSA private key (PKCS#1 or PKCS#8)")
 	login := fs.String("login", "", "merchant login (oauth_consumer_key)")
 	rawURL := fs.String("url", "", "full request URL, e.g. https://sandbox.connpay.com/paynet/api/v4/payout/39915")

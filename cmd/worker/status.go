@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,9 +11,7 @@ import (
 
 // runStatus is `worker status [--json]`: the pool's state as pkg/poolstatus reads it from NATS.
 func runStatus(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, statusUsage); fs.PrintDefaults() }
+	fs := cli.NewFlagSet("worker status", statusUsage, stderr)
 	configFile := fs.String("config", "", "YAML configuration `file` (nats, names and ratelimit sections are used)")
 	asJSON := fs.Bool("json", false, "print one JSON object (pkg/poolstatus.Status) instead of text")
 	if help, err := cli.ParseFlags(fs, "status", args, false); help || err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -108,4 +109,16 @@ func HelpArgs(args, commands, general []string) ([]string, error) {
 	}
 	return nil, fmt.Errorf("help: %w: unknown command %q (commands: %s)", ErrUsage, strings.Join(args, " "),
 		strings.Join(slices.Concat(commands, general), ", "))
+}
+
+// NewFlagSet is a flag set named name that reports its mistakes to w (flag.ContinueOnError:
+// ParseFlags turns them into ErrUsage) and whose -h/--help prints usage, then the flags.
+func NewFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprint(w, usage)
+		fs.PrintDefaults()
+	}
+	return fs
 }

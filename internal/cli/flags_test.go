@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/payrun/payrun/internal/cli"
@@ -145,5 +146,30 @@ func TestRequired(t *testing.T) {
 		if gotErr != tt.wantErr {
 			t.Errorf("Required after %q: %v, want %q", tt.args, err, tt.wantErr)
 		}
+	}
+}
+
+func TestNewFlagSet(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	fs := cli.NewFlagSet("worker status", "usage: worker status [--json]\n\nFlags:\n", &out)
+	fs.Bool("json", false, "print JSON")
+
+	help, err := cli.ParseFlags(fs, "status", []string{"--help"}, false)
+	if !help || err != nil {
+		t.Fatalf("--help: help %t, err %v; want true, nil", help, err)
+	}
+	const wantHelp = "usage: worker status [--json]\n\nFlags:\n  -json\n    \tprint JSON\n"
+	if out.String() != wantHelp {
+		t.Errorf("--help printed %q, want the usage then the flags: %q", out.String(), wantHelp)
+	}
+
+	out.Reset()
+	_, err = cli.ParseFlags(fs, "status", []string{"--bogus"}, false)
+	if !errors.Is(err, cli.ErrUsage) {
+		t.Errorf("--bogus: %v, want an error matching cli.ErrUsage", err)
+	}
+	if !strings.HasPrefix(out.String(), "flag provided but not defined: -bogus\nusage: worker status") {
+		t.Errorf("--bogus printed %q, want the mistake then the usage on the given writer", out.String())
 	}
 }
