@@ -15,15 +15,11 @@ import (
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
 
-// TestPoolReplyReachesNextConsumerLeader is issue 15's "rows in flight at a kill wait up to
-// ack_wait": a three-node cluster of real nats-server processes, the job's gateway call in
-// progress when the node leading the consumer is SIGKILLed. The replies that follow (a nak to
-// poll the accepted order, and whatever the ledger's own election costs) reach a consumer
-// without a leader; sent as plain publishes they vanish, and the job waits the whole AckWait.
-// Confirmed and sent again, they reach the next leader: with an AckWait far longer than an
-// election, the result must be in, and the job acknowledged, well before the AckWait.
-func TestPoolReplyReachesNextConsumerLeader(t *testing.T) {
-	t.Parallel()
+// newClusterPoolEnv starts three nats-server processes and provisions every stream and bucket
+// R3, with an AckWait of a minute: far longer than an election, and a retry budget for a row's
+// first ledger write (a third of it) that outlasts one.
+func newClusterPoolEnv(t *testing.T) (*queuetest.Cluster, *poolEnv, queue.Settings) {
+	t.Helper()
 	cl := queuetest.StartCluster(t, queuetest.ClusterOptions{Binary: queuetest.BuildServer(t)})
 	_, js := cl.Connect(t)
 	s := fastSettings()
@@ -36,7 +32,20 @@ func TestPoolReplyReachesNextConsumerLeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &poolEnv{t: t, js: js, h: h, names: names}
+	return cl, &poolEnv{t: t, js: js, h: h, names: names}, s
+}
+
+// TestPoolReplyReachesNextConsumerLeader is issue 15's "rows in flight at a kill wait up to
+// ack_wait": a three-node cluster of real nats-server processes, the job's gateway call in
+// progress when the node leading the consumer is SIGKILLed. The replies that follow (a nak to
+// poll the accepted order, and whatever the ledger's own election costs) reach a consumer
+// without a leader; sent as plain publishes they vanish, and the job waits the whole AckWait.
+// Confirmed and sent again, they reach the next leader: with an AckWait far longer than an
+// election, the result must be in, and the job acknowledged, well before the AckWait.
+func TestPoolReplyReachesNextConsumerLeader(t *testing.T) {
+	t.Parallel()
+	cl, p, s := newClusterPoolEnv(t)
+	js, h, names := p.js, p.h, p.names
 	p.enqueue("failover", rows("fo", 1))
 
 	gw := newFakeGateway()
@@ -102,19 +111,8 @@ func (l *gateLimiter) Wait(ctx context.Context) error {
 // Protects I1 (one payout, one entry) and I4 (an election slows the row, nothing more).
 func TestPoolFirstLedgerWriteSurvivesLedgerLeaderKill(t *testing.T) {
 	t.Parallel()
-	cl := queuetest.StartCluster(t, queuetest.ClusterOptions{Binary: queuetest.BuildServer(t)})
-	_, js := cl.Connect(t)
-	s := fastSettings()
-	s.Replicas = 3
-	s.AckWait = time.Minute // the retry budget (a third of it) outlasts an election
-	names := queue.DefaultNames()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	h, err := queue.Provision(ctx, js, names, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &poolEnv{t: t, js: js, h: h, names: names}
+	cl, p, s := newClusterPoolEnv(t)
+	js, h, names := p.js, p.h, p.names
 	p.enqueue("ledgerkill", rows("lk", 1))
 
 	gw := newFakeGateway()
