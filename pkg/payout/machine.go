@@ -216,25 +216,26 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 		if d.Step == stepSubmit && unbound {
 			return infra(fmt.Errorf("payout: a send decided for a row whose reservation is lost (refused)"))
 		}
-		if d.Step == stepSubmit && m.limiter != nil {
+		stamp := func() {}
+		if d.Step == stepSubmit {
 			// Wait for the rate limit before the ledger counts the attempt.
 			if err := m.wait(limitContext(ctx, ratelimit.KindPayout, row.BatchID), msg); err != nil {
 				return infra(err)
 			}
-			now := m.clock.Now()
-			d.Next.SubmittedAt, d.Next.Deadline = now, now.Add(m.opts.CallTimeout)
-		}
-		if d.Step == stepSubmit {
-			// The request's deadline runs from before the ledger write, which records it for
-			// every reader: a process that stalls between the write and the request cannot
-			// send it after another worker's settle wait has run out.
-			callDeadline = time.Now().Add(m.opts.CallTimeout)
 			if params, err = v.params(m.keys); err != nil {
 				return infra(err) // decodeJob opened them already: cannot happen with the same keys
 			}
+			// The request's deadline runs from before the ledger write that records it for
+			// every reader (each try of it): a process that stalls between the write and the
+			// request cannot send it after another worker's settle wait has run out.
+			stamp = func() {
+				callDeadline = time.Now().Add(m.opts.CallTimeout)
+				now := m.clock.Now()
+				d.Next.SubmittedAt, d.Next.Deadline = now, now.Add(m.opts.CallTimeout)
+			}
 		}
 		if d.Next != nil {
-			newRev, err := m.put(ctx, key, d.Next, rev)
+			newRev, err := m.write(ctx, msg, key, d.Next, rev, stamp)
 			if errors.Is(err, errConflict) {
 				// Another worker touched the entry: continue from its state, never repeat a call.
 				m.met.conflicts.Inc()

@@ -25,10 +25,12 @@ type metrics struct {
 	polls        prometheus.Counter
 	deadLetters  prometheus.Counter
 	conflicts    prometheus.Counter
-	results      *prometheus.CounterVec // published results by status
-	summaries    prometheus.Counter
-	gatewayTime  *prometheus.HistogramVec // gateway call latency by call and outcome
-	endToEnd     *prometheus.HistogramVec // job published -> result published, by status
+	// createRetries counts tries of a row's first ledger write after one failed (ledger_write.go).
+	createRetries prometheus.Counter
+	results       *prometheus.CounterVec // published results by status
+	summaries     prometheus.Counter
+	gatewayTime   *prometheus.HistogramVec // gateway call latency by call and outcome
+	endToEnd      *prometheus.HistogramVec // job published -> result published, by status
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -44,8 +46,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		polls:       prometheus.NewCounter(prometheus.CounterOpts(opts("status_polls_total", "Status lookups of submitted or accepted orders."))),
 		deadLetters: prometheus.NewCounter(prometheus.CounterOpts(opts("dead_letters_total", "Jobs dead-lettered."))),
 		conflicts:   prometheus.NewCounter(prometheus.CounterOpts(opts("ledger_conflicts_total", "Ledger compare-and-set conflicts (another worker touched the entry)."))),
-		results:     prometheus.NewCounterVec(prometheus.CounterOpts(opts("results_published_total", "Results published, by status.")), []string{"status"}),
-		summaries:   prometheus.NewCounter(prometheus.CounterOpts(opts("summaries_published_total", "Batch summaries published."))),
+		createRetries: prometheus.NewCounter(prometheus.CounterOpts(opts("ledger_create_retries_total",
+			"Retries of a row's first ledger write after a failure other than a conflict (the ledger unavailable for a moment)."))),
+		results:   prometheus.NewCounterVec(prometheus.CounterOpts(opts("results_published_total", "Results published, by status.")), []string{"status"}),
+		summaries: prometheus.NewCounter(prometheus.CounterOpts(opts("summaries_published_total", "Batch summaries published."))),
 		gatewayTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "payrun", Subsystem: "payout",
 			Name: "gateway_call_duration_seconds", Help: "Gateway call latency (the client's retries of unsent requests included), by call and outcome class.",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30}}, []string{"call", "outcome"}),
@@ -74,6 +78,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	reuse(reg, &m.polls, &err)
 	reuse(reg, &m.deadLetters, &err)
 	reuse(reg, &m.conflicts, &err)
+	reuse(reg, &m.createRetries, &err)
 	reuse(reg, &m.results, &err)
 	reuse(reg, &m.summaries, &err)
 	reuse(reg, &m.gatewayTime, &err)
