@@ -24,7 +24,7 @@ func BenchmarkLivePoll(b *testing.B) {
 	}
 	b.Run("full re-read", func(b *testing.B) {
 		for b.Loop() {
-			s.cache = newResultCache(resultCacheBatches)
+			s.cache = newResultCache(resultCacheBatches, resultCacheRows)
 			poll(b)
 		}
 	})
