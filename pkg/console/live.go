@@ -45,6 +45,7 @@ func (s *Server) results(ctx context.Context, id string) (*resultSet, error) {
 		return nil, fmt.Errorf("console: results of %s: %w", id, err)
 	}
 	defer b.release()
+	defer func() { s.cache.fit(b, len(b.rows)) }() // before the release: b's rows are read under its lock
 	subj := s.opts.Names.ResultSubject(id)
 	info, err := s.handles.Results.Info(ctx, jetstream.WithSubjectFilter(subj))
 	if err != nil {

@@ -2,15 +2,7 @@ package console
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"testing"
-	"time"
-
-	"github.com/payrun/payrun/pkg/batch"
-	"github.com/payrun/payrun/pkg/job"
-	"github.com/payrun/payrun/pkg/queue"
-	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
 
 // BenchmarkLivePoll is one poll of a batch page's live part (manifest, results, counts) with
@@ -32,7 +24,7 @@ func BenchmarkLivePoll(b *testing.B) {
 	}
 	b.Run("full re-read", func(b *testing.B) {
 		for b.Loop() {
-			s.cache = newResultCache(resultCacheBatches)
+			s.cache = newResultCache(resultCacheBatches, resultCacheRows)
 			poll(b)
 		}
 	})
@@ -59,40 +51,7 @@ func BenchmarkLivePoll(b *testing.B) {
 // results of it; publish(i) stores the result of row i.
 func benchServer(b *testing.B, id string, rows int) (*Server, func(i int)) {
 	b.Helper()
-	_, _, js := queuetest.Start(b)
-	h := queuetest.Provision(b, js)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := New(ctx, js, h, Options{Users: []User{{Name: "v", Roles: []string{RoleViewer}, Hash: "-"}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, _ := json.Marshal(batch.Manifest{Version: batch.ManifestVersion, BatchID: id, Source: "bench.csv", Rows: rows,
-		State: batch.StateEnqueued, Enqueued: rows, CreatedAt: time.Now()})
-	if _, err := h.Batches.Put(ctx, queue.DefaultNames().BatchKey(id), m); err != nil {
-		b.Fatal(err)
-	}
-	subj := queue.DefaultNames().ResultSubject(id)
-	result := func(i int) []byte {
-		data, _ := json.Marshal(job.Result{Version: job.ResultVersion, BatchID: id, ClientOrderID: fmt.Sprintf("row-%d", i),
-			Status: job.StatusApproved, Amount: "1.00", Currency: "USD", Destination: "account ******7890"})
-		return data
-	}
-	for i := range rows {
-		if _, err := js.PublishAsync(subj, result(i)); err != nil {
-			b.Fatal(err)
-		}
-		if i%1000 == 999 || i == rows-1 { // within the client's limit of messages in flight
-			select {
-			case <-js.PublishAsyncComplete():
-			case <-ctx.Done():
-				b.Fatal("results not stored in time")
-			}
-		}
-	}
-	return s, func(i int) {
-		if _, err := js.Publish(context.Background(), subj, result(i)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s, st := newResultsServer(b)
+	st.batch(id, rows, rows)
+	return s, func(i int) { st.publish(id, i) }
 }

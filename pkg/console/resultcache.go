@@ -11,8 +11,12 @@ import (
 	"github.com/payrun/payrun/pkg/job"
 )
 
-// resultCacheBatches is how many batches' results the console remembers between polls.
-const resultCacheBatches = 16
+// resultCacheBatches is how many batches' results the console remembers between polls, and
+// resultCacheRows how many result rows across them: about 0.5 KiB each, so about 100 MiB.
+const (
+	resultCacheBatches = 16
+	resultCacheRows    = 200_000
+)
 
 // batchResults is what the console has read of one batch's results: the newest generation per
 // row, up to stream sequence seq of the results stream made at created. Its lock serialises the
@@ -29,6 +33,7 @@ type batchResults struct {
 	seq     uint64                // sequence of the last message read
 	read    uint64                // messages of the subject read (results of older generations too)
 	set     *resultSet            // rows as of the last merge; nil after a change
+	held    int                   // rows counted in the cache's total; guarded by the cache's mu
 }
 
 // acquire takes the entry's lock, or gives up with ctx's error; release gives it back.
@@ -146,17 +151,22 @@ func (set *resultSet) byID() map[string]job.Result {
 	return out
 }
 
-// resultCache holds the batchResults of the most recently polled batches (at most max; the least
-// recently used goes first). Safe for concurrent use.
+// resultCache holds the batchResults of the most recently polled batches: at most maxBatches
+// batches and maxRows rows across them, the least recently used going first. A batch with more
+// rows than maxRows is kept alone (its next poll reads only what is new) until another batch's
+// rows need the room. Safe for concurrent use. Lock order: an entry's lock, then mu (fit); mu is
+// never held while waiting for an entry's lock.
 type resultCache struct {
-	mu   sync.Mutex
-	max  int
-	lru  *list.List // of *batchResults, most recently used first
-	byID map[string]*list.Element
+	mu         sync.Mutex
+	maxBatches int
+	maxRows    int
+	rows       int        // rows held: the sum of the entries' held
+	lru        *list.List // of *batchResults, most recently used first
+	byID       map[string]*list.Element
 }
 
-func newResultCache(max int) *resultCache {
-	return &resultCache{max: max, lru: list.New(), byID: map[string]*list.Element{}}
+func newResultCache(maxBatches, maxRows int) *resultCache {
+	return &resultCache{maxBatches: maxBatches, maxRows: maxRows, lru: list.New(), byID: map[string]*list.Element{}}
 }
 
 // get returns the batch's entry, a new empty one if it has none.
@@ -170,9 +180,37 @@ func (c *resultCache) get(id string) *batchResults {
 	b := &batchResults{id: id, lock: make(chan struct{}, 1)}
 	b.reset(time.Time{})
 	c.byID[id] = c.lru.PushFront(b)
-	for c.lru.Len() > c.max {
-		old := c.lru.Remove(c.lru.Back()).(*batchResults)
-		delete(c.byID, old.id)
+	for c.lru.Len() > c.maxBatches {
+		c.drop(c.lru.Back())
 	}
 	return b
+}
+
+// fit counts b's rows, now rows, in the cache's total, and drops the least recently used other
+// batches that hold rows until the total is within maxRows (or b is the only one left). The caller
+// holds b's lock. An entry dropped meanwhile is not counted: its poll uses it and it is forgotten.
+func (c *resultCache) fit(b *batchResults, rows int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byID[b.id]
+	if !ok || el.Value != b {
+		return
+	}
+	c.rows += rows - b.held
+	b.held = rows
+	for e := c.lru.Back(); e != nil && c.rows > c.maxRows; {
+		prev := e.Prev()
+		if e != el && e.Value.(*batchResults).held > 0 {
+			c.drop(e)
+		}
+		e = prev
+	}
+}
+
+// drop forgets the entry of el. The caller holds mu.
+func (c *resultCache) drop(el *list.Element) {
+	b := c.lru.Remove(el).(*batchResults)
+	delete(c.byID, b.id)
+	c.rows -= b.held
+	b.held = 0
 }

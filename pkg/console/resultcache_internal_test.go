@@ -14,7 +14,7 @@ import (
 // used, not one just polled.
 func TestResultCacheDropsLeastRecentlyUsed(t *testing.T) {
 	t.Parallel()
-	c := newResultCache(2)
+	c := newResultCache(2, resultCacheRows)
 	a, b := c.get("a"), c.get("b")
 	if c.get("a") != a {
 		t.Fatal("a second get of a made a new entry")
@@ -46,7 +46,7 @@ func TestBatchResultsMerge(t *testing.T) {
 	res := func(id string, gen int, status job.Status) job.Result {
 		return job.Result{BatchID: "b", ClientOrderID: id, Generation: gen, Status: status, Amount: "1.00", Currency: "USD"}
 	}
-	b := newResultCache(1).get("b")
+	b := newResultCache(1, resultCacheRows).get("b")
 	seq := uint64(0)
 	read := func(rs ...job.Result) *resultSet {
 		for _, r := range rs {
@@ -87,7 +87,7 @@ func TestBatchResultsMerge(t *testing.T) {
 // A poll waiting for another poll's read of the same batch gives up when its request ends.
 func TestBatchResultsLockHonoursContext(t *testing.T) {
 	t.Parallel()
-	b := newResultCache(1).get("b")
+	b := newResultCache(1, resultCacheRows).get("b")
 	if err := b.acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}

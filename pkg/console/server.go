@@ -111,7 +111,7 @@ func New(ctx context.Context, js jetstream.JetStream, handles *queue.Handles, o 
 		o.Limit.Seal = o.Keys // a job is checked at the size it is stored at, sealed
 	}
 	s := &Server{opts: o, js: js, handles: handles, users: map[string]*User{}, key: o.SessionKey, now: o.Now,
-		cache: newResultCache(resultCacheBatches)}
+		cache: newResultCache(resultCacheBatches, resultCacheRows)}
 	if len(s.key) == 0 {
 		s.key = make([]byte, 32)
 		_, _ = rand.Read(s.key)
