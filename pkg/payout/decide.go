@@ -93,6 +93,10 @@ type input struct {
 	// Unbound: the row's reservation is lost (the row vouched for, but its job's content cannot
 	// be checked): look the order up and follow it, never send.
 	Unbound bool
+	// NoParams: the job's sealed parameters name a data key this worker does not hold. The row
+	// is followed by status lookups (which need only its identity and the ledger's order id);
+	// a send it would need ends it instead (unsendable), since the request cannot be made.
+	NoParams bool
 }
 
 // decision is the classifier's answer. Next, when set, is written to the ledger (CAS) before
@@ -122,6 +126,9 @@ func newClassifier(opts Options, log zerolog.Logger) *classifier {
 // Decide classifies in and logs the decision with the same fields every time.
 func (c *classifier) Decide(in input) decision {
 	d := c.decide(in)
+	if d.Step == stepSubmit && in.NoParams {
+		d = c.unsendable(in)
+	}
 	if d.Level == zerolog.NoLevel {
 		d.Level = zerolog.DebugLevel
 	}
@@ -204,11 +211,16 @@ func (c *classifier) decide(in input) decision {
 // onUnreadable ends a row of a real batch (manifest and reservation agree) whose job message
 // cannot be read: with a final error and a documented code when the ledger proves nothing was
 // ever sent (no entry, or pending_retry), so that the row has its result and can be put back
-// once the cause is fixed; else (a payout may exist) a dead letter only, for a person.
+// once the cause is fixed. When a payout may exist, a row whose job only lacks its data key
+// (NoParams) is followed like any delivery (lookups need no parameters; a send it would need
+// ends it, unsendable); an undecodable one gets a dead letter only, for a person.
 func (c *classifier) onUnreadable(in input) decision {
 	e := in.Entry
 	if e != nil && (e.State == StateFinal || e.State == StateReported) {
 		return c.onDelivery(in) // decided already: publish the result, or ack
+	}
+	if mayHavePaid(e) && in.NoParams {
+		return c.onDelivery(in)
 	}
 	if mayHavePaid(e) {
 		return decision{Action: actionTerm, Step: stepDeadLetter, Level: zerolog.ErrorLevel,
@@ -225,6 +237,24 @@ func (c *classifier) onUnreadable(in input) decision {
 	reason := fmt.Sprintf("job cannot be read: %v", in.Err)
 	next.DeadLetter = reason
 	return c.finish(&next, in.Now, job.StatusError, code, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+}
+
+// unsendable ends a row whose next step would be a send while its job's sealed parameters name
+// a data key this worker does not hold (NoParams): the request cannot be made. The entry the send
+// was decided on says how: "error"/DATA_KEY_UNAVAILABLE when it proves nothing was sent (the row
+// can be put back once the key is restored), else "unresolved"/DATA_KEY_UNAVAILABLE (an earlier
+// request may have paid: a person must reconcile). Both with a dead letter.
+func (c *classifier) unsendable(in input) decision {
+	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
+	if in.Entry != nil {
+		next = *in.Entry
+	}
+	reason := "a send is needed, but the job's sealed parameters name a data key this worker does not hold"
+	next.DeadLetter = reason
+	if mayHavePaid(in.Entry) {
+		return c.unresolved(&next, in.Now, job.CodeDataKeyUnavailable, reason+" (an earlier request's payout may exist)")
+	}
+	return c.finish(&next, in.Now, job.StatusError, job.CodeDataKeyUnavailable, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 
 // waiting is the entry a new row gets when it is handed back before its first request (no
