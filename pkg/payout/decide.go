@@ -242,8 +242,9 @@ func (c *classifier) onUnreadable(in input) decision {
 // unsendable ends a row whose next step would be a send while its job's sealed parameters name
 // a data key this worker does not hold (NoParams): the request cannot be made. The entry the send
 // was decided on says how: "error"/DATA_KEY_UNAVAILABLE when it proves nothing was sent (the row
-// can be put back once the key is restored), else "unresolved"/DATA_KEY_UNAVAILABLE (an earlier
-// request may have paid: a person must reconcile). Both with a dead letter.
+// can be put back once the key is restored), else "unresolved"/DEAD_LETTER_UNRESOLVED (an earlier
+// request may have paid: a person must reconcile; DATA_KEY_UNAVAILABLE promises consumers that
+// nothing was sent, so it is never used here). Both with a dead letter naming the missing key.
 func (c *classifier) unsendable(in input) decision {
 	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
 	if in.Entry != nil {
@@ -252,7 +253,7 @@ func (c *classifier) unsendable(in input) decision {
 	reason := "a send is needed, but the job's sealed parameters name a data key this worker does not hold"
 	next.DeadLetter = reason
 	if mayHavePaid(in.Entry) {
-		return c.unresolved(&next, in.Now, job.CodeDataKeyUnavailable, reason+" (an earlier request's payout may exist)")
+		return c.unresolved(&next, in.Now, job.CodeDeadLetterUnresolved, "dead letter: "+reason+"; an earlier request's payout may exist")
 	}
 	return c.finish(&next, in.Now, job.StatusError, job.CodeDataKeyUnavailable, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }

@@ -205,9 +205,9 @@ func decideCases(o Options) []decideCase {
 		{"data key missing, submitting after settle: look up", input{Event: eventUnreadable, Entry: submitting, NoParams: true, Err: errDataKeyUnavailable, Now: settled},
 			want{step: stepLookup}},
 		{"data key missing, lookup not found: unresolved, never sent (I1)", input{Event: eventStatus, Entry: submitting, Outcome: outcomeNotFound, NoParams: true, Now: settled},
-			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeDataKeyUnavailable}},
+			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeDeadLetterUnresolved}},
 		{"data key missing, lost, lookup not found: unresolved, never sent (I1)", input{Event: eventStatus, Entry: lostMissing, Outcome: outcomeNotFound, NoParams: true, Now: settled},
-			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeDataKeyUnavailable}},
+			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeDeadLetterUnresolved}},
 		{"undecodable, accepted: dead letter only, for a person", input{Event: eventUnreadable, Entry: accepted, Err: errUndecodable, Now: t0},
 			want{action: actionTerm, step: stepDeadLetter}},
 

@@ -93,7 +93,7 @@ func TestUnreadableJobOfRealRowEndsProvenUnsent(t *testing.T) {
 // the status lookup needs only the row's identity and the ledger's order id, never the sealed
 // parameters. An accepted order ends with its final gateway status as the row's result; a
 // lookup that would license a re-send (which needs the parameters) ends the row `unresolved`
-// with DATA_KEY_UNAVAILABLE and a dead letter instead. Either way: no payout request, exactly one
+// with DEAD_LETTER_UNRESOLVED and a dead letter naming the missing key instead. Either way: no payout request, exactly one
 // result, and the batch's summary. (Before: a dead letter only, no result, no summary.)
 //
 // Protects I1 (never paid twice), I2 (every accepted row gets exactly one final result).
@@ -118,7 +118,7 @@ func TestDataKeyLostAfterSendFollowsTheRow(t *testing.T) {
 				return Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(testOptions().CallTimeout)}
 			}},
 		{name: "submitting, no order: a re-send it cannot make ends it unresolved", want: job.StatusUnresolved,
-			code: job.CodeDataKeyUnavailable, dead: true,
+			code: job.CodeDeadLetterUnresolved, dead: true,
 			entry: func(string) Entry {
 				return Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(testOptions().CallTimeout)}
 			}},
@@ -163,8 +163,12 @@ func TestDataKeyLostAfterSendFollowsTheRow(t *testing.T) {
 			if got := e.ledger(batch, coid); got == nil || got.ProvenUnsent() || got.State != StateReported {
 				t.Fatalf("ledger %+v: want reported, never proven unsent", got)
 			}
-			if dls := e.deadLetters(batch); (len(dls) == 1) != tc.dead || len(dls) > 1 {
+			dls := e.deadLetters(batch)
+			if (len(dls) == 1) != tc.dead || len(dls) > 1 {
 				t.Fatalf("dead letters %+v, want one: %v", dls, tc.dead)
+			}
+			if tc.dead && (!strings.Contains(dls[0].Reason, "data key") || !strings.Contains(rs[0].ErrorMessage, "data key")) {
+				t.Fatalf("dead letter %+v result %+v: want the missing data key named", dls[0], rs[0])
 			}
 			if s := e.summaries(batch); len(s) != 1 {
 				t.Fatalf("summaries %+v, want one", s)
