@@ -211,24 +211,24 @@ func (c *classifier) decide(in input) decision {
 // onUnreadable ends a row of a real batch (manifest and reservation agree) whose job message
 // cannot be read: with a final error and a documented code when the ledger proves nothing was
 // ever sent (no entry, or pending_retry), so that the row has its result and can be put back
-// once the cause is fixed. When a payout may exist, a row whose job only lacks its data key
-// (NoParams) is followed like any delivery (lookups need no parameters; a send it would need
-// ends it, unsendable); an undecodable one gets a dead letter only, for a person.
+// once the cause is fixed. A job that only lacks its data key (NoParams) is followed like any
+// delivery when a payout may exist (lookups need no parameters) and ends as unsendable where a
+// send is needed; an undecodable job of a row whose payout may exist gets a dead letter only,
+// for a person.
 func (c *classifier) onUnreadable(in input) decision {
 	e := in.Entry
 	if e != nil && (e.State == StateFinal || e.State == StateReported) {
 		return c.onDelivery(in) // decided already: publish the result, or ack
 	}
-	if mayHavePaid(e) && in.NoParams {
-		return c.onDelivery(in)
+	if in.NoParams {
+		if mayHavePaid(e) {
+			return c.onDelivery(in) // followed; a send it would need ends it (Decide: unsendable)
+		}
+		return c.unsendable(in)
 	}
 	if mayHavePaid(e) {
 		return decision{Action: actionTerm, Step: stepDeadLetter, Level: zerolog.ErrorLevel,
 			Reason: fmt.Sprintf("never sent: the job cannot be read (%v) and a payout of its row may exist (ledger state %s): a person must look", in.Err, e.State)}
-	}
-	code := job.CodeUndecodable
-	if errors.Is(in.Err, errDataKeyUnavailable) {
-		code = job.CodeDataKeyUnavailable
 	}
 	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
 	if e != nil {
@@ -236,7 +236,7 @@ func (c *classifier) onUnreadable(in input) decision {
 	}
 	reason := fmt.Sprintf("job cannot be read: %v", in.Err)
 	next.DeadLetter = reason
-	return c.finish(&next, in.Now, job.StatusError, code, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+	return c.finish(&next, in.Now, job.StatusError, job.CodeUndecodable, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 
 // unsendable ends a row whose next step would be a send while its job's sealed parameters name
@@ -251,6 +251,9 @@ func (c *classifier) unsendable(in input) decision {
 		next = *in.Entry
 	}
 	reason := "a send is needed, but the job's sealed parameters name a data key this worker does not hold"
+	if in.Err != nil {
+		reason += fmt.Sprintf(" (%v)", in.Err)
+	}
 	next.DeadLetter = reason
 	if mayHavePaid(in.Entry) {
 		return c.unresolved(&next, in.Now, job.CodeDeadLetterUnresolved, "dead letter: "+reason+"; an earlier request's payout may exist")
