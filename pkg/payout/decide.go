@@ -212,8 +212,8 @@ func (c *classifier) decide(in input) decision {
 // cannot be read: with a final error and a documented code when the ledger proves nothing was
 // ever sent (no entry, or pending_retry), so that the row has its result and can be put back
 // once the cause is fixed. A job that only lacks its data key (NoParams) is followed like any
-// delivery when a payout may exist (lookups need no parameters) and ends as unsendable where a
-// send is needed; an undecodable job of a row whose payout may exist gets a dead letter only,
+// delivery when a payout may exist or a lookup must come first (lookups need no parameters) and
+// ends as unsendable where a send is needed; an undecodable job of a row whose payout may exist gets a dead letter only,
 // for a person.
 func (c *classifier) onUnreadable(in input) decision {
 	e := in.Entry
@@ -221,8 +221,10 @@ func (c *classifier) onUnreadable(in input) decision {
 		return c.onDelivery(in) // decided already: publish the result, or ack
 	}
 	if in.NoParams {
-		if mayHavePaid(e) {
-			return c.onDelivery(in) // followed; a send it would need ends it (Decide: unsendable)
+		if mayHavePaid(e) || lookupFirst(e, in.Delivery) {
+			// Followed (a redelivery without an entry is looked up first: the entry may be
+			// lost); a send it would need ends it (Decide: unsendable).
+			return c.onDelivery(in)
 		}
 		return c.unsendable(in)
 	}

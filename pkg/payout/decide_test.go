@@ -200,6 +200,8 @@ func decideCases(o Options) []decideCase {
 			want{step: stepReport, next: StateFinal, result: job.StatusError, code: job.CodeDataKeyUnavailable}},
 		{"data key missing, pending_retry: error, proven unsent", input{Event: eventUnreadable, Entry: pending, NoParams: true, Err: errDataKeyUnavailable, Now: t0},
 			want{step: stepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: 1, code: job.CodeDataKeyUnavailable}},
+		{"data key missing, no entry on a later delivery: record it lost, settle (I1, I3)", input{Event: eventUnreadable, NoParams: true, Err: errDataKeyUnavailable, Delivery: deliveryMeta{NumDelivered: 2}, Now: t0},
+			want{action: actionNakDelay, next: StateLost, delay: o.SettleDelay - o.CallTimeout}},
 		{"data key missing, accepted: poll (a lookup needs no parameters)", input{Event: eventUnreadable, Entry: accepted, NoParams: true, Err: errDataKeyUnavailable, Now: t0.Add(3 * time.Second)},
 			want{step: stepLookup}},
 		{"data key missing, submitting after settle: look up", input{Event: eventUnreadable, Entry: submitting, NoParams: true, Err: errDataKeyUnavailable, Now: settled},

@@ -88,8 +88,9 @@ func TestUnreadableJobOfRealRowEndsProvenUnsent(t *testing.T) {
 	}
 }
 
-// A row whose payout may exist (the ledger says accepted or submitting) and whose job is
-// redelivered sealed under a data key the worker no longer holds is followed like any other:
+// A row whose payout may exist (the ledger says accepted or submitting, or a redelivery finds no
+// entry: it may have been lost) and whose job is redelivered sealed under a data key the worker
+// no longer holds is followed like any other:
 // the status lookup needs only the row's identity and the ledger's order id, never the sealed
 // parameters. An accepted order ends with its final gateway status as the row's result; a
 // lookup that would license a re-send (which needs the parameters) ends the row `unresolved`
@@ -117,6 +118,9 @@ func TestDataKeyLostAfterSendFollowsTheRow(t *testing.T) {
 			entry: func(string) Entry {
 				return Entry{State: StateSubmitting, Attempts: 1, SubmittedAt: t0, Deadline: t0.Add(testOptions().CallTimeout)}
 			}},
+		{name: "no entry on a redelivery (lost?), order found: followed", orderFound: true, want: job.StatusApproved},
+		{name: "no entry on a redelivery (lost?), no order: unresolved, never proven unsent", want: job.StatusUnresolved,
+			code: job.CodeDeadLetterUnresolved, dead: true},
 		{name: "submitting, no order: a re-send it cannot make ends it unresolved", want: job.StatusUnresolved,
 			code: job.CodeDeadLetterUnresolved, dead: true,
 			entry: func(string) Entry {
@@ -132,9 +136,11 @@ func TestDataKeyLostAfterSendFollowsTheRow(t *testing.T) {
 			if tc.orderFound {
 				orderID = e.gw.createOrder(coid).id
 			}
-			en := tc.entry(orderID)
-			en.BatchID, en.ClientOrderID, en.Line = batch, coid, 2
-			e.putLedger(batch, coid, &en)
+			if tc.entry != nil {
+				en := tc.entry(orderID)
+				en.BatchID, en.ClientOrderID, en.Line = batch, coid, 2
+				e.putLedger(batch, coid, &en)
+			}
 			gw := &recordingGateway{Gateway: e.gw}
 			m := e.machineWithKeys(testKeyring(t, "k2"), gw)
 			data := sealedJobBytes(t, batch, testJob(coid, 2), testKeyring(t, "k1"))
