@@ -90,12 +90,12 @@ func TestUnreadableJobOfRealRowEndsProvenUnsent(t *testing.T) {
 
 // A row whose payout may exist (the ledger says accepted or submitting, or a redelivery finds no
 // entry: it may have been lost) and whose job is redelivered sealed under a data key the worker
-// no longer holds is followed like any other:
-// the status lookup needs only the row's identity and the ledger's order id, never the sealed
-// parameters. An accepted order ends with its final gateway status as the row's result; a
-// lookup that would license a re-send (which needs the parameters) ends the row `unresolved`
-// with DEAD_LETTER_UNRESOLVED and a dead letter naming the missing key instead. Either way: no payout request, exactly one
-// result, and the batch's summary. (Before: a dead letter only, no result, no summary.)
+// no longer holds is followed like any other: the status lookup needs only the row's identity and
+// the ledger's order id, never the sealed parameters. An order found ends the row with its final
+// gateway status; a lookup that would license a re-send (which needs the parameters) ends it
+// `unresolved` with DEAD_LETTER_UNRESOLVED and a dead letter naming the missing key instead.
+// Either way: no payout request, exactly one result, never ProvenUnsent, and the batch's summary.
+// (Before: a dead letter only, no result, no summary; or, without an entry, a ProvenUnsent error.)
 //
 // Protects I1 (never paid twice), I2 (every accepted row gets exactly one final result).
 func TestDataKeyLostAfterSendFollowsTheRow(t *testing.T) {
