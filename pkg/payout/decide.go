@@ -93,6 +93,10 @@ type input struct {
 	// Unbound: the row's reservation is lost (the row vouched for, but its job's content cannot
 	// be checked): look the order up and follow it, never send.
 	Unbound bool
+	// NoParams: the job's sealed parameters name a data key this worker does not hold. The row
+	// is followed by status lookups (which need only its identity and the ledger's order id);
+	// a send it would need ends it instead (unsendable), since the request cannot be made.
+	NoParams bool
 }
 
 // decision is the classifier's answer. Next, when set, is written to the ledger (CAS) before
@@ -122,6 +126,9 @@ func newClassifier(opts Options, log zerolog.Logger) *classifier {
 // Decide classifies in and logs the decision with the same fields every time.
 func (c *classifier) Decide(in input) decision {
 	d := c.decide(in)
+	if d.Step == stepSubmit && in.NoParams {
+		d = c.unsendable(in)
+	}
 	if d.Level == zerolog.NoLevel {
 		d.Level = zerolog.DebugLevel
 	}
@@ -204,19 +211,26 @@ func (c *classifier) decide(in input) decision {
 // onUnreadable ends a row of a real batch (manifest and reservation agree) whose job message
 // cannot be read: with a final error and a documented code when the ledger proves nothing was
 // ever sent (no entry, or pending_retry), so that the row has its result and can be put back
-// once the cause is fixed; else (a payout may exist) a dead letter only, for a person.
+// once the cause is fixed. A job that only lacks its data key (NoParams) is followed like any
+// delivery when a payout may exist or a lookup must come first (lookups need no parameters) and
+// ends as unsendable where a send is needed; an undecodable job of a row whose payout may exist gets a dead letter only,
+// for a person.
 func (c *classifier) onUnreadable(in input) decision {
 	e := in.Entry
 	if e != nil && (e.State == StateFinal || e.State == StateReported) {
 		return c.onDelivery(in) // decided already: publish the result, or ack
 	}
+	if in.NoParams {
+		if mayHavePaid(e) || lookupFirst(e, in.Delivery) {
+			// Followed (a redelivery without an entry is looked up first: the entry may be
+			// lost); a send it would need ends it (Decide: unsendable).
+			return c.onDelivery(in)
+		}
+		return c.unsendable(in)
+	}
 	if mayHavePaid(e) {
 		return decision{Action: actionTerm, Step: stepDeadLetter, Level: zerolog.ErrorLevel,
 			Reason: fmt.Sprintf("never sent: the job cannot be read (%v) and a payout of its row may exist (ledger state %s): a person must look", in.Err, e.State)}
-	}
-	code := job.CodeUndecodable
-	if errors.Is(in.Err, errDataKeyUnavailable) {
-		code = job.CodeDataKeyUnavailable
 	}
 	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
 	if e != nil {
@@ -224,7 +238,29 @@ func (c *classifier) onUnreadable(in input) decision {
 	}
 	reason := fmt.Sprintf("job cannot be read: %v", in.Err)
 	next.DeadLetter = reason
-	return c.finish(&next, in.Now, job.StatusError, code, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+	return c.finish(&next, in.Now, job.StatusError, job.CodeUndecodable, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
+}
+
+// unsendable ends a row whose next step would be a send while its job's sealed parameters name
+// a data key this worker does not hold (NoParams): the request cannot be made. The entry the send
+// was decided on says how: "error"/DATA_KEY_UNAVAILABLE when it proves nothing was sent (the row
+// can be put back once the key is restored), else "unresolved"/DEAD_LETTER_UNRESOLVED (an earlier
+// request may have paid: a person must reconcile; DATA_KEY_UNAVAILABLE promises consumers that
+// nothing was sent, so it is never used here). Both with a dead letter naming the missing key.
+func (c *classifier) unsendable(in input) decision {
+	next := Entry{BatchID: in.Row.BatchID, ClientOrderID: in.Row.ClientOrderID, Line: in.Row.Line}
+	if in.Entry != nil {
+		next = *in.Entry
+	}
+	reason := "a send is needed, but the job's sealed parameters name a data key this worker does not hold"
+	if in.Err != nil {
+		reason += fmt.Sprintf(" (%v)", in.Err)
+	}
+	next.DeadLetter = reason
+	if mayHavePaid(in.Entry) {
+		return c.unresolved(&next, in.Now, job.CodeDeadLetterUnresolved, "dead letter: "+reason+"; an earlier request's payout may exist")
+	}
+	return c.finish(&next, in.Now, job.StatusError, job.CodeDataKeyUnavailable, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 
 // waiting is the entry a new row gets when it is handed back before its first request (no

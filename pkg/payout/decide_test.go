@@ -195,6 +195,24 @@ func decideCases(o Options) []decideCase {
 		{"unlisted not-found answer at max failures: unresolved, never sent", input{Event: eventStatus, Entry: failing, Outcome: outcomeLookupFailed, Gateway: GatewayInfo{ErrorCode: "G404"}, Now: settled},
 			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, failures: o.MaxFailures, code: job.CodeNotFoundUnprovable}},
 
+		// Unreadable jobs of real rows; NoParams: its data key is missing, so it is never sent (I1, I2).
+		{"data key missing, no entry: error, proven unsent", input{Event: eventUnreadable, NoParams: true, Err: errDataKeyUnavailable, Now: t0},
+			want{step: stepReport, next: StateFinal, result: job.StatusError, code: job.CodeDataKeyUnavailable}},
+		{"data key missing, pending_retry: error, proven unsent", input{Event: eventUnreadable, Entry: pending, NoParams: true, Err: errDataKeyUnavailable, Now: t0},
+			want{step: stepReport, next: StateFinal, result: job.StatusError, attempts: 1, failures: 1, code: job.CodeDataKeyUnavailable}},
+		{"data key missing, no entry on a later delivery: record it lost, settle (I1, I3)", input{Event: eventUnreadable, NoParams: true, Err: errDataKeyUnavailable, Delivery: deliveryMeta{NumDelivered: 2}, Now: t0},
+			want{action: actionNakDelay, next: StateLost, delay: o.SettleDelay - o.CallTimeout}},
+		{"data key missing, accepted: poll (a lookup needs no parameters)", input{Event: eventUnreadable, Entry: accepted, NoParams: true, Err: errDataKeyUnavailable, Now: t0.Add(3 * time.Second)},
+			want{step: stepLookup}},
+		{"data key missing, submitting after settle: look up", input{Event: eventUnreadable, Entry: submitting, NoParams: true, Err: errDataKeyUnavailable, Now: settled},
+			want{step: stepLookup}},
+		{"data key missing, lookup not found: unresolved, never sent (I1)", input{Event: eventStatus, Entry: submitting, Outcome: outcomeNotFound, NoParams: true, Now: settled},
+			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeDeadLetterUnresolved}},
+		{"data key missing, lost, lookup not found: unresolved, never sent (I1)", input{Event: eventStatus, Entry: lostMissing, Outcome: outcomeNotFound, NoParams: true, Now: settled},
+			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeDeadLetterUnresolved}},
+		{"undecodable, accepted: dead letter only, for a person", input{Event: eventUnreadable, Entry: accepted, Err: errUndecodable, Now: t0},
+			want{action: actionTerm, step: stepDeadLetter}},
+
 		// Reported, undecodable, infrastructure.
 		{"result published: reported, ack", input{Event: eventReported, Entry: final, Now: t0},
 			want{action: actionAck, next: StateReported, result: job.StatusApproved, attempts: 1}},

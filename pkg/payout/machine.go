@@ -135,6 +135,8 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 		}
 		event, readErr = eventUnreadable, err
 	}
+	// A job whose data key is missing can still be followed (lookups need no parameters), never sent.
+	noParams := errors.Is(readErr, errDataKeyUnavailable)
 	row := v.row()
 	ctx = submit.WithBatch(ctx, row.BatchID) // the gateway client's log lines name the batch
 	key := m.opts.Names.LedgerKey(row.BatchID, row.ClientOrderID)
@@ -203,8 +205,11 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 	var callDeadline time.Time
 	var params []job.Param // opened right before the attempt's ledger write and request
 	for range maxSteps {
-		in.Unbound = unbound
+		in.Unbound, in.NoParams = unbound, noParams
 		d := m.cls.Decide(in)
+		if d.Step == stepSubmit && noParams {
+			return infra(fmt.Errorf("payout: a send decided for a job whose data key is missing (refused)"))
+		}
 		if d.Step == stepSubmit && !admitted {
 			if d, ok := admit(); !ok {
 				return d

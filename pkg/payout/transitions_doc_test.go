@@ -56,6 +56,9 @@ func guardsHolding(c *classifier, in input) []string {
 	if c.deadReason(in) != "" {
 		g = append(g, "deadReason")
 	}
+	if in.NoParams {
+		g = append(g, "noParams")
+	}
 	if e == nil {
 		return g
 	}
