@@ -213,8 +213,8 @@ func (c *classifier) decide(in input) decision {
 // ever sent (no entry, or pending_retry), so that the row has its result and can be put back
 // once the cause is fixed. A job that only lacks its data key (NoParams) is followed like any
 // delivery when a payout may exist or a lookup must come first (lookups need no parameters) and
-// ends as unsendable where a send is needed; an undecodable job of a row whose payout may exist gets a dead letter only,
-// for a person.
+// ends as unsendable where a send is needed. An undecodable job of a row whose payout may exist
+// gets a dead letter only, for a person; one redelivered without an entry ends unresolved.
 func (c *classifier) onUnreadable(in input) decision {
 	e := in.Entry
 	if e != nil && (e.State == StateFinal || e.State == StateReported) {
@@ -238,6 +238,12 @@ func (c *classifier) onUnreadable(in input) decision {
 	}
 	reason := fmt.Sprintf("job cannot be read: %v", in.Err)
 	next.DeadLetter = reason
+	if e == nil && lookupFirst(e, in.Delivery) {
+		// No entry on a redelivery proves nothing (the entry may be lost), and the job cannot be
+		// followed: the row ends unresolved, never as proven unsent (which `enqueue --retry`
+		// would send again).
+		return c.unresolved(&next, in.Now, job.CodeDeadLetterUnresolved, "dead letter: "+reason+"; its ledger entry is missing on a redelivery: an earlier delivery's payout may exist")
+	}
 	return c.finish(&next, in.Now, job.StatusError, job.CodeUndecodable, reason+"; no payout was sent", "dead letter: "+reason+"; no payout was sent", zerolog.ErrorLevel)
 }
 

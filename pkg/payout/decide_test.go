@@ -212,6 +212,10 @@ func decideCases(o Options) []decideCase {
 			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, attempts: 1, code: job.CodeDeadLetterUnresolved}},
 		{"undecodable, accepted: dead letter only, for a person", input{Event: eventUnreadable, Entry: accepted, Err: errUndecodable, Now: t0},
 			want{action: actionTerm, step: stepDeadLetter}},
+		{"undecodable, no entry on the first delivery: error, proven unsent", input{Event: eventUnreadable, Err: errUndecodable, Delivery: deliveryMeta{NumDelivered: 1}, Now: t0},
+			want{step: stepReport, next: StateFinal, result: job.StatusError, code: job.CodeUndecodable}},
+		{"undecodable, no entry on a later delivery: unresolved, never proven unsent (the entry may be lost; I1, I3)", input{Event: eventUnreadable, Err: errUndecodable, Delivery: deliveryMeta{NumDelivered: 2}, Now: t0},
+			want{step: stepReport, next: StateFinal, result: job.StatusUnresolved, code: job.CodeDeadLetterUnresolved}},
 
 		// Reported, undecodable, infrastructure.
 		{"result published: reported, ack", input{Event: eventReported, Entry: final, Now: t0},
