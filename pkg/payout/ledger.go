@@ -47,7 +47,16 @@ type Entry struct {
 	BatchID       string `json:"batch_id"`
 	ClientOrderID string `json:"client_orderid"`
 	Line          int    `json:"line,omitempty"`
-	State         State  `json:"state"`
+	// Amount (shortest exact major units, as in the result), Currency and Destination (masked,
+	// never the clear account or card) are the row's content as a readable job whose content
+	// digest matched the row's enqueue record wrote it; Line is then that job's line too. A
+	// result published from a delivery whose job cannot be read (undecodable, or its data key is
+	// missing) takes these fields from the entry, never from the message. Empty in entries of
+	// older builds and in entries first written from an unreadable job.
+	Amount      string `json:"amount,omitempty"`
+	Currency    string `json:"currency,omitempty"`
+	Destination string `json:"destination,omitempty"`
+	State       State  `json:"state"`
 	// Attempts counts payout requests; Failures counts failed deliveries (not-sent retries,
 	// failed lookups) and drives dead-lettering. Neither is the message's delivery count.
 	Attempts int `json:"attempts"`
