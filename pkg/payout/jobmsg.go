@@ -29,7 +29,10 @@ type jobView struct {
 	// Digest is job.ContentDigest of the opened job: what the gateway would receive. The
 	// admission compares it with the one enqueue bound into the row's reservation.
 	Digest string
-	msg    job.Message
+	// Unreadable: the job could not be decoded or opened, so its clear fields (amount, currency,
+	// line) are unchecked: its result takes them from the ledger entry when the entry has them.
+	Unreadable bool
+	msg        job.Message
 }
 
 func (v jobView) row() rowID {

@@ -110,6 +110,12 @@ type Entry struct {
 	Generation int `json:"generation,omitempty"`
 }
 
+// recordContent records the row's content from v, a readable job whose content digest matched
+// enqueue's record of the row (the destination is masked).
+func (e *Entry) recordContent(v jobView) {
+	e.Line, e.Amount, e.Currency, e.Destination = v.Job.Line, v.Job.Amount.String(), v.Job.Amount.Currency, v.Destination
+}
+
 // errConflict means another worker changed the entry since it was read (a CAS failure).
 var errConflict = errors.New("payout: ledger: concurrent update")
 

@@ -114,6 +114,7 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 	}
 	v, err := decodeJob(msg.Data(), m.keys)
 	v.EnqueuedAt = enqueuedAt
+	v.Unreadable = err != nil
 	event, readErr := eventDelivery, error(nil)
 	if err != nil {
 		row := v.row() // what the payload tells of the row; the subject names the batch
@@ -163,7 +164,9 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 	// its batch, its content the reserved content). Checked before a row's first ledger write
 	// and again before every payout request, so that a job naming a real row with other
 	// content is never sent, whatever state the real row's entry is in.
-	admitted, unbound := false, false
+	// verified: this delivery's job is readable and its content digest matched enqueue's record
+	// of the row (its reservation, or its chunk record): its entry writes record the row's content.
+	admitted, unbound, verified := false, false, false
 	admit := func() (decision, bool) {
 		actx, cancel := m.io(ctx)
 		defer cancel()
@@ -178,7 +181,7 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 				if verr != nil {
 					return infra(verr), false
 				}
-				vouched = ok
+				vouched, verified = ok, ok // the chunk record holds the row's content digest
 			}
 			if vouched {
 				admitted, unbound = true, true
@@ -193,7 +196,7 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 		if err != nil {
 			return infra(err), false
 		}
-		admitted = true
+		admitted, verified = true, true
 		return decision{}, true
 	}
 	if entry == nil && event == eventDelivery {
@@ -240,6 +243,9 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 			}
 		}
 		if d.Next != nil {
+			if verified {
+				d.Next.recordContent(v)
+			}
 			newRev, err := m.write(ctx, msg, key, d.Next, rev, stamp)
 			if errors.Is(err, errConflict) {
 				// Another worker touched the entry: continue from its state, never repeat a call.
