@@ -10,15 +10,34 @@ import (
 )
 
 // A row paid from its readable, digest-checked job records its content (amount, currency, line,
-// masked destination) in its ledger entry. A later delivery of an unreadable message for the same
-// row (sealed under a data key the worker does not hold, so its content digest cannot be checked)
-// that drives the row's lookup to its final status publishes the result with the recorded content,
-// never the message's clear fields: a forged message cannot put a wrong amount on a paid row.
-// (Before: the result carried the forged message's amount, currency and line.)
+// masked destination) in its ledger entry. A later delivery of a forged message for the same row
+// whose content is not checked against the row's content digest — unreadable (sealed under a
+// data key the worker does not hold), or readable but arriving after the row's entry exists, when
+// no send (and so no admission) follows — that drives the row's lookup to its final status
+// publishes the result with the recorded content, never the message's clear fields: a forged
+// message cannot put a wrong amount on a paid row. (Before: the result carried the forged
+// message's amount, currency and line.)
 //
 // Protects I2 (the row's one result is the row's) and the reconciliation of finance reports.
-func TestUnreadableDeliveryReportsTheRecordedContent(t *testing.T) {
+func TestUnverifiedDeliveryReportsTheRecordedContent(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		seal func(t *testing.T, batch string, j job.Job) []byte
+	}{
+		{"unreadable: sealed under a key the worker lacks", func(t *testing.T, batch string, j job.Job) []byte {
+			return sealedJobBytes(t, batch, j, testKeyring(t, "k9"))
+		}},
+		{"readable, not sealed", func(t *testing.T, batch string, j job.Job) []byte { return jobBytes(t, batch, j) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			forgedDeliveryAfterAccepted(t, tc.seal)
+		})
+	}
+}
+
+func forgedDeliveryAfterAccepted(t *testing.T, forge func(t *testing.T, batch string, j job.Job) []byte) {
 	const batch, coid = "FORGED", "fg-1"
 	e := newEnv(t, nil)
 	e.putManifest(batch, 1)
@@ -42,7 +61,7 @@ func TestUnreadableDeliveryReportsTheRecordedContent(t *testing.T) {
 	forged.Amount = amt
 	forged.Params = []job.Param{{Name: "client_orderid", Value: coid}, {Name: "amount", Value: "999.00"},
 		{Name: "currency", Value: "EUR"}, {Name: "account_number", Value: "9999999999"}}
-	data := sealedJobBytes(t, batch, forged, testKeyring(t, "k9")) // a key this worker does not hold
+	data := forge(t, batch, forged)
 	var d decision
 	for n := uint64(2); n < 14; n++ {
 		e.clock.Advance(time.Minute)

@@ -114,7 +114,6 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 	}
 	v, err := decodeJob(msg.Data(), m.keys)
 	v.EnqueuedAt = enqueuedAt
-	v.Unreadable = err != nil
 	event, readErr := eventDelivery, error(nil)
 	if err != nil {
 		row := v.row() // what the payload tells of the row; the subject names the batch
@@ -294,6 +293,7 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason)
 		case stepReport:
 			_ = msg.InProgress() // the summary check may read a whole batch's results
+			v.Unverified = !verified
 			if err := m.report(ctx, v, entry, msg, seq, dl); err != nil {
 				return infra(err)
 			}
