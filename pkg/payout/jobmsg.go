@@ -29,7 +29,11 @@ type jobView struct {
 	// Digest is job.ContentDigest of the opened job: what the gateway would receive. The
 	// admission compares it with the one enqueue bound into the row's reservation.
 	Digest string
-	msg    job.Message
+	// Unverified: this delivery did not check the job's content against enqueue's record of the
+	// row (the job cannot be read, or the row's entry existed and no send followed), so its clear
+	// fields are unchecked: its result takes them from the ledger entry when the entry has them.
+	Unverified bool
+	msg        job.Message
 }
 
 func (v jobView) row() rowID {

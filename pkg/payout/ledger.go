@@ -47,7 +47,16 @@ type Entry struct {
 	BatchID       string `json:"batch_id"`
 	ClientOrderID string `json:"client_orderid"`
 	Line          int    `json:"line,omitempty"`
-	State         State  `json:"state"`
+	// Amount (shortest exact major units, as in the result), Currency and Destination (masked,
+	// never the clear account or card) are the row's content as a readable job whose content
+	// digest matched the row's enqueue record wrote it; Line is then that job's line too. A
+	// result published from a delivery whose job cannot be read (undecodable, or its data key is
+	// missing) takes these fields from the entry, never from the message. Empty in entries of
+	// older builds and in entries first written from an unreadable job.
+	Amount      string `json:"amount,omitempty"`
+	Currency    string `json:"currency,omitempty"`
+	Destination string `json:"destination,omitempty"`
+	State       State  `json:"state"`
 	// Attempts counts payout requests; Failures counts failed deliveries (not-sent retries,
 	// failed lookups) and drives dead-lettering. Neither is the message's delivery count.
 	Attempts int `json:"attempts"`
@@ -99,6 +108,12 @@ type Entry struct {
 	// written off with proof that nothing was sent (ProvenUnsent); 0 for the enqueued row. The
 	// row's result and dead letter carry it (see docs/job.md).
 	Generation int `json:"generation,omitempty"`
+}
+
+// recordContent records the row's content from v, a readable job whose content digest matched
+// enqueue's record of the row (the destination is masked).
+func (e *Entry) recordContent(v jobView) {
+	e.Line, e.Amount, e.Currency, e.Destination = v.Job.Line, v.Job.Amount.String(), v.Job.Amount.Currency, v.Destination
 }
 
 // errConflict means another worker changed the entry since it was read (a CAS failure).

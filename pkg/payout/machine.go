@@ -163,7 +163,9 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 	// its batch, its content the reserved content). Checked before a row's first ledger write
 	// and again before every payout request, so that a job naming a real row with other
 	// content is never sent, whatever state the real row's entry is in.
-	admitted, unbound := false, false
+	// verified: this delivery's job is readable and its content digest matched enqueue's record
+	// of the row (its reservation, or its chunk record): its entry writes record the row's content.
+	admitted, unbound, verified := false, false, false
 	admit := func() (decision, bool) {
 		actx, cancel := m.io(ctx)
 		defer cancel()
@@ -178,7 +180,7 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 				if verr != nil {
 					return infra(verr), false
 				}
-				vouched = ok
+				vouched, verified = ok, ok // the chunk record holds the row's content digest
 			}
 			if vouched {
 				admitted, unbound = true, true
@@ -193,7 +195,7 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 		if err != nil {
 			return infra(err), false
 		}
-		admitted = true
+		admitted, verified = true, true
 		return decision{}, true
 	}
 	if entry == nil && event == eventDelivery {
@@ -240,6 +242,9 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 			}
 		}
 		if d.Next != nil {
+			if verified {
+				d.Next.recordContent(v)
+			}
 			newRev, err := m.write(ctx, msg, key, d.Next, rev, stamp)
 			if errors.Is(err, errConflict) {
 				// Another worker touched the entry: continue from its state, never repeat a call.
@@ -288,6 +293,7 @@ func (m *machine) handle(ctx context.Context, msg jetstream.Msg) decision {
 			return m.deadMessage(ctx, msg, d, row, seq, dl, d.Reason)
 		case stepReport:
 			_ = msg.InProgress() // the summary check may read a whole batch's results
+			v.Unverified = !verified
 			if err := m.report(ctx, v, entry, msg, seq, dl); err != nil {
 				return infra(err)
 			}

@@ -14,6 +14,9 @@ import (
 )
 
 // buildResult is the row's result message (pkg/job's Result) from its job and final ledger entry.
+// For a job whose content this delivery did not check (v.Unverified), the clear fields come from
+// the entry when it records the row's content (Entry.Amount set), else from the message (entries
+// of older builds).
 func buildResult(v jobView, e *Entry) ([]byte, error) {
 	r := job.Result{
 		Version: job.ResultVersion, BatchID: v.BatchID, ClientOrderID: v.Job.ClientOrderID,
@@ -22,6 +25,9 @@ func buildResult(v jobView, e *Entry) ([]byte, error) {
 		ErrorMessage: e.ErrorMessage, Attempts: e.Attempts, EnqueuedAt: v.EnqueuedAt.UTC(),
 		SubmittedAt: e.SubmittedAt.UTC(), FinishedAt: e.FinishedAt.UTC(), Destination: v.Destination,
 		Generation: e.Generation,
+	}
+	if v.Unverified && e.Amount != "" { // the content a verified job recorded, never the message's
+		r.Line, r.Amount, r.Currency, r.Destination = e.Line, e.Amount, e.Currency, e.Destination
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
