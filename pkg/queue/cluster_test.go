@@ -117,13 +117,13 @@ func TestClusterWatchSeesLeaderElection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if got := gauge(t, reg, "payrun_nats_server_info", "server", other.Name); got != 1 {
+	if got := metricValue(t, reg, "payrun_nats_server_info", map[string]string{"server": other.Name}); got != 1 {
 		t.Errorf("payrun_nats_server_info{server=%q} = %v, want 1", other.Name, got)
 	}
 
 	cl.Node(leader).Kill()
 	deadline := time.Now().Add(30 * time.Second)
-	for gauge(t, reg, "payrun_nats_leader_elections_total", "name", names.JobStream) < 1 {
+	for metricValue(t, reg, "payrun_nats_leader_elections_total", map[string]string{"name": names.JobStream}) < 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no leader election of %s counted within 30s; log:\n%s", names.JobStream, logs.String())
 		}
@@ -157,15 +157,16 @@ func TestClusterWatchSeesLeaderElection(t *testing.T) {
 	}
 	outage := 0.0
 	for _, kind := range []string{queue.APIErrTimeout, queue.APIErrNoResponders, queue.APIErrUnavailable} {
-		outage += counter(t, reg, "payrun_nats_api_errors_total", map[string]string{"op": "kv_put", "kind": kind})
+		outage += metricValue(t, reg, "payrun_nats_api_errors_total", map[string]string{"op": "kv_put", "kind": kind})
 	}
 	if outage != 1 {
 		t.Errorf("kv_put outage errors counted: %v, want 1", outage)
 	}
 }
 
-// counter is the value of metric's sample with exactly labels (0 when absent).
-func counter(t *testing.T, reg *prometheus.Registry, metric string, labels map[string]string) float64 {
+// metricValue is the value (counter or gauge) of the first sample of metric that carries every
+// one of labels (0 when there is none).
+func metricValue(t *testing.T, reg *prometheus.Registry, metric string, labels map[string]string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -177,40 +178,19 @@ func counter(t *testing.T, reg *prometheus.Registry, metric string, labels map[s
 		}
 	sample:
 		for _, m := range mf.GetMetric() {
-			if len(m.GetLabel()) != len(labels) {
-				continue
-			}
+			has := map[string]string{}
 			for _, l := range m.GetLabel() {
-				if labels[l.GetName()] != l.GetValue() {
+				has[l.GetName()] = l.GetValue()
+			}
+			for k, v := range labels {
+				if has[k] != v {
 					continue sample
 				}
 			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
-}
-
-// gauge is the value of the first sample of metric whose label has value (0 when absent).
-func gauge(t *testing.T, reg *prometheus.Registry, metric, label, value string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != metric {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					if m.GetCounter() != nil {
-						return m.GetCounter().GetValue()
-					}
-					return m.GetGauge().GetValue()
-				}
+			if m.GetCounter() != nil {
+				return m.GetCounter().GetValue()
 			}
+			return m.GetGauge().GetValue()
 		}
 	}
 	return 0
