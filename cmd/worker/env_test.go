@@ -106,7 +106,7 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	} else if o.natsProcess {
 		e.natsP = startNATSProcess(t)
 		natsURL = e.natsP.url
-		e.nc, e.js = connectNATS(t, natsURL)
+		e.nc, e.js = queuetest.ConnectURL(t, natsURL)
 	} else {
 		e.nats, e.nc, e.js = queuetest.Start(t)
 		natsURL = e.nats.ClientURL()
@@ -157,24 +157,6 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// connectNATS opens the test's client to url; it reconnects forever (NATS restarts) and is
-// closed at cleanup.
-func connectNATS(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: url, Name: t.Name(), ReconnectWait: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nc, js
 }
 
 // startWorker starts a worker process with the env's config file.

@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/payrun/payrun/pkg/config"
 	"github.com/payrun/payrun/pkg/job"
 	"github.com/payrun/payrun/pkg/queue"
+	"github.com/payrun/payrun/pkg/queue/queuetest"
 	"github.com/payrun/payrun/pkg/signer"
 )
 
@@ -266,15 +266,7 @@ func clientEnv(t *testing.T, cfgFile string) *testEnv {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	nc, err := queue.Connect(ctx, queue.ConnectOptions{URL: cfg.NATS.URL, ReconnectWait: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := queuetest.ConnectURL(t, cfg.NATS.URL)
 	h, err := queue.Provision(ctx, js, cfg.QueueNames(), cfg.QueueSettings())
 	if err != nil {
 		t.Fatal(err)
