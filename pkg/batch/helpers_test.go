@@ -21,21 +21,10 @@ import (
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
 
-// TestMain checks for leaked goroutines. It ignores the three goroutines of one nats-server file
-// store (by their top function, the narrowest goleak allows): TestNATSOutageMidPublish stops the
-// server while atomic batches are in flight, and a batch staged around that stop (or flushed from
-// the client's reconnect buffer to the restarted server) keeps its staging store's flush loops and
-// the server's access-time ticker running after Shutdown; they were still there 15s after the
-// last test, past the 10s batch timeout, so waiting does not help. Measured: without the ignores
-// the package fails goleak in about half the runs, always with exactly these three, and of the
-// tests run alone only that one reproduces it. A server a test forgets to shut down is still
-// caught: it leaks many other goroutines.
+// TestMain checks for leaked goroutines, except the flush loops a nats-server file store can
+// keep after Shutdown (queuetest.FileStoreFlushLoops says why).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*fileStore).flushStreamStateLoop"),
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*msgBlock).flushLoop"),
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server/ats.Register.func1"),
-	)
+	goleak.VerifyTestMain(m, queuetest.FileStoreFlushLoops()...)
 }
 
 // csvRows returns a valid batch file with rows prefix-from..prefix-(to-1), 10.00 USD + 5 JPY each.

@@ -27,14 +27,10 @@ import (
 	"github.com/payrun/payrun/pkg/queue/queuetest"
 )
 
-// TestMain checks for leaked goroutines (the same nats-server file-store ignores as pkg/batch:
-// a server shut down under load keeps these flush loops).
+// TestMain checks for leaked goroutines, except the flush loops a nats-server file store can
+// keep after Shutdown (queuetest.FileStoreFlushLoops says why).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*fileStore).flushStreamStateLoop"),
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*msgBlock).flushLoop"),
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server/ats.Register.func1"),
-	)
+	goleak.VerifyTestMain(m, queuetest.FileStoreFlushLoops()...)
 }
 
 // testUsers: name → roles; each password is "pw-" + name.
