@@ -7,6 +7,3 @@ import "github.com/rs/zerolog"
 func component(log zerolog.Logger, name string) zerolog.Logger {
 	return log.With().Str("component", name).Logger()
 }
-
-// logOf returns a pointer for one-off events on a child logger.
-func logOf(l zerolog.Logger) *zerolog.Logger { return &l }

@@ -41,7 +41,7 @@ func Serve(ctx context.Context, cfg config.Config, log zerolog.Logger, logFormat
 		}
 		stopOps = func() {
 			if err := ops.shutdown(httpShutdownTimeout); err != nil {
-				logOf(component(log, "http")).Warn().Err(err).Msg("http shutdown")
+				log.Warn().Str("component", "http").Err(err).Msg("http shutdown")
 			}
 		}
 	}

@@ -87,7 +87,7 @@ func Build(ctx context.Context, cfg config.Config, log zerolog.Logger, so Option
 		if s.embedded, err = queue.StartEmbedded(eo); err != nil {
 			return nil, err
 		}
-		logOf(component(log, "nats-embedded")).Info().Str("url", s.embedded.ClientURL()).Str("store_dir", s.embedded.StoreDir()).
+		log.Info().Str("component", "nats-embedded").Str("url", s.embedded.ClientURL()).Str("store_dir", s.embedded.StoreDir()).
 			Bool("store_encrypted", eo.StoreKey != "").Msg("embedded JetStream server started (sync_interval: always)")
 	}
 
@@ -101,23 +101,23 @@ func Build(ctx context.Context, cfg config.Config, log zerolog.Logger, so Option
 		if !created {
 			msg = "built-in sandbox gateway started with its stored key and orders"
 		}
-		logOf(component(log, "sandbox")).Info().Str("url", s.cfg.Gateway.URL).Str("login", s.cfg.Gateway.Login).
+		log.Info().Str("component", "sandbox").Str("url", s.cfg.Gateway.URL).Str("login", s.cfg.Gateway.Login).
 			Str("store_dir", s.cfg.Worker.StoreDir).Msg(msg)
 	} else {
 		var warnings []string
 		key, warnings, err = signer.LoadPrivateKeyFile(cfg.Gateway.PrivateKeyFile)
 		for _, w := range warnings {
-			logOf(component(log, "signer")).Warn().Str("file", cfg.Gateway.PrivateKeyFile).Msg(w)
+			log.Warn().Str("component", "signer").Str("file", cfg.Gateway.PrivateKeyFile).Msg(w)
 		}
 		if err != nil {
 			return nil, cfg.KeyError("gateway.private_key_file", "%v", err)
 		}
 		if len(cfg.Gateway.NotFoundCodes) == 0 {
-			logOf(component(log, "submit")).Warn().
+			log.Warn().Str("component", "submit").
 				Msg("gateway.not_found_codes is empty: no status lookup can prove that an order does not exist, so a payout whose outcome is unknown ends unresolved instead of being sent again (docs/gateway.md)")
 		}
 		if u, err := url.Parse(cfg.Gateway.URL); err == nil && u.Scheme == "http" && cfg.Gateway.AllowInsecureHTTP {
-			logOf(component(log, "submit")).Warn().Str("gateway", u.Host).
+			log.Warn().Str("component", "submit").Str("gateway", u.Host).
 				Msg("INSECURE: plain http:// gateway (gateway.allow_insecure_http): card data and signed requests cross the network in clear")
 		}
 	}
@@ -139,7 +139,7 @@ func Build(ctx context.Context, cfg config.Config, log zerolog.Logger, so Option
 	}
 	// A pool stopped because the gateway refused other credentials runs again once a worker
 	// starts with these (the config was fixed); the same credentials keep it stopped.
-	rlog := logOf(component(log, "ratelimit"))
+	rlog := component(log, "ratelimit")
 	if cleared, err := s.lim.ClearAuthStop(ctx, s.cfg.Gateway.Login, sign.KeyFingerprint()); err != nil {
 		rlog.Warn().Err(err).Msg("could not check the pool's auth stop")
 	} else if cleared {
@@ -228,7 +228,7 @@ func (s *Stack) reportSync(ctx context.Context) {
 		sync = queue.ServerSync(ctx, s.nc)
 	}
 	level, msg := sync.Verdict(!s.cfg.Worker.Sandbox)
-	logOf(component(s.log, "nats")).WithLevel(level).Str("jetstream_sync", sync.String()).Str("learned_from", sync.Source).Msg(msg)
+	s.log.WithLevel(level).Str("component", "nats").Str("jetstream_sync", sync.String()).Str("learned_from", sync.Source).Msg(msg)
 }
 
 // conn is the NATS connection once connect has opened it, else nil; safe from any goroutine.
@@ -239,7 +239,7 @@ func (s *Stack) conn() *nats.Conn { return s.ncp.Load() }
 func (s *Stack) Close() {
 	if s.lim != nil {
 		if err := s.lim.Close(); err != nil {
-			logOf(component(s.log, "ratelimit")).Warn().Err(err).Msg("leaving the pool")
+			s.log.Warn().Str("component", "ratelimit").Err(err).Msg("leaving the pool")
 		}
 	}
 	if s.client != nil {
@@ -250,7 +250,7 @@ func (s *Stack) Close() {
 	}
 	if s.nc != nil {
 		if err := s.nc.FlushTimeout(2 * time.Second); err != nil && s.nc.IsConnected() {
-			logOf(component(s.log, "nats")).Warn().Err(err).Msg("flush before close")
+			s.log.Warn().Str("component", "nats").Err(err).Msg("flush before close")
 		}
 		s.nc.Close()
 	}
